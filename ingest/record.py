@@ -1,0 +1,226 @@
+"""The canonical record: the one type that flows from ingest to resolution.
+
+One record is one row or entry of one source, in FollowTheMoney terms: a schema
+(``Person``, ``Company``, ``Organization``, ``LegalEntity``, ``Vessel``,
+``Aircraft``, ``CustomerAccount``), names with their script, dates, countries,
+addresses, typed identifiers, contacts and infrastructure, sanctions listings,
+relations to other records of the same source, and provenance.
+
+Invariant: ``Record.from_dict(r.to_dict()) == r`` for every record, so staging
+can store the dict as JSON and give back exactly what the adapter produced.
+Values are already normalised when a record is built (see ``ingest.values``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Schema(StrEnum):
+    """FtM schema names, plus ``CustomerAccount`` for customer data."""
+
+    PERSON = "Person"
+    COMPANY = "Company"
+    ORGANIZATION = "Organization"
+    LEGAL_ENTITY = "LegalEntity"
+    VESSEL = "Vessel"
+    AIRCRAFT = "Aircraft"
+    CUSTOMER_ACCOUNT = "CustomerAccount"
+    ADDRESS = "Address"
+
+
+class NameKind(StrEnum):
+    PRIMARY = "primary"
+    ALIAS = "alias"  # a.k.a.
+    WEAK = "weak"  # low-quality alias (OFAC/UN "weak a.k.a.")
+    FORMER = "former"  # f.k.a.
+    ACRONYM = "acronym"  # "(KKBC)"
+
+
+class InfraKind(StrEnum):
+    """Contacts and shared infrastructure a record uses."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+    DOMAIN = "domain"
+    WEBSITE = "website"
+    IP_ADDRESS = "ip"
+    WALLET = "wallet"
+    PAYMENT_FINGERPRINT = "payment"
+    DEVICE_ID = "device"
+
+
+class RelationKind(StrEnum):
+    """Relation types between records; the graph model maps each to a relationship."""
+
+    OWNS = "owns"
+    DIRECTOR_OF = "director_of"
+    OFFICER_OF = "officer_of"
+    ASSOCIATE_OF = "associate_of"
+    FAMILY_OF = "family_of"
+    OPERATES = "operates"
+    LINKED_TO = "linked_to"
+    ADDRESS_OF = "address_of"
+    PARENT_OF = "parent_of"
+    INTERMEDIARY_OF = "intermediary_of"
+
+
+@dataclass(slots=True)
+class Name:
+    value: str
+    kind: NameKind = NameKind.PRIMARY
+    script: str | None = None  # dominant Unicode script, e.g. "Latin", "Hangul"
+
+
+@dataclass(slots=True)
+class Identifier:
+    kind: str  # passport, national_id, imo, mmsi, lei, bic, registration, tax_id, ...
+    value: str  # normalised (compact, upper case) form
+    country: str | None = None  # ISO 3166-1 alpha-2, upper case
+
+
+@dataclass(slots=True)
+class Address:
+    full: str
+    street: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    region: str | None = None
+    country: str | None = None
+
+
+@dataclass(slots=True)
+class Infra:
+    kind: InfraKind
+    value: str  # normalised: lower-case e-mail, E.164 phone, canonical IP, ...
+
+
+@dataclass(slots=True)
+class Sanction:
+    authority: str  # "US OFAC", "UN Security Council", "UK FCDO"
+    program: str | None = None
+    list_name: str | None = None
+    listed_on: str | None = None  # ISO date
+    reference: str | None = None  # e.g. UN "KPe.025"
+
+
+@dataclass(slots=True)
+class Relation:
+    """A relation from this record to another record of the same source.
+
+    The target is named by its source key when the source gives one, else by the
+    name the source prints ("Linked To: KOREA KWANGSON BANKING CORP."); the
+    resolver finds the record behind a name.
+    """
+
+    kind: RelationKind
+    target_key: str | None = None
+    target_name: str | None = None
+    share: float | None = None  # ownership share in percent
+    role: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+
+
+@dataclass(slots=True)
+class Provenance:
+    file: str
+    row: int  # 1-based line (CSV/JSON lines) or entry number (XML)
+    rows: int = 1  # input rows merged into this record (OFAC add/alt rows)
+
+
+@dataclass(slots=True)
+class Record:
+    source: str
+    source_key: str
+    schema: Schema
+    names: list[Name]
+    provenance: Provenance
+    source_version: str = ""
+    birth_dates: list[str] = field(default_factory=list)  # ISO, maybe partial
+    incorporation_dates: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    nationalities: list[str] = field(default_factory=list)
+    jurisdictions: list[str] = field(default_factory=list)
+    addresses: list[Address] = field(default_factory=list)
+    identifiers: list[Identifier] = field(default_factory=list)
+    infra: list[Infra] = field(default_factory=list)
+    sanctions: list[Sanction] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    gender: str | None = None
+    notes: list[str] = field(default_factory=list)
+    # Other FtM properties a source carries (``vesselType``, ``tonnage``, ``position``).
+    properties: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def record_id(self) -> str:
+        return f"{self.source}:{self.source_key}"
+
+    @property
+    def caption(self) -> str:
+        for name in self.names:
+            if name.kind is NameKind.PRIMARY:
+                return name.value
+        return self.names[0].value if self.names else self.source_key
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def content_hash(self) -> str:
+        """Hash of what the source says, without version and position in the file.
+
+        Two versions of a list that say the same about an entry hash the same, so
+        a re-ingest can tell added, changed and removed entries apart.
+        """
+        data = self.to_dict()
+        data.pop("source_version")
+        data.pop("provenance")
+        raw = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Record:
+        return cls(
+            source=data["source"],
+            source_key=data["source_key"],
+            schema=Schema(data["schema"]),
+            names=[Name(n["value"], NameKind(n["kind"]), n.get("script")) for n in data["names"]],
+            provenance=Provenance(**data["provenance"]),
+            source_version=data.get("source_version", ""),
+            birth_dates=list(data.get("birth_dates", [])),
+            incorporation_dates=list(data.get("incorporation_dates", [])),
+            countries=list(data.get("countries", [])),
+            nationalities=list(data.get("nationalities", [])),
+            jurisdictions=list(data.get("jurisdictions", [])),
+            addresses=[Address(**a) for a in data.get("addresses", [])],
+            identifiers=[Identifier(**i) for i in data.get("identifiers", [])],
+            infra=[Infra(InfraKind(i["kind"]), i["value"]) for i in data.get("infra", [])],
+            sanctions=[Sanction(**s) for s in data.get("sanctions", [])],
+            relations=[_relation(r) for r in data.get("relations", [])],
+            gender=data.get("gender"),
+            notes=list(data.get("notes", [])),
+            properties={k: list(v) for k, v in data.get("properties", {}).items()},
+        )
+
+
+def _relation(data: dict[str, Any]) -> Relation:
+    return Relation(**{**data, "kind": RelationKind(data["kind"])})
+
+
+@dataclass(slots=True)
+class Quarantine:
+    """An input row that could not become a record, and why."""
+
+    file: str
+    row: int
+    reason: str
+    field: str | None = None
+    raw: str | None = None  # the offending text, cut to a readable length
+    rows: int = 1
+
+
+Item = Record | Quarantine

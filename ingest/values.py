@@ -1,0 +1,209 @@
+"""Value cleaning at the edge: pure, total functions built on the field's libraries.
+
+Each function takes raw source text and returns the normalised value, or ``None``
+when the text is not a valid value of that type; none of them raises on bad
+input, so an adapter decides whether a bad value quarantines the row or is
+simply dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from datetime import date, datetime
+from functools import lru_cache
+
+import countrynames
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from netaddr import AddrFormatError, IPAddress, IPNetwork
+from rigour.text.scripts import codepoint_script
+from stdnum import bic as std_bic
+from stdnum import imo as std_imo
+from stdnum import lei as std_lei
+
+_SPACES = re.compile(r"\s+")
+_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+
+
+def clean_text(value: str | None) -> str | None:
+    """Strip control characters and collapse whitespace; empty becomes ``None``."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", str(value)).translate(_CONTROL)
+    text = _SPACES.sub(" ", text).strip()
+    if text == "" or text == "-0-":
+        return None
+    return text
+
+
+def name_script(value: str) -> str | None:
+    """The script most letters of a name are written in ("Latin", "Hangul", "Han")."""
+    counts: Counter[str] = Counter()
+    for char in value:
+        script = codepoint_script(ord(char))
+        if script is not None and script not in ("Common", "Inherited"):
+            counts[script] += 1
+    if not counts:
+        return None
+    return counts.most_common(1)[0][0]
+
+
+@lru_cache(maxsize=4096)
+def country_code(value: str | None) -> str | None:
+    """ISO 3166-1 alpha-2 code (upper case) for a country name or code."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    code = countrynames.to_code(text, fuzzy=False)
+    return code.upper() if code else None
+
+
+def iso_date(value: str | None) -> str | None:
+    """An ISO date, keeping the precision the source gives (YYYY, YYYY-MM, YYYY-MM-DD).
+
+    Accepts ISO forms, ``25 Sep 1984``, ``Sep 1984``, ``dd-mm-yyyy``, ``dd/mm/yyyy``
+    and a bare year; anything else is ``None``.
+    """
+    text = clean_text(value)
+    if text is None:
+        return None
+    text = text.rstrip(".")
+    for fmt, width in (("%Y-%m-%d", 10), ("%d-%m-%Y", 10), ("%d/%m/%Y", 10), ("%Y/%m/%d", 10)):
+        if len(text) == width:
+            try:
+                return datetime.strptime(text, fmt).date().isoformat()
+            except ValueError:
+                pass
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        return text if 1 <= int(text[5:]) <= 12 else None
+    if re.fullmatch(r"\d{4}", text):
+        return text if 1800 <= int(text) <= 2100 else None
+    return _written_date(text)
+
+
+def _written_date(text: str) -> str | None:
+    parts = text.replace(",", " ").split()
+    if len(parts) == 3 and parts[0].isdigit() and parts[2].isdigit():
+        month = _MONTHS.get(parts[1].lower())
+        if month:
+            try:
+                return date(int(parts[2]), month, int(parts[0])).isoformat()
+            except ValueError:
+                return None
+    if len(parts) == 2 and parts[1].isdigit() and len(parts[1]) == 4:
+        month = _MONTHS.get(parts[0].lower())
+        if month:
+            return f"{parts[1]}-{month:02d}"
+    return None
+
+
+def email(value: str | None) -> str | None:
+    """A syntactically valid e-mail address, lower-cased (no DNS lookup)."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return str(result.normalized).lower()
+
+
+def email_domain(value: str) -> str:
+    return value.rsplit("@", 1)[-1]
+
+
+def phone(value: str | None, country: str | None = None) -> str | None:
+    """E.164 form of a phone number; ``country`` is the default region."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    try:
+        number = phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def ip_address(value: str | None) -> str | None:
+    """Canonical text of an IPv4 or IPv6 address."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    try:
+        return str(IPAddress(text))
+    except (AddrFormatError, ValueError, TypeError):
+        return None
+
+
+def ip_network(value: str, prefix_v4: int = 24, prefix_v6: int = 48) -> str:
+    """The network an address sits in (a /24 for IPv4), for range-level links."""
+    addr = IPAddress(value)
+    prefix = prefix_v4 if addr.version == 4 else prefix_v6
+    return str(IPNetwork(f"{addr}/{prefix}").cidr)
+
+
+def domain(value: str | None) -> str | None:
+    """A host name from a URL or bare domain, lower case, without ``www.``."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    text = text.lower()
+    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text)
+    host = text.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0].strip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    if "." not in host or not re.fullmatch(r"[a-z0-9.-]+", host):
+        return None
+    return host
+
+
+def imo_number(value: str | None) -> str | None:
+    text = clean_text(value)
+    if text is None:
+        return None
+    digits = re.sub(r"\D", "", text)
+    return f"IMO{digits}" if std_imo.is_valid(digits) else None
+
+
+def lei_code(value: str | None) -> str | None:
+    text = clean_text(value)
+    if text is None:
+        return None
+    compact = std_lei.compact(text)
+    return compact if std_lei.is_valid(compact) else None
+
+
+def bic_code(value: str | None) -> str | None:
+    text = clean_text(value)
+    if text is None:
+        return None
+    compact = std_bic.compact(text)
+    return compact if std_bic.is_valid(compact) else None
+
+
+def document_number(value: str | None) -> str | None:
+    """Passport or national-id number: upper case, separators removed."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    compact = re.sub(r"[\s\-./]", "", text).upper()
+    return compact if compact.isalnum() and len(compact) >= 3 else None

@@ -1,0 +1,107 @@
+"""Clustering scored pairs into entities, honouring constraints.
+
+Plain connected components lets one doubtful link chain two listed parties
+together. Here links are taken strongest first and a merge is refused when it
+would put two entries of the same sanctions list into one entity (a list never
+lists one party twice) or join records an analyst said are different. Analyst
+"same" judgements are applied before any scored link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    left: str
+    right: str
+    probability: float
+
+
+@dataclass(slots=True)
+class _Cluster:
+    members: list[str]
+    groups: set[str] = field(default_factory=set)
+    forbidden: set[str] = field(default_factory=set)
+
+
+class _Clusters:
+    """Union-find over record ids with per-cluster constraint sets."""
+
+    def __init__(self, record_ids: Iterable[str], group_of: Callable[[str], str | None]) -> None:
+        self.parent: dict[str, str] = {}
+        self.clusters: dict[str, _Cluster] = {}
+        for record_id in record_ids:
+            group = group_of(record_id)
+            self.parent[record_id] = record_id
+            self.clusters[record_id] = _Cluster([record_id], {group} if group else set())
+
+    def find(self, record_id: str) -> str:
+        root = record_id
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[record_id] != root:
+            self.parent[record_id], record_id = root, self.parent[record_id]
+        return root
+
+    def forbid(self, a: str, b: str) -> None:
+        self.clusters[self.find(a)].forbidden.add(b)
+        self.clusters[self.find(b)].forbidden.add(a)
+
+    def allowed(self, a: _Cluster, b: _Cluster, *, check_groups: bool) -> bool:
+        if check_groups and a.groups & b.groups:
+            return False
+        small, large = (a, b) if len(a.members) <= len(b.members) else (b, a)
+        return not any(m in large.forbidden for m in small.members) and not any(
+            m in small.forbidden for m in large.members
+        )
+
+    def union(self, a: str, b: str, *, check_groups: bool = True) -> bool:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a == root_b:
+            return True
+        ca, cb = self.clusters[root_a], self.clusters[root_b]
+        if not self.allowed(ca, cb, check_groups=check_groups):
+            return False
+        if len(ca.members) < len(cb.members):
+            root_a, root_b, ca, cb = root_b, root_a, cb, ca
+        self.parent[root_b] = root_a
+        ca.members.extend(cb.members)
+        ca.groups |= cb.groups
+        ca.forbidden |= cb.forbidden
+        del self.clusters[root_b]
+        return True
+
+
+def cluster_records(
+    record_ids: Iterable[str],
+    links: Iterable[Link],
+    *,
+    threshold: float,
+    group_of: Callable[[str], str | None],
+    same: Iterable[tuple[str, str]] = (),
+    not_same: Iterable[tuple[str, str]] = (),
+) -> list[list[str]]:
+    """Entities as sorted lists of record ids, every record in exactly one.
+
+    ``group_of`` names the exclusive group of a record (its sanctions list) or
+    ``None``; two records of one group never share an entity unless an analyst
+    said they are the same.
+    """
+    clusters = _Clusters(record_ids, group_of)
+    known = clusters.parent
+    for a, b in not_same:
+        if a in known and b in known:
+            clusters.forbid(a, b)
+    for a, b in same:
+        if a in known and b in known:
+            clusters.union(a, b, check_groups=False)
+    strong = sorted(
+        (link for link in links if link.probability >= threshold and link.left in known and link.right in known),
+        key=lambda link: (-link.probability, link.left, link.right),
+    )
+    for link in strong:
+        clusters.union(link.left, link.right)
+    return sorted(sorted(c.members) for c in clusters.clusters.values())

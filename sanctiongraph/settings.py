@@ -1,0 +1,89 @@
+"""Settings read once from the environment into a frozen value.
+
+Every variable has the ``SANCTIONGRAPH_`` prefix, except the three ``NEO4J_*``
+variables that point the project at an existing Neo4j (a cluster, Aura) instead
+of the one it manages itself. Nothing assigns to settings at run time; commands
+and tests build their own ``Settings`` and pass it down.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from sanctiongraph.errors import ConfigError
+
+PREFIX = "SANCTIONGRAPH_"
+
+
+class Secret(str):
+    """A string that never shows its value in a repr or a traceback."""
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+
+def _int(env: Mapping[str, str], key: str, default: int) -> int:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{key}={raw!r} is not an integer") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    # Workspace: staging DuckDB, managed Neo4j data, logs, keys (SANCTIONGRAPH_HOME).
+    home: Path = Path(".sanctiongraph")
+    # An existing Neo4j to use instead of the managed one (NEO4J_URI); None = managed.
+    neo4j_uri: str | None = None
+    # User and password for Neo4j (NEO4J_USER / NEO4J_PASSWORD). For the managed
+    # server a random password is minted into the workspace when none is given.
+    neo4j_user: str = "neo4j"
+    neo4j_password: Secret | None = field(default=None, repr=False)
+    # Neo4j database name (SANCTIONGRAPH_NEO4J_DATABASE); tests use their own.
+    neo4j_database: str = "neo4j"
+    # Loopback port of the managed Neo4j's Bolt connector.
+    bolt_port: int = 7687
+    # JVM heap and page cache of the managed Neo4j, sized for a 2-core, 24 GB machine.
+    neo4j_heap: str = "4g"
+    neo4j_pagecache: str = "4g"
+    # A JDK to run the managed Neo4j with (SANCTIONGRAPH_JAVA_HOME); None = detect.
+    java_home: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read settings from ``env`` (default ``os.environ``); ``overrides`` win."""
+        env = os.environ if env is None else env
+        password = env.get("NEO4J_PASSWORD") or env.get(PREFIX + "NEO4J_PASSWORD")
+        java_home = env.get(PREFIX + "JAVA_HOME")
+        settings = cls(
+            home=Path(env.get(PREFIX + "HOME") or ".sanctiongraph"),
+            neo4j_uri=env.get("NEO4J_URI") or None,
+            neo4j_user=env.get("NEO4J_USER") or "neo4j",
+            neo4j_password=Secret(password) if password else None,
+            neo4j_database=env.get(PREFIX + "NEO4J_DATABASE") or "neo4j",
+            bolt_port=_int(env, PREFIX + "BOLT_PORT", 7687),
+            neo4j_heap=env.get(PREFIX + "NEO4J_HEAP") or "4g",
+            neo4j_pagecache=env.get(PREFIX + "NEO4J_PAGECACHE") or "4g",
+            java_home=Path(java_home) if java_home else None,
+        )
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        return replace(settings, **clean) if clean else settings  # type: ignore[arg-type]
+
+    @property
+    def managed_neo4j(self) -> bool:
+        """True when the project starts and stops Neo4j itself."""
+        return self.neo4j_uri is None
+
+    @property
+    def staging_path(self) -> Path:
+        return self.home / "staging.duckdb"
+
+    @property
+    def neo4j_home(self) -> Path:
+        return self.home / "neo4j"
