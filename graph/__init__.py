@@ -1,0 +1,1 @@
+"""Neo4j: the managed server, the graph schema and the loading of resolved entities."""
