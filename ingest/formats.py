@@ -25,6 +25,8 @@ class SourceFormat:
     version_of: Callable[[Path], str | None] = _no_version
     # A snapshot source lists everything it holds, so what a new version lacks was removed.
     snapshot: bool = True
+    # Every entry is a different party (a sanctions list): never merge two of them.
+    distinct_entries: bool = True
 
 
 FORMATS: dict[str, SourceFormat] = {

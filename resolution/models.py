@@ -11,6 +11,7 @@ print the same person as ``JO, Chol Song`` and ``JO CHOL SONG``.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -136,4 +137,20 @@ def train_model(family: str, table: pa.Table, out: Path, *, max_pairs: float = 1
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     linker.misc.save_model_to_json(str(out), overwrite=True)
+    _fill_unobserved_u(out, floor=1.0 / max_pairs)
     return out
+
+
+def _fill_unobserved_u(path: Path, *, floor: float) -> None:
+    """Give levels that random sampling never saw a u of ``floor`` (rare, not impossible).
+
+    Without it Splink falls back to a default u for the level and warns at every
+    prediction; rarely agreeing levels (shared passport numbers) are exactly the
+    ones a sample of random pairs misses.
+    """
+    model = json.loads(path.read_text(encoding="utf-8"))
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level") and level.get("u_probability") is None:
+                level["u_probability"] = floor
+    path.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,120 @@
+"""The graph model: every label, relationship type, key property and index name.
+
+Nothing else in the project spells a label or relationship type. Labels and
+types cannot be Cypher parameters, so the Cypher registry (``graph.cypher``)
+substitutes them into query text, and only from the names defined here.
+
+- ``(:Entity:<Schema>)`` a resolved party; ``<Schema>`` is its FtM schema.
+- ``(:Record)-[:RESOLVES_TO {matchProbability, matchWeight, evidence}]->(:Entity)``
+  one source entry and the entity it resolved to.
+- ``(:Entity)-[:HAS_SANCTION]->(:Sanction)`` a listing, with the record it came from.
+- ``(:Entity)-[:OWNS|DIRECTOR_OF|...]->(:Entity)`` relations, each with its records.
+- ``(:Entity)-[:HAS_EMAIL|...]->(:Email|...)`` shared infrastructure, keyed by value.
+- ``(:RetiredEntity {id, successor})`` an entity ID merged away, for old links.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from ingest.record import InfraKind, RelationKind, Schema
+
+# Bump when a change to this module needs the graph rebuilt from scratch.
+GRAPH_SCHEMA_VERSION = 1
+
+
+class Label(StrEnum):
+    ENTITY = "Entity"
+    RECORD = "Record"
+    SANCTION = "Sanction"
+    RETIRED_ENTITY = "RetiredEntity"
+    LOAD = "Load"
+    SOURCE = "Source"
+    ADDRESS = "Address"
+    EMAIL = "Email"
+    DOMAIN = "Domain"
+    PHONE = "Phone"
+    IP_ADDRESS = "IPAddress"
+    IP_NETWORK = "IPNetwork"
+    WALLET = "Wallet"
+    PAYMENT_INSTRUMENT = "PaymentInstrument"
+    DEVICE = "Device"
+    IDENTIFIER = "Identifier"
+
+
+class Rel(StrEnum):
+    RESOLVES_TO = "RESOLVES_TO"
+    HAS_SANCTION = "HAS_SANCTION"
+    OWNS = "OWNS"
+    DIRECTOR_OF = "DIRECTOR_OF"
+    OFFICER_OF = "OFFICER_OF"
+    ASSOCIATE_OF = "ASSOCIATE_OF"
+    FAMILY_OF = "FAMILY_OF"
+    OPERATES = "OPERATES"
+    LINKED_TO = "LINKED_TO"
+    PARENT_OF = "PARENT_OF"
+    INTERMEDIARY_OF = "INTERMEDIARY_OF"
+    HAS_ADDRESS = "HAS_ADDRESS"
+    HAS_EMAIL = "HAS_EMAIL"
+    HAS_DOMAIN = "HAS_DOMAIN"
+    HAS_PHONE = "HAS_PHONE"
+    HAS_IP = "HAS_IP"
+    HAS_WALLET = "HAS_WALLET"
+    HAS_PAYMENT_INSTRUMENT = "HAS_PAYMENT_INSTRUMENT"
+    HAS_DEVICE = "HAS_DEVICE"
+    HAS_IDENTIFIER = "HAS_IDENTIFIER"
+    IN_NETWORK = "IN_NETWORK"
+    AT_DOMAIN = "AT_DOMAIN"
+
+
+# Entity schema labels: every FtM schema a record can have.
+SCHEMA_LABELS: frozenset[str] = frozenset(str(s) for s in Schema)
+
+RELATION_TYPES: dict[RelationKind, Rel] = {
+    RelationKind.OWNS: Rel.OWNS,
+    RelationKind.DIRECTOR_OF: Rel.DIRECTOR_OF,
+    RelationKind.OFFICER_OF: Rel.OFFICER_OF,
+    RelationKind.ASSOCIATE_OF: Rel.ASSOCIATE_OF,
+    RelationKind.FAMILY_OF: Rel.FAMILY_OF,
+    RelationKind.OPERATES: Rel.OPERATES,
+    RelationKind.LINKED_TO: Rel.LINKED_TO,
+    RelationKind.PARENT_OF: Rel.PARENT_OF,
+    RelationKind.INTERMEDIARY_OF: Rel.INTERMEDIARY_OF,
+    RelationKind.ADDRESS_OF: Rel.HAS_ADDRESS,
+}
+
+# Infrastructure kind -> (node label, relationship from the entity).
+INFRA: dict[str, tuple[Label, Rel]] = {
+    InfraKind.EMAIL: (Label.EMAIL, Rel.HAS_EMAIL),
+    InfraKind.DOMAIN: (Label.DOMAIN, Rel.HAS_DOMAIN),
+    InfraKind.WEBSITE: (Label.DOMAIN, Rel.HAS_DOMAIN),
+    InfraKind.PHONE: (Label.PHONE, Rel.HAS_PHONE),
+    InfraKind.IP_ADDRESS: (Label.IP_ADDRESS, Rel.HAS_IP),
+    InfraKind.WALLET: (Label.WALLET, Rel.HAS_WALLET),
+    InfraKind.PAYMENT_FINGERPRINT: (Label.PAYMENT_INSTRUMENT, Rel.HAS_PAYMENT_INSTRUMENT),
+    InfraKind.DEVICE_ID: (Label.DEVICE, Rel.HAS_DEVICE),
+    "address": (Label.ADDRESS, Rel.HAS_ADDRESS),
+    "identifier": (Label.IDENTIFIER, Rel.HAS_IDENTIFIER),
+}
+
+# Uniquely constrained key property of each node label.
+KEYS: dict[Label, str] = {
+    Label.ENTITY: "id",
+    Label.RECORD: "id",
+    Label.SANCTION: "id",
+    Label.RETIRED_ENTITY: "id",
+    Label.LOAD: "id",
+    Label.SOURCE: "name",
+    **{label: "key" for label, _ in INFRA.values()},
+    Label.IP_NETWORK: "key",
+}
+
+ENTITY_NAME_INDEX = "entity_names"
+RECORD_SOURCE_KEY_INDEX = "record_source_key"
+
+ALL_LABELS: frozenset[str] = frozenset(str(label) for label in Label) | SCHEMA_LABELS
+ALL_REL_TYPES: frozenset[str] = frozenset(str(rel) for rel in Rel)
+
+
+def constraint_name(label: Label) -> str:
+    return f"{label.lower()}_{KEYS[label]}_unique"

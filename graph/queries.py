@@ -1,0 +1,146 @@
+"""Typed reads over the graph: what the API and the CLI ask Neo4j.
+
+Each function runs one named Cypher query and returns plain rows; none of the
+callers sees Cypher or a driver object.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.model import ENTITY_NAME_INDEX
+from graph.store import GraphStore
+
+# Lucene's query syntax characters; user text is matched as plain words.
+_LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
+MAX_QUERY_TERMS = 12
+
+
+@dataclass(slots=True)
+class EntityRow:
+    id: str
+    name: str
+    schema: str
+    aliases: list[str] = field(default_factory=list)
+    listed: bool = False
+    countries: list[str] = field(default_factory=list)
+    birth_dates: list[str] = field(default_factory=list)
+    record_count: int = 0
+    sources: list[str] = field(default_factory=list)
+    score: float | None = None
+
+
+@dataclass(slots=True)
+class RecordRow:
+    id: str
+    entity_id: str
+    source: str
+    source_key: str
+    source_version: str | None
+    schema: str
+    name: str
+    names: list[str]
+    match_probability: float | None
+    match_weight: float | None
+    evidence: dict[str, Any] | None
+
+
+@dataclass(slots=True)
+class SanctionRow:
+    id: str
+    entity_id: str
+    authority: str
+    program: str | None
+    list_name: str | None
+    listed_on: str | None
+    reference: str | None
+    record_id: str
+    source: str
+
+
+def _entity(row: dict[str, Any]) -> EntityRow:
+    return EntityRow(
+        id=row["id"],
+        name=row["name"],
+        schema=row["schema"],
+        aliases=row.get("aliases") or [],
+        listed=bool(row.get("listed")),
+        countries=row.get("countries") or [],
+        birth_dates=row.get("birthDates") or [],
+        record_count=int(row.get("recordCount") or 0),
+        sources=row.get("sources") or [],
+        score=row.get("score"),
+    )
+
+
+def lucene_query(text: str) -> str | None:
+    """User text as a Lucene query of plain words (fuzzy for longer ones); None if empty."""
+    words = [w for w in _LUCENE_SPECIAL.sub(" ", text).split() if w.upper() not in ("AND", "OR", "NOT", "TO")]
+    if not words:
+        return None
+    terms = [f"{w}~1" if len(w) >= 5 else w for w in words[:MAX_QUERY_TERMS]]
+    exact = " ".join(words[:MAX_QUERY_TERMS])
+    return f'"{exact}"^4 ' + " ".join(terms)
+
+
+def get_entity(store: GraphStore, entity_id: str) -> EntityRow | None:
+    rows = store.read("entity_by_id", {"id": entity_id})
+    return _entity(rows[0]) if rows else None
+
+
+def get_entities(store: GraphStore, ids: list[str]) -> dict[str, EntityRow]:
+    return {row["id"]: _entity(row) for row in store.read("entities_by_ids", {"ids": ids})}
+
+
+def search_entities(
+    store: GraphStore, text: str, *, schema: str | None = None, skip: int = 0, limit: int = 10
+) -> list[EntityRow]:
+    query = lucene_query(text)
+    if query is None:
+        return []
+    params = {"index": ENTITY_NAME_INDEX, "query": query, "schema": schema, "skip": skip, "limit": limit}
+    return [_entity(row) for row in store.read("search_entities", params)]
+
+
+def entity_records(store: GraphStore, ids: list[str], *, skip: int, limit: int) -> dict[str, list[RecordRow]]:
+    found: dict[str, list[RecordRow]] = defaultdict(list)
+    for row in store.read("entity_records", {"ids": ids, "skip": skip, "limit": limit}):
+        found[row["entityId"]].append(
+            RecordRow(
+                id=row["id"],
+                entity_id=row["entityId"],
+                source=row["source"],
+                source_key=row["sourceKey"],
+                source_version=row.get("sourceVersion"),
+                schema=row["schema"],
+                name=row["name"],
+                names=row.get("names") or [],
+                match_probability=row.get("matchProbability"),
+                match_weight=row.get("matchWeight"),
+                evidence=json.loads(row["evidence"]) if row.get("evidence") else None,
+            )
+        )
+    return found
+
+
+def entity_sanctions(store: GraphStore, ids: list[str]) -> dict[str, list[SanctionRow]]:
+    found: dict[str, list[SanctionRow]] = defaultdict(list)
+    for row in store.read("entity_sanctions", {"ids": ids}):
+        found[row["entityId"]].append(
+            SanctionRow(
+                id=row["id"],
+                entity_id=row["entityId"],
+                authority=row["authority"],
+                program=row.get("program"),
+                list_name=row.get("listName"),
+                listed_on=row.get("listedOn"),
+                reference=row.get("reference"),
+                record_id=row["recordId"],
+                source=row["source"],
+            )
+        )
+    return found

@@ -1,0 +1,115 @@
+"""The Neo4j connection every graph query goes through.
+
+Driver errors stop here: an unreachable server becomes ``GraphUnavailableError``
+(retry later), anything else ``GraphStoreError`` naming the query that failed.
+Queries are always run by name from the Cypher registry with parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from neo4j import Driver, GraphDatabase, ManagedTransaction, Session, unit_of_work
+from neo4j.exceptions import (
+    AuthError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
+
+from graph import cypher
+from graph.server import bolt_uri, neo4j_auth
+from sanctiongraph.errors import GraphStoreError, GraphUnavailableError
+from sanctiongraph.settings import Settings
+
+Row = dict[str, Any]
+
+_UNAVAILABLE = (ServiceUnavailable, SessionExpired, ConnectionError, OSError)
+
+
+class GraphStore:
+    """A Neo4j driver bound to one database, with named, parameterised queries."""
+
+    def __init__(self, settings: Settings, *, timeout: float = 30.0) -> None:
+        self.settings = settings
+        self.uri = bolt_uri(settings)
+        self.database = settings.neo4j_database
+        self.timeout = timeout
+        self._driver: Driver = GraphDatabase.driver(
+            self.uri,
+            auth=neo4j_auth(settings),
+            connection_timeout=5.0,
+            max_connection_pool_size=50,
+            connection_acquisition_timeout=10.0,
+        )
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def verify(self) -> None:
+        """Raise ``GraphUnavailableError`` unless the server answers now."""
+        try:
+            self._driver.verify_connectivity()
+        except AuthError as error:
+            raise GraphStoreError(f"Neo4j at {self.uri} refused the credentials", hint="check NEO4J_USER/NEO4J_PASSWORD") from error
+        except (*_UNAVAILABLE, DriverError) as error:
+            raise self._unavailable(error) from error
+
+    def _unavailable(self, error: BaseException) -> GraphUnavailableError:
+        return GraphUnavailableError(
+            f"Neo4j is not reachable at {self.uri} ({type(error).__name__})",
+            hint="start it with `sanctiongraph neo4j start`, or set NEO4J_URI",
+        )
+
+    @contextmanager
+    def _session(self, name: str) -> Iterator[Session]:
+        try:
+            with self._driver.session(database=self.database) as session:
+                yield session
+        except AuthError as error:
+            raise GraphStoreError(f"Neo4j at {self.uri} refused the credentials", hint="check NEO4J_USER/NEO4J_PASSWORD") from error
+        except _UNAVAILABLE as error:
+            raise self._unavailable(error) from error
+        except TransientError as error:
+            raise GraphUnavailableError(f"query {name}: transient Neo4j error ({error.code})") from error
+        except (Neo4jError, DriverError) as error:
+            if isinstance(error, DriverError) and not isinstance(error, Neo4jError):
+                raise self._unavailable(error) from error
+            raise GraphStoreError(f"query {name} failed: {getattr(error, 'message', error)}") from error
+
+    def read(self, name: str, params: dict[str, Any] | None = None, **labels: str) -> list[Row]:
+        """Run a named read query and return its rows as dicts."""
+        text = cypher.query(name, **labels)
+
+        @unit_of_work(timeout=self.timeout)
+        def work(tx: ManagedTransaction) -> list[Row]:
+            return [record.data() for record in tx.run(text, params or {})]  # type: ignore[arg-type]
+
+        with self._session(name) as session:
+            return session.execute_read(work)
+
+    def write(self, name: str, params: dict[str, Any] | None = None, **labels: str) -> dict[str, int]:
+        """Run a named write query in its own transaction; returns the update counters."""
+        text = cypher.query(name, **labels)
+
+        def work(tx: ManagedTransaction) -> dict[str, int]:
+            summary = tx.run(text, params or {}).consume()  # type: ignore[arg-type]
+            return {k: v for k, v in vars(summary.counters).items() if isinstance(v, int)}
+
+        with self._session(name) as session:
+            return session.execute_write(work)
+
+    def run_schema(self, statement: str) -> None:
+        """Schema statements (constraints, indexes) built from the graph model."""
+        with self._session("schema") as session:
+            session.run(statement).consume()  # type: ignore[arg-type]

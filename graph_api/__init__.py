@@ -1,0 +1,1 @@
+"""GraphQL API (graphene) over the graph store, served by Starlette/uvicorn."""
