@@ -262,7 +262,7 @@ def run_load(store: GraphStore, staging_path: Path, *, progress: Progress | None
     summary.records = loader.summary_counts["records"]
     summary.sanctions = loader.summary_counts["sanctions"]
     summary.retired = len(retired)
-    store.write("finish_load", {"loadId": load_id, "entities": summary.entities, "records": summary.records})
+    store.write("finish_load", {"runId": summary.run_id, "entities": summary.entities, "records": summary.records})
     summary.seconds = time.monotonic() - started
     return summary
 

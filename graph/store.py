@@ -109,6 +109,11 @@ class GraphStore:
         with self._session(name) as session:
             return session.execute_write(work)
 
+    def read_raw(self, text: str, params: dict[str, Any] | None = None) -> list[Row]:
+        """An ad-hoc read (tests, EXPLAIN, SHOW). Product code uses named queries."""
+        with self._session("ad-hoc") as session:
+            return [record.data() for record in session.run(text, params or {})]  # type: ignore[arg-type]
+
     def run_schema(self, statement: str) -> None:
         """Schema statements (constraints, indexes) built from the graph model."""
         with self._session("schema") as session:

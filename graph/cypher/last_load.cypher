@@ -1,6 +1,6 @@
 // The most recent completed load.
 MATCH (l:Load)
 WHERE l.status = 'complete'
-RETURN l.id AS loadId, l.runId AS runId, toString(l.completedAt) AS completedAt
-ORDER BY l.id DESC
+RETURN l.loadId AS loadId, l.id AS runId, toString(l.completedAt) AS completedAt
+ORDER BY l.loadId DESC
 LIMIT 1

@@ -1,3 +1,5 @@
-// Mark a load as started; a load without completedAt did not finish.
-MERGE (l:Load {id: $loadId})
-SET l.runId = $runId, l.startedAt = datetime(), l.status = 'running'
+// Mark the load of a resolution run as started; a load without completedAt did not finish.
+// Keyed by run: loading the same run again updates this node rather than adding one.
+MERGE (l:Load {id: $runId})
+SET l.loadId = $loadId, l.startedAt = datetime(), l.status = 'running'
+REMOVE l.completedAt

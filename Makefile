@@ -1,0 +1,24 @@
+# The two commands in the README are `make demo` and `make test`; CI runs `make test`.
+.PHONY: setup demo test test-fast lint typecheck check
+
+VENV := .venv/bin
+
+setup:
+	@scripts/setup.sh
+
+demo: setup
+	$(VENV)/sanctiongraph demo
+
+test: setup
+	$(VENV)/pytest
+
+test-fast: setup
+	$(VENV)/pytest -m "not slow"
+
+lint:
+	$(VENV)/ruff check .
+
+typecheck:
+	$(VENV)/mypy
+
+check: lint typecheck test

@@ -1,0 +1,3 @@
+from sanctiongraph.cli import main
+
+main()

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Sets up everything sanctiongraph needs on a fresh Debian machine with Python 3.11+,
+# a JDK >= 21, Maven and Node.js: the Python venv with the project and its test tools,
+# the managed Neo4j (jars from Maven Central), and, with --browser, Chromium for the
+# page tests. Idempotent: a second run only checks. One line per step; on failure,
+# one line saying what failed and where to look.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'setup: %s\n' "$*"; }
+fail() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+browser=0
+for arg in "$@"; do
+    case "$arg" in
+        --browser) browser=1 ;;
+        *) fail "unknown option $arg (use --browser)" ;;
+    esac
+done
+
+python=${PYTHON:-python3}
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+    || fail "Python 3.11 or newer is needed ($python is $("$python" --version 2>&1))"
+
+mkdir -p .sanctiongraph
+log=.sanctiongraph/setup.log
+: >"$log"
+
+stamp=.venv/.installed
+if [ ! -x .venv/bin/python ]; then
+    say "creating .venv"
+    "$python" -m venv .venv >>"$log" 2>&1 || fail "could not create .venv; see $log"
+fi
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    say "installing Python packages (pip, from PyPI)"
+    .venv/bin/python -m pip install --quiet --upgrade pip >>"$log" 2>&1 || fail "pip upgrade failed; see $log"
+    .venv/bin/python -m pip install --quiet -e ".[test,dev]" >>"$log" 2>&1 \
+        || fail "pip install failed (is PyPI reachable?); see $log"
+    touch "$stamp"
+else
+    say "Python packages up to date"
+fi
+
+if [ -z "${NEO4J_URI:-}" ]; then
+    say "building the managed Neo4j (Maven Central)"
+    neo4j-server/build.sh || fail "the Neo4j launcher did not build (message above)"
+else
+    say "NEO4J_URI is set: using that Neo4j, not building one"
+fi
+
+if [ "$browser" = 1 ]; then
+    if ! command -v chromium >/dev/null; then
+        say "installing Debian's chromium for the page tests"
+        sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+        $sudo_cmd apt-get update -qq >>"$log" 2>&1 && \
+        DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >>"$log" 2>&1 \
+            || fail "apt-get install chromium failed; see $log"
+    fi
+fi
+say "ready"

@@ -1,0 +1,113 @@
+"""The whole flow through the CLI, as a user runs it, against the session's real Neo4j.
+
+`sanctiongraph demo` ingests the bundled OFAC and UN samples, resolves, loads and
+serves; the GraphQL contract query from the README is then asked over HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from graph.server import bolt_uri, neo4j_auth
+from sanctiongraph.settings import Settings
+from tests.conftest import free_port, wipe
+
+pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
+
+CONTRACT_QUERY = """
+{ search(query: "Korea Kwangson Banking", first: 5) {
+    edges { node { id name schema
+      records(first: 20) { edges { node { source sourceKey } } } } } } }
+"""
+
+
+def cli_env(settings: Settings, home: Path) -> dict[str, str]:
+    """Point the CLI at the session's Neo4j (so nothing else is started) and at ``home``."""
+    user, password = neo4j_auth(settings)
+    env = dict(os.environ)
+    env.update(NEO4J_URI=bolt_uri(settings), NEO4J_USER=user, NEO4J_PASSWORD=password, SANCTIONGRAPH_HOME=str(home))
+    return env
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 240.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read().decode() if process.stdout else ""
+            raise AssertionError(f"server exited with {process.returncode}: {output}")
+        try:
+            if httpx.get(url, timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+@pytest.fixture
+def demo_server(neo4j_settings: Settings, tmp_path: Path) -> Iterator[str]:
+    from graph.store import GraphStore
+
+    with GraphStore(neo4j_settings) as store:
+        wipe(store)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sanctiongraph", "demo", "--port", str(port)],
+        env=cli_env(neo4j_settings, tmp_path / "demo"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(base + "/healthz", process)
+        yield base
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def record_keys(entity: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(edge["node"]["source"], edge["node"]["sourceKey"]) for edge in entity["records"]["edges"]}
+
+
+def test_demo_serves_the_kwangson_merge_over_http(demo_server: str) -> None:
+    response = httpx.post(demo_server + "/graphql", json={"query": CONTRACT_QUERY}, timeout=30)
+    assert response.status_code == 200
+    body = response.json()
+    assert "errors" not in body
+    entities = [edge["node"] for edge in body["data"]["search"]["edges"]]
+    merged = [
+        e for e in entities
+        if any("ofac" in source and key == "11581" for source, key in record_keys(e))
+        and any(key == "KPe.025" for _, key in record_keys(e))
+    ]
+    assert len(merged) == 1, entities
+    assert merged[0]["name"].upper().startswith("KOREA KWANGSON BANKING")
+
+
+def test_graphiql_is_offered_to_browsers(demo_server: str) -> None:
+    response = httpx.get(demo_server + "/graphql", headers={"accept": "text/html"}, timeout=10)
+    assert response.status_code == 200 and "graphiql" in response.text.lower()
+
+
+def test_entity_by_id_round_trips(demo_server: str) -> None:
+    search = httpx.post(demo_server + "/graphql", json={"query": CONTRACT_QUERY}, timeout=30).json()
+    entity_id = search["data"]["search"]["edges"][0]["node"]["id"]
+    query = "query($id: ID!) { entity(id: $id) { id name listed sanctions { authority program reference } } }"
+    body = httpx.post(demo_server + "/graphql", json={"query": query, "variables": {"id": entity_id}}, timeout=30).json()
+    entity = body["data"]["entity"]
+    assert entity["id"] == entity_id and entity["listed"]
+    assert {"UN Security Council", "US OFAC"} <= {s["authority"] for s in entity["sanctions"]}
