@@ -1,12 +1,17 @@
-"""The format names ``sanctiongraph ingest --format`` accepts (a public contract)."""
+"""The format names ``sanctiongraph ingest --format`` accepts (a public contract).
+
+``ofac-csv``, ``ofac-xml``, ``un-xml``, ``uk-fcdo``, ``ftm``, ``gleif-lei``,
+``gleif-rr``, ``gleif-lei-bic``, ``ch-psc``, ``icij`` and ``mapping`` (which needs
+``--mapping M.yaml``). Once released a name is kept.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ingest.adapters import ofac_csv, un_xml
+from ingest.adapters import ch_psc, ftm, gleif, icij, ofac_csv, ofac_xml, uk_fcdo, un_xml
 from ingest.record import Item
 from sanctiongraph.errors import IngestError
 
@@ -15,13 +20,19 @@ def _no_version(path: Path) -> str | None:
     return None
 
 
+def _single_file(path: Path) -> list[Path]:
+    if not path.is_file():
+        raise IngestError(f"{path}: not a file", hint="this format reads one file")
+    return [path]
+
+
 @dataclass(frozen=True, slots=True)
 class SourceFormat:
     name: str
     default_source: str
     description: str
     iter_records: Callable[[Path, str], Iterator[Item]]
-    input_files: Callable[[Path], list[Path]]
+    input_files: Callable[[Path], list[Path]] = _single_file
     version_of: Callable[[Path], str | None] = _no_version
     # A snapshot source lists everything it holds, so what a new version lacks was removed.
     snapshot: bool = True
@@ -29,24 +40,122 @@ class SourceFormat:
     distinct_entries: bool = True
 
 
+MAPPING = "mapping"
+
 FORMATS: dict[str, SourceFormat] = {
     f.name: f
     for f in (
         SourceFormat(
-            "ofac-csv", "us_ofac_sdn", "OFAC SDN legacy CSV trio (folder with sdn.csv, add.csv, alt.csv)",
-            ofac_csv.iter_records, ofac_csv.input_files,
+            "ofac-csv",
+            "us_ofac_sdn",
+            "OFAC SDN legacy CSV trio (folder with sdn.csv, add.csv, alt.csv)",
+            ofac_csv.iter_records,
+            ofac_csv.input_files,
         ),
         SourceFormat(
-            "un-xml", "un_sc_sanctions", "UN Security Council consolidated list XML",
-            un_xml.iter_records, un_xml.input_files, un_xml.list_version,
+            "ofac-xml",
+            "us_ofac_xml",
+            "OFAC list in the sdn.xml schema (SDN or consolidated non-SDN list)",
+            ofac_xml.iter_records,
+            version_of=ofac_xml.list_version,
+        ),
+        SourceFormat(
+            "un-xml",
+            "un_sc_sanctions",
+            "UN Security Council consolidated list XML",
+            un_xml.iter_records,
+            un_xml.input_files,
+            un_xml.list_version,
+        ),
+        SourceFormat(
+            "uk-fcdo",
+            "gb_fcdo_sanctions",
+            "UK FCDO sanctions list summary export (.ods or .csv)",
+            uk_fcdo.iter_records,
+            version_of=uk_fcdo.list_version,
+        ),
+        SourceFormat(
+            "ftm",
+            "ftm",
+            "FollowTheMoney entities as JSON lines (OpenSanctions exports); edges become relations",
+            ftm.iter_records,
+            distinct_entries=False,
+        ),
+        SourceFormat(
+            "gleif-lei",
+            "gleif_lei",
+            "GLEIF level-1 LEI records (LEI-CDF XML or golden-copy CSV)",
+            gleif.iter_lei_records,
+            version_of=gleif.content_date,
+        ),
+        SourceFormat(
+            "gleif-rr",
+            "gleif_rr",
+            "GLEIF level-2 relationship records (RR-CDF XML or golden-copy CSV)",
+            gleif.iter_rr_records,
+            version_of=gleif.content_date,
+        ),
+        SourceFormat(
+            "gleif-lei-bic",
+            "gleif_lei_bic",
+            "GLEIF LEI-to-BIC (SWIFT) mapping CSV",
+            gleif.iter_bic_records,
+            version_of=gleif.content_date,
+        ),
+        SourceFormat(
+            "ch-psc",
+            "gb_coh_psc",
+            "UK Companies House PSC snapshot (JSON lines, a JSON array, or a folder of them)",
+            ch_psc.iter_records,
+            ch_psc.input_files,
+            distinct_entries=False,
+        ),
+        SourceFormat(
+            "icij",
+            "icij_offshoreleaks",
+            "ICIJ Offshore Leaks folder: node CSVs and edges CSV",
+            icij.iter_records,
+            icij.input_files,
+            distinct_entries=False,
+        ),
+        SourceFormat(
+            MAPPING,
+            "mapped",
+            "any CSV or JSON-lines table, described by a YAML mapping file (--mapping)",
+            lambda path, source: iter(()),
+            distinct_entries=False,
         ),
     )
 }
 
 
-def get_format(name: str) -> SourceFormat:
+def get_format(name: str, *, mapping: Path | None = None) -> SourceFormat:
+    """The format called ``name``; for ``mapping``, bound to the mapping file, validated before any row is read.
+
+    Raises:
+        IngestError: unknown format, ``--mapping`` missing for ``mapping`` or given for another format.
+        MappingError: the mapping file is invalid.
+    """
     try:
-        return FORMATS[name]
+        fmt = FORMATS[name]
     except KeyError:
         known = ", ".join(sorted(FORMATS))
         raise IngestError(f"unknown format {name!r}", hint=f"use one of: {known}") from None
+    if name != MAPPING:
+        if mapping is not None:
+            raise IngestError(f"--mapping is only for --format {MAPPING}, not {name}")
+        return fmt
+    if mapping is None:
+        raise IngestError(
+            f"--format {MAPPING} needs a mapping file", hint="pass --mapping M.yaml (see mappings/ for examples)"
+        )
+    from ingest.mapping import load_mapping
+
+    spec = load_mapping(mapping)
+    return replace(
+        fmt,
+        default_source=spec.source,
+        iter_records=spec.iter_records,
+        snapshot=spec.snapshot,
+        distinct_entries=spec.distinct_entries,
+    )

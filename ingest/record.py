@@ -14,10 +14,11 @@ Values are already normalised when a record is built (see ``ingest.values``).
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
+
+import orjson
 
 
 class Schema(StrEnum):
@@ -130,7 +131,8 @@ class Relation:
 class Provenance:
     file: str
     row: int  # 1-based line (CSV/JSON lines) or entry number (XML)
-    rows: int = 1  # input rows merged into this record (OFAC add/alt rows)
+    rows: int = 1  # input rows merged into this record (OFAC add/alt rows); 0 for a relation target stub
+    ingested_at: str | None = None  # ISO timestamp (UTC) of the ingest that staged it
 
 
 @dataclass(slots=True)
@@ -168,19 +170,25 @@ class Record:
         return self.names[0].value if self.names else self.source_key
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain JSON-able dict (enums as their string values)."""
+        data: dict[str, Any] = orjson.loads(self.to_json())
+        return data
+
+    def to_json(self) -> bytes:
+        """The record as UTF-8 JSON, as staging stores it (orjson serialises the dataclasses directly)."""
+        return orjson.dumps(self)
 
     def content_hash(self) -> str:
-        """Hash of what the source says, without version and position in the file.
+        """Hash of what the source says, without version, position in the file and ingest time.
 
         Two versions of a list that say the same about an entry hash the same, so
-        a re-ingest can tell added, changed and removed entries apart.
+        a re-ingest can tell added, changed and removed entries apart. Empty
+        fields are left out, so adding a field (with an empty default) to the
+        record does not make every staged record look changed.
         """
-        data = self.to_dict()
-        data.pop("source_version")
-        data.pop("provenance")
-        raw = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+        content = {name: value for name in _CONTENT_FIELDS if (value := getattr(self, name)) not in (None, "", [], {})}
+        raw = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+        return hashlib.sha256(raw).hexdigest()[:32]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Record:
@@ -207,6 +215,9 @@ class Record:
         )
 
 
+_CONTENT_FIELDS = tuple(f.name for f in fields(Record) if f.name not in ("source_version", "provenance"))
+
+
 def _relation(data: dict[str, Any]) -> Relation:
     return Relation(**{**data, "kind": RelationKind(data["kind"])})
 
@@ -223,4 +234,25 @@ class Quarantine:
     rows: int = 1
 
 
-Item = Record | Quarantine
+@dataclass(slots=True)
+class Fragment:
+    """Part of a record whose facts arrive over several rows of a source.
+
+    Edge-shaped inputs (an FtM ``Ownership`` entity, a GLEIF relationship row, an
+    ICIJ edge, a PSC statement) add a relation to the record of their source-side
+    node, which may come before or after them in the file. The adapter yields a
+    fragment keyed by that node; ``ingest.fragments`` merges all fragments of a
+    key into one record with bounded memory. ``complete`` marks the fragment that
+    describes the node itself (its names, schema); there is at most one per key,
+    a second one is a duplicate key and is quarantined.
+    """
+
+    record: Record
+    complete: bool = False
+    # True: this part means nothing without the node's own row (an FtM Sanction of
+    # an entity the file lacks), so alone it is quarantined. False: parts alone make
+    # a stub record (a GLEIF parent LEI that has no row of its own in the file).
+    needs_complete: bool = False
+
+
+Item = Record | Quarantine | Fragment

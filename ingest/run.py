@@ -1,15 +1,28 @@
-"""``ingest``: one file (or OFAC trio) into staging, every row accounted for."""
+"""``ingest``: one file (or OFAC trio, or ICIJ folder) into staging, every row accounted for.
+
+Flow: the format's adapter yields records, fragments and quarantine entries;
+records and quarantine entries stream straight into staging, fragments go to a
+``FragmentMerger`` (sorted spill files) and their merged records follow once the
+adapter is done. All of it happens inside one staging transaction, so an error
+or a kill anywhere leaves staging as it was.
+
+Accounting invariant: ``rows_read`` is the sum of ``provenance.rows`` over the
+staged records plus the rows of the quarantine entries, and each adapter gives
+every input row exactly one of those (relation-target stubs carry 0 rows).
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest import staging
 from ingest.formats import SourceFormat, get_format
-from ingest.record import Item, Quarantine, Record
+from ingest.fragments import FragmentMerger
+from ingest.record import Fragment, Item, Quarantine, Record
 from sanctiongraph.errors import IngestError
 
 ProgressCallback = Callable[[int], None]
@@ -30,25 +43,63 @@ def _version_label(fmt: SourceFormat, path: Path, sha256: str, requested: str | 
     return requested or fmt.version_of(path) or sha256[:12]
 
 
-def _split(
-    items: Iterator[Item], summary: staging.IngestSummary, quarantine: list[Quarantine], progress: ProgressCallback | None
-) -> Iterator[Record]:
-    """Pass records on to staging, keep quarantine entries, count every row."""
-    reasons: Counter[str] = Counter()
+class _Accountant:
+    """Counts every row into the summary and stamps records with version and ingest time."""
+
+    def __init__(self, summary: staging.IngestSummary, progress: ProgressCallback | None) -> None:
+        self.summary = summary
+        self.progress = progress
+        self.reasons: Counter[str] = Counter()
+        self.ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
+
+    def record(self, record: Record) -> Record:
+        self.summary.records += 1
+        self.summary.rows_read += record.provenance.rows
+        record.source_version = self.summary.version
+        record.provenance.ingested_at = self.ingested_at
+        self._tick()
+        return record
+
+    def quarantine(self, entry: Quarantine) -> Quarantine:
+        self.summary.quarantined += entry.rows
+        self.summary.rows_read += entry.rows
+        self.reasons[_reason_class(entry.reason)] += entry.rows
+        self._tick()
+        return entry
+
+    def fragment(self, fragment: Fragment) -> None:
+        # A fragment's rows are counted when its merged record (or duplicate) comes out.
+        if self.progress is not None:
+            self.progress(self.summary.rows_read)
+
+    def _tick(self) -> None:
+        if self.progress is not None:
+            self.progress(self.summary.rows_read)
+
+    def close(self) -> None:
+        self.summary.reasons = dict(self.reasons.most_common())
+
+
+def _reason_class(reason: str) -> str:
+    """Group reasons for the summary: drop the part after ':' that names a value or key."""
+    head = reason.split(": ", 1)[0] if not reason.startswith("duplicate key") else "duplicate key"
+    return head[:100]
+
+
+def _stream(items: Iterator[Item], accountant: _Accountant) -> Iterator[Record | Quarantine]:
+    """Records and quarantine entries in file order, then the records merged from fragments."""
+    merger = FragmentMerger()
     for item in items:
         if isinstance(item, Record):
-            summary.records += 1
-            summary.rows_read += item.provenance.rows
-            item.source_version = summary.version
-            yield item
+            yield accountant.record(item)
+        elif isinstance(item, Quarantine):
+            yield accountant.quarantine(item)
         else:
-            quarantine.append(item)
-            summary.quarantined += item.rows
-            summary.rows_read += item.rows
-            reasons[item.reason.split(",")[0][:80]] += item.rows
-        if progress is not None:
-            progress(summary.rows_read)
-    summary.reasons = dict(reasons.most_common())
+            merger.add(item)
+            accountant.fragment(item)
+    for merged in merger.merged():
+        yield accountant.record(merged) if isinstance(merged, Record) else accountant.quarantine(merged)
+    accountant.close()
 
 
 def run_ingest(
@@ -59,13 +110,32 @@ def run_ingest(
     source: str | None = None,
     version: str | None = None,
     progress: ProgressCallback | None = None,
+    mapping: Path | None = None,
 ) -> staging.IngestSummary:
-    """Stage one file as a new version of its source; a file seen before changes nothing."""
-    fmt = get_format(format_name)
+    """Stage one file as a new version of its source; a file seen before changes nothing.
+
+    Args:
+        staging_path: the workspace's DuckDB file (created when missing).
+        path: the input file, or folder for folder formats (``ofac-csv``, ``icij``).
+        format_name: one of ``ingest.formats.FORMATS``.
+        source: source name (default: the format's, or the mapping's ``source``).
+        version: version label (default: the date the file carries, else a hash prefix).
+        progress: called with the running count of rows read.
+        mapping: the YAML mapping file, for ``--format mapping`` only.
+
+    Returns:
+        The summary: rows read, records staged, rows quarantined with reasons, and
+        what this version added, changed and removed.
+
+    Raises:
+        IngestError: the file is missing, malformed or not of the format, or the
+            mapping is invalid (``MappingError``); staging is left as it was.
+    """
+    fmt = get_format(format_name, mapping=mapping)
     if not path.exists():
         raise IngestError(f"{path}: no such file or folder")
     files = fmt.input_files(path)
-    sha256 = files_sha256(files)
+    sha256 = files_sha256(files + ([mapping] if mapping is not None else []))
     source_name = source or fmt.default_source
     con = staging.connect(staging_path)
     try:
@@ -77,8 +147,7 @@ def run_ingest(
             return summary
         if staging.version_exists(con, source_name, label):
             summary.version = f"{label}+{sha256[:8]}"
-        quarantine: list[Quarantine] = []
-        records = _split(fmt.iter_records(path, source_name), summary, quarantine, progress)
-        return staging.stage_version(con, summary, records, quarantine, sha256)
+        items = _stream(fmt.iter_records(path, source_name), _Accountant(summary, progress))
+        return staging.stage_version(con, summary, items, sha256, snapshot=fmt.snapshot)
     finally:
         con.close()

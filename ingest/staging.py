@@ -11,7 +11,6 @@ Invariants:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 import pyarrow as pa
 
 from ingest.record import Quarantine, Record
@@ -86,6 +86,17 @@ _INCOMING = pa.schema(
         ("file", pa.string()),
         ("row", pa.int64()),
         ("rows", pa.int64()),
+    ]
+)
+_QUARANTINE = pa.schema(
+    [
+        ("source", pa.string()),
+        ("version", pa.string()),
+        ("file", pa.string()),
+        ("row", pa.int64()),
+        ("field", pa.string()),
+        ("reason", pa.string()),
+        ("raw", pa.string()),
     ]
 )
 
@@ -177,14 +188,19 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
             path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path), read_only=read_only)
     except (duckdb.Error, OSError) as error:
-        raise IngestError(f"{path}: cannot open staging database ({error})", hint="check the workspace is writable and no other sanctiongraph process holds it") from error
+        raise IngestError(
+            f"{path}: cannot open staging database ({error})",
+            hint="check the workspace is writable and no other sanctiongraph process holds it",
+        ) from error
     if not read_only:
         con.execute(SCHEMA_SQL)
     return con
 
 
 def find_version_by_hash(con: duckdb.DuckDBPyConnection, source: str, sha256: str) -> str | None:
-    row = con.execute("SELECT version FROM sg_source_versions WHERE source = ? AND sha256 = ?", [source, sha256]).fetchone()
+    row = con.execute(
+        "SELECT version FROM sg_source_versions WHERE source = ? AND sha256 = ?", [source, sha256]
+    ).fetchone()
     return None if row is None else str(row[0])
 
 
@@ -193,37 +209,62 @@ def version_exists(con: duckdb.DuckDBPyConnection, source: str, version: str) ->
     return row is not None
 
 
-def _record_row(record: Record, seq: int) -> tuple[Any, ...]:
-    data = record.to_dict()
-    return (
-        record.record_id,
-        record.source,
-        record.source_key,
-        str(record.schema),
-        record.caption,
-        record.content_hash(),
-        json.dumps(data, ensure_ascii=False, default=str),
-        seq,
-        record.provenance.file,
-        record.provenance.row,
-        record.provenance.rows,
-    )
+class _Batcher:
+    """Columns of incoming records and quarantine entries, flushed to DuckDB every ``BATCH_SIZE`` rows."""
 
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: str, version: str) -> None:
+        self.con, self.source, self.version = con, source, version
+        self.records: dict[str, list[Any]] = {name: [] for name in _INCOMING.names}
+        self.quarantine: dict[str, list[Any]] = {name: [] for name in _QUARANTINE.names}
+        self.seq = 0
 
-def _batches(items: Iterable[Record], size: int) -> Iterator[pa.Table]:
-    rows: list[tuple[Any, ...]] = []
-    for seq, record in enumerate(items):
-        rows.append(_record_row(record, seq))
-        if len(rows) >= size:
-            yield _table(rows)
-            rows = []
-    if rows:
-        yield _table(rows)
+    def add_record(self, record: Record) -> None:
+        columns = self.records
+        columns["record_id"].append(record.record_id)
+        columns["source"].append(record.source)
+        columns["source_key"].append(record.source_key)
+        columns["schema"].append(str(record.schema))
+        columns["caption"].append(record.caption)
+        columns["content_hash"].append(record.content_hash())
+        columns["data"].append(record.to_json().decode("utf-8"))
+        columns["seq"].append(self.seq)
+        columns["file"].append(record.provenance.file)
+        columns["row"].append(record.provenance.row)
+        columns["rows"].append(record.provenance.rows)
+        self.seq += 1
+        if len(columns["seq"]) >= BATCH_SIZE:
+            self.flush_records()
 
+    def add_quarantine(self, entry: Quarantine) -> None:
+        columns = self.quarantine
+        for name, value in (
+            ("source", self.source),
+            ("version", self.version),
+            ("file", entry.file),
+            ("row", entry.row),
+            ("field", entry.field),
+            ("reason", entry.reason),
+            ("raw", entry.raw),
+        ):
+            columns[name].append(value)
+        if len(columns["row"]) >= BATCH_SIZE:
+            self.flush_quarantine()
 
-def _table(rows: list[tuple[Any, ...]]) -> pa.Table:
-    columns = list(zip(*rows, strict=True))
-    return pa.table({name: list(col) for name, col in zip(_INCOMING.names, columns, strict=True)}, schema=_INCOMING)
+    def flush_records(self) -> None:
+        self._insert("sg_incoming", self.records, _INCOMING)
+
+    def flush_quarantine(self) -> None:
+        self._insert("sg_quarantine", self.quarantine, _QUARANTINE)
+
+    def _insert(self, table: str, columns: dict[str, list[Any]], schema: pa.Schema) -> None:
+        if not columns[schema.names[0]]:
+            return
+        batch = pa.table({name: columns[name] for name in schema.names}, schema=schema)
+        self.con.register("sg_batch", batch)
+        self.con.execute(f"INSERT INTO {table} SELECT * FROM sg_batch")  # table names are constants here
+        self.con.unregister("sg_batch")
+        for values in columns.values():
+            values.clear()
 
 
 @contextmanager
@@ -240,13 +281,18 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 def stage_version(
     con: duckdb.DuckDBPyConnection,
     summary: IngestSummary,
-    records: Iterable[Record],
-    quarantine: list[Quarantine],
+    items: Iterable[Record | Quarantine],
     sha256: str,
+    *,
+    snapshot: bool = True,
 ) -> IngestSummary:
     """Stage one source version in one transaction and fill in its change counts.
 
-    ``records`` is consumed lazily, in batches, so a large file streams through.
+    ``items`` is consumed lazily and written in batches of ``BATCH_SIZE``, records
+    and quarantine entries alike, so memory stays flat however large the file.
+    Anything raised while consuming it (a malformed file, a kill) rolls the whole
+    version back. A ``snapshot`` source lists everything it holds, so records a
+    new version lacks are marked removed; other sources only add and change.
     """
     now = datetime.now(UTC).replace(tzinfo=None)
     params: dict[str, Any] = {"source": summary.source, "version": summary.version}
@@ -256,22 +302,40 @@ def stage_version(
             " schema VARCHAR, caption VARCHAR, content_hash VARCHAR, data VARCHAR, seq BIGINT, file VARCHAR,"
             " row BIGINT, rows BIGINT)"
         )
-        for batch in _batches(records, BATCH_SIZE):
-            con.register("sg_batch", batch)
-            con.execute("INSERT INTO sg_incoming SELECT * FROM sg_batch")
-            con.unregister("sg_batch")
+        batcher = _Batcher(con, summary.source, summary.version)
+        for item in items:
+            if isinstance(item, Record):
+                batcher.add_record(item)
+            else:
+                batcher.add_quarantine(item)
+        batcher.flush_records()
+        batcher.flush_quarantine()
         _quarantine_duplicates(con, summary, params)
         _run(con, "record_changes", params)
-        _run(con, "removals", params)
-        _run(con, "mark_removed", {**params, "now": now})
+        if snapshot:
+            _run(con, "removals", params)
+            _run(con, "mark_removed", {**params, "now": now})
         _run(con, "upsert", {**params, "now": now})
-        _stage_quarantine(con, summary, quarantine)
         counts = dict(_run(con, "count_changes", params).fetchall())
-        summary.added, summary.changed, summary.removed = (int(counts.get(k, 0)) for k in ("added", "changed", "removed"))
+        summary.added, summary.changed, summary.removed = (
+            int(counts.get(k, 0)) for k in ("added", "changed", "removed")
+        )
         con.execute(
             "INSERT INTO sg_source_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [summary.source, summary.version, summary.format, summary.files, sha256, summary.rows_read,
-             summary.records, summary.quarantined, summary.added, summary.changed, summary.removed, now],
+            [
+                summary.source,
+                summary.version,
+                summary.format,
+                summary.files,
+                sha256,
+                summary.rows_read,
+                summary.records,
+                summary.quarantined,
+                summary.added,
+                summary.changed,
+                summary.removed,
+                now,
+            ],
         )
         con.execute("DROP TABLE sg_incoming")
     return summary
@@ -292,15 +356,6 @@ def _quarantine_duplicates(con: duckdb.DuckDBPyConnection, summary: IngestSummar
         summary.reasons["duplicate key"] = summary.reasons.get("duplicate key", 0) + sum(dropped)
 
 
-def _stage_quarantine(con: duckdb.DuckDBPyConnection, summary: IngestSummary, quarantine: list[Quarantine]) -> None:
-    if not quarantine:
-        return
-    con.executemany(
-        "INSERT INTO sg_quarantine VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [[summary.source, summary.version, q.file, q.row, q.field, q.reason, q.raw] for q in quarantine],
-    )
-
-
 def list_versions(con: duckdb.DuckDBPyConnection) -> list[SourceVersion]:
     rows = con.execute(
         "SELECT source, format, version, rows_read, records, quarantined, added, changed, removed, ingested_at"
@@ -319,4 +374,57 @@ def iter_current_records(con: duckdb.DuckDBPyConnection, sources: list[str] | No
     cursor = con.execute(sql + " ORDER BY record_id", params)
     while rows := cursor.fetchmany(BATCH_SIZE):
         for (data,) in rows:
-            yield Record.from_dict(json.loads(data))
+            yield Record.from_dict(orjson.loads(data))
+
+
+@dataclass(slots=True)
+class Change:
+    source: str
+    version: str
+    record_id: str
+    change: str  # added | changed | removed
+
+
+@dataclass(slots=True)
+class QuarantineEntry:
+    source: str
+    version: str
+    file: str
+    row: int
+    field: str | None
+    reason: str
+    raw: str | None
+
+
+def list_changes(con: duckdb.DuckDBPyConnection, source: str, version: str | None = None) -> list[Change]:
+    """What each version of ``source`` added, changed and removed (delisted), oldest version first."""
+    sql = (
+        "SELECT c.source, c.version, c.record_id, c.change FROM sg_changes c"
+        " JOIN sg_source_versions v USING (source, version) WHERE c.source = ?"
+    )
+    params: list[Any] = [source]
+    if version is not None:
+        sql += " AND c.version = ?"
+        params.append(version)
+    rows = con.execute(sql + " ORDER BY v.ingested_at, c.change, c.record_id", params).fetchall()
+    return [Change(*row) for row in rows]
+
+
+def list_quarantine(
+    con: duckdb.DuckDBPyConnection, source: str | None = None, version: str | None = None
+) -> list[QuarantineEntry]:
+    """Rows that did not become records, with file, row and reason."""
+    sql = "SELECT source, version, file, row, field, reason, raw FROM sg_quarantine WHERE true"
+    params: list[Any] = []
+    for column, value in (("source", source), ("version", version)):
+        if value is not None:
+            sql += f" AND {column} = ?"
+            params.append(value)
+    rows = con.execute(sql + " ORDER BY source, version, file, row", params).fetchall()
+    return [QuarantineEntry(*row) for row in rows]
+
+
+def get_record(con: duckdb.DuckDBPyConnection, record_id: str) -> Record | None:
+    """One staged record by id (delisted ones included), or ``None``."""
+    row = con.execute("SELECT data FROM sg_records WHERE record_id = ?", [record_id]).fetchone()
+    return None if row is None else Record.from_dict(orjson.loads(row[0]))

@@ -56,3 +56,45 @@ def iter_csv_rows(path: Path, delimiter: str = ",") -> Iterator[tuple[int, list[
                 line = reader.line_num + 1
         except (csv.Error, UnicodeDecodeError) as error:
             raise IngestError(f"{path}:{line}: unreadable CSV ({error})") from error
+
+
+def header_index(path: Path, header: list[str], required: tuple[str, ...], line: int = 1) -> dict[str, int]:
+    """Column positions by name (case and surrounding spaces ignored).
+
+    Raises:
+        IngestError: a required column is missing; the message names the file,
+            the missing columns and the columns it does have.
+    """
+    index: dict[str, int] = {}
+    for position, name in enumerate(header):
+        index.setdefault(name.strip().lstrip("\ufeff").lower(), position)
+    missing = [name for name in required if name.lower() not in index]
+    if missing:
+        have = ", ".join(repr(h.strip()) for h in header[:30] if h.strip()) or "none"
+        raise IngestError(
+            f"{path}:{line}: missing required column(s) {', '.join(repr(m) for m in missing)} (columns found: {have})",
+            hint="check the --format, or that the file has its header row",
+        )
+    return index
+
+
+def iter_csv_records(
+    path: Path, required: tuple[str, ...], delimiter: str = ","
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows of a CSV file with a header, as ``{lower-case column: value}``, with line numbers.
+
+    A row with more cells than the header keeps the extra cells under ``_extra``;
+    one with fewer gets empty strings, so the adapter decides what is missing.
+    """
+    rows = iter_csv_rows(path, delimiter)
+    first = next(rows, None)
+    if first is None:
+        raise IngestError(f"{path}: empty file; expected a header row with {', '.join(required)}")
+    line, header = first
+    index = header_index(path, header, required, line)
+    names = sorted(index, key=index.__getitem__)
+    for line, row in rows:
+        record = {name: (row[index[name]] if index[name] < len(row) else "") for name in names}
+        if len(row) > len(header):
+            record["_extra"] = ",".join(row[len(header) :])
+        yield line, record

@@ -75,15 +75,15 @@ def _address(row: list[str]) -> Address | None:
     return Address(", ".join(parts), street=street, city=city, country=values.country_code(country))
 
 
-def _read_extras(
-    path: Path | None, width: int, quarantine: list[Quarantine]
-) -> dict[str, _Extras]:
+def _read_extras(path: Path | None, width: int, quarantine: list[Quarantine]) -> dict[str, _Extras]:
     extras: dict[str, _Extras] = defaultdict(_Extras)
     if path is None:
         return extras
     for line, row in iter_csv_rows(path):
         if len(row) != width or not row[0].strip().isdigit():
-            quarantine.append(Quarantine(str(path), line, f"expected {width} columns with a numeric ent_num", raw=",".join(row)[:200]))
+            quarantine.append(
+                Quarantine(str(path), line, f"expected {width} columns with a numeric ent_num", raw=",".join(row)[:200])
+            )
             continue
         entry = extras[row[0].strip()]
         if width == ADD_COLUMNS:
@@ -162,7 +162,9 @@ def iter_records(path: Path, source: str) -> Iterator[Item]:
         if len(row) != SDN_COLUMNS or not row[0].strip().isdigit():
             bad += 1
             _check_format(sdn, good, bad)
-            yield Quarantine(str(sdn), line, f"expected {SDN_COLUMNS} columns with a numeric ent_num", raw=",".join(row)[:200])
+            yield Quarantine(
+                str(sdn), line, f"expected {SDN_COLUMNS} columns with a numeric ent_num", raw=",".join(row)[:200]
+            )
             continue
         try:
             record = build_record(source, sdn, line, row)
@@ -187,4 +189,4 @@ def _check_format(path: Path, good: int, bad: int, *, final: bool = False) -> No
 def _orphans(extras: dict[str, _Extras]) -> Iterator[Quarantine]:
     for key, entry in extras.items():
         for file, line in entry.lines:
-            yield Quarantine(file, line, f"refers to ent_num {key}, which sdn.csv does not have", field="ent_num")
+            yield Quarantine(file, line, f"no such entry in sdn.csv: ent_num {key}", field="ent_num")

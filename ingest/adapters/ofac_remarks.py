@@ -146,6 +146,12 @@ def _apply_link(record: Record, clause: str) -> bool:
 _APPLIERS = (_apply_person, _apply_identifier, _apply_contact, _apply_link)
 
 
+def apply_clause(record: Record, clause: str) -> bool:
+    """Apply one remarks clause (or an sdn.xml ``idType idNumber`` pair); False when not understood."""
+    clause = _strip_alt(clause.strip())
+    return bool(clause) and any(apply(record, clause) for apply in _APPLIERS)
+
+
 def apply_remarks(record: Record, remarks: str | None) -> None:
     """Parse OFAC remarks into ``record``; clauses not understood become notes."""
     text = values.clean_text(remarks)
@@ -153,5 +159,5 @@ def apply_remarks(record: Record, remarks: str | None) -> None:
         return
     for clause in _CLAUSE_SPLIT.split(text.rstrip(".")):
         clause = _strip_alt(clause.strip())
-        if clause and not any(apply(record, clause) for apply in _APPLIERS):
+        if clause and not apply_clause(record, clause):
             record.notes.append(clause)

@@ -173,6 +173,8 @@ def iter_records(path: Path, source: str) -> Iterator[Item]:
                 del element.getparent()[0]
     except etree.XMLSyntaxError as error:
         line = error.position[0] if error.position else "?"
-        raise IngestError(f"{path}:{line}: malformed XML ({error.msg})", hint="the file may be truncated; fetch it again") from error
+        raise IngestError(
+            f"{path}:{line}: malformed XML ({error.msg})", hint="the file may be truncated; fetch it again"
+        ) from error
     if number == 0:
         raise IngestError(f"{path}: no INDIVIDUAL or ENTITY elements; not a UN consolidated list")
