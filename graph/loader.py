@@ -32,8 +32,14 @@ SWEEP_BATCH = 10_000
 
 # When an entity's records disagree on schema, the most specific one wins.
 SCHEMA_PRIORITY = [
-    Schema.PERSON, Schema.VESSEL, Schema.AIRCRAFT, Schema.COMPANY,
-    Schema.ORGANIZATION, Schema.LEGAL_ENTITY, Schema.CUSTOMER_ACCOUNT, Schema.ADDRESS,
+    Schema.PERSON,
+    Schema.VESSEL,
+    Schema.AIRCRAFT,
+    Schema.COMPANY,
+    Schema.ORGANIZATION,
+    Schema.LEGAL_ENTITY,
+    Schema.CUSTOMER_ACCOUNT,
+    Schema.ADDRESS,
 ]
 
 Progress = Callable[[str, int], None]
@@ -237,7 +243,9 @@ def run_load(store: GraphStore, staging_path: Path, *, progress: Progress | None
     """Write the latest resolution run into Neo4j and sweep what it no longer has."""
     started = time.monotonic()
     if not staging_path.is_file():
-        raise GraphStoreError(f"{staging_path}: no staging database", hint="run `sanctiongraph ingest` and `resolve` first")
+        raise GraphStoreError(
+            f"{staging_path}: no staging database", hint="run `sanctiongraph ingest` and `resolve` first"
+        )
     con = staging.connect(staging_path, read_only=True)
     try:
         run = con.execute("SELECT run_id FROM sg_runs ORDER BY finished_at DESC LIMIT 1").fetchone()
@@ -265,4 +273,3 @@ def run_load(store: GraphStore, staging_path: Path, *, progress: Progress | None
     store.write("finish_load", {"runId": summary.run_id, "entities": summary.entities, "records": summary.records})
     summary.seconds = time.monotonic() - started
     return summary
-

@@ -11,17 +11,14 @@ SWEPT_LABELS = (Label.SANCTION, Label.RECORD, Label.ENTITY)
 
 def schema_statements() -> list[str]:
     statements = [
-        f"CREATE CONSTRAINT {constraint_name(label)} IF NOT EXISTS "
-        f"FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"
+        f"CREATE CONSTRAINT {constraint_name(label)} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"
         for label, key in sorted(KEYS.items())
     ]
     statements += [
-        f"CREATE INDEX {label.lower()}_load_id IF NOT EXISTS FOR (n:{label}) ON (n.loadId)"
-        for label in SWEPT_LABELS
+        f"CREATE INDEX {label.lower()}_load_id IF NOT EXISTS FOR (n:{label}) ON (n.loadId)" for label in SWEPT_LABELS
     ]
     statements += [
-        f"CREATE FULLTEXT INDEX {ENTITY_NAME_INDEX} IF NOT EXISTS "
-        f"FOR (n:{Label.ENTITY}) ON EACH [n.name, n.aliasText]",
+        f"CREATE FULLTEXT INDEX {ENTITY_NAME_INDEX} IF NOT EXISTS FOR (n:{Label.ENTITY}) ON EACH [n.name, n.aliasText]",
         f"CREATE INDEX {RECORD_SOURCE_KEY_INDEX} IF NOT EXISTS FOR (n:{Label.RECORD}) ON (n.sourceKey)",
     ]
     return statements

@@ -61,7 +61,9 @@ class GraphStore:
         try:
             self._driver.verify_connectivity()
         except AuthError as error:
-            raise GraphStoreError(f"Neo4j at {self.uri} refused the credentials", hint="check NEO4J_USER/NEO4J_PASSWORD") from error
+            raise GraphStoreError(
+                f"Neo4j at {self.uri} refused the credentials", hint="check NEO4J_USER/NEO4J_PASSWORD"
+            ) from error
         except (*_UNAVAILABLE, DriverError) as error:
             raise self._unavailable(error) from error
 
@@ -77,7 +79,9 @@ class GraphStore:
             with self._driver.session(database=self.database) as session:
                 yield session
         except AuthError as error:
-            raise GraphStoreError(f"Neo4j at {self.uri} refused the credentials", hint="check NEO4J_USER/NEO4J_PASSWORD") from error
+            raise GraphStoreError(
+                f"Neo4j at {self.uri} refused the credentials", hint="check NEO4J_USER/NEO4J_PASSWORD"
+            ) from error
         except _UNAVAILABLE as error:
             raise self._unavailable(error) from error
         except TransientError as error:

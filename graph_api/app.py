@@ -49,7 +49,11 @@ async def _read_operation(request: Request) -> dict[str, Any] | JSONResponse:
 
 
 async def graphql_endpoint(request: Request) -> Response:
-    if request.method == "GET" and "query" not in request.query_params and "text/html" in request.headers.get("accept", ""):
+    if (
+        request.method == "GET"
+        and "query" not in request.query_params
+        and "text/html" in request.headers.get("accept", "")
+    ):
         return HTMLResponse(GRAPHIQL_HTML)
     operation = await _read_operation(request)
     if isinstance(operation, JSONResponse):

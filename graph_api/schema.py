@@ -160,7 +160,9 @@ class EntityConnection(graphene.ObjectType):
 
 
 class Query(graphene.ObjectType):
-    entity = graphene.Field(Entity, id=graphene.ID(required=True), description="An entity by ID (retired IDs follow to their successor)")
+    entity = graphene.Field(
+        Entity, id=graphene.ID(required=True), description="An entity by ID (retired IDs follow to their successor)"
+    )
     search = graphene.Field(
         EntityConnection,
         required=True,
@@ -177,8 +179,12 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     async def resolve_search(
-        root: None, info: GraphQLResolveInfo, query: str, schema: str | None = None,
-        first: int | None = None, after: str | None = None,
+        root: None,
+        info: GraphQLResolveInfo,
+        query: str,
+        schema: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> dict[str, Any]:
         skip, size = window(first, after)
         rows = await context(info).read(queries.search_entities, query, schema=schema, skip=skip, limit=size + 1)

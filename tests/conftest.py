@@ -60,7 +60,10 @@ def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
         return
     settings = Settings.from_env(
         {k: v for k, v in os.environ.items() if k.startswith("SANCTIONGRAPH_JAVA")},
-        home=home, bolt_port=free_port(), neo4j_heap="1g", neo4j_pagecache="512m",
+        home=home,
+        bolt_port=free_port(),
+        neo4j_heap="1g",
+        neo4j_pagecache="512m",
     )
     server.start(settings)
     yield settings

@@ -90,7 +90,8 @@ def test_demo_serves_the_kwangson_merge_over_http(demo_server: str) -> None:
     assert "errors" not in body
     entities = [edge["node"] for edge in body["data"]["search"]["edges"]]
     merged = [
-        e for e in entities
+        e
+        for e in entities
         if any("ofac" in source and key == "11581" for source, key in record_keys(e))
         and any(key == "KPe.025" for _, key in record_keys(e))
     ]
@@ -107,7 +108,9 @@ def test_entity_by_id_round_trips(demo_server: str) -> None:
     search = httpx.post(demo_server + "/graphql", json={"query": CONTRACT_QUERY}, timeout=30).json()
     entity_id = search["data"]["search"]["edges"][0]["node"]["id"]
     query = "query($id: ID!) { entity(id: $id) { id name listed sanctions { authority program reference } } }"
-    body = httpx.post(demo_server + "/graphql", json={"query": query, "variables": {"id": entity_id}}, timeout=30).json()
+    body = httpx.post(
+        demo_server + "/graphql", json={"query": query, "variables": {"id": entity_id}}, timeout=30
+    ).json()
     entity = body["data"]["entity"]
     assert entity["id"] == entity_id and entity["listed"]
     assert {"UN Security Council", "US OFAC"} <= {s["authority"] for s in entity["sanctions"]}
