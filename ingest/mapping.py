@@ -102,6 +102,20 @@ NORMALISERS: dict[str, Cleaner] = {
 }
 
 
+def composite_key(parts: list[str], prefix: str | None = None) -> str:
+    """The source key of a mapped entity: the value of a single key column, or a hash of several.
+
+    A composite key is the first 20 hex digits of the SHA-1 of the cleaned values
+    joined by U+001F, so the same values always give the same key, and a prefix
+    (``co-…``) keeps keys of different entities of one mapping apart.
+    """
+    if len(parts) == 1:
+        key = parts[0]
+    else:
+        key = hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
+    return f"{prefix}-{key}" if prefix else key
+
+
 class RowRejected(Exception):
     """A row that cannot become records under the mapping (becomes a quarantine entry)."""
 
@@ -116,6 +130,9 @@ class RowRejected(Exception):
 def cell(row: Row, column: str) -> list[str]:
     """Non-empty texts of a column (a JSON list gives several; dotted names reach into objects)."""
     value = row.get(column)
+    if value.__class__ is str:
+        text = values.clean_text(value)
+        return [text] if text else []
     if value is None and "." in column:
         value = row
         for part in column.split("."):
@@ -338,12 +355,7 @@ class CompiledEntity:
         parts = [" ".join(cell(row, column)) for column in self.spec.key_columns()]
         if not any(parts):
             return None
-        if len(parts) == 1:
-            key = parts[0]
-        else:
-            digest = hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
-            key = digest
-        return f"{self.spec.key_prefix}-{key}" if self.spec.key_prefix else key
+        return composite_key(parts, self.spec.key_prefix)
 
     def schema(self, row: Row) -> Schema:
         declared = self.spec.schema_

@@ -53,8 +53,12 @@ def clean_text(value: str | None) -> str | None:
     """Strip control characters and collapse whitespace; empty becomes ``None``."""
     if value is None:
         return None
-    text = unicodedata.normalize("NFC", str(value)).translate(_CONTROL)
-    text = _SPACES.sub(" ", text).strip()
+    if value.__class__ is str and value.isascii() and value.isprintable() and "  " not in value:
+        # Fast path for the common case (plain ASCII, single spaces): NFC and control stripping are no-ops.
+        text = value.strip()
+    else:
+        text = unicodedata.normalize("NFC", str(value)).translate(_CONTROL)
+        text = _SPACES.sub(" ", text).strip()
     if text == "" or text == "-0-":
         return None
     return text
@@ -62,6 +66,8 @@ def clean_text(value: str | None) -> str | None:
 
 def name_script(value: str) -> str | None:
     """The script most letters of a name are written in ("Latin", "Hangul", "Han")."""
+    if value.isascii():  # fast path: ASCII letters are Latin, digits and punctuation are no script
+        return "Latin" if any(c.isalpha() for c in value) else None
     counts: Counter[str] = Counter()
     for char in value:
         script = codepoint_script(ord(char))
@@ -92,6 +98,11 @@ def iso_date(value: str | None) -> str | None:
     if text is None:
         return None
     text = text.rstrip(".")
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            pass
     for fmt, width in (("%Y-%m-%d", 10), ("%d-%m-%Y", 10), ("%d/%m/%Y", 10), ("%Y/%m/%d", 10)):
         if len(text) == width:
             try:
@@ -121,11 +132,29 @@ def _written_date(text: str) -> str | None:
     return None
 
 
+# An unquoted ASCII local part (RFC 5322 dot-atom): email-validator accepts exactly these without
+# changing them, so only the domain needs the library, and a domain's verdict can be cached.
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+
+
+@lru_cache(maxsize=65536)
+def _email_domain(domain: str) -> str | None:
+    try:
+        result = validate_email(f"x@{domain}", check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return str(result.domain).lower()
+
+
 def email(value: str | None) -> str | None:
     """A syntactically valid e-mail address, lower-cased (no DNS lookup)."""
     text = clean_text(value)
     if text is None:
         return None
+    local, at, domain = text.rpartition("@")
+    if at and len(local) <= 64 and len(text) <= 254 and _DOT_ATOM.fullmatch(local):
+        checked = _email_domain(domain)
+        return None if checked is None else f"{local.lower()}@{checked}"
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError:
@@ -151,11 +180,16 @@ def phone(value: str | None, country: str | None = None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+_IPV4 = re.compile(r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}")
+
+
 def ip_address(value: str | None) -> str | None:
     """Canonical text of an IPv4 or IPv6 address."""
     text = clean_text(value)
     if text is None:
         return None
+    if _IPV4.fullmatch(text):  # fast path: a dotted quad without leading zeros is already canonical
+        return text
     try:
         return str(IPAddress(text))
     except (AddrFormatError, ValueError, TypeError):

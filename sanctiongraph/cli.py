@@ -127,28 +127,45 @@ def neo4j_status(workspace: Workspace = None) -> None:
 
 @app.command()
 def ingest(
-    path: Annotated[Path, typer.Argument(help="The file (or OFAC folder) to load")],
-    format: Annotated[str, typer.Option("--format", "-f", help="Source format, e.g. ofac-csv, un-xml")],
-    source: Annotated[str | None, typer.Option(help="Source name (default: the format's)")] = None,
+    path: Annotated[Path, typer.Argument(help="The file (or folder: ofac-csv, icij, ch-psc) to load")],
+    format: Annotated[str, typer.Option("--format", "-f", help="Source format: ofac-csv, ofac-xml, un-xml, uk-fcdo, "
+                                        "ftm, gleif-lei, gleif-rr, gleif-lei-bic, ch-psc, icij, mapping")],
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", "-m", help="YAML mapping file (for --format mapping)")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Source name (default: the format's or the mapping's)")] = None,
     source_version: Annotated[str | None, typer.Option(help="Version label (default: from the file)")] = None,
     workspace: Workspace = None,
 ) -> None:
-    """Parse a source file into canonical records staged in the workspace."""
+    """Parse a source file into canonical records staged in the workspace; every row is staged or quarantined."""
+    import time
+
     from ingest.run import run_ingest
 
     settings = settings_for(workspace)
+    started = time.monotonic()
     with progress_bar(f"ingesting {path.name}") as update:
+        last = [0.0]
+
+        def progress(rows: int) -> None:
+            now = time.monotonic()
+            if now - last[0] >= 0.2:  # redraw at most five times a second
+                last[0] = now
+                update("rows", rows)
+
         summary = run(settings, lambda: run_ingest(
-            settings.staging_path, path, format, source=source, version=source_version,
-            progress=lambda n: update("rows", n) if n % 1000 == 0 else None,
+            settings.staging_path, path, format, source=source, version=source_version, progress=progress,
+            mapping=mapping,
         ))
     if summary.already_ingested:
-        out.print(f"{summary.source} {summary.version}: this file was ingested before; nothing changed", highlight=False)
+        out.print(f"{summary.source} {summary.version}: this file was ingested before; nothing changed",
+                  highlight=False)
         return
+    seconds = time.monotonic() - started
     out.print(
         f"{summary.source} {summary.version}: {summary.rows_read:,} rows read, {summary.records:,} records staged, "
         f"{summary.quarantined:,} rows quarantined; {summary.added:,} added, {summary.changed:,} changed, "
-        f"{summary.removed:,} removed",
+        f"{summary.removed:,} removed ({seconds:.1f} s)",
         highlight=False,
     )
     for reason, count in summary.reasons.items():
@@ -190,6 +207,44 @@ def sources(
         out.print(f"{entry['name']} ({entry['format']})", highlight=False)
         for v in entry["versions"]:
             out.print(f"  {v['version']}: {v['records']:,} records, {v['quarantined']:,} quarantined", highlight=False)
+
+
+# --- generate ------------------------------------------------------------------
+
+generate_app = typer.Typer(help="Write synthetic data sets (with ground truth) for demos, tests and benchmarks.",
+                           no_args_is_help=True)
+app.add_typer(generate_app, name="generate")
+
+
+@generate_app.command("customers")
+def generate_customers(
+    size: Annotated[int, typer.Option("--size", "-n", help="Number of customer rows (1,000 to millions)")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed writes the same files")] = 1,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder")] = Path("customers"),
+) -> None:
+    """A cloud-provider customer table with planted DPRK-style networks, and its ground truth."""
+    from ingest.generate.customers import generate_customers as generate
+
+    settings = settings_for(None)
+    with progress_bar(f"writing {size:,} customers") as update:
+        summary = run(settings, lambda: _generate(generate, out_dir, size, seed, update))
+    out.print(
+        f"wrote {summary.csv_path} ({summary.rows:,} rows) and {summary.truth_path}: {summary.networks} networks "
+        f"with {summary.network_accounts:,} accounts, {summary.planted_accounts:,} planted accounts in all",
+        highlight=False,
+    )
+    out.print(f"load it with: sanctiongraph ingest {summary.csv_path} --format mapping "
+              "--mapping mappings/customers.yaml", highlight=False)
+
+
+def _generate(generate: Callable[..., Any], out_dir: Path, size: int, seed: int,
+              update: Callable[[str, int], None]) -> Any:
+    try:
+        return generate(out_dir, size, seed, progress=lambda n: update("rows", n))
+    except ValueError as error:  # a size the generator cannot honour: the user's input, not a bug
+        from sanctiongraph.errors import SanctionGraphError
+
+        raise SanctionGraphError(str(error)) from None
 
 
 # --- resolve / train -----------------------------------------------------------

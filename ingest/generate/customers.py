@@ -1,0 +1,443 @@
+"""A synthetic cloud-provider customer table with planted sanctions-evasion networks, and its ground truth.
+
+Modelled on public reporting (US Treasury, FBI and DOJ advisories, 2022-2024)
+about DPRK IT workers: operators who rent cloud accounts under borrowed or
+invented identities, reach them through "laptop farms" (a facilitator's
+residential IP and address abroad), pay with a few shared cards and crypto
+wallets, share VoIP numbers and devices, and bill through front companies that
+share a director and a registered address; some use spellings of listed
+persons' and entities' names. Around them is ordinary customer data with
+benign shared infrastructure: webmail domains, cloud/NAT egress IPs shared by
+thousands of unrelated accounts, families at one address, employees of one
+company on its corporate card, and customers who opened a second account.
+
+The table streams row by row (flat memory, any size) and is deterministic for a
+seed. Only the planted accounts (networks, families, company staff,
+duplicates) are decided up front; they are a small share of the rows. The
+ground truth (JSON lines, see ``docs/ingest.md``) names every planted account's
+real person, network and imitated listed party.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ingest.generate import vocab
+from ingest.generate.listed import ListedParty, load_listed_parties
+from ingest.generate.variants import entity_variant, person_variant
+from ingest.mapping import composite_key
+
+HEADER = (
+    "account_id", "account_type", "signup_date", "full_name", "date_of_birth", "email", "phone", "street", "city",
+    "postal_code", "country", "signup_ip", "last_login_ip", "device_id", "payment_fingerprint", "wallet_currency",
+    "wallet_address", "company_name", "company_reg_no", "company_country", "company_address", "director_name",
+    "director_dob",
+)
+CSV_NAME = "customers.csv"
+TRUTH_NAME = "customers_truth.jsonl"
+MIN_SIZE = 1_000
+ACCOUNT_PREFIX = "ACC"
+COMPANY_KEY_PREFIX = "co"  # must match mappings/customers.yaml (entity company: key_prefix)
+DIRECTOR_KEY_PREFIX = "dir"  # must match mappings/customers.yaml (entity director: key_prefix)
+_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_SIGNUP_START, _SIGNUP_DAYS = date(2018, 1, 1), 3_225
+Progress = Callable[[int], None]
+
+
+@dataclass(slots=True)
+class Person:
+    person_id: str
+    name: str
+    dob: str
+    country: vocab.Country
+    culture: str
+
+
+@dataclass(slots=True)
+class Company:
+    name: str
+    reg_no: str
+    country: str
+    address: str
+    director: Person | None = None
+
+    @property
+    def source_key(self) -> str:
+        """The record key ``mappings/customers.yaml`` gives this company (for the ground truth)."""
+        return composite_key([self.reg_no, self.country], COMPANY_KEY_PREFIX)
+
+
+@dataclass(slots=True)
+class Plan:
+    """What is decided up front about one planted account; the rest is filled in like any row."""
+
+    person: Person
+    role: str
+    name: str | None = None  # as written on this account (a variant), else the person's name
+    group: str | None = None  # network, family, company or duplicate group id
+    network: str | None = None
+    imitates: dict[str, str] | None = None
+    variant: str | None = None
+    address: tuple[str, str, str, str] | None = None  # street, city, postal code, country
+    signup_ip: str | None = None
+    login_ip: str | None = None
+    device: str | None = None
+    payment: str | None = None
+    wallet: tuple[str, str] | None = None
+    phone: str | None = None
+    email: str | None = None
+    company: Company | None = None
+
+
+@dataclass(slots=True)
+class GenerateSummary:
+    rows: int
+    csv_path: Path
+    truth_path: Path
+    networks: int = 0
+    network_accounts: int = 0
+    planted_accounts: int = 0
+    listed_parties: int = 0
+    by_role: dict[str, int] = field(default_factory=dict)
+
+
+class Faker:
+    """Random but plausible values, all drawn from one seeded ``random.Random``."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.countries = vocab.COUNTRIES
+        self.weights = [c.weight for c in vocab.COUNTRIES]
+        self.cultures = {c.name: c for c in vocab.CULTURES}
+        self.person_count = 0
+
+    def country(self, code: str | None = None) -> vocab.Country:
+        if code is not None:
+            return next(c for c in self.countries if c.code == code)
+        return self.rng.choices(self.countries, self.weights)[0]
+
+    def person(self, country: vocab.Country | None = None, family: str | None = None) -> Person:
+        country = country or self.country()
+        culture = self.cultures[self.rng.choice(country.cultures)]
+        given, surname = self.rng.choice(culture.given), family or self.rng.choice(culture.family)
+        name = f"{surname} {given}" if culture.family_first and self.rng.random() < 0.5 else f"{given} {surname}"
+        self.person_count += 1
+        return Person(f"P{self.person_count:08d}", name, self.dob(), country, culture.name)
+
+    def dob(self) -> str:
+        return (date(1960, 1, 1) + timedelta(days=self.rng.randrange(16_000))).isoformat()
+
+    def signup_date(self) -> str:
+        return (_SIGNUP_START + timedelta(days=self.rng.randrange(_SIGNUP_DAYS))).isoformat()
+
+    def digits(self, n: int) -> str:
+        return str(self.rng.randrange(10 ** (n - 1), 10**n))
+
+    def pattern(self, pattern: str) -> str:
+        letters = "ABCDEFGHJKLMNPRSTUVWXYZ"
+        return "".join(
+            str(self.rng.randrange(10)) if c == "9" else self.rng.choice(letters) if c == "A" else c for c in pattern
+        )
+
+    def address(self, country: vocab.Country) -> tuple[str, str, str, str]:
+        street = f"{self.rng.randrange(1, 2500)} {self.rng.choice(vocab.STREETS)}"
+        if self.rng.random() < 0.25:
+            street += f", Apt {self.rng.randrange(1, 400)}"
+        return street, self.rng.choice(country.cities), self.pattern(country.postal), country.code
+
+    def phone(self, country: vocab.Country) -> str:
+        national = str(self.rng.randrange(2, 10)) + self.digits(country.national_digits - 1)
+        if country.code in ("US", "CA"):
+            national = national[:3] + str(self.rng.randrange(2, 10)) + national[4:]
+            if self.rng.random() < 0.4:  # written the national way: the mapping's country column completes it
+                return f"({national[:3]}) {national[3:6]}-{national[6:]}"
+        return f"+{country.calling_code} {national[:3]} {national[3:]}"
+
+    def email(self, name: str, domain: str | None = None) -> str:
+        handle = ".".join(part for part in name.lower().replace("-", "").split() if part.isascii())
+        handle = handle or "user"
+        if self.rng.random() < 0.6:
+            handle += str(self.rng.randrange(1, 999))
+        return f"{handle}@{domain or self.rng.choice(vocab.WEBMAIL)}"
+
+    def residential_ip(self) -> str:
+        octet = self.rng.choice(vocab.RESIDENTIAL_FIRST_OCTETS)
+        return f"{octet}.{self.rng.randrange(256)}.{self.rng.randrange(256)}.{self.rng.randrange(1, 255)}"
+
+    def egress_ip(self) -> str:
+        return f"{self.rng.choice(vocab.SHARED_EGRESS_PREFIXES)}{self.rng.randrange(4)}.{self.rng.randrange(1, 60)}"
+
+    def device(self) -> str:
+        value = f"{self.rng.getrandbits(128):032x}"
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+
+    def payment(self) -> str:
+        return f"pf_{self.rng.getrandbits(64):016x}"
+
+    def wallet(self) -> tuple[str, str]:
+        kind = self.rng.choice(("XBT", "ETH", "TRX", "ETH"))
+        if kind == "XBT":
+            return kind, "bc1q" + "".join(self.rng.choice(_BECH32) for _ in range(38))
+        if kind == "ETH":
+            return kind, f"0x{self.rng.getrandbits(160):040x}"
+        return kind, "T" + "".join(self.rng.choice(_BASE58) for _ in range(33))
+
+    def company(self, country: vocab.Country, name: str | None = None) -> Company:
+        forms = vocab.LEGAL_FORMS.get(country.code, ("Ltd",))
+        if name is None:
+            name = f"{self.rng.choice(vocab.COMPANY_WORDS)} {self.rng.choice(vocab.COMPANY_KINDS)}"
+            name = f"{name} {self.rng.choice(forms)}"
+        street, city, postal, code = self.address(country)
+        return Company(name, self.digits(self.rng.choice((8, 9, 10))), code, f"{street}, {city} {postal}, {code}")
+
+
+# --- planting -------------------------------------------------------------------------
+
+
+class Planter:
+    """Decides the planted accounts: networks, families, company staff, duplicates."""
+
+    def __init__(self, faker: Faker, size: int, listed: list[ListedParty]) -> None:
+        self.fake, self.rng, self.size = faker, faker.rng, size
+        self.persons = [p for p in listed if p.schema == "Person"]
+        self.entities = [p for p in listed if p.schema != "Person"]
+        self.plans: list[Plan] = []
+        self.truth: list[dict[str, Any]] = []
+
+    def plant(self) -> list[Plan]:
+        networks = max(3, self.size // 25_000)
+        for index in range(networks):
+            self._network(f"NET-{index + 1:04d}")
+        for index in range(max(2, self.size // 4_000)):
+            self._family(f"FAM-{index + 1:05d}")
+        for index in range(max(1, self.size // 20_000)):
+            self._company_staff(f"STAFF-{index + 1:04d}")
+        for index in range(max(2, self.size // 2_000)):
+            self._duplicate(f"DUP-{index + 1:05d}")
+        return self.plans
+
+    def _imitation(self, pool: list[ListedParty]) -> ListedParty | None:
+        return self.rng.choice(pool) if pool else None
+
+    def _network(self, net: str) -> None:
+        fake, rng = self.fake, self.rng
+        farm_country = fake.country(rng.choice(("US", "US", "US", "GB", "CA", "JP")))
+        farm_address = fake.address(farm_country)
+        farm_ip, cards = fake.residential_ip(), [fake.payment() for _ in range(rng.randint(1, 2))]
+        wallets = [fake.wallet() for _ in range(rng.randint(1, 2))]
+        voip = [fake.phone(fake.country("US")) for _ in range(rng.randint(1, 2))]
+        director, director_imitates = self._director(net)
+        companies = self._front_companies(net, director, director_imitates)
+        imitated: list[dict[str, str]] = [director_imitates] if director_imitates else []
+        for _ in range(rng.randint(1, 3)):
+            operator = fake.person(fake.country(rng.choice(("CN", "RU", "LA"))))
+            listed = self._imitation(self.persons) if rng.random() < 0.5 else None
+            devices = [fake.device() for _ in range(rng.randint(1, 2))]
+            for _ in range(rng.randint(2, 6)):
+                plan = Plan(operator, "network-operator", group=net, network=net, device=rng.choice(devices))
+                if listed is not None and rng.random() < 0.6:
+                    plan.name, plan.variant = person_variant(listed.name, rng)
+                    plan.imitates = listed.reference()
+                    imitated.append(listed.reference())
+                else:  # a borrowed or invented identity in the country the account claims
+                    persona = fake.person(farm_country)
+                    plan.name, plan.variant = persona.name, "borrowed-identity"
+                plan.login_ip = farm_ip if rng.random() < 0.7 else fake.egress_ip()
+                plan.address = farm_address if rng.random() < 0.5 else fake.address(farm_country)
+                plan.payment = rng.choice(cards) if rng.random() < 0.7 else None
+                plan.wallet = rng.choice(wallets) if rng.random() < 0.5 else None
+                plan.phone = rng.choice(voip) if rng.random() < 0.4 else None
+                plan.company = rng.choice(companies) if rng.random() < 0.5 else None
+                self.plans.append(plan)
+        self.truth.append({
+            "kind": "network", "network_id": net, "laptop_farm_ip": farm_ip, "laptop_farm_address": ", ".join(farm_address),
+            "payment_fingerprints": cards, "wallets": [f"{c}:{a}" for c, a in wallets], "phones": voip,
+            "companies": [c.source_key for c in companies], "imitates": _unique(imitated),
+        })
+
+    def _director(self, net: str) -> tuple[Person, dict[str, str] | None]:
+        listed = self._imitation(self.persons) if self.rng.random() < 0.5 else None
+        director = self.fake.person(self.fake.country(self.rng.choice(("CN", "RU", "LA", "US"))))
+        if listed is None:
+            return director, None
+        director.name, _ = person_variant(listed.name, self.rng)
+        return director, listed.reference()
+
+    def _front_companies(self, net: str, director: Person, imitates: dict[str, str] | None) -> list[Company]:
+        country = self.fake.country(self.rng.choice(("US", "GB", "CN", "LA", "RU", "CA")))
+        registered = self.fake.address(country)
+        companies = []
+        for _ in range(self.rng.randint(1, 3)):
+            listed = self._imitation(self.entities) if self.rng.random() < 0.3 else None
+            name = entity_variant(listed.name, self.rng)[0] if listed else None
+            company = self.fake.company(country, name)
+            company.address, company.director = f"{registered[0]}, {registered[1]} {registered[2]}, {country.code}", director
+            companies.append(company)
+            self.truth.append({
+                "kind": "company", "company_key": company.source_key, "company_reg_no": company.reg_no,
+                "company_country": company.country, "name": company.name, "network_id": net,
+                "director": director.name, "director_key": composite_key([director.name, director.dob], DIRECTOR_KEY_PREFIX),
+                "director_imitates": imitates, "imitates": listed.reference() if listed else None,
+            })
+        return companies
+
+    def _family(self, group: str) -> None:
+        head = self.fake.person()
+        home, ip = self.fake.address(head.country), self.fake.residential_ip()
+        family = head.name.split()[0] if head.culture in ("chinese", "korean", "vietnamese") else head.name.split()[-1]
+        for index in range(self.rng.randint(2, 4)):
+            member = head if index == 0 else self.fake.person(head.country, family=family)
+            self.plans.append(Plan(member, "family-member", group=group, address=home, signup_ip=ip,
+                                   phone=self.fake.phone(head.country) if index == 0 else None))
+
+    def _company_staff(self, group: str) -> None:
+        country = self.fake.country()
+        company = self.fake.company(country)
+        company.director = self.fake.person(country)
+        domain = company.name.split()[0].lower() + self.fake.rng.choice((".com", ".io", ".net"))
+        card = self.fake.payment()
+        for _ in range(self.rng.randint(5, 40)):
+            employee = self.fake.person(country)
+            plan = Plan(employee, "company-staff", group=group, company=company,
+                        email=self.fake.email(employee.name, domain), payment=card if self.rng.random() < 0.6 else None,
+                        login_ip=self.fake.egress_ip() if self.rng.random() < 0.5 else None)
+            self.plans.append(plan)
+        self.truth.append({"kind": "company", "company_key": company.source_key, "company_reg_no": company.reg_no,
+                           "company_country": company.country, "name": company.name, "network_id": None,
+                           "director": company.director.name, "group": group})
+
+    def _duplicate(self, group: str) -> None:
+        person = self.fake.person()
+        phone, home = self.fake.phone(person.country), self.fake.address(person.country)
+        for index in range(2):
+            name = person.name if index == 0 or self.rng.random() < 0.5 else person.name.upper()
+            self.plans.append(Plan(person, "duplicate-account", name=name, group=group, phone=phone,
+                                   address=home if self.rng.random() < 0.7 else None))
+
+
+def _unique(items: list[dict[str, str]]) -> list[dict[str, str]]:
+    seen, found = set(), []
+    for item in items:
+        key = (item["source"], item["source_key"])
+        if key not in seen:
+            seen.add(key)
+            found.append(item)
+    return found
+
+
+# --- writing rows ----------------------------------------------------------------------
+
+
+def _row(fake: Faker, number: int, plan: Plan | None) -> list[str]:
+    rng = fake.rng
+    person = plan.person if plan else fake.person()
+    country = person.country
+    company = plan.company if plan else None
+    if plan is None and rng.random() < 0.15:
+        company = fake.company(country)
+        company.director = person if rng.random() < 0.7 else fake.person(country)
+    name = (plan.name if plan and plan.name else None) or person.name
+    street, city, postal, code = (plan.address if plan and plan.address else None) or fake.address(country)
+    if plan and plan.address:
+        country = fake.country(code)
+    wallet = plan.wallet if plan and plan.wallet else (fake.wallet() if rng.random() < 0.06 else ("", ""))
+    login_ip = (plan.login_ip if plan and plan.login_ip else None) or (
+        fake.egress_ip() if rng.random() < 0.08 else fake.residential_ip()
+    )
+    director = company.director if company and company.director else None
+    return [
+        f"{ACCOUNT_PREFIX}-{number:010d}",
+        "business" if company else "individual",
+        fake.signup_date(),
+        name,
+        person.dob if rng.random() < 0.8 else "",
+        (plan.email if plan and plan.email else None) or fake.email(name),
+        (plan.phone if plan and plan.phone else None) or fake.phone(country),
+        street, city, postal, code,
+        (plan.signup_ip if plan and plan.signup_ip else None) or fake.residential_ip(),
+        login_ip,
+        (plan.device if plan and plan.device else None) or fake.device(),
+        (plan.payment if plan and plan.payment else None) or fake.payment(),
+        wallet[0], wallet[1],
+        company.name if company else "", company.reg_no if company else "", company.country if company else "",
+        company.address if company else "",
+        director.name if director else "", director.dob if director else "",
+    ]
+
+
+def _truth_line(account_id: str, plan: Plan) -> dict[str, Any]:
+    return {
+        "kind": "account", "account_id": account_id, "person_id": plan.person.person_id, "role": plan.role,
+        "group_id": plan.group, "network_id": plan.network, "name": plan.name or plan.person.name,
+        "real_name": plan.person.name, "variant": plan.variant, "imitates": plan.imitates,
+        "company_key": plan.company.source_key if plan.company else None,
+    }
+
+
+def iter_rows(size: int, seed: int, listed: list[ListedParty]) -> Iterator[tuple[list[str], dict[str, Any] | None]]:
+    """Rows of the table, each with its ground-truth line when it is a planted account; then the summaries."""
+    rng = random.Random(seed)
+    fake = Faker(rng)
+    planter = Planter(fake, size, listed)
+    plans = planter.plant()
+    if len(plans) > size // 2:
+        raise ValueError(f"size {size} is too small for the planted accounts ({len(plans)}); use at least {MIN_SIZE}")
+    positions = dict(zip(sorted(rng.sample(range(size), len(plans))), rng.sample(plans, len(plans)), strict=True))
+    for number in range(size):
+        plan = positions.get(number)
+        row = _row(fake, number + 1, plan)
+        yield row, _truth_line(row[0], plan) if plan else None
+    for line in planter.truth:
+        yield [], line
+
+
+def generate_customers(
+    out_dir: Path, size: int, seed: int, *, listed_paths: list[tuple[Path, str]] | None = None,
+    progress: Progress | None = None,
+) -> GenerateSummary:
+    """Write ``customers.csv`` and ``customers_truth.jsonl`` into ``out_dir``.
+
+    Args:
+        out_dir: created when missing; existing files of the same names are replaced.
+        size: number of customer rows (at least ``MIN_SIZE``).
+        seed: the same seed gives byte-identical files.
+        listed_paths: (path, format) of lists whose DPRK persons and entities the
+            planted names imitate; default: the bundled UN and OFAC samples.
+        progress: called with the number of rows written so far.
+    """
+    if size < MIN_SIZE:
+        raise ValueError(f"--size must be at least {MIN_SIZE:,} (got {size:,})")
+    listed = load_listed_parties(listed_paths)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = GenerateSummary(size, out_dir / CSV_NAME, out_dir / TRUTH_NAME, listed_parties=len(listed))
+    with summary.csv_path.open("w", encoding="utf-8", newline="") as table, summary.truth_path.open("wb") as truth:
+        writer = csv.writer(table, lineterminator="\n")
+        writer.writerow(HEADER)
+        for row, line in iter_rows(size, seed, listed):
+            if row:
+                writer.writerow(row)
+                if progress is not None and int(row[0][-10:]) % 10_000 == 0:
+                    progress(int(row[0][-10:]))
+            if line is not None:
+                truth.write(orjson.dumps(line) + b"\n")
+                _count(summary, line)
+    return summary
+
+
+def _count(summary: GenerateSummary, line: dict[str, Any]) -> None:
+    if line["kind"] == "network":
+        summary.networks += 1
+    elif line["kind"] == "account":
+        summary.planted_accounts += 1
+        summary.by_role[line["role"]] = summary.by_role.get(line["role"], 0) + 1
+        if line["network_id"]:
+            summary.network_accounts += 1
