@@ -97,6 +97,7 @@ _QUARANTINE = pa.schema(
         ("field", pa.string()),
         ("reason", pa.string()),
         ("raw", pa.string()),
+        ("rows", pa.int64()),
     ]
 )
 
@@ -104,9 +105,9 @@ _QUARANTINE = pa.schema(
 MERGE_SQL = {
     # A key seen twice in one file: the first entry wins, later ones are quarantined.
     "quarantine_duplicates": """
-        INSERT INTO sg_quarantine
+        INSERT INTO sg_quarantine (source, version, file, row, field, reason, raw, rows)
         SELECT $source, $version, file, row, 'source_key',
-               'duplicate key ' || source_key || ': an earlier row has it', left(caption, 200)
+               'duplicate key ' || source_key || ': an earlier row has it', left(caption, 200), rows
         FROM (SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY seq) AS n FROM sg_incoming)
         WHERE n > 1
         RETURNING 1
@@ -194,6 +195,8 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         ) from error
     if not read_only:
         con.execute(SCHEMA_SQL)
+        # Added after the first release: how many input rows a quarantine entry stands for.
+        con.execute("ALTER TABLE sg_quarantine ADD COLUMN IF NOT EXISTS rows BIGINT DEFAULT 1")
     return con
 
 
@@ -245,6 +248,7 @@ class _Batcher:
             ("field", entry.field),
             ("reason", entry.reason),
             ("raw", entry.raw),
+            ("rows", entry.rows),
         ):
             columns[name].append(value)
         if len(columns["row"]) >= BATCH_SIZE:
@@ -261,7 +265,8 @@ class _Batcher:
             return
         batch = pa.table({name: columns[name] for name in schema.names}, schema=schema)
         self.con.register("sg_batch", batch)
-        self.con.execute(f"INSERT INTO {table} SELECT * FROM sg_batch")  # table names are constants here
+        names = ", ".join(schema.names)  # table and column names are constants of this module
+        self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM sg_batch")
         self.con.unregister("sg_batch")
         for values in columns.values():
             values.clear()
@@ -394,6 +399,7 @@ class QuarantineEntry:
     field: str | None
     reason: str
     raw: str | None
+    rows: int = 1
 
 
 def list_changes(con: duckdb.DuckDBPyConnection, source: str, version: str | None = None) -> list[Change]:
@@ -414,7 +420,7 @@ def list_quarantine(
     con: duckdb.DuckDBPyConnection, source: str | None = None, version: str | None = None
 ) -> list[QuarantineEntry]:
     """Rows that did not become records, with file, row and reason."""
-    sql = "SELECT source, version, file, row, field, reason, raw FROM sg_quarantine WHERE true"
+    sql = "SELECT source, version, file, row, field, reason, raw, rows FROM sg_quarantine WHERE true"
     params: list[Any] = []
     for column, value in (("source", source), ("version", version)):
         if value is not None:

@@ -36,9 +36,28 @@ from ingest.generate.variants import entity_variant, person_variant
 from ingest.mapping import composite_key
 
 HEADER = (
-    "account_id", "account_type", "signup_date", "full_name", "date_of_birth", "email", "phone", "street", "city",
-    "postal_code", "country", "signup_ip", "last_login_ip", "device_id", "payment_fingerprint", "wallet_currency",
-    "wallet_address", "company_name", "company_reg_no", "company_country", "company_address", "director_name",
+    "account_id",
+    "account_type",
+    "signup_date",
+    "full_name",
+    "date_of_birth",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "postal_code",
+    "country",
+    "signup_ip",
+    "last_login_ip",
+    "device_id",
+    "payment_fingerprint",
+    "wallet_currency",
+    "wallet_address",
+    "company_name",
+    "company_reg_no",
+    "company_country",
+    "company_address",
+    "director_name",
     "director_dob",
 )
 CSV_NAME = "customers.csv"
@@ -258,11 +277,19 @@ class Planter:
                 plan.phone = rng.choice(voip) if rng.random() < 0.4 else None
                 plan.company = rng.choice(companies) if rng.random() < 0.5 else None
                 self.plans.append(plan)
-        self.truth.append({
-            "kind": "network", "network_id": net, "laptop_farm_ip": farm_ip, "laptop_farm_address": ", ".join(farm_address),
-            "payment_fingerprints": cards, "wallets": [f"{c}:{a}" for c, a in wallets], "phones": voip,
-            "companies": [c.source_key for c in companies], "imitates": _unique(imitated),
-        })
+        self.truth.append(
+            {
+                "kind": "network",
+                "network_id": net,
+                "laptop_farm_ip": farm_ip,
+                "laptop_farm_address": ", ".join(farm_address),
+                "payment_fingerprints": cards,
+                "wallets": [f"{c}:{a}" for c, a in wallets],
+                "phones": voip,
+                "companies": [c.source_key for c in companies],
+                "imitates": _unique(imitated),
+            }
+        )
 
     def _director(self, net: str) -> tuple[Person, dict[str, str] | None]:
         listed = self._imitation(self.persons) if self.rng.random() < 0.5 else None
@@ -280,14 +307,25 @@ class Planter:
             listed = self._imitation(self.entities) if self.rng.random() < 0.3 else None
             name = entity_variant(listed.name, self.rng)[0] if listed else None
             company = self.fake.company(country, name)
-            company.address, company.director = f"{registered[0]}, {registered[1]} {registered[2]}, {country.code}", director
+            company.address, company.director = (
+                f"{registered[0]}, {registered[1]} {registered[2]}, {country.code}",
+                director,
+            )
             companies.append(company)
-            self.truth.append({
-                "kind": "company", "company_key": company.source_key, "company_reg_no": company.reg_no,
-                "company_country": company.country, "name": company.name, "network_id": net,
-                "director": director.name, "director_key": composite_key([director.name, director.dob], DIRECTOR_KEY_PREFIX),
-                "director_imitates": imitates, "imitates": listed.reference() if listed else None,
-            })
+            self.truth.append(
+                {
+                    "kind": "company",
+                    "company_key": company.source_key,
+                    "company_reg_no": company.reg_no,
+                    "company_country": company.country,
+                    "name": company.name,
+                    "network_id": net,
+                    "director": director.name,
+                    "director_key": composite_key([director.name, director.dob], DIRECTOR_KEY_PREFIX),
+                    "director_imitates": imitates,
+                    "imitates": listed.reference() if listed else None,
+                }
+            )
         return companies
 
     def _family(self, group: str) -> None:
@@ -296,8 +334,16 @@ class Planter:
         family = head.name.split()[0] if head.culture in ("chinese", "korean", "vietnamese") else head.name.split()[-1]
         for index in range(self.rng.randint(2, 4)):
             member = head if index == 0 else self.fake.person(head.country, family=family)
-            self.plans.append(Plan(member, "family-member", group=group, address=home, signup_ip=ip,
-                                   phone=self.fake.phone(head.country) if index == 0 else None))
+            self.plans.append(
+                Plan(
+                    member,
+                    "family-member",
+                    group=group,
+                    address=home,
+                    signup_ip=ip,
+                    phone=self.fake.phone(head.country) if index == 0 else None,
+                )
+            )
 
     def _company_staff(self, group: str) -> None:
         country = self.fake.country()
@@ -307,21 +353,44 @@ class Planter:
         card = self.fake.payment()
         for _ in range(self.rng.randint(5, 40)):
             employee = self.fake.person(country)
-            plan = Plan(employee, "company-staff", group=group, company=company,
-                        email=self.fake.email(employee.name, domain), payment=card if self.rng.random() < 0.6 else None,
-                        login_ip=self.fake.egress_ip() if self.rng.random() < 0.5 else None)
+            plan = Plan(
+                employee,
+                "company-staff",
+                group=group,
+                company=company,
+                email=self.fake.email(employee.name, domain),
+                payment=card if self.rng.random() < 0.6 else None,
+                login_ip=self.fake.egress_ip() if self.rng.random() < 0.5 else None,
+            )
             self.plans.append(plan)
-        self.truth.append({"kind": "company", "company_key": company.source_key, "company_reg_no": company.reg_no,
-                           "company_country": company.country, "name": company.name, "network_id": None,
-                           "director": company.director.name, "group": group})
+        self.truth.append(
+            {
+                "kind": "company",
+                "company_key": company.source_key,
+                "company_reg_no": company.reg_no,
+                "company_country": company.country,
+                "name": company.name,
+                "network_id": None,
+                "director": company.director.name,
+                "group": group,
+            }
+        )
 
     def _duplicate(self, group: str) -> None:
         person = self.fake.person()
         phone, home = self.fake.phone(person.country), self.fake.address(person.country)
         for index in range(2):
             name = person.name if index == 0 or self.rng.random() < 0.5 else person.name.upper()
-            self.plans.append(Plan(person, "duplicate-account", name=name, group=group, phone=phone,
-                                   address=home if self.rng.random() < 0.7 else None))
+            self.plans.append(
+                Plan(
+                    person,
+                    "duplicate-account",
+                    name=name,
+                    group=group,
+                    phone=phone,
+                    address=home if self.rng.random() < 0.7 else None,
+                )
+            )
 
 
 def _unique(items: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -362,23 +431,37 @@ def _row(fake: Faker, number: int, plan: Plan | None) -> list[str]:
         person.dob if rng.random() < 0.8 else "",
         (plan.email if plan and plan.email else None) or fake.email(name),
         (plan.phone if plan and plan.phone else None) or fake.phone(country),
-        street, city, postal, code,
+        street,
+        city,
+        postal,
+        code,
         (plan.signup_ip if plan and plan.signup_ip else None) or fake.residential_ip(),
         login_ip,
         (plan.device if plan and plan.device else None) or fake.device(),
         (plan.payment if plan and plan.payment else None) or fake.payment(),
-        wallet[0], wallet[1],
-        company.name if company else "", company.reg_no if company else "", company.country if company else "",
+        wallet[0],
+        wallet[1],
+        company.name if company else "",
+        company.reg_no if company else "",
+        company.country if company else "",
         company.address if company else "",
-        director.name if director else "", director.dob if director else "",
+        director.name if director else "",
+        director.dob if director else "",
     ]
 
 
 def _truth_line(account_id: str, plan: Plan) -> dict[str, Any]:
     return {
-        "kind": "account", "account_id": account_id, "person_id": plan.person.person_id, "role": plan.role,
-        "group_id": plan.group, "network_id": plan.network, "name": plan.name or plan.person.name,
-        "real_name": plan.person.name, "variant": plan.variant, "imitates": plan.imitates,
+        "kind": "account",
+        "account_id": account_id,
+        "person_id": plan.person.person_id,
+        "role": plan.role,
+        "group_id": plan.group,
+        "network_id": plan.network,
+        "name": plan.name or plan.person.name,
+        "real_name": plan.person.name,
+        "variant": plan.variant,
+        "imitates": plan.imitates,
         "company_key": plan.company.source_key if plan.company else None,
     }
 
@@ -401,7 +484,11 @@ def iter_rows(size: int, seed: int, listed: list[ListedParty]) -> Iterator[tuple
 
 
 def generate_customers(
-    out_dir: Path, size: int, seed: int, *, listed_paths: list[tuple[Path, str]] | None = None,
+    out_dir: Path,
+    size: int,
+    seed: int,
+    *,
+    listed_paths: list[tuple[Path, str]] | None = None,
     progress: Progress | None = None,
 ) -> GenerateSummary:
     """Write ``customers.csv`` and ``customers_truth.jsonl`` into ``out_dir``.

@@ -28,8 +28,25 @@ class ListedParty:
         return {"source": self.source, "source_key": self.source_key, "name": self.name}
 
 
-_COMMERCIAL = ("COMPANY", "CORPORATION", "CORP", "TRADING", "BANK", "GROUP", "LTD", "LIMITED", "TECHNOLOGY",
-               "INDUSTRIAL", "SHIPPING", "ENTERPRISE", "DEVELOPMENT", "INFORMATION", "PTE", "LLC", "CO.")
+_COMMERCIAL = (
+    "COMPANY",
+    "CORPORATION",
+    "CORP",
+    "TRADING",
+    "BANK",
+    "GROUP",
+    "LTD",
+    "LIMITED",
+    "TECHNOLOGY",
+    "INDUSTRIAL",
+    "SHIPPING",
+    "ENTERPRISE",
+    "DEVELOPMENT",
+    "INFORMATION",
+    "PTE",
+    "LLC",
+    "CO.",
+)
 
 
 def _is_dprk(record: Record) -> bool:
