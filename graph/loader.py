@@ -19,11 +19,14 @@ from typing import Any
 
 import duckdb
 
-from graph.model import SCHEMA_LABELS
-from graph.schema import SWEPT_LABELS, ensure_schema
+from graph.extract import iter_infra, iter_relations
+from graph.model import RELATION_TYPES, SCHEMA_LABELS, Label, Rel
+from graph.schema import SWEPT_LABELS, SWEPT_RELS, ensure_schema
+from graph.specificity import is_super_node, specificity
 from graph.store import GraphStore
 from ingest import staging
-from ingest.record import NameKind, Record, Schema
+from ingest.record import NameKind, Record, RelationKind, Schema
+from ingest.values import email_domain, ip_network
 from resolution.store import current_entity_id
 from sanctiongraph.errors import GraphStoreError
 
@@ -72,6 +75,12 @@ ORDER BY e.entity_id, e.record_id
 
 RETIRED_SQL = "SELECT entity_id FROM sg_entity_ids WHERE retired_run IS NOT NULL"
 
+# Records a newer version of their list no longer has (delisted), with how many listings they had.
+REMOVED_SQL = """
+SELECT record_id, removed_in, coalesce(json_array_length(json_extract(data, '$.sanctions')), 0)
+FROM sg_records WHERE removed_in IS NOT NULL ORDER BY record_id
+"""
+
 
 @dataclass(slots=True)
 class LoadSummary:
@@ -81,6 +90,9 @@ class LoadSummary:
     records: int = 0
     sanctions: int = 0
     retired: int = 0
+    infra_links: int = 0
+    relations: int = 0
+    delisted: int = 0
     swept: int = 0
     seconds: float = 0.0
 
@@ -122,6 +134,9 @@ def entity_row(entity_id: str, members: list[_Member]) -> dict[str, Any]:
         "listed": any(r.sanctions for r in records),
         "countries": sorted({c for r in records for c in r.countries + r.nationalities + r.jurisdictions}),
         "birthDates": sorted({d for r in records for d in r.birth_dates}),
+        "incorporationDates": sorted({d for r in records for d in r.incorporation_dates}),
+        # How sure the merge is: its weakest link (1.0 for a single record).
+        "confidence": min((m.probability for m in members if m.probability is not None), default=1.0),
         "recordCount": len(records),
         "sources": sorted({r.source for r in records}),
     }
@@ -221,15 +236,33 @@ class Loader:
 
 
 def _sweep(store: GraphStore, load_id: int) -> int:
+    """Delete what this load did not write: stale relationships first, then stale nodes."""
     deleted = 0
+    for rel in SWEPT_RELS:
+        deleted += _sweep_one(store, "sweep_stale_rels", load_id, rel=str(rel))
     for label in SWEPT_LABELS:
-        while True:
-            rows = store.write("sweep_stale", {"loadId": load_id, "batch": SWEEP_BATCH}, label=str(label))
-            count = rows.get("nodes_deleted", 0)
-            deleted += count
-            if count < SWEEP_BATCH:
-                break
+        deleted += _sweep_one(store, "sweep_stale", load_id, label=str(label))
     return deleted
+
+
+def _sweep_one(store: GraphStore, query: str, load_id: int, **labels: str) -> int:
+    deleted = 0
+    while True:
+        counters = store.write(query, {"loadId": load_id, "batch": SWEEP_BATCH}, **labels)
+        count = counters.get("nodes_deleted", 0) or counters.get("relationships_deleted", 0)
+        deleted += count
+        if count < SWEEP_BATCH:
+            return deleted
+
+
+def _mark_delisted(con: duckdb.DuckDBPyConnection, store: GraphStore, load_id: int) -> int:
+    rows = [
+        {"id": record_id, "removedIn": removed_in, "sanctionIds": [f"{record_id}#{i}" for i in range(int(count))]}
+        for record_id, removed_in, count in con.execute(REMOVED_SQL).fetchall()
+    ]
+    for start in range(0, len(rows), BATCH_SIZE):
+        store.write("mark_delisted", {"rows": rows[start : start + BATCH_SIZE], "loadId": load_id})
+    return len(rows)
 
 
 def _retired_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -237,6 +270,136 @@ def _retired_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     for (entity_id,) in con.execute(RETIRED_SQL).fetchall():
         rows.append({"id": entity_id, "successor": current_entity_id(con, entity_id)})
     return rows
+
+
+def _write_batches(
+    store: GraphStore,
+    query: str,
+    rows: Iterator[tuple[tuple[str, ...], dict[str, Any]]],
+    load_id: int,
+    placeholders: tuple[str, ...],
+    progress: Progress | None,
+    step: str,
+) -> int:
+    """Write ``(group, row)`` pairs in batches of one group (one label/type) each."""
+    written = 0
+    batch: list[dict[str, Any]] = []
+    group: tuple[str, ...] = ()
+
+    def flush() -> None:
+        nonlocal written, batch
+        store.write(query, {"rows": batch, "loadId": load_id}, **dict(zip(placeholders, group, strict=True)))
+        written += len(batch)
+        batch = []
+        if progress is not None:
+            progress(step, written)
+
+    for row_group, row in rows:
+        if batch and (row_group != group or len(batch) >= BATCH_SIZE):
+            flush()
+        group = row_group
+        batch.append(row)
+    if batch:
+        flush()
+    return written
+
+
+def _infra_rows(con: duckdb.DuckDBPyConnection, parents: _Parents) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
+    for row in iter_infra(con):
+        parents.add(row.kind, row.key)
+        weight = specificity(row.kind, row.value, row.degree)
+        yield (
+            (str(row.label), str(row.rel)),
+            {
+                "entityId": row.entity_id,
+                "key": row.key,
+                "value": row.value,
+                "kind": row.kind,
+                "records": row.records,
+                "degree": row.degree,
+                "specificity": weight,
+                "superNode": is_super_node(row.degree),
+            },
+        )
+
+
+@dataclass(slots=True)
+class _Parents:
+    """E-mails by domain and IP addresses by network, gathered while infra streams by."""
+
+    members: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+    def add(self, kind: str, key: str) -> None:
+        if kind == "email":
+            self.members.setdefault(("domain", email_domain(key)), set()).add(key)
+        elif kind == "ip":
+            self.members.setdefault(("network", ip_network(key)), set()).add(key)
+
+    def rows(self) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
+        for (kind, parent), values in sorted(self.members.items()):
+            child, parent_label, rel = (
+                (Label.EMAIL, Label.DOMAIN, Rel.AT_DOMAIN)
+                if kind == "domain"
+                else (Label.IP_ADDRESS, Label.IP_NETWORK, Rel.IN_NETWORK)
+            )
+            degree = len(values)
+            for key in sorted(values):
+                yield (
+                    (str(child), str(parent_label), str(rel)),
+                    {
+                        "key": key,
+                        "parentKey": parent,
+                        "parentKind": kind,
+                        "members": degree,
+                        "specificity": specificity(kind, parent, degree),
+                        "superNode": is_super_node(degree),
+                    },
+                )
+
+
+def _relation_rows(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
+    for row in iter_relations(con):
+        rel = RELATION_TYPES.get(RelationKind(row["kind"]))
+        if rel is None:
+            continue
+        yield (
+            (str(rel),),
+            {
+                "fromId": row["from_id"],
+                "toId": row["to_id"],
+                "records": list(row["records"]),
+                "share": row["share"],
+                "role": row["role"],
+                "startDate": row["start_date"],
+                "endDate": row["end_date"],
+            },
+        )
+
+
+def _load_run(
+    con: duckdb.DuckDBPyConnection, store: GraphStore, summary: LoadSummary, progress: Progress | None
+) -> None:
+    load_id = summary.load_id
+    loader = Loader(store, load_id, progress)
+    for entity_id, members in iter_entities(con):
+        loader.add(entity_id, members)
+    loader.flush(final=True)
+    summary.entities = loader.summary_counts["entities"]
+    summary.records = loader.summary_counts["records"]
+    summary.sanctions = loader.summary_counts["sanctions"]
+    parents = _Parents()
+    summary.infra_links = _write_batches(
+        store, "merge_infra", _infra_rows(con, parents), load_id, ("label", "rel"), progress, "infrastructure links"
+    )
+    _write_batches(store, "merge_value_parents", parents.rows(), load_id, ("label", "parent", "rel"), None, "")
+    summary.relations = _write_batches(
+        store, "merge_relations", _relation_rows(con), load_id, ("rel",), progress, "relations"
+    )
+    summary.delisted = _mark_delisted(con, store, load_id)
+    retired = _retired_rows(con)
+    for start in range(0, len(retired), BATCH_SIZE):
+        store.write("merge_retired", {"rows": retired[start : start + BATCH_SIZE], "loadId": load_id})
+    summary.retired = len(retired)
 
 
 def run_load(store: GraphStore, staging_path: Path, *, progress: Progress | None = None) -> LoadSummary:
@@ -247,29 +410,19 @@ def run_load(store: GraphStore, staging_path: Path, *, progress: Progress | None
             f"{staging_path}: no staging database", hint="run `sanctiongraph ingest` and `resolve` first"
         )
     con = staging.connect(staging_path, read_only=True)
+    con.execute("SET enable_progress_bar = false")
     try:
         run = con.execute("SELECT run_id FROM sg_runs ORDER BY finished_at DESC LIMIT 1").fetchone()
         if run is None:
             raise GraphStoreError(f"{staging_path}: no resolution run yet", hint="run `sanctiongraph resolve` first")
         store.verify()
         ensure_schema(store)
-        load_id = int(time.time() * 1000)
-        summary = LoadSummary(load_id, str(run[0]))
-        store.write("start_load", {"loadId": load_id, "runId": summary.run_id})
-        loader = Loader(store, load_id, progress)
-        for entity_id, members in iter_entities(con):
-            loader.add(entity_id, members)
-        loader.flush(final=True)
-        retired = _retired_rows(con)
-        for start in range(0, len(retired), BATCH_SIZE):
-            store.write("merge_retired", {"rows": retired[start : start + BATCH_SIZE], "loadId": load_id})
+        summary = LoadSummary(int(time.time() * 1000), str(run[0]))
+        store.write("start_load", {"loadId": summary.load_id, "runId": summary.run_id})
+        _load_run(con, store, summary, progress)
     finally:
         con.close()
-    summary.swept = _sweep(store, load_id)
-    summary.entities = loader.summary_counts["entities"]
-    summary.records = loader.summary_counts["records"]
-    summary.sanctions = loader.summary_counts["sanctions"]
-    summary.retired = len(retired)
+    summary.swept = _sweep(store, summary.load_id)
     store.write("finish_load", {"runId": summary.run_id, "entities": summary.entities, "records": summary.records})
     summary.seconds = time.monotonic() - started
     return summary

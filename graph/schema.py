@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from graph.model import ENTITY_NAME_INDEX, KEYS, RECORD_SOURCE_KEY_INDEX, Label, constraint_name
+from graph.model import (
+    ENTITY_NAME_INDEX,
+    INFRA,
+    KEYS,
+    RECORD_SOURCE_KEY_INDEX,
+    RELATION_TYPES,
+    Label,
+    Rel,
+    constraint_name,
+)
 from graph.store import GraphStore
 
 # Labels whose stale nodes a load sweeps by ``loadId`` (range-indexed, so no label scan).
-SWEPT_LABELS = (Label.SANCTION, Label.RECORD, Label.ENTITY)
+INFRA_LABELS = tuple(sorted({label for label, _ in INFRA.values()} | {Label.IP_NETWORK}))
+SWEPT_LABELS = (Label.SANCTION, Label.RECORD, *INFRA_LABELS, Label.ENTITY)
+# Relationship types swept by ``loadId``; the others go with their nodes.
+SWEPT_RELS = tuple(
+    sorted({rel for _, rel in INFRA.values()} | set(RELATION_TYPES.values()) | {Rel.AT_DOMAIN, Rel.IN_NETWORK})
+)
 
 
 def schema_statements() -> list[str]:
@@ -18,8 +32,12 @@ def schema_statements() -> list[str]:
         f"CREATE INDEX {label.lower()}_load_id IF NOT EXISTS FOR (n:{label}) ON (n.loadId)" for label in SWEPT_LABELS
     ]
     statements += [
+        f"CREATE INDEX rel_{rel.lower()}_load_id IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.loadId)" for rel in SWEPT_RELS
+    ]
+    statements += [
         f"CREATE FULLTEXT INDEX {ENTITY_NAME_INDEX} IF NOT EXISTS FOR (n:{Label.ENTITY}) ON EACH [n.name, n.aliasText]",
         f"CREATE INDEX {RECORD_SOURCE_KEY_INDEX} IF NOT EXISTS FOR (n:{Label.RECORD}) ON (n.sourceKey)",
+        f"CREATE INDEX entity_listed IF NOT EXISTS FOR (n:{Label.ENTITY}) ON (n.listed)",
     ]
     return statements
 

@@ -45,6 +45,8 @@ class GraphStore:
             connection_timeout=5.0,
             max_connection_pool_size=50,
             connection_acquisition_timeout=10.0,
+            # Warnings such as "property key does not exist" on a fresh graph are noise here.
+            notifications_min_severity="OFF",
         )
 
     def close(self) -> None:
@@ -91,7 +93,7 @@ class GraphStore:
                 raise self._unavailable(error) from error
             raise GraphStoreError(f"query {name} failed: {getattr(error, 'message', error)}") from error
 
-    def read(self, name: str, params: dict[str, Any] | None = None, **labels: str) -> list[Row]:
+    def read(self, name: str, params: dict[str, Any] | None = None, **labels: str | int) -> list[Row]:
         """Run a named read query and return its rows as dicts."""
         text = cypher.query(name, **labels)
 
@@ -102,7 +104,7 @@ class GraphStore:
         with self._session(name) as session:
             return session.execute_read(work)
 
-    def write(self, name: str, params: dict[str, Any] | None = None, **labels: str) -> dict[str, int]:
+    def write(self, name: str, params: dict[str, Any] | None = None, **labels: str | int) -> dict[str, int]:
         """Run a named write query in its own transaction; returns the update counters."""
         text = cypher.query(name, **labels)
 
@@ -117,6 +119,18 @@ class GraphStore:
         """An ad-hoc read (tests, EXPLAIN, SHOW). Product code uses named queries."""
         with self._session("ad-hoc") as session:
             return [record.data() for record in session.run(text, params or {})]  # type: ignore[arg-type]
+
+    def plan_operators(self, name: str, params: dict[str, Any] | None = None, **labels: str | int) -> set[str]:
+        """The operators of a named query's plan (EXPLAIN), e.g. to check nothing scans all nodes."""
+        with self._session(name) as session:
+            plan = session.run("EXPLAIN " + cypher.query(name, **labels), params or {}).consume().plan  # type: ignore[arg-type]
+        found: set[str] = set()
+        stack = [plan] if plan else []
+        while stack:
+            node = stack.pop()
+            found.add(str(node.get("operatorType", "")).split("@")[0])
+            stack.extend(node.get("children", []))
+        return found
 
     def run_schema(self, statement: str) -> None:
         """Schema statements (constraints, indexes) built from the graph model."""

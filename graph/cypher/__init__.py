@@ -17,6 +17,7 @@ from sanctiongraph.errors import GraphStoreError
 
 CYPHER_DIR = Path(__file__).parent
 _PLACEHOLDER = re.compile(r"__([A-Z][A-Z0-9_]*)__")
+MAX_HOPS_BOUND = 10
 
 
 @cache
@@ -35,8 +36,13 @@ def placeholders(name: str) -> set[str]:
     return set(_PLACEHOLDER.findall(_text(name)))
 
 
-def query(name: str, **labels: str) -> str:
-    """The text of query ``name`` with its label/type placeholders filled in."""
+def query(name: str, **labels: str | int) -> str:
+    """The text of query ``name`` with its placeholders filled in.
+
+    A placeholder takes a label or relationship type of the graph model (``A:B``
+    for several), or, for hop bounds that Cypher cannot take as parameters, an
+    integer from 1 to ``MAX_HOPS_BOUND``.
+    """
     text = _text(name)
     allowed = ALL_LABELS | ALL_REL_TYPES
 
@@ -45,6 +51,10 @@ def query(name: str, **labels: str) -> str:
         value = labels.get(key.lower())
         if value is None:
             raise GraphStoreError(f"query {name}: no value for placeholder __{key}__")
+        if isinstance(value, int):
+            if isinstance(value, bool) or not 1 <= value <= MAX_HOPS_BOUND:
+                raise GraphStoreError(f"query {name}: {value!r} is not a hop bound from 1 to {MAX_HOPS_BOUND}")
+            return str(value)
         if not value or any(part not in allowed for part in value.split(":")):
             raise GraphStoreError(f"query {name}: {value!r} is not a label or type of the graph model")
         return value

@@ -10,6 +10,8 @@ SET e:__SCHEMA__,
     e.listed = row.listed,
     e.countries = row.countries,
     e.birthDates = row.birthDates,
+    e.incorporationDates = row.incorporationDates,
+    e.confidence = row.confidence,
     e.recordCount = row.recordCount,
     e.sources = row.sources,
     e.loadId = $loadId

@@ -1,0 +1,471 @@
+"""Investigators' questions of the graph: networks, paths, exposure, ownership, fronts.
+
+Each function runs named, parameterised Cypher (``graph/cypher``) and does the
+arithmetic in Python, where it can be read and tested: how much a hop counts,
+how ownership aggregates under the 50% rule, how indicators add up. Traversals
+never pass through a super-node (a value shared by very many entities), and
+every expansion is bounded, so no question touches the whole graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from graph.model import INFRA, RELATION_TYPES, Label, Rel
+from graph.store import GraphStore
+from sanctiongraph.errors import ApiError
+
+# How much one hop through a stated relation passes on (a shared value passes on its specificity).
+HOP_WEIGHT: dict[str, float] = {
+    Rel.OWNS: 0.9,
+    Rel.PARENT_OF: 0.9,
+    Rel.DIRECTOR_OF: 0.8,
+    Rel.OPERATES: 0.8,
+    Rel.OFFICER_OF: 0.7,
+    Rel.LINKED_TO: 0.7,
+    Rel.FAMILY_OF: 0.6,
+    Rel.ASSOCIATE_OF: 0.5,
+    Rel.INTERMEDIARY_OF: 0.4,
+}
+RELATION_RELS: tuple[str, ...] = tuple(sorted(str(r) for r in set(RELATION_TYPES.values()) - {Rel.HAS_ADDRESS}))
+VALUE_RELS: tuple[str, ...] = tuple(sorted({str(rel) for _, rel in INFRA.values()}))
+NETWORK_RELS: tuple[str, ...] = RELATION_RELS + VALUE_RELS + (str(Rel.AT_DOMAIN), str(Rel.IN_NETWORK))
+EXPOSURE_RELS: tuple[str, ...] = RELATION_RELS + VALUE_RELS
+
+MAX_DEPTH = 3
+MAX_HOPS = 6
+MAX_NODES = 500
+PER_NODE = 50
+MASS_ADDRESS_DEGREE = 10  # companies at one address: a registration mill
+NOMINEE_SEATS = 10  # boards one person sits on: a nominee
+RECENT_YEARS = 3
+
+
+@dataclass(slots=True)
+class GraphNode:
+    node_id: str  # "Entity:<id>" or "<Label>:<key>", stable across requests
+    label: str
+    name: str
+    entity_id: str | None = None
+    key: str | None = None
+    schema: str | None = None
+    listed: bool = False
+    degree: int | None = None
+    specificity: float | None = None
+    super_node: bool = False
+
+
+@dataclass(slots=True)
+class GraphEdge:
+    source: str
+    target: str
+    type: str
+    confidence: float
+    share: float | None = None
+    role: str | None = None
+    records: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Network:
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    truncated: bool
+
+
+@dataclass(slots=True)
+class Path:
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    score: float
+    explanation: list[str]
+
+
+@dataclass(slots=True)
+class Exposure:
+    entity_id: str
+    listed: bool
+    score: float
+    paths: list[Path]
+
+
+@dataclass(slots=True)
+class OwnershipChain:
+    owners: list[GraphNode]  # from the top owner down to the entity itself
+    shares: list[float | None]
+    effective_share: float | None
+    listed_owner: str | None  # the listed party this chain carries ownership from
+
+
+@dataclass(slots=True)
+class Ownership:
+    entity_id: str
+    listed_share: float  # aggregate direct + indirect ownership by listed parties, percent
+    blocked: bool  # 50% rule: owned 50% or more, in aggregate, by blocked parties
+    unknown_shares: bool  # some chain has no share stated
+    blocked_owners: list[str]
+    chains: list[OwnershipChain]
+
+
+@dataclass(slots=True)
+class Indicator:
+    name: str
+    evidence: str | None
+    weight: float
+
+
+@dataclass(slots=True)
+class FrontCandidate:
+    entity: GraphNode
+    score: float
+    indicators: list[Indicator]
+
+
+@dataclass(slots=True)
+class SharedValue:
+    node: GraphNode
+    kind: str | None
+    users: list[GraphNode]
+
+
+def _check_types(types: Iterable[str] | None, allowed: tuple[str, ...]) -> list[str]:
+    if types is None:
+        return list(allowed)
+    chosen = [str(t).upper() for t in types]
+    unknown = sorted(set(chosen) - set(allowed))
+    if unknown:
+        raise ApiError(f"unknown relationship types {unknown}; use some of {list(allowed)}", code="BAD_REQUEST")
+    return chosen
+
+
+def _bounded(value: int, name: str, high: int, low: int = 1) -> int:
+    if not low <= value <= high:
+        raise ApiError(f"{name} must be between {low} and {high}", code="BAD_REQUEST")
+    return value
+
+
+def node_from(row: dict[str, Any]) -> GraphNode:
+    """A node from a Cypher map with labels, id/key, name and flags."""
+    labels = row.get("labels") or []
+    label = str(Label.ENTITY) if str(Label.ENTITY) in labels else (labels[0] if labels else "Node")
+    is_entity = label == str(Label.ENTITY)
+    ident = row.get("id") if is_entity else row.get("key")
+    return GraphNode(
+        node_id=f"{label}:{ident}",
+        label=label,
+        name=str(row.get("name") or ident),
+        entity_id=row.get("id") if is_entity else None,
+        key=None if is_entity else row.get("key"),
+        schema=row.get("schema"),
+        listed=bool(row.get("listed")),
+        degree=row.get("degree"),
+        specificity=row.get("specificity"),
+        super_node=bool(row.get("superNode")),
+    )
+
+
+def edge_confidence(rel_type: str, target: GraphNode) -> float:
+    if rel_type in HOP_WEIGHT:
+        return HOP_WEIGHT[rel_type]
+    return target.specificity if target.specificity is not None else 0.5
+
+
+# --- network --------------------------------------------------------------------
+
+
+def _expand(
+    store: GraphStore, frontier: list[GraphNode], types: list[str], min_confidence: float, expand_super: bool
+) -> list[tuple[str, dict[str, Any]]]:
+    rows: list[tuple[str, dict[str, Any]]] = []
+    params = {"types": types, "minConfidence": min_confidence, "perNode": PER_NODE}
+    entity_ids = [n.entity_id for n in frontier if n.entity_id]
+    if entity_ids:
+        rows += [(r["fromNode"], r) for r in store.read("expand_entities", {**params, "ids": entity_ids})]
+    by_label: dict[str, list[str]] = {}
+    for node in frontier:
+        if node.key is not None:
+            by_label.setdefault(node.label, []).append(node.key)
+    for label, keys in by_label.items():
+        found = store.read("expand_values", {**params, "keys": keys, "expandSuperNodes": expand_super}, label=label)
+        rows += [(r["fromNode"], r) for r in found]
+    return rows
+
+
+def network(
+    store: GraphStore,
+    node_id: str,
+    *,
+    depth: int = 2,
+    types: Iterable[str] | None = None,
+    min_confidence: float = 0.0,
+    first: int = 200,
+) -> Network:
+    """The neighbourhood of an entity (or a shared value) as nodes and edges, breadth first.
+
+    Super-nodes appear but are not expanded (unless one is the starting node), and
+    the walk stops at ``first`` nodes, saying so with ``truncated``.
+    """
+    _bounded(depth, "depth", MAX_DEPTH)
+    _bounded(first, "first", MAX_NODES)
+    chosen = _check_types(types, NETWORK_RELS)
+    start = _start_node(store, node_id)
+    nodes: dict[str, GraphNode] = {start.node_id: start}
+    edges: dict[tuple[str, str, str], GraphEdge] = {}
+    frontier, truncated = [start], False
+    for hop in range(depth):
+        rows = _expand(store, frontier, chosen, min_confidence, expand_super=hop == 0)
+        next_frontier: list[GraphNode] = []
+        for from_node, row in rows:
+            target = node_from(row)
+            if target.node_id not in nodes:
+                if len(nodes) >= first:
+                    truncated = True
+                    continue
+                nodes[target.node_id] = target
+                next_frontier.append(target)
+            source, dest = (from_node, target.node_id) if row["outgoing"] else (target.node_id, from_node)
+            edges.setdefault(
+                (source, dest, row["type"]),
+                GraphEdge(
+                    source,
+                    dest,
+                    row["type"],
+                    edge_confidence(row["type"], target),
+                    row.get("share"),
+                    row.get("role"),
+                    list(row.get("records") or []),
+                ),
+            )
+        frontier = [n for n in next_frontier if not n.super_node]
+        if not frontier:
+            break
+    return Network(list(nodes.values()), list(edges.values()), truncated)
+
+
+def _start_node(store: GraphStore, node_id: str) -> GraphNode:
+    label, _, ident = node_id.partition(":")
+    if not ident:
+        label, ident = str(Label.ENTITY), node_id
+    if label == str(Label.ENTITY):
+        rows = store.read("entity_by_id", {"id": ident})
+        if not rows:
+            raise ApiError(f"no entity {ident}", code="NOT_FOUND")
+        return node_from({**rows[0], "labels": [str(Label.ENTITY)]})
+    if label not in {str(lab) for lab, _ in INFRA.values()} | {str(Label.IP_NETWORK)}:
+        raise ApiError(f"{label} is not a kind of node that has a network", code="BAD_REQUEST")
+    rows = store.read("value_users", {"key": ident, "perValue": 1}, label=label)
+    if not rows:
+        raise ApiError(f"no {label} {ident}", code="NOT_FOUND")
+    return node_from({**rows[0], "labels": [label]})
+
+
+# --- paths and exposure --------------------------------------------------------------
+
+
+def _path(row: dict[str, Any]) -> Path:
+    nodes = [node_from(n) for n in row["nodes"]]
+    by_ident = {n.entity_id or n.key: n for n in nodes}
+    edges, explanation, score = [], [], 1.0
+    for node in nodes:
+        if node.entity_id is None:
+            score *= node.specificity if node.specificity is not None else 0.5
+        else:
+            score *= min(1.0, row_confidence(row, node))
+    for rel in row["rels"]:
+        source, target = by_ident[rel["fromNode"]], by_ident[rel["toNode"]]
+        edges.append(
+            GraphEdge(
+                source.node_id,
+                target.node_id,
+                rel["type"],
+                edge_confidence(rel["type"], target),
+                rel.get("share"),
+                None,
+                list(rel.get("records") or []),
+            )
+        )
+        if rel["type"] in HOP_WEIGHT:
+            score *= HOP_WEIGHT[rel["type"]]
+            share = f" ({rel['share']:g}%)" if rel.get("share") is not None else ""
+            explanation.append(f"{source.name} {rel['type']}{share} {target.name}")
+        elif target.entity_id is None:
+            explanation.append(f"{source.name} uses {target.label} {target.name} (used by {target.degree or '?'})")
+    return Path(nodes, edges, round(score, 6), explanation)
+
+
+def row_confidence(row: dict[str, Any], node: GraphNode) -> float:
+    for n in row["nodes"]:
+        if n.get("id") == node.entity_id:
+            value = n.get("confidence")
+            return float(value) if value is not None else 1.0
+    return 1.0
+
+
+def paths(
+    store: GraphStore, from_id: str, to_id: str, *, max_hops: int = 4, types: Iterable[str] | None = None, k: int = 3
+) -> list[Path]:
+    """The shortest paths between two entities, best-scored first."""
+    _bounded(max_hops, "maxHops", MAX_HOPS)
+    chosen = _check_types(types, NETWORK_RELS)
+    rows = store.read(
+        "paths_between", {"fromId": from_id, "toId": to_id, "types": chosen}, max_hops=max_hops, k=_bounded(k, "k", 10)
+    )
+    return sorted((_path(r) for r in rows), key=lambda p: (-p.score, len(p.edges)))
+
+
+def exposure(
+    store: GraphStore, entity_id: str, *, max_hops: int = 4, types: Iterable[str] | None = None, limit: int = 20
+) -> Exposure:
+    """How close an entity is to listed parties, with the explained paths.
+
+    The score is the best path's: the product of what each hop passes on (a
+    stated relation its type's weight, a shared value its specificity) and the
+    confidence of each entity's merge. A listed entity scores 1.
+    """
+    _bounded(max_hops, "maxHops", MAX_HOPS)
+    chosen = _check_types(types, EXPOSURE_RELS)
+    found = store.read("entity_by_id", {"id": entity_id})
+    if not found:
+        raise ApiError(f"no entity {entity_id}", code="NOT_FOUND")
+    listed = bool(found[0].get("listed"))
+    rows = store.read(
+        "exposure_paths",
+        {"id": found[0]["id"], "types": chosen, "limit": _bounded(limit, "limit", 100)},
+        max_hops=max_hops,
+    )
+    found_paths = sorted((_path(r) for r in rows), key=lambda p: (-p.score, len(p.edges)))
+    score = 1.0 if listed else (found_paths[0].score if found_paths else 0.0)
+    return Exposure(found[0]["id"], listed, score, found_paths)
+
+
+# --- ownership: the 50% rule ---------------------------------------------------------
+
+
+def ownership(store: GraphStore, entity_id: str, *, max_depth: int = 6) -> Ownership:
+    """Aggregate ownership of an entity by listed parties along ownership chains.
+
+    ``listed_share`` sums, over listed owners, the product of shares along each
+    chain from that owner down (stopping at the first listed party on a chain, so
+    a listed parent's stake is not counted twice). ``blocked`` applies OFAC's 50%
+    rule: a party is blocked when listed, or when blocked parties own 50% or more
+    of it in aggregate, directly or through other blocked parties.
+    """
+    _bounded(max_depth, "maxDepth", MAX_HOPS)
+    rows = store.read("ownership_chains", {"id": entity_id, "limit": 2000}, max_hops=max_depth)
+    chains = [_chain(r) for r in rows]
+    owned_by: dict[str, dict[str, float | None]] = {}
+    listed: dict[str, bool] = {}
+    for row in rows:
+        chain = row["chain"]
+        for upper, lower, share in zip(chain, chain[1:], row["shares"], strict=False):
+            owned_by.setdefault(lower["id"], {})[upper["id"]] = share
+            listed[upper["id"]], listed[lower["id"]] = bool(upper["listed"]), bool(lower["listed"])
+    blocked = _blocked_set(owned_by, listed)
+    listed_share = sum(c.effective_share or 0.0 for c in chains if c.listed_owner is not None)
+    direct = owned_by.get(entity_id, {})
+    return Ownership(
+        entity_id=entity_id,
+        listed_share=round(min(listed_share, 100.0), 4),
+        blocked=entity_id in blocked,
+        unknown_shares=any(None in c.shares for c in chains),
+        blocked_owners=sorted(o for o in direct if o in blocked),
+        chains=[c for c in chains if c.listed_owner is not None] or chains[:50],
+    )
+
+
+def _chain(row: dict[str, Any]) -> OwnershipChain:
+    owners = [node_from({**n, "labels": [str(Label.ENTITY)]}) for n in row["chain"]]
+    shares: list[float | None] = list(row["shares"])
+    # The listed owner nearest the entity carries the stake; anything above it is its business.
+    listed_at = max((i for i, n in enumerate(owners[:-1]) if n.listed), default=None)
+    if listed_at is None or listed_at != 0:
+        return OwnershipChain(owners, shares, None, None)
+    effective: float | None = 1.0
+    for share in shares:
+        effective = None if share is None or effective is None else effective * share / 100.0
+    return OwnershipChain(owners, shares, None if effective is None else round(effective * 100, 4), owners[0].entity_id)
+
+
+def _blocked_set(owned_by: dict[str, dict[str, float | None]], listed: dict[str, bool]) -> set[str]:
+    """Fixed point of the 50% rule over the ownership graph gathered."""
+    blocked = {node for node, is_listed in listed.items() if is_listed}
+    changed = True
+    while changed:
+        changed = False
+        for node, owners in owned_by.items():
+            if node in blocked:
+                continue
+            stake = sum(share or 0.0 for owner, share in owners.items() if owner in blocked)
+            if stake >= 50.0:
+                blocked.add(node)
+                changed = True
+    return blocked
+
+
+# --- front companies ------------------------------------------------------------------
+
+
+def front_companies(
+    store: GraphStore, listed_id: str, *, limit: int = 50, today: date | None = None
+) -> list[FrontCandidate]:
+    """Parties around a listed entity ranked by front-company indicators, each with evidence."""
+    _bounded(limit, "limit", 200)
+    rows = store.read("front_candidates", {"id": listed_id, "valueTypes": list(VALUE_RELS), "limit": limit * 4})
+    if not rows:
+        return []
+    details = {
+        r["id"]: r for r in store.read("front_details", {"ids": [r["id"] for r in rows], "nomineeSeats": NOMINEE_SEATS})
+    }
+    candidates = [_candidate(row, details.get(row["id"], {}), today or date.today()) for row in rows]
+    candidates.sort(key=lambda c: (-c.score, c.entity.name))
+    return candidates[:limit]
+
+
+def _candidate(row: dict[str, Any], detail: dict[str, Any], today: date) -> FrontCandidate:
+    indicators = [Indicator(i["indicator"], i.get("evidence"), float(i["weight"])) for i in row["indicators"]]
+    if (detail.get("addressDegree") or 0) >= MASS_ADDRESS_DEGREE:
+        indicators.append(Indicator("mass_registration_address", detail.get("busiestAddress"), 0.4))
+    if (detail.get("officerSeats") or 0) >= NOMINEE_SEATS:
+        names = ", ".join(n for n in detail.get("nominees") or [] if n)
+        indicators.append(Indicator("nominee_officer", names or None, 0.4))
+    recent = [
+        d for d in row.get("incorporationDates") or [] if d[:4].isdigit() and today.year - int(d[:4]) <= RECENT_YEARS
+    ]
+    if recent:
+        indicators.append(Indicator("recently_registered", min(recent), 0.2))
+    miss = 1.0
+    for indicator in indicators:
+        miss *= 1.0 - min(indicator.weight, 0.99)
+    entity = node_from({**row, "labels": [str(Label.ENTITY)]})
+    return FrontCandidate(entity, round(1.0 - miss, 6), indicators)
+
+
+# --- shared infrastructure ------------------------------------------------------------
+
+
+def shared_values(store: GraphStore, entity_id: str, *, per_value: int = 10, limit: int = 100) -> list[SharedValue]:
+    """The values an entity uses, most specific first, each with (some of) the others using it."""
+    rows = store.read(
+        "entity_values",
+        {
+            "id": entity_id,
+            "types": list(VALUE_RELS),
+            "perValue": _bounded(per_value, "perValue", 100),
+            "limit": _bounded(limit, "limit", 500),
+        },
+    )
+    return [_shared(r) for r in rows]
+
+
+def value_users(store: GraphStore, label: str, key: str, *, per_value: int = 50) -> SharedValue | None:
+    rows = store.read("value_users", {"key": key, "perValue": _bounded(per_value, "perValue", 500)}, label=label)
+    return _shared(rows[0]) if rows else None
+
+
+def _shared(row: dict[str, Any]) -> SharedValue:
+    node = node_from({**row, "labels": [row["label"]]})
+    users = [node_from({**o, "labels": [str(Label.ENTITY)]}) for o in row["others"]]
+    return SharedValue(node, row.get("kind"), users)

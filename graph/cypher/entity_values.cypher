@@ -1,0 +1,13 @@
+// The shared values an entity uses, each with the other entities that use it (a few of them).
+MATCH (e:Entity {id: $id})-[r]->(v)
+WHERE type(r) IN $types
+CALL (v, e) {
+  MATCH (v)<-[r2]-(o:Entity)
+  WHERE o <> e AND type(r2) IN $types
+  WITH o ORDER BY o.listed DESC, o.id LIMIT $perValue
+  RETURN collect({id: o.id, name: o.name, listed: o.listed, schema: o.schema}) AS others
+}
+RETURN labels(v)[0] AS label, v.key AS key, v.value AS value, v.kind AS kind, coalesce(v.degree, 1) AS degree,
+       v.specificity AS specificity, coalesce(v.superNode, false) AS superNode, others
+ORDER BY specificity DESC, key
+LIMIT $limit

@@ -1,0 +1,15 @@
+// One hop out from a frontier of entities, through the given relationship types; a few per node.
+UNWIND $ids AS entityId
+MATCH (n:Entity {id: entityId})
+CALL (n) {
+  MATCH (n)-[r]-(m)
+  WHERE type(r) IN $types
+    AND (m:Entity OR coalesce(m.specificity, 1.0) >= $minConfidence)
+  RETURN r, m
+  ORDER BY coalesce(m.specificity, 1.0) DESC
+  LIMIT $perNode
+}
+RETURN 'Entity:' + n.id AS fromNode, type(r) AS type, startNode(r) = n AS outgoing,
+       r.share AS share, r.role AS role, r.records AS records,
+       labels(m) AS labels, m.id AS id, m.key AS key, coalesce(m.name, m.value) AS name, m.schema AS schema,
+       m.listed AS listed, m.degree AS degree, m.specificity AS specificity, m.superNode AS superNode

@@ -1,0 +1,14 @@
+// One hop out from a frontier of shared values of one label; super-nodes only when asked.
+UNWIND $keys AS valueKey
+MATCH (n:__LABEL__ {key: valueKey})
+WHERE $expandSuperNodes OR NOT coalesce(n.superNode, false)
+CALL (n) {
+  MATCH (n)-[r]-(m)
+  WHERE type(r) IN $types
+  RETURN r, m
+  LIMIT $perNode
+}
+RETURN labels(n)[0] + ':' + n.key AS fromNode, type(r) AS type, startNode(r) = n AS outgoing,
+       r.share AS share, r.role AS role, r.records AS records,
+       labels(m) AS labels, m.id AS id, m.key AS key, coalesce(m.name, m.value) AS name, m.schema AS schema,
+       m.listed AS listed, m.degree AS degree, m.specificity AS specificity, m.superNode AS superNode

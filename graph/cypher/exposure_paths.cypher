@@ -1,0 +1,13 @@
+// Shortest paths from an entity to listed parties through relations and shared values (no super-nodes).
+MATCH (start:Entity {id: $id})
+MATCH p = SHORTEST 1 (start)(()-[r]-(x) WHERE type(r) IN $types AND NOT coalesce(x.superNode, false)){1,__MAX_HOPS__}(target:Entity)
+WHERE target.listed AND target <> start
+WITH p, target
+ORDER BY length(p)
+LIMIT $limit
+RETURN target.id AS targetId,
+       [n IN nodes(p) | {labels: labels(n), id: n.id, key: n.key, name: coalesce(n.name, n.value), listed: n.listed,
+                         specificity: n.specificity, confidence: n.confidence}] AS nodes,
+       [r IN relationships(p) | {type: type(r), share: r.share, records: r.records,
+                                 fromNode: coalesce(startNode(r).id, startNode(r).key),
+                                 toNode: coalesce(endNode(r).id, endNode(r).key)}] AS rels

@@ -1,0 +1,11 @@
+// Upsert relations of one type between entities, with the records that state them.
+UNWIND $rows AS row
+MATCH (a:Entity {id: row.fromId})
+MATCH (b:Entity {id: row.toId})
+MERGE (a)-[r:__REL__]->(b)
+SET r.records = row.records,
+    r.share = row.share,
+    r.role = row.role,
+    r.startDate = row.startDate,
+    r.endDate = row.endDate,
+    r.loadId = $loadId

@@ -1,0 +1,141 @@
+"""The graph's view of staging: shared infrastructure and relations, as SQL over DuckDB.
+
+Both are computed set-wise in DuckDB rather than record by record in Python:
+the degree of every infrastructure value (how many entities use it) needs the
+whole data set anyway, and a relation's target has to be found among all
+records of its source (by key, or by name for OFAC's "Linked To:").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from graph.model import INFRA, Label, Rel
+
+BATCH_SIZE = 5_000
+
+# One row per (entity, infrastructure value) with the records that use it and the
+# value's degree: the number of distinct entities that use it.
+INFRA_SQL = """
+WITH current AS (
+    SELECT e.entity_id, r.record_id, r.data
+    FROM sg_record_entities e JOIN sg_records r USING (record_id)
+),
+raw AS (
+    SELECT entity_id, record_id, json_extract_string(i, '$.kind') AS kind, json_extract_string(i, '$.value') AS value
+    FROM current, unnest(json_extract(data, '$.infra[*]')) AS t(i)
+    UNION ALL
+    SELECT entity_id, record_id, 'address', json_extract_string(a, '$.full')
+    FROM current, unnest(json_extract(data, '$.addresses[*]')) AS t(a)
+    -- A country or a city alone is not a place two parties can share.
+    WHERE json_extract_string(a, '$.street') IS NOT NULL OR json_extract_string(a, '$.postal_code') IS NOT NULL
+    UNION ALL
+    SELECT entity_id, record_id, 'identifier', json_extract_string(i, '$.value')
+    FROM current, unnest(json_extract(data, '$.identifiers[*]')) AS t(i)
+),
+keyed AS (
+    SELECT entity_id, record_id, CASE WHEN kind = 'website' THEN 'domain' ELSE kind END AS kind, value,
+           CASE
+               WHEN kind = 'address' THEN trim(regexp_replace(lower(value), '[^[:alnum:]]+', ' ', 'g'))
+               WHEN kind = 'identifier' THEN upper(regexp_replace(value, '[^[:alnum:]]', '', 'g'))
+               ELSE value
+           END AS key
+    FROM raw
+    WHERE value IS NOT NULL AND length(value) >= 3
+),
+per_entity AS (
+    SELECT kind, key, entity_id, any_value(value) AS value, list(DISTINCT record_id ORDER BY record_id) AS records
+    FROM keyed
+    WHERE NOT (kind = 'identifier' AND length(key) < 5)
+    GROUP BY kind, key, entity_id
+)
+SELECT kind, key, value, entity_id, records, count(*) OVER (PARTITION BY kind, key) AS degree
+FROM per_entity
+ORDER BY kind, key, entity_id
+"""
+
+# Relations resolved to entity pairs: a target named by key is that record of the
+# same source; a target named by name is the record of the same source that has
+# that name (primary or alias), when exactly one has it.
+RELATIONS_SQL = """
+WITH current AS (
+    SELECT e.entity_id, r.record_id, r.source, r.data
+    FROM sg_record_entities e JOIN sg_records r USING (record_id)
+),
+relations AS (
+    SELECT c.entity_id, c.record_id, c.source,
+           json_extract_string(x, '$.kind') AS kind,
+           json_extract_string(x, '$.target_key') AS target_key,
+           json_extract_string(x, '$.target_name') AS target_name,
+           TRY_CAST(json_extract_string(x, '$.share') AS DOUBLE) AS share,
+           json_extract_string(x, '$.role') AS role,
+           json_extract_string(x, '$.start_date') AS start_date,
+           json_extract_string(x, '$.end_date') AS end_date
+    FROM current c, unnest(json_extract(c.data, '$.relations[*]')) AS t(x)
+),
+names AS (
+    SELECT c.source, trim(regexp_replace(lower(json_extract_string(n, '$.value')), '[^[:alnum:]]+', ' ', 'g')) AS name,
+           c.entity_id
+    FROM current c, unnest(json_extract(c.data, '$.names[*]')) AS t(n)
+),
+unique_names AS (
+    SELECT source, name, any_value(entity_id) AS entity_id
+    FROM names GROUP BY source, name HAVING count(DISTINCT entity_id) = 1
+),
+resolved AS (
+    SELECT rel.*, coalesce(by_key.entity_id, by_name.entity_id) AS target_entity
+    FROM relations rel
+    LEFT JOIN sg_record_entities by_key ON by_key.record_id = rel.source || ':' || rel.target_key
+    LEFT JOIN unique_names by_name
+        ON rel.target_key IS NULL AND by_name.source = rel.source
+       AND by_name.name = trim(regexp_replace(lower(rel.target_name), '[^[:alnum:]]+', ' ', 'g'))
+)
+SELECT entity_id AS from_id, target_entity AS to_id, kind,
+       list(DISTINCT record_id ORDER BY record_id) AS records,
+       max(share) AS share, any_value(role) AS role, min(start_date) AS start_date, max(end_date) AS end_date
+FROM resolved
+WHERE target_entity IS NOT NULL AND target_entity <> entity_id
+GROUP BY entity_id, target_entity, kind
+ORDER BY kind, from_id, to_id
+"""
+
+UNRESOLVED_RELATIONS_SQL = """
+SELECT count(*) FROM sg_record_entities e JOIN sg_records r USING (record_id),
+       unnest(json_extract(r.data, '$.relations[*]')) AS t(x)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class InfraRow:
+    label: Label
+    rel: Rel
+    kind: str
+    key: str
+    value: str
+    entity_id: str
+    records: list[str]
+    degree: int
+
+
+def iter_infra(con: duckdb.DuckDBPyConnection) -> Iterator[InfraRow]:
+    """Every (entity, shared value) link, ordered by kind and value."""
+    cursor = con.execute(INFRA_SQL)
+    while rows := cursor.fetchmany(BATCH_SIZE):
+        for kind, key, value, entity_id, records, degree in rows:
+            if kind not in INFRA:
+                continue
+            label, rel = INFRA[kind]
+            yield InfraRow(label, rel, kind, key, value, entity_id, list(records), int(degree))
+
+
+def iter_relations(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, Any]]:
+    """Relations between entities, aggregated over the records that state them."""
+    cursor = con.execute(RELATIONS_SQL)
+    columns = [d[0] for d in cursor.description or []]
+    while rows := cursor.fetchmany(BATCH_SIZE):
+        for row in rows:
+            yield dict(zip(columns, row, strict=True))
