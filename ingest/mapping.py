@@ -364,7 +364,9 @@ class CompiledEntity:
         raw = _first_cell(row, declared.column) or ""
         schema = declared.map.get(raw) or declared.map.get(raw.lower()) or _schema_by_name(raw) or declared.default
         if schema is None:
-            raise RowRejected(f"entity '{self.name}': unknown schema value: {raw[:40]}", field=declared.column, raw=raw)
+            raise RowRejected(
+                f"unknown schema value for entity '{self.name}': {raw[:40]}", field=declared.column, raw=raw
+            )
         return schema
 
     def build(self, row: Row, source: str, path: Path, line: int) -> Record | None:
@@ -372,7 +374,7 @@ class CompiledEntity:
         if key is None:
             if self.required:
                 columns = ", ".join(self.spec.key_columns())
-                raise RowRejected(f"entity '{self.name}': key column(s) empty: {columns}", field=columns)
+                raise RowRejected(f"empty key column(s) for entity '{self.name}': {columns}", field=columns)
             return None
         record = Record(
             source=source, source_key=key, schema=self.schema(row), names=[], provenance=Provenance(str(path), line, 0)

@@ -258,32 +258,32 @@ def _did_you_mean(name: str, choices: tuple[str, ...] | list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(choices)})"
 
 
+_BRANCH_NAMES = frozenset({"str", "int", "list", "dict", "FieldSpec", "SchemaFromColumn", "Schema"})
+
+
 def _location(loc: tuple[int | str, ...]) -> str:
+    """``entities.a.fields.email`` from pydantic's location, without its union-branch names."""
     parts: list[str] = []
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
-        elif item in (
-            "str",
-            "FieldSpec",
-            "list[union[str,FieldSpec]]",
-            "Schema",
-            "SchemaFromColumn",
-        ) or "function" in str(item):
-            continue  # pydantic's union branch names: noise for a reader
+        elif item in _BRANCH_NAMES or "[" in item:  # e.g. 'str-enum[Schema]', 'list[union[str,FieldSpec]]'
+            continue
         else:
-            parts.append(("." if parts else "") + str(item))
+            parts.append(("." if parts else "") + item)
     return "".join(parts) or "(top level)"
 
 
 def _describe(error: ValidationError) -> str:
+    """All problems, one per place; a union's "should be a valid string" noise only when nothing better is said."""
+    items = error.errors()
+    specific = [i for i in items if not str(i["msg"]).startswith("Input should be a valid")]
     seen: dict[str, str] = {}
-    for item in error.errors():
-        where = _location(item["loc"])
+    for item in specific or items:
         message = str(item["msg"]).removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key"
-        seen.setdefault(where, message)  # one message per place: union branches repeat themselves
+        seen.setdefault(_location(item["loc"]), message)
     return "; ".join(f"{where}: {message}" for where, message in seen.items())
 
 
