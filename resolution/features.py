@@ -1,7 +1,10 @@
 """Canonical records to the rows Splink compares: one row per record, per family.
 
 Every multi-valued fact (all names and aliases, all birth dates, all
-identifiers) stays a list, so a comparison can ask "do *any* two agree?".
+identifiers, all contacts) stays a list, so a comparison can ask "do *any* two
+agree?". Every column is a plain list of strings (or one string), so each
+comparison is a set intersection or a string similarity that the in-process
+scorer (``resolution.scorer``) reproduces exactly.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from ingest.record import NameKind, Record, Schema
-from resolution.normalize import ORGANIZATION, PERSON, name_key, sorted_key
+from ingest.record import InfraKind, NameKind, Record, Schema
+from resolution.identifiers import digits_key, normalize_identifier
+from resolution.normalize import ORGANIZATION, PERSON, fuzzy_keys, latin, name_tokens, sorted_key
 
 VESSEL = "vessel"
 ACCOUNT = "account"
@@ -29,8 +33,15 @@ FAMILY_OF_SCHEMA = {
     Schema.CUSTOMER_ACCOUNT: ACCOUNT,
 }
 
-# Tokens so common in names of one family that a shared pair of them is no evidence.
+# Names with more words than this contribute only their first words to blocking pairs.
 MAX_TOKENS_FOR_PAIRS = 8
+# A name key this long, or of this many words, is specific enough to count on its own.
+LONG_KEY_CHARS = 16
+LONG_KEY_WORDS = 3
+# Identifier kinds too loosely used to say two records conflict when they differ.
+WEAK_ID_KINDS = frozenset({"call_sign", "other", "registration_other"})
+# Person name words this short are initials or particles, not evidence.
+MIN_TOKEN_CHARS = 2
 
 
 @dataclass(slots=True)
@@ -40,18 +51,35 @@ class Features:
     family: str
     name_keys: list[str] = field(default_factory=list)
     sorted_keys: list[str] = field(default_factory=list)
+    long_keys: list[str] = field(default_factory=list)
+    fuzzy_keys: list[str] = field(default_factory=list)
+    name_tokens: list[str] = field(default_factory=list)
     token_pairs: list[str] = field(default_factory=list)
     dates: list[str] = field(default_factory=list)
     years: list[str] = field(default_factory=list)
+    years_near: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
     identifiers: list[str] = field(default_factory=list)
+    id_digits: list[str] = field(default_factory=list)
+    id_kinds: list[str] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
+    wallets: list[str] = field(default_factory=list)
+    ips: list[str] = field(default_factory=list)
+    networks: list[str] = field(default_factory=list)
+    payments: list[str] = field(default_factory=list)
+    devices: list[str] = field(default_factory=list)
+    contacts: list[str] = field(default_factory=list)
+    gender: str | None = None
 
 
 def family_of(record: Record) -> str:
     return FAMILY_OF_SCHEMA.get(record.schema, ORGANIZATION)
 
 
-def _unique(values: Iterable[str]) -> list[str]:
+def _unique(values: Iterable[str | None]) -> list[str]:
     return sorted({v for v in values if v})
 
 
@@ -66,39 +94,106 @@ def _token_pairs(keys: list[str]) -> list[str]:
     return sorted(pairs)
 
 
-def build_features(record: Record) -> Features:
-    family = family_of(record)
-    norm_family = PERSON if family == PERSON else ORGANIZATION
-    names = [n.value for n in record.names if n.kind is not NameKind.WEAK] or [n.value for n in record.names]
-    keys = _unique(name_key(n, norm_family) for n in names)
+def _is_long(key: str) -> bool:
+    return len(key) >= LONG_KEY_CHARS or key.count(" ") + 1 >= LONG_KEY_WORDS
+
+
+def _name_values(record: Record) -> list[str]:
+    """Names worth comparing: weak aliases only when there is nothing better."""
+    strong = [n.value for n in record.names if n.kind not in (NameKind.WEAK, NameKind.ACRONYM)]
+    return strong or [n.value for n in record.names]
+
+
+def _near_years(years: list[str]) -> list[str]:
+    return _unique(str(int(y) + d) for y in years if y.isdigit() for d in (-1, 0, 1))
+
+
+def _infra(record: Record, *kinds: InfraKind) -> list[str]:
+    return _unique(i.value for i in record.infra if i.kind in kinds)
+
+
+def _networks(ips: list[str]) -> list[str]:
+    """The /24 (IPv4) or /48 (IPv6) an address sits in, without importing netaddr per row."""
+    found = []
+    for ip in ips:
+        if ":" in ip:
+            found.append(":".join(ip.split(":")[:3]) + "::/48")
+        elif ip.count(".") == 3:
+            found.append(ip.rsplit(".", 1)[0] + ".0/24")
+    return _unique(found)
+
+
+def _email_domains(emails: list[str]) -> list[str]:
+    return [e.rsplit("@", 1)[-1] for e in emails if "@" in e]
+
+
+def build_features(record: Record, family: str | None = None) -> Features:
+    """The comparison row of one record (pure: the same record always gives the same row).
+
+    ``family`` overrides the record's own family: a ``LegalEntity`` may be a person
+    or an organisation, so resolve compares it under both models.
+    """
+    family = family or family_of(record)
+    norm_family = PERSON if family in (PERSON, ACCOUNT) and record.schema is not Schema.COMPANY else ORGANIZATION
+    keys = _unique(" ".join(name_tokens(n, norm_family)) for n in _name_values(record))
+    sorted_keys = _unique(sorted_key(k) for k in keys)
     dates = _unique(record.birth_dates + record.incorporation_dates)
+    years = _unique(d[:4] for d in dates)
+    typed = [(i.kind, normalize_identifier(i.kind, i.value)) for i in record.identifiers]
+    identifiers = _unique(value for _, value in typed)
+    emails = _infra(record, InfraKind.EMAIL)
+    phones = _infra(record, InfraKind.PHONE)
+    wallets = _infra(record, InfraKind.WALLET)
+    payments = _infra(record, InfraKind.PAYMENT_FINGERPRINT)
+    devices = _infra(record, InfraKind.DEVICE_ID)
+    ips = _infra(record, InfraKind.IP_ADDRESS)
     return Features(
         unique_id=record.record_id,
         source_dataset=record.source,
         family=family,
         name_keys=keys,
-        sorted_keys=_unique(sorted_key(k) for k in keys),
+        sorted_keys=sorted_keys,
+        long_keys=[k for k in sorted_keys if _is_long(k)],
+        fuzzy_keys=_unique(f for k in keys for f in fuzzy_keys(k, norm_family)),
+        name_tokens=_unique(t for k in keys for t in k.split() if len(t) >= MIN_TOKEN_CHARS),
         token_pairs=_token_pairs(keys),
         dates=[d for d in dates if len(d) == 10],
-        years=_unique(d[:4] for d in dates),
-        countries=_unique(record.countries + record.nationalities + record.jurisdictions),
-        identifiers=_unique(i.value for i in record.identifiers),
+        years=years,
+        years_near=_near_years(years),
+        countries=_unique(c.upper() for c in record.countries + record.nationalities + record.jurisdictions),
+        identifiers=identifiers,
+        id_digits=_unique(digits_key(i) for i in identifiers),
+        id_kinds=_unique(kind for kind, value in typed if value and kind not in WEAK_ID_KINDS),
+        addresses=_unique(latin(a.full) for a in record.addresses),
+        emails=emails,
+        phones=phones,
+        domains=_unique(_infra(record, InfraKind.DOMAIN, InfraKind.WEBSITE) + _email_domains(emails)),
+        wallets=wallets,
+        ips=ips,
+        networks=_networks(ips),
+        payments=payments,
+        devices=devices,
+        contacts=_unique(emails + phones + wallets + payments + devices),
+        gender=_gender(record.gender),
     )
 
 
+def _gender(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = value.strip().lower()[:1]
+    return text if text in ("m", "f") else None
+
+
+LIST_COLUMNS = [
+    "name_keys", "sorted_keys", "long_keys", "fuzzy_keys", "name_tokens", "token_pairs", "dates", "years",
+    "years_near", "countries", "identifiers", "id_digits", "id_kinds", "addresses", "emails", "phones", "domains",
+    "wallets", "ips", "networks", "payments", "devices", "contacts",
+]
 FEATURE_SCHEMA = pa.schema(
-    [
-        ("unique_id", pa.string()),
-        ("source_dataset", pa.string()),
-        ("family", pa.string()),
-        ("name_keys", pa.list_(pa.string())),
-        ("sorted_keys", pa.list_(pa.string())),
-        ("token_pairs", pa.list_(pa.string())),
-        ("dates", pa.list_(pa.string())),
-        ("years", pa.list_(pa.string())),
-        ("countries", pa.list_(pa.string())),
-        ("identifiers", pa.list_(pa.string())),
-    ]
+    [("unique_id", pa.string()), ("source_dataset", pa.string()), ("family", pa.string())]
+    + [(name, pa.list_(pa.string())) for name in LIST_COLUMNS]
+    + [("gender", pa.string())]
 )
 
 
@@ -110,3 +205,12 @@ def features_table(rows: Iterable[Features]) -> pa.Table:
             value = getattr(row, name)
             columns[name].append(value if value != [] else None)
     return pa.table(columns, schema=FEATURE_SCHEMA)
+
+
+def features_from_row(row: dict[str, Any]) -> Features:
+    """The inverse of ``features_table`` for one row (NULL lists back to ``[]``)."""
+    values = {name: (row.get(name) or []) for name in LIST_COLUMNS}
+    return Features(
+        unique_id=row["unique_id"], source_dataset=row["source_dataset"], family=row["family"],
+        gender=row.get("gender"), **values,
+    )

@@ -1,100 +1,142 @@
 """Splink models, one per entity family, as settings data.
 
-A model is authored here (comparisons, blocking rules, prior m values from what
-is known about the sources) and trained by ``train_model``; the trained model is
-a JSON file in ``resolution/models/`` that ``resolve`` loads and never changes.
-Retraining is the explicit ``sanctiongraph train`` command.
+A model is authored here (comparisons from ``resolution.comparisons``, blocking
+rules chosen by blocking analysis, see docs/resolution.md) and trained by
+``resolution.train``; the trained model is a JSON file in ``resolution/models/``
+that ``resolve`` loads and never changes. Retraining is the explicit
+``sanctiongraph train`` command.
 
-Names are compared on their *sorted keys* (word order removed), because lists
-print the same person as ``JO, Chol Song`` and ``JO CHOL SONG``.
+Names are compared on every name and alias of both records, best pair first:
+a shared long name, a shared name in any word order, a shared looser key
+(compact, phonetic, Korean romanisation fold), then string similarity and
+shared words. A shared short name (``Kim Chol``) is weaker evidence than a
+shared long one, which stands in for term frequencies: Splink's term-frequency
+adjustment works on single-valued columns only, and names here are lists.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-import splink.comparison_level_library as cll
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
-from splink import comparison_library as cl
-from splink.internals.comparison_creator import ComparisonCreator
-from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
+from resolution.comparisons import (
+    Comparison,
+    agree_or_not,
+    any_of,
+    cross,
+    equal,
+    jw,
+    null,
+    other,
+)
 from resolution.features import ACCOUNT, VESSEL
 from resolution.normalize import ORGANIZATION, PERSON
 from sanctiongraph.errors import ResolutionError
 
 MODELS_DIR = Path(__file__).parent / "models"
-FAMILIES = (PERSON, ORGANIZATION, VESSEL)
+FAMILIES = (PERSON, ORGANIZATION, VESSEL, ACCOUNT)
+LIST_FAMILIES = (PERSON, ORGANIZATION, VESSEL)
 
-# Share of cross-source record pairs that are the same party, before any evidence:
-# about one link per list entry among (entries x entries) pairs.
+# Share of record pairs that are the same party, before any evidence.
 PRIOR = 1e-4
 # Pairs below this probability are not kept at all (they explain nothing).
 PREDICT_FLOOR = 0.01
+# Merge threshold used when a model's metadata does not give one.
+DEFAULT_THRESHOLD = 0.9
 
 
-def _m(level: ComparisonLevelCreator, m_probability: float) -> ComparisonLevelCreator:
-    return level.configure(m_probability=m_probability)
-
-
-def name_comparison() -> ComparisonCreator:
+def names(*, tokens: bool = True) -> Comparison:
     """Best agreement between any name or alias of one record and any of the other."""
-    return cl.CustomComparison(
-        output_column_name="names",
-        comparison_levels=[
-            cll.NullLevel("sorted_keys"),
-            _m(cll.ArrayIntersectLevel("sorted_keys", 1), 0.75),
-            _m(cll.PairwiseStringDistanceFunctionLevel("sorted_keys", "jaro_winkler", 0.94), 0.12),
-            _m(cll.PairwiseStringDistanceFunctionLevel("sorted_keys", "jaro_winkler", 0.85), 0.07),
-            _m(cll.ElseLevel(), 0.06),
-        ],
-    )
+    levels = [
+        null("name_keys"),
+        any_of("long_keys", "same long name"),
+        any_of("sorted_keys", "same name"),
+        any_of("fuzzy_keys", "same name, loosely spelled"),
+        jw("sorted_keys", 0.94, "names nearly equal"),
+    ]
+    if tokens:
+        levels.append(any_of("name_tokens", "share two name words", n=2))
+    levels += [jw("sorted_keys", 0.85, "names similar")]
+    if tokens:
+        levels.append(any_of("name_tokens", "share a name word"))
+    levels.append(other("different names"))
+    return Comparison("names", tuple(levels))
 
 
-def any_agree(column: str, m_agree: float) -> ComparisonCreator:
-    """Agree when the two records share any value; null when either has none."""
-    return cl.CustomComparison(
-        output_column_name=column,
-        comparison_levels=[
-            cll.NullLevel(column),
-            _m(cll.ArrayIntersectLevel(column, 1), m_agree),
-            _m(cll.ElseLevel(), 1 - m_agree),
-        ],
-    )
+def dates() -> Comparison:
+    return Comparison("dates", (
+        null("years"),
+        any_of("dates", "same date"),
+        any_of("years", "same year"),
+        cross("years", "years_near", "year one off"),
+        other("different dates"),
+    ))
 
 
-def date_comparison() -> ComparisonCreator:
-    return cl.CustomComparison(
-        output_column_name="dates",
-        comparison_levels=[
-            cll.NullLevel("years"),
-            _m(cll.ArrayIntersectLevel("dates", 1), 0.70),
-            _m(cll.ArrayIntersectLevel("years", 1), 0.22),
-            _m(cll.ElseLevel(), 0.08),
-        ],
-    )
+def identifiers() -> Comparison:
+    return Comparison("identifiers", (
+        null("identifiers"),
+        any_of("identifiers", "same identifier"),
+        any_of("id_digits", "same identifier digits"),
+        any_of("id_kinds", "same kind of identifier, different value"),
+        other("identifiers of different kinds"),
+    ))
 
 
-BLOCKING_RULES = [
-    block_on("sorted_keys", arrays_to_explode=["sorted_keys"]),
-    block_on("token_pairs", arrays_to_explode=["token_pairs"]),
-    block_on("identifiers", arrays_to_explode=["identifiers"]),
-]
+def addresses() -> Comparison:
+    return Comparison("addresses", (
+        null("addresses"),
+        any_of("addresses", "same address"),
+        jw("addresses", 0.9, "similar address"),
+        other("different addresses"),
+    ))
 
 
-def build_settings(family: str) -> SettingsCreator:
-    comparisons = [name_comparison(), date_comparison(), any_agree("countries", 0.85), any_agree("identifiers", 0.9)]
+def gender() -> Comparison:
+    return Comparison("gender", (null("gender"), equal("gender", "same gender"), other("different gender")))
+
+
+COMPARISONS: dict[str, tuple[Comparison, ...]] = {
+    PERSON: (names(), dates(), gender(), agree_or_not("countries"), identifiers(), addresses(),
+             agree_or_not("contacts")),
+    ORGANIZATION: (names(), dates(), agree_or_not("countries"), identifiers(), addresses(),
+                   agree_or_not("contacts"), agree_or_not("domains")),
+    VESSEL: (names(tokens=False), identifiers(), agree_or_not("countries")),
+    ACCOUNT: (names(), dates(), agree_or_not("emails"), agree_or_not("phones"), agree_or_not("devices"),
+              agree_or_not("payments"), agree_or_not("wallets"), agree_or_not("ips"), agree_or_not("networks"),
+              addresses(), agree_or_not("countries")),
+}
+
+# Blocking: a pair is scored when the two records share a value of any of these
+# list columns (each rule explodes the list). Chosen by blocking analysis, see
+# bench/bench_resolution_blocking.py and docs/resolution.md.
+BLOCKING_COLUMNS: dict[str, tuple[str, ...]] = {
+    PERSON: ("sorted_keys", "fuzzy_keys", "token_pairs", "identifiers"),
+    ORGANIZATION: ("sorted_keys", "fuzzy_keys", "token_pairs", "identifiers"),
+    VESSEL: ("sorted_keys", "fuzzy_keys", "identifiers"),
+    ACCOUNT: ("contacts", "sorted_keys"),
+}
+
+
+def blocking_rules(family: str) -> list[BlockingRuleCreator | dict[str, Any]]:
+    return [block_on(c, arrays_to_explode=[c]) for c in BLOCKING_COLUMNS[family]]
+
+
+def build_settings(family: str, prior: float = PRIOR) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        probability_two_random_records_match=PRIOR,
-        blocking_rules_to_generate_predictions=BLOCKING_RULES,
-        comparisons=comparisons,
+        probability_two_random_records_match=prior,
+        blocking_rules_to_generate_predictions=blocking_rules(family),
+        comparisons=[c.splink() for c in COMPARISONS[family]],
         retain_intermediate_calculation_columns=True,
         additional_columns_to_retain=["source_dataset"],
         linker_uid=f"sanctiongraph-{family}",
@@ -105,11 +147,41 @@ def model_path(family: str, models_dir: Path = MODELS_DIR) -> Path:
     return models_dir / f"{family}.json"
 
 
+def meta_path(models_dir: Path = MODELS_DIR) -> Path:
+    return models_dir / "meta.json"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelMeta:
+    """What training decided besides Splink's parameters: the merge threshold per family."""
+
+    thresholds: dict[str, float]
+    notes: dict[str, Any]
+
+    def threshold(self, family: str) -> float:
+        return self.thresholds.get(family, DEFAULT_THRESHOLD)
+
+
+def load_meta(models_dir: Path = MODELS_DIR) -> ModelMeta:
+    path = meta_path(models_dir)
+    if not path.is_file():
+        return ModelMeta({}, {})
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return ModelMeta({k: float(v) for k, v in data.get("thresholds", {}).items()}, data.get("notes", {}))
+
+
+def save_meta(meta: ModelMeta, models_dir: Path = MODELS_DIR) -> Path:
+    path = meta_path(models_dir)
+    path.write_text(json.dumps({"thresholds": meta.thresholds, "notes": meta.notes}, indent=2) + "\n")
+    return path
+
+
 def duckdb_api() -> DuckDBAPI:
     """An in-memory DuckDB for Splink's work tables (staging stays untouched)."""
     con = duckdb.connect()
     # Splink 5 writes list lambdas as ``x -> ...``, which DuckDB 2 rejects by default.
     con.execute("SET lambda_syntax='ENABLE_SINGLE_ARROW'")
+    con.execute("SET enable_progress_bar = false")
     return DuckDBAPI(connection=con)
 
 
@@ -119,38 +191,14 @@ def make_linker(table: pa.Table, settings: SettingsCreator | Path | dict[str, An
     return Linker(frame, settings, log_level=logging.WARNING)
 
 
-def load_linker(family: str, table: pa.Table, models_dir: Path = MODELS_DIR) -> Linker:
+def load_model(family: str, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
+    """The trained model JSON of ``family``; a clear error when it was never trained."""
     path = model_path(family, models_dir)
     if not path.is_file():
         raise ResolutionError(f"{path}: no trained {family} model", hint="run `sanctiongraph train` first")
-    return make_linker(table, path, family)
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
 
 
-def train_model(family: str, table: pa.Table, out: Path, *, max_pairs: float = 1e7, seed: int = 42) -> Path:
-    """Estimate u by random sampling over ``table`` and save the model JSON.
-
-    m values stay at the priors in ``build_settings`` until labelled pairs are
-    available (``sanctiongraph train --pairs``); EM on sparse list entries is
-    unstable and was measured to under-weight exact name agreement.
-    """
-    linker = make_linker(table, build_settings(family), family)
-    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    linker.misc.save_model_to_json(str(out), overwrite=True)
-    _fill_unobserved_u(out, floor=1.0 / max_pairs)
-    return out
-
-
-def _fill_unobserved_u(path: Path, *, floor: float) -> None:
-    """Give levels that random sampling never saw a u of ``floor`` (rare, not impossible).
-
-    Without it Splink falls back to a default u for the level and warns at every
-    prediction; rarely agreeing levels (shared passport numbers) are exactly the
-    ones a sample of random pairs misses.
-    """
-    model = json.loads(path.read_text(encoding="utf-8"))
-    for comparison in model["comparisons"]:
-        for level in comparison["comparison_levels"]:
-            if not level.get("is_null_level") and level.get("u_probability") is None:
-                level["u_probability"] = floor
-    path.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+def load_linker(family: str, table: pa.Table, models_dir: Path = MODELS_DIR) -> Linker:
+    return make_linker(table, load_model(family, models_dir), family)

@@ -1,10 +1,15 @@
 """Names in any script to comparable Latin keys: pure functions, no state.
 
 A *name key* is what two spellings of the same name have in common after the
-noise is taken out: script (transliterated to Latin), case, punctuation and
-apostrophes (McCune-Reischauer ``Ch'o'ngsong`` = ``Chongsong``), a parenthesised
-acronym (``(KKBC)``), company legal forms (``CORP``, ``LIMITED``, ``주식회사``)
-and word order (the *sorted key*).
+noise is taken out: script (Hangul through ``korean.romanize_hangul``, everything
+else through rigour's transliteration), case, punctuation and apostrophes
+(McCune-Reischauer ``Ch'o'ngsong`` = ``Chongsong``), a parenthesised acronym
+(``(KKBC)``), honorifics (``Dr.``, ``Sheikh``), company legal forms in many
+languages (``CORP``, ``LIMITED``, ``OOO``, ``주식회사``, ``有限公司``) and word
+order (the *sorted key*). Looser keys then match spellings that differ more:
+the *compact* key ignores spaces and hyphens (``Dae-Dong`` = ``Daedong``), the
+*phonetic* key compares how words sound (``Mohammed`` = ``Muhammad``) and the
+*Korean* key folds romanisation systems and surname spellings together.
 """
 
 from __future__ import annotations
@@ -12,28 +17,49 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rigour.names import remove_org_types
+from rigour.names import remove_org_types, remove_person_prefixes
+from rigour.text.phonetics import metaphone
 from rigour.text.translit import ascii_text
 
-# Generic company words rigour keeps (it only strips registered legal forms);
-# they say nothing about which company is meant.
-_ORG_NOISE = frozenset(
-    "corp corporation co company companies inc incorporated ltd limited llc plc gmbh ag sa "
-    "jsc ojsc cjsc pjsc oao zao ooo pte pty bhd sdn group the of and llp lp".split()
-)
-_PARENS = re.compile(r"\([^)]*\)")
-_APOSTROPHES = re.compile(r"['’‘`ʼʻ]")
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+from resolution.korean import fold_token, is_romanised_korean, korean_keys, romanize_hangul
 
 PERSON = "person"
 ORGANIZATION = "organization"
 
+# Generic company words rigour keeps (it strips registered legal forms only);
+# they say nothing about which company is meant.
+ORG_NOISE = frozenset(
+    "corp corporation co company companies inc incorporated ltd limited llc plc gmbh ag sa spa srl bv nv "
+    "jsc ojsc cjsc pjsc oao zao ooo ao pao tov pte pty bhd sdn group the of and llp lp "
+    "jusikhoesa chusikhoesa yuhanhoesa hoesa youxiangongsi gongsi kabushikikaisha".split()
+)
+# Legal forms written without spaces in CJK scripts, stripped before transliteration.
+_CJK_LEGAL_FORMS = re.compile(
+    r"(주식회사|\(주\)|㈜|유한회사|유한책임회사|합자회사|합명회사|株式会社|有限会社|合同会社|"
+    r"股份有限公司|有限责任公司|有限責任公司|有限公司|集团公司|集團公司|集团|集團|公司)"
+)
+# Titles and honorifics rigour's prefix list does not cover; dropped anywhere in a name.
+HONORIFICS = frozenset(
+    "mr mrs ms miss dr prof sir dame lord sheikh shaikh shaykh sheik haji hajji hadji mullah mulla maulana mawlawi "
+    "maulvi mufti imam sayyid sayed syed general gen colonel col major maj captain capt lieutenant lt admiral adm "
+    "brigadier sergeant sgt commander cmdr president minister senator deputy judge rev reverend father "
+    "jr sr junior senior".split()
+)
+_PARENS = re.compile(r"\([^)]*\)|\[[^]]*\]")
+_ACRONYM = re.compile(r"\(\s*([A-Z][A-Z0-9&.\-]{1,11})\s*\)")
+_APOSTROPHES = re.compile(r"['’‘`ʼʻ´]")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
 
 @lru_cache(maxsize=200_000)
 def latin(text: str) -> str:
-    """Lower-case ASCII transliteration with punctuation as single spaces."""
-    ascii_form = ascii_text(_APOSTROPHES.sub("", text)).lower()
-    return _NON_ALNUM.sub(" ", ascii_form).strip()
+    """Lower-case ASCII transliteration with punctuation as single spaces.
+
+    Apostrophes are removed rather than spaced, since in McCune-Reischauer and in
+    Arabic romanisations they mark a sound inside a word (``Ch'o'ngsong``, ``Sa'id``).
+    """
+    ascii_form = ascii_text(romanize_hangul(_APOSTROPHES.sub("", text))).lower()
+    return _NON_ALNUM.sub(" ", _APOSTROPHES.sub("", ascii_form)).strip()
 
 
 def drop_acronym(text: str) -> str:
@@ -42,19 +68,75 @@ def drop_acronym(text: str) -> str:
     return stripped or text
 
 
+def acronyms(text: str) -> list[str]:
+    """Acronyms a name gives in parentheses: ``... CORPORATION (KKBC)`` -> ``["KKBC"]``."""
+    return [a.replace(".", "") for a in _ACRONYM.findall(text)]
+
+
+def _person_tokens(text: str) -> list[str]:
+    tokens = latin(remove_person_prefixes(text)).split()
+    kept = [t for t in tokens if t not in HONORIFICS]
+    return kept or tokens
+
+
+def _org_tokens(text: str) -> list[str]:
+    text = _CJK_LEGAL_FORMS.sub(" ", text)
+    tokens = latin(remove_org_types(text.lower(), replacement=" ")).split()
+    kept = [t for t in tokens if t not in ORG_NOISE]
+    return kept or tokens
+
+
 @lru_cache(maxsize=200_000)
+def name_tokens(name: str, family: str = PERSON) -> tuple[str, ...]:
+    """The words of one name that identify it, in the order written."""
+    text = drop_acronym(name)
+    tokens = _org_tokens(text) if family == ORGANIZATION else _person_tokens(text)
+    return tuple(tokens)
+
+
 def name_key(name: str, family: str = PERSON) -> str:
     """The comparable form of one name; ``""`` when nothing is left."""
-    text = drop_acronym(name)
-    if family == ORGANIZATION:
-        text = remove_org_types(text.lower(), replacement=" ")
-    tokens = latin(text).split()
-    if family == ORGANIZATION:
-        kept = [t for t in tokens if t not in _ORG_NOISE]
-        tokens = kept or tokens
-    return " ".join(tokens)
+    return " ".join(name_tokens(name, family))
 
 
 def sorted_key(key: str) -> str:
     """A name key with its words in alphabetical order (word-order independent)."""
     return " ".join(sorted(key.split()))
+
+
+def compact_key(key: str) -> str:
+    """A name key without spaces: ``dae dong credit bank`` = ``daedong credit bank``."""
+    return key.replace(" ", "")
+
+
+@lru_cache(maxsize=200_000)
+def _metaphone(token: str) -> str:
+    return metaphone(token) if token.isalpha() else token
+
+
+def phonetic_key(key: str) -> str:
+    """Sorted metaphone codes of the words: ``muhammad ali`` = ``ali mohammed``.
+
+    Words of one or two letters keep their spelling (metaphone maps most of them
+    to one or two consonants and would make unrelated initials agree).
+    """
+    codes = [_metaphone(t) if len(t) > 2 else t for t in key.split()]
+    return " ".join(sorted(c for c in codes if c))
+
+
+def fuzzy_keys(key: str, family: str = PERSON) -> list[str]:
+    """Looser keys of one name key: compact (sorted and as written), phonetic, Korean."""
+    tokens = key.split()
+    keys = {compact_key(key), compact_key(sorted_key(key))}
+    if len(tokens) > 1:
+        keys.add(phonetic_key(key))
+    if family == PERSON:
+        keys.update(korean_keys(tokens))
+    else:
+        keys.add("".join(korean_fold_tokens(tokens)))
+    return sorted(k for k in keys if k)
+
+
+def korean_fold_tokens(tokens: list[str]) -> list[str]:
+    """Organisation words with every romanised-Korean word folded (``Taedong`` = ``Daedong``)."""
+    return [fold_token(t) if is_romanised_korean(t) else t for t in tokens]

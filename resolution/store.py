@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from resolution.features import FEATURE_SCHEMA, Features, features_from_row, features_table
 from resolution.identity import Assignment
 
 SCHEMA_SQL = """
@@ -78,8 +79,54 @@ class Evidence:
     comparisons: list[dict[str, Any]]  # [{"comparison", "level", "label", "weight"}]
 
 
+@dataclass(frozen=True, slots=True)
+class StoredFeatures:
+    """The comparison rows of the last run and the content hash of each record they came from."""
+
+    rows: list[Features]
+    hashes: dict[str, str]  # record_id -> content_hash
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_SQL)
+
+
+def load_features(con: duckdb.DuckDBPyConnection) -> StoredFeatures:
+    """The last run's feature rows; empty when there is none or its columns are outdated.
+
+    ``sg_features`` is rewritten whole by every run, so a feature column added in a
+    later version just makes the next incremental run a full one.
+    """
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'sg_features'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return StoredFeatures([], {})
+    table = con.execute("SELECT * FROM sg_features").to_arrow_table()
+    if table is None or table.column_names != [*FEATURE_SCHEMA.names, "content_hash"]:
+        return StoredFeatures([], {})
+    rows, hashes = [], {}
+    for row in table.to_pylist():
+        hashes[row["unique_id"]] = row.pop("content_hash")
+        rows.append(features_from_row(row))
+    return StoredFeatures(rows, hashes)
+
+
+def load_evidence(con: duckdb.DuckDBPyConnection) -> list[Evidence]:
+    rows = con.execute(
+        "SELECT record_l, record_r, family, match_probability, match_weight, comparisons FROM sg_match_evidence"
+    ).fetchall()
+    return [Evidence(l_, r_, f, p, w, json.loads(c)) for l_, r_, f, p, w, c in rows]
+
+
+def _write_features(con: duckdb.DuckDBPyConnection, rows: list[Features], hashes: dict[str, str]) -> None:
+    table = features_table(rows)
+    table = table.append_column("content_hash", pa.array([hashes.get(r.unique_id, "") for r in rows], pa.string()))
+    con.register("sg_features_new", table)
+    try:
+        con.execute("CREATE OR REPLACE TABLE sg_features AS SELECT * FROM sg_features_new")
+    finally:
+        con.unregister("sg_features_new")
 
 
 def previous_assignment(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -108,8 +155,9 @@ def write_run(
     mode: str,
     assignment: Assignment,
     evidence: Iterable[Evidence],
+    features: tuple[list[Features], dict[str, str]] | None = None,
 ) -> None:
-    """Replace the current assignment and evidence with this run's, atomically."""
+    """Replace the current assignment, evidence and feature rows with this run's, atomically."""
     now = datetime.now(UTC).replace(tzinfo=None)
     rows = list(evidence)
     con.begin()
@@ -133,6 +181,8 @@ def write_run(
                 "comparisons": [json.dumps(e.comparisons) for e in rows],
                 "run_id": [run_id] * len(rows),
             })
+        if features is not None:
+            _write_features(con, *features)
         entities = len(set(assignment.entity_of.values()))
         con.execute(
             "INSERT INTO sg_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -174,7 +224,9 @@ def current_entity_id(con: duckdb.DuckDBPyConnection, entity_id: str) -> str | N
     seen: set[str] = set()
     while entity_id not in seen:
         seen.add(entity_id)
-        row = con.execute("SELECT retired_run, successor FROM sg_entity_ids WHERE entity_id = ?", [entity_id]).fetchone()
+        row = con.execute(
+            "SELECT retired_run, successor FROM sg_entity_ids WHERE entity_id = ?", [entity_id]
+        ).fetchone()
         if row is None:
             return None
         if row[0] is None or row[1] is None:

@@ -1,38 +1,300 @@
-"""``train``: re-estimate the resolution models from the staged records.
+"""``train``: estimate the resolution models and write them as JSON.
 
-Training is explicit and writes model JSON files; ``resolve`` only reads them,
-so a resolution never changes because data arrived.
+Training is explicit; ``resolve`` only reads the files, so a resolution never
+changes because data arrived. Per family:
+
+1. u by Splink's random sampling over the corpus (staged records, plus the
+   entities of the labelled pairs): how often two unrelated records agree.
+2. m from labelled pairs where there are any (OpenSanctions Pairs format):
+   how often a true match falls in each level, with a pseudo-count so an unseen
+   level is rare, not impossible. Without labels, m comes from Splink's EM on
+   the family's blocking rules.
+3. For every comparison except names, the u of *candidate* pairs: the
+   labelled negatives are pairs that share a name yet are different parties, and
+   among them identifiers of the same kind disagree far more often than among
+   random pairs. Fellegi-Sunter assumes comparisons independent; they are not
+   (sources that give two parties the same name also give both a national id),
+   so u from random pairs alone under-weights a conflicting identifier. The
+   random-sampling u stays as a prior (pseudo-counts) under the labelled one.
+4. The prior and threshold: the match-weight threshold with the best F1 in
+   cross-validation, and the prior set so that this weight is probability 0.5,
+   which then is the shipped threshold.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import random
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from splink import block_on
 
 from ingest import staging
+from resolution.comparisons import level_of
 from resolution.features import Features, build_features, features_table
-from resolution.models import FAMILIES, MODELS_DIR, model_path, train_model
+from resolution.models import (
+    BLOCKING_COLUMNS,
+    COMPARISONS,
+    FAMILIES,
+    MODELS_DIR,
+    ModelMeta,
+    build_settings,
+    make_linker,
+    model_path,
+    save_meta,
+)
+from resolution.pairs import LabelledPair, load_pairs, pair_features
+from resolution.scorer import Scorer
 from sanctiongraph.errors import ResolutionError
 
 MIN_RECORDS = 50
+# Pseudo-count weight of the prior in m and candidate-u estimates.
+ALPHA = 1.0
+CV_FOLDS = 5
+# The shipped threshold: the prior is set so the chosen weight is this probability.
+SHIPPED_THRESHOLD = 0.5
+
+Pair = tuple[Features, Features, bool]
 
 
-def run_train(staging_path: Path, models_dir: Path | None = None) -> list[Path]:
-    """Train one model per family that has enough staged records; return the files written."""
-    target = models_dir or MODELS_DIR
+@dataclass(slots=True)
+class TrainReport:
+    written: list[Path] = field(default_factory=list)
+    cv: dict[str, Any] = field(default_factory=dict)
+
+
+def blocked(family: str, a: Features, b: Features) -> bool:
+    """Whether ``resolve`` would compare the two records at all (any blocking rule)."""
+    return any(not set(getattr(a, c)).isdisjoint(getattr(b, c)) for c in BLOCKING_COLUMNS[family])
+
+
+def _level_counts(family: str, pairs: Iterable[tuple[Features, Features]]) -> list[Counter[int]]:
+    counts: list[Counter[int]] = [Counter() for _ in COMPARISONS[family]]
+    for a, b in pairs:
+        for i, comparison in enumerate(COMPARISONS[family]):
+            counts[i][level_of(comparison, a, b)] += 1
+    return counts
+
+
+def _smoothed(counts: Counter[int], levels: Sequence[dict[str, Any]], prior_key: str | None) -> list[float | None]:
+    """Level probabilities from counts, with ``ALPHA`` pseudo-counts spread by a prior.
+
+    The prior is the level's existing ``prior_key`` probability (random-sampling u)
+    or uniform over the non-null levels; null levels get ``None`` (unused).
+    """
+    live = [i for i, lv in enumerate(levels) if not lv.get("is_null_level")]
+    total = sum(counts[i] for i in live)
+    prior = {i: (levels[i].get(prior_key) if prior_key else None) or 1.0 / len(live) for i in live}
+    norm = sum(prior.values())
+    return [
+        (counts[i] + ALPHA * prior[i] / norm) / (total + ALPHA) if i in prior else None
+        for i in range(len(levels))
+    ]
+
+
+def fit_model(model: dict[str, Any], family: str, pairs: Sequence[Pair]) -> dict[str, Any]:
+    """A copy of ``model`` with m (and candidate u) estimated from labelled pairs."""
+    fitted: dict[str, Any] = json.loads(json.dumps(model))
+    positives = _level_counts(family, ((a, b) for a, b, y in pairs if y))
+    negatives = _level_counts(family, ((a, b) for a, b, y in pairs if not y))
+    for i, entry in enumerate(fitted["comparisons"]):
+        levels = entry["comparison_levels"]
+        m = _smoothed(positives[i], levels, "m_probability")
+        u = _smoothed(negatives[i], levels, "u_probability") if entry["output_column_name"] != "names" else None
+        for j, level in enumerate(levels):
+            if level.get("is_null_level"):
+                continue
+            level["m_probability"] = m[j]
+            if u is not None:
+                level["u_probability"] = u[j]
+    return fitted
+
+
+def _weights(model: dict[str, Any], family: str, pairs: Sequence[Pair]) -> list[tuple[float, bool]]:
+    """Match weight without the prior; pairs blocking would never compare get -inf."""
+    scorer = Scorer.from_model(family, model)
+    return [
+        ((scorer.weight(a, b) - scorer.prior_weight) if blocked(family, a, b) else -math.inf, y)
+        for a, b, y in pairs
+    ]
+
+
+def best_threshold(scored: Sequence[tuple[float, bool]]) -> tuple[float, float]:
+    """(threshold, F1) maximising F1 over every distinct score used as ``>=`` threshold."""
+    ordered = sorted(scored, key=lambda s: -s[0])
+    positives = sum(1 for _, y in ordered if y)
+    best, tp, fp = (math.inf, 0.0), 0, 0
+    for index, (score, label) in enumerate(ordered):
+        tp, fp = tp + label, fp + (not label)
+        if index + 1 < len(ordered) and ordered[index + 1][0] == score:
+            continue
+        f1 = 2 * tp / (tp + fp + positives) if tp else 0.0
+        if f1 > best[1] and math.isfinite(score):
+            best = (score, f1)
+    return best
+
+
+def cross_validate(
+    models: dict[str, dict[str, Any]], labelled: dict[str, list[Pair]], *, folds: int = CV_FOLDS, seed: int = 7
+) -> tuple[list[tuple[float, bool]], list[float]]:
+    """Out-of-fold scores relative to each fold's own chosen threshold (>= 0 is a match).
+
+    Folds are over all labelled pairs together, so each fold's threshold is chosen
+    as the shipped one is: one weight for every family.
+    """
+    items = [(family, pair) for family, pairs in labelled.items() for pair in pairs]
+    order = list(range(len(items)))
+    random.Random(seed).shuffle(order)
+    out: list[tuple[float, bool]] = []
+    thresholds: list[float] = []
+    for k in range(folds):
+        test = set(order[k::folds])
+        train = _by_family(items[i] for i in order if i not in test)
+        fitted = {f: fit_model(models[f], f, train[f]) for f in train if f in models}
+        threshold, _ = best_threshold([s for f in fitted for s in _weights(fitted[f], f, train[f])])
+        thresholds.append(threshold)
+        held = _by_family(items[i] for i in test)
+        for family, pairs in held.items():
+            model = fitted.get(family)
+            if model is None:
+                out.extend((-math.inf, y) for _, _, y in pairs)
+                continue
+            out.extend((w - threshold, y) for w, y in _weights(model, family, pairs))
+    return out, thresholds
+
+
+def _by_family(items: Iterable[tuple[str, Pair]]) -> dict[str, list[Pair]]:
+    grouped: dict[str, list[Pair]] = {}
+    for family, pair in items:
+        grouped.setdefault(family, []).append(pair)
+    return grouped
+
+
+def f1_at(scored: Sequence[tuple[float, bool]], threshold: float) -> dict[str, float]:
+    tp = sum(1 for s, y in scored if s >= threshold and y)
+    fp = sum(1 for s, y in scored if s >= threshold and not y)
+    fn = sum(1 for s, y in scored if s < threshold and y)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
+
+
+def estimate_u(family: str, corpus: list[Features], *, max_pairs: float = 2e6, seed: int = 42) -> dict[str, Any]:
+    """Splink's random-sampling u over the corpus, as a model dict (m still the defaults)."""
+    linker = make_linker(features_table(corpus), build_settings(family), family)
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    model: dict[str, Any] = linker.misc.save_model_to_json()
+    _fill_unobserved(model, floor=1.0 / max_pairs)
+    return model
+
+
+def estimate_m_by_em(family: str, corpus: list[Features], model: dict[str, Any]) -> dict[str, Any]:
+    """m by Splink's EM on each blocking rule, for families without labelled pairs."""
+    linker = make_linker(features_table(corpus), model, family)
+    for column in BLOCKING_COLUMNS[family]:
+        rule = block_on(column, arrays_to_explode=[column])
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, estimate_without_term_frequencies=True
+        )
+    trained: dict[str, Any] = linker.misc.save_model_to_json()
+    _fill_unobserved(trained, floor=1e-6)
+    return trained
+
+
+def _fill_unobserved(model: dict[str, Any], *, floor: float) -> None:
+    """Give levels that sampling never saw a u (and m) of ``floor``: rare, not impossible.
+
+    Without it Splink falls back to a default for the level and warns at every
+    prediction; rarely agreeing levels (shared passport numbers) are exactly the
+    ones a sample of random pairs misses.
+    """
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            for key in ("u_probability", "m_probability"):
+                if level.get(key) is None:
+                    level[key] = floor
+
+
+def set_prior(model: dict[str, Any], weight_threshold: float, probability: float = SHIPPED_THRESHOLD) -> None:
+    """Choose the prior so that ``weight_threshold`` (without prior) has match probability ``probability``."""
+    log_odds = math.log2(probability / (1 - probability)) - weight_threshold
+    odds = 2.0**log_odds
+    model["probability_two_random_records_match"] = odds / (1 + odds)
+
+
+def _staged_corpus(staging_path: Path | None) -> dict[str, list[Features]]:
+    corpus: dict[str, list[Features]] = {}
+    if staging_path is None or not staging_path.exists():
+        return corpus
     con = staging.connect(staging_path, read_only=True)
     try:
-        by_family: dict[str, list[Features]] = {}
         for record in staging.iter_current_records(con):
             features = build_features(record)
-            by_family.setdefault(features.family, []).append(features)
+            corpus.setdefault(features.family, []).append(features)
     finally:
         con.close()
-    written = []
+    return corpus
+
+
+def labelled_by_family(pairs: Sequence[LabelledPair]) -> dict[str, list[Pair]]:
+    grouped: dict[str, list[Pair]] = {}
+    for pair in pairs:
+        found = pair_features(pair)
+        if found is not None:
+            family, a, b = found
+            grouped.setdefault(family, []).append((a, b, pair.positive))
+    return grouped
+
+
+def run_train(
+    staging_path: Path | None, models_dir: Path | None = None, *, pairs_path: Path | None = None,
+    seed: int = 42,
+) -> TrainReport:
+    """Train one model per family with enough data; write the JSON files and meta.json."""
+    target = models_dir or MODELS_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    corpus = _staged_corpus(staging_path)
+    labelled = labelled_by_family(load_pairs(pairs_path)) if pairs_path else {}
+    for family, pairs in labelled.items():
+        corpus.setdefault(family, []).extend(f for a, b, _ in pairs for f in (a, b))
+    base: dict[str, dict[str, Any]] = {}
     for family in FAMILIES:
-        rows = by_family.get(family, [])
-        if len(rows) < MIN_RECORDS:
-            continue
-        written.append(train_model(family, features_table(rows), model_path(family, target)))
-    if not written:
-        raise ResolutionError(f"{staging_path}: fewer than {MIN_RECORDS} records in every family; nothing to train on")
-    return written
+        rows = corpus.get(family, [])
+        if len(rows) >= MIN_RECORDS:
+            base[family] = estimate_u(family, rows, seed=seed)
+    if not base:
+        raise ResolutionError("fewer than 50 records in every family; nothing to train on",
+                              hint="ingest lists first, or give --pairs")
+    report = TrainReport()
+    threshold = _threshold(base, labelled, report)
+    for family, model in base.items():
+        pairs = labelled.get(family, [])
+        fitted = fit_model(model, family, pairs) if pairs else estimate_m_by_em(family, corpus[family], model)
+        set_prior(fitted, threshold)
+        path = model_path(family, target)
+        path.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
+        report.written.append(path)
+    notes = {"cv": report.cv, "weight_threshold": threshold, "labelled_pairs": sum(map(len, labelled.values()))}
+    save_meta(ModelMeta({f: SHIPPED_THRESHOLD for f in base}, notes), target)
+    return report
+
+
+def _threshold(base: dict[str, dict[str, Any]], labelled: dict[str, list[Pair]], report: TrainReport) -> float:
+    """The weight threshold: best F1 on all labelled pairs, checked by cross-validation."""
+    usable = {f: p for f, p in labelled.items() if f in base}
+    if not usable:
+        return 0.0
+    fitted = {f: fit_model(base[f], f, p) for f, p in usable.items()}
+    scored = [s for f in fitted for s in _weights(fitted[f], f, usable[f])]
+    threshold, f1 = best_threshold(scored)
+    oof, fold_thresholds = cross_validate(base, usable)
+    report.cv = {"in_sample_f1": f1, "cv": f1_at(oof, 0.0), "fold_thresholds": fold_thresholds}
+    return threshold
