@@ -265,7 +265,8 @@ def _start_node(store: GraphStore, node_id: str) -> GraphNode:
 # --- paths and exposure --------------------------------------------------------------
 
 
-def _path(row: dict[str, Any]) -> Path:
+def path_from_row(row: dict[str, Any]) -> Path:
+    """A scored, explained path from a Cypher row of ``nodes`` and ``rels`` maps."""
     nodes = [node_from(n) for n in row["nodes"]]
     by_ident = {n.entity_id or n.key: n for n in nodes}
     edges, explanation, score = [], [], 1.0
@@ -313,7 +314,7 @@ def paths(
     rows = store.read(
         "paths_between", {"fromId": from_id, "toId": to_id, "types": chosen}, max_hops=max_hops, k=_bounded(k, "k", 10)
     )
-    return sorted((_path(r) for r in rows), key=lambda p: (-p.score, len(p.edges)))
+    return sorted((path_from_row(r) for r in rows), key=lambda p: (-p.score, len(p.edges)))
 
 
 def exposure(
@@ -336,7 +337,7 @@ def exposure(
         {"id": found[0]["id"], "types": chosen, "limit": _bounded(limit, "limit", 100)},
         max_hops=max_hops,
     )
-    found_paths = sorted((_path(r) for r in rows), key=lambda p: (-p.score, len(p.edges)))
+    found_paths = sorted((path_from_row(r) for r in rows), key=lambda p: (-p.score, len(p.edges)))
     score = 1.0 if listed else (found_paths[0].score if found_paths else 0.0)
     return Exposure(found[0]["id"], listed, score, found_paths)
 

@@ -75,6 +75,22 @@ ORDER BY e.entity_id, e.record_id
 
 RETIRED_SQL = "SELECT entity_id FROM sg_entity_ids WHERE retired_run IS NOT NULL"
 
+SOURCES_SQL = """
+SELECT source, any_value(format),
+       list({'version': version, 'rowsRead': rows_read, 'records': records, 'quarantined': quarantined,
+             'added': added, 'changed': changed, 'removed': removed,
+             'ingestedAt': strftime(ingested_at, '%Y-%m-%dT%H:%M:%S')}
+            ORDER BY ingested_at)
+FROM sg_source_versions GROUP BY source ORDER BY source
+"""
+
+# The latest active judgement per record pair.
+JUDGEMENTS_SQL = """
+SELECT record_l, record_r, arg_max(judgement, created_at), arg_max(note, created_at), arg_max(author, created_at),
+       strftime(max(created_at), '%Y-%m-%dT%H:%M:%S')
+FROM sg_judgements WHERE deleted_at IS NULL GROUP BY record_l, record_r
+"""
+
 # Records a newer version of their list no longer has (delisted), with how many listings they had.
 REMOVED_SQL = """
 SELECT record_id, removed_in, coalesce(json_array_length(json_extract(data, '$.sanctions')), 0)
@@ -255,13 +271,38 @@ def _sweep_one(store: GraphStore, query: str, load_id: int, **labels: str) -> in
             return deleted
 
 
+def _source_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "format": fmt, "versions": versions}
+        for name, fmt, versions in con.execute(SOURCES_SQL).fetchall()
+    ]
+
+
+def _judgement_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    if not _has_table(con, "sg_judgements"):
+        return []
+    return [
+        {"recordA": a, "recordB": b, "judgement": j, "note": note, "author": author, "at": at}
+        for a, b, j, note, author, at in con.execute(JUDGEMENTS_SQL).fetchall()
+    ]
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()
+    return bool(row and row[0])
+
+
+def _write_rows(store: GraphStore, query: str, rows: list[dict[str, Any]], load_id: int) -> None:
+    for start in range(0, len(rows), BATCH_SIZE):
+        store.write(query, {"rows": rows[start : start + BATCH_SIZE], "loadId": load_id})
+
+
 def _mark_delisted(con: duckdb.DuckDBPyConnection, store: GraphStore, load_id: int) -> int:
     rows = [
         {"id": record_id, "removedIn": removed_in, "sanctionIds": [f"{record_id}#{i}" for i in range(int(count))]}
         for record_id, removed_in, count in con.execute(REMOVED_SQL).fetchall()
     ]
-    for start in range(0, len(rows), BATCH_SIZE):
-        store.write("mark_delisted", {"rows": rows[start : start + BATCH_SIZE], "loadId": load_id})
+    _write_rows(store, "mark_delisted", rows, load_id)
     return len(rows)
 
 
@@ -396,9 +437,10 @@ def _load_run(
         store, "merge_relations", _relation_rows(con), load_id, ("rel",), progress, "relations"
     )
     summary.delisted = _mark_delisted(con, store, load_id)
+    _write_rows(store, "merge_sources", _source_rows(con), load_id)
+    _write_rows(store, "merge_judgements", _judgement_rows(con), load_id)
     retired = _retired_rows(con)
-    for start in range(0, len(retired), BATCH_SIZE):
-        store.write("merge_retired", {"rows": retired[start : start + BATCH_SIZE], "loadId": load_id})
+    _write_rows(store, "merge_retired", retired, load_id)
     summary.retired = len(retired)
 
 

@@ -11,6 +11,8 @@ substitutes them into query text, and only from the names defined here.
 - ``(:Entity)-[:OWNS|DIRECTOR_OF|...]->(:Entity)`` relations, each with its records.
 - ``(:Entity)-[:HAS_EMAIL|...]->(:Email|...)`` shared infrastructure, keyed by value.
 - ``(:RetiredEntity {id, successor})`` an entity ID merged away, for old links.
+- ``(:Record)-[:JUDGED {judgement, note, author}]->(:Record)`` an analyst's decision.
+- ``(:Source)-[:HAS_VERSION]->(:SourceVersion)`` what was ingested, with its changes.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Label(StrEnum):
     RETIRED_ENTITY = "RetiredEntity"
     LOAD = "Load"
     SOURCE = "Source"
+    SOURCE_VERSION = "SourceVersion"
     ADDRESS = "Address"
     EMAIL = "Email"
     DOMAIN = "Domain"
@@ -65,6 +68,8 @@ class Rel(StrEnum):
     HAS_IDENTIFIER = "HAS_IDENTIFIER"
     IN_NETWORK = "IN_NETWORK"
     AT_DOMAIN = "AT_DOMAIN"
+    JUDGED = "JUDGED"
+    HAS_VERSION = "HAS_VERSION"
 
 
 # Entity schema labels: every FtM schema a record can have.
@@ -105,6 +110,7 @@ KEYS: dict[Label, str] = {
     Label.RETIRED_ENTITY: "id",
     Label.LOAD: "id",
     Label.SOURCE: "name",
+    Label.SOURCE_VERSION: "id",
     **{label: "key" for label, _ in INFRA.values()},
     Label.IP_NETWORK: "key",
 }

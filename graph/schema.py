@@ -19,7 +19,9 @@ INFRA_LABELS = tuple(sorted({label for label, _ in INFRA.values()} | {Label.IP_N
 SWEPT_LABELS = (Label.SANCTION, Label.RECORD, *INFRA_LABELS, Label.ENTITY)
 # Relationship types swept by ``loadId``; the others go with their nodes.
 SWEPT_RELS = tuple(
-    sorted({rel for _, rel in INFRA.values()} | set(RELATION_TYPES.values()) | {Rel.AT_DOMAIN, Rel.IN_NETWORK})
+    sorted(
+        {rel for _, rel in INFRA.values()} | set(RELATION_TYPES.values()) | {Rel.AT_DOMAIN, Rel.IN_NETWORK, Rel.JUDGED}
+    )
 )
 
 

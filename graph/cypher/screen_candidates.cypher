@@ -1,0 +1,39 @@
+// Candidate entities for one applicant: by name (full-text), identifier and shared value, with their records.
+// $values maps each value label of the graph model to the applicant's keys of that kind.
+CALL () {
+  CALL db.index.fulltext.queryNodes($index, $nameQuery) YIELD node, score
+  WITH node, score
+  ORDER BY score DESC
+  LIMIT $nameCandidates
+  RETURN node AS e, 'name' AS via
+  UNION
+  UNWIND $values.Identifier AS key
+  MATCH (:Identifier {key: key})<-[:HAS_IDENTIFIER]-(e:Entity)
+  RETURN e, 'Identifier' AS via
+  UNION
+  UNWIND $values.Email AS key
+  MATCH (:Email {key: key})<-[:HAS_EMAIL]-(e:Entity)
+  RETURN e, 'Email' AS via
+  UNION
+  UNWIND $values.Phone AS key
+  MATCH (:Phone {key: key})<-[:HAS_PHONE]-(e:Entity)
+  RETURN e, 'Phone' AS via
+  UNION
+  UNWIND $values.Wallet AS key
+  MATCH (:Wallet {key: key})<-[:HAS_WALLET]-(e:Entity)
+  RETURN e, 'Wallet' AS via
+  UNION
+  UNWIND $values.PaymentInstrument AS key
+  MATCH (:PaymentInstrument {key: key})<-[:HAS_PAYMENT_INSTRUMENT]-(e:Entity)
+  RETURN e, 'PaymentInstrument' AS via
+}
+WITH e, collect(DISTINCT via) AS via
+LIMIT $limit
+MATCH (r:Record)-[:RESOLVES_TO]->(e)
+WHERE r.removedIn IS NULL
+WITH e, via, r
+ORDER BY r.id
+WITH e, via, collect(r)[..$recordsPerEntity] AS records
+RETURN e.id AS entityId, e.name AS name, e.schema AS schema, e.listed AS listed, via,
+       [r IN records | {id: r.id, source: r.source, sourceKey: r.sourceKey, data: r.data, loadId: r.loadId,
+                        judgements: [(r)-[j:JUDGED]-(other:Record) WHERE other.id = $recordId | j.judgement]}] AS records

@@ -1,0 +1,43 @@
+// Who else uses the applicant's values, and how close each of them is to a listed party.
+UNWIND $values AS value
+CALL (value) {
+  MATCH (v:Email {key: value.key}) WHERE value.label = 'Email' RETURN v
+  UNION
+  MATCH (v:Phone {key: value.key}) WHERE value.label = 'Phone' RETURN v
+  UNION
+  MATCH (v:Domain {key: value.key}) WHERE value.label = 'Domain' RETURN v
+  UNION
+  MATCH (v:IPAddress {key: value.key}) WHERE value.label = 'IPAddress' RETURN v
+  UNION
+  MATCH (v:IPNetwork {key: value.key}) WHERE value.label = 'IPNetwork' RETURN v
+  UNION
+  MATCH (v:Wallet {key: value.key}) WHERE value.label = 'Wallet' RETURN v
+  UNION
+  MATCH (v:PaymentInstrument {key: value.key}) WHERE value.label = 'PaymentInstrument' RETURN v
+  UNION
+  MATCH (v:Device {key: value.key}) WHERE value.label = 'Device' RETURN v
+  UNION
+  MATCH (v:Address {key: value.key}) WHERE value.label = 'Address' RETURN v
+  UNION
+  MATCH (v:Identifier {key: value.key}) WHERE value.label = 'Identifier' RETURN v
+}
+WITH value, v
+WHERE NOT coalesce(v.superNode, false)
+MATCH (v)<-[]-(user:Entity)
+WITH value, v, user
+LIMIT $limit
+OPTIONAL CALL (user) {
+  MATCH p = SHORTEST 1 (user)(()-[r]-(x) WHERE type(r) IN $types AND NOT coalesce(x.superNode, false)){1,__MAX_HOPS__}(listed:Entity)
+  WHERE listed.listed AND listed <> user
+  RETURN p
+  LIMIT 1
+}
+RETURN value.label AS label, v.key AS key, v.value AS value, v.specificity AS specificity, v.degree AS degree,
+       user.id AS userId, user.name AS userName, user.schema AS userSchema, user.listed AS userListed,
+       CASE WHEN p IS NULL THEN null ELSE
+         {nodes: [n IN nodes(p) | {labels: labels(n), id: n.id, key: n.key, name: coalesce(n.name, n.value),
+                                   listed: n.listed, specificity: n.specificity, confidence: n.confidence}],
+          rels: [r IN relationships(p) | {type: type(r), share: r.share, records: r.records,
+                                          fromNode: coalesce(startNode(r).id, startNode(r).key),
+                                          toNode: coalesce(endNode(r).id, endNode(r).key)}]}
+       END AS path

@@ -1,0 +1,373 @@
+"""Real-time screening of one applicant against the graph the last load wrote.
+
+1. The applicant becomes a canonical record, cleaned as ingest cleans sources.
+2. Candidates come from indexes in one Cypher round trip: full-text names,
+   identifiers, and shared values (e-mail, phone, wallet, payment instrument).
+3. Each candidate's records are scored in-process with the trained resolution
+   model (``resolution.scorer``: the same weights Splink computes, without SQL),
+   and analyst judgements about the applicant's own record are honoured.
+4. Network exposure: who else uses the applicant's values (a super-node never
+   counts), and the shortest path from each of them to a listed party.
+
+The decision: ``HIT`` when a listed entity matches at or above the model's merge
+threshold (or an analyst said it is the same party); ``REVIEW`` when a listed
+entity matches above ``REVIEW_PROBABILITY`` or the applicant's values lead to
+a listed party with a score of at least ``REVIEW_EXPOSURE``; else ``CLEAR``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from graph import analytics
+from graph.model import ENTITY_NAME_INDEX, Label
+from graph.queries import lucene_query
+from graph.store import GraphStore
+from ingest import values
+from ingest.record import Address, Identifier, Infra, InfraKind, Name, NameKind, Provenance, Record, Schema
+from resolution.features import FAMILY_OF_SCHEMA, Features, build_features
+from resolution.scorer import ScoredPair, Scorer
+from sanctiongraph.errors import ApiError, ResolutionError
+
+REVIEW_PROBABILITY = 0.5
+REVIEW_EXPOSURE = 0.5
+NAME_CANDIDATES = 25
+MAX_CANDIDATES = 60
+RECORDS_PER_ENTITY = 5
+EXPOSURE_USERS = 50
+EXPOSURE_HOPS = 3
+MAX_NAMES = 10
+FEATURE_CACHE_SIZE = 200_000
+
+
+class Decision(StrEnum):
+    HIT = "HIT"
+    REVIEW = "REVIEW"
+    CLEAR = "CLEAR"
+
+
+@dataclass(slots=True)
+class Applicant:
+    """What a screening request says about the applicant; every field optional but a name or value."""
+
+    name: str | None = None
+    names: list[str] = field(default_factory=list)
+    schema: str = "Person"
+    birth_date: str | None = None
+    country: str | None = None
+    identifiers: list[str] = field(default_factory=list)
+    address: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    ip_address: str | None = None
+    domain: str | None = None
+    wallet: str | None = None
+    payment_fingerprint: str | None = None
+    record_id: str | None = None  # the applicant's own record, when it is in the graph (a customer)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Applicant:
+        """From the batch-file / GraphQL shape (camelCase keys); unknown keys are ignored."""
+        known = {
+            "name": "name",
+            "names": "names",
+            "schema": "schema",
+            "birthDate": "birth_date",
+            "country": "country",
+            "identifiers": "identifiers",
+            "address": "address",
+            "email": "email",
+            "phone": "phone",
+            "ipAddress": "ip_address",
+            "domain": "domain",
+            "wallet": "wallet",
+            "paymentFingerprint": "payment_fingerprint",
+            "recordId": "record_id",
+        }
+        args = {attr: data[key] for key, attr in known.items() if data.get(key) not in (None, "", [])}
+        if isinstance(args.get("names"), str):
+            args["names"] = [args["names"]]
+        if isinstance(args.get("identifiers"), str):
+            args["identifiers"] = [args["identifiers"]]
+        return cls(**args)
+
+
+@dataclass(slots=True)
+class Match:
+    entity_id: str
+    name: str
+    schema: str
+    listed: bool
+    probability: float
+    match_weight: float
+    comparisons: list[dict[str, Any]]
+    records: list[dict[str, str]]  # [{"source", "sourceKey"}]
+    via: list[str]
+    judged: str | None = None  # "same" / "not_same" when an analyst said so
+
+
+@dataclass(slots=True)
+class ExposureHit:
+    label: str
+    value: str
+    user: analytics.GraphNode
+    score: float
+    path: analytics.Path | None
+
+
+@dataclass(slots=True)
+class ScreenResult:
+    decision: Decision
+    matches: list[Match]
+    exposure: list[ExposureHit]
+    exposure_score: float
+
+    def to_contract(self, request_id: Any) -> dict[str, Any]:
+        """The batch output line (a public contract)."""
+        return {
+            "id": request_id,
+            "decision": str(self.decision),
+            "matches": [
+                {"entityId": m.entity_id, "name": m.name, "probability": round(m.probability, 6), "records": m.records}
+                for m in self.matches
+            ],
+        }
+
+
+def applicant_record(applicant: Applicant) -> Record:
+    """The applicant as a canonical record, its values cleaned like a source's."""
+    names = [n for n in [applicant.name, *applicant.names] if n and values.clean_text(n)][:MAX_NAMES]
+    try:
+        schema = Schema(applicant.schema)
+    except ValueError:
+        raise ApiError(
+            f"schema {applicant.schema!r} is not one of {[s.value for s in Schema]}", code="BAD_REQUEST"
+        ) from None
+    country = values.country_code(applicant.country)
+    record = Record(
+        source="screening",
+        source_key="applicant",
+        schema=schema,
+        names=[
+            Name(n, NameKind.PRIMARY if i == 0 else NameKind.ALIAS, values.name_script(n)) for i, n in enumerate(names)
+        ],
+        provenance=Provenance("request", 0),
+        countries=[country] if country else [],
+    )
+    date = values.iso_date(applicant.birth_date)
+    if date:
+        (record.birth_dates if schema is Schema.PERSON else record.incorporation_dates).append(date)
+    record.identifiers = [Identifier("other", v) for v in map(values.document_number, applicant.identifiers) if v]
+    record.infra = _infra(applicant, country)
+    address = values.clean_text(applicant.address)
+    if address:
+        record.addresses.append(Address(address, country=country))
+    return record
+
+
+def _infra(applicant: Applicant, country: str | None) -> list[Infra]:
+    found: list[Infra] = []
+    cleaned = [
+        (InfraKind.EMAIL, values.email(applicant.email)),
+        (InfraKind.PHONE, values.phone(applicant.phone, country)),
+        (InfraKind.IP_ADDRESS, values.ip_address(applicant.ip_address)),
+        (InfraKind.DOMAIN, values.domain(applicant.domain)),
+        (InfraKind.WALLET, values.clean_text(applicant.wallet)),
+        (InfraKind.PAYMENT_FINGERPRINT, values.clean_text(applicant.payment_fingerprint)),
+    ]
+    for kind, value in cleaned:
+        if value:
+            found.append(Infra(kind, value))
+    return found
+
+
+def value_keys(record: Record) -> list[dict[str, str]]:
+    """The applicant's values as (label, key) pairs, keyed as the loader keys them."""
+    keys: list[dict[str, str]] = []
+    labels = {
+        InfraKind.EMAIL: Label.EMAIL,
+        InfraKind.PHONE: Label.PHONE,
+        InfraKind.IP_ADDRESS: Label.IP_ADDRESS,
+        InfraKind.DOMAIN: Label.DOMAIN,
+        InfraKind.WALLET: Label.WALLET,
+        InfraKind.PAYMENT_FINGERPRINT: Label.PAYMENT_INSTRUMENT,
+    }
+    for infra in record.infra:
+        keys.append({"label": str(labels[infra.kind]), "key": infra.value})
+        if infra.kind is InfraKind.EMAIL:
+            keys.append({"label": str(Label.DOMAIN), "key": values.email_domain(infra.value)})
+        if infra.kind is InfraKind.IP_ADDRESS:
+            keys.append({"label": str(Label.IP_NETWORK), "key": values.ip_network(infra.value)})
+    for identifier in record.identifiers:
+        keys.append({"label": str(Label.IDENTIFIER), "key": identifier.value})
+    for address in record.addresses:
+        keys.append({"label": str(Label.ADDRESS), "key": " ".join(analytics_key(address.full))})
+    return keys
+
+
+def analytics_key(text: str) -> list[str]:
+    """An address key as the loader's SQL makes it: lower case, non-alphanumerics as spaces."""
+    return "".join(c if c.isalnum() else " " for c in text.lower()).split()
+
+
+class FeatureCache:
+    """Features of candidate records, kept across requests (keyed by record id and load)."""
+
+    def __init__(self, size: int = FEATURE_CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, str, Any], Features] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, record: dict[str, Any], family: str) -> Features:
+        key = (record["id"], family, record.get("loadId"))
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        features = build_features(Record.from_dict(json.loads(record["data"])), family)
+        with self._lock:
+            self._items[key] = features
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return features
+
+
+class Screener:
+    """Screens applicants with the trained models; one per process, shared by requests."""
+
+    def __init__(self, scorers: dict[str, Scorer]) -> None:
+        self.scorers = scorers
+        self.cache = FeatureCache()
+
+    @classmethod
+    def load(cls) -> Screener:
+        scorers: dict[str, Scorer] = {}
+        for family in sorted(set(FAMILY_OF_SCHEMA.values())):
+            try:
+                scorers[family] = Scorer.load(family)
+            except ResolutionError:
+                continue  # no trained model for this family: its applicants match by name only
+        return cls(scorers)
+
+    def screen(self, store: GraphStore, applicant: Applicant) -> ScreenResult:
+        record = applicant_record(applicant)
+        keys = value_keys(record)
+        if not record.names and not keys:
+            raise ApiError("give the applicant's name or at least one identifier or contact value", code="BAD_REQUEST")
+        family = family_of_schema(record.schema)
+        scorer = self.scorers.get(family)
+        features = build_features(record, family)
+        matches = self._matches(store, record, keys, applicant.record_id, family, scorer, features)
+        exposure = self._exposure(store, keys) if keys else []
+        exposure_score = max((hit.score for hit in exposure), default=0.0)
+        return ScreenResult(_decide(matches, exposure_score, scorer), matches, exposure, exposure_score)
+
+    def _matches(
+        self,
+        store: GraphStore,
+        record: Record,
+        keys: list[dict[str, str]],
+        record_id: str | None,
+        family: str,
+        scorer: Scorer | None,
+        features: Features,
+    ) -> list[Match]:
+        by_label: dict[str, list[str]] = {}
+        for item in keys:
+            by_label.setdefault(item["label"], []).append(item["key"])
+        text = " ".join(n.value for n in record.names)
+        rows = store.read(
+            "screen_candidates",
+            {
+                "index": ENTITY_NAME_INDEX,
+                "nameQuery": lucene_query(text) or '""',
+                "nameCandidates": NAME_CANDIDATES,
+                "values": {
+                    label: by_label.get(label, [])
+                    for label in ("Identifier", "Email", "Phone", "Wallet", "PaymentInstrument")
+                },
+                "limit": MAX_CANDIDATES,
+                "recordsPerEntity": RECORDS_PER_ENTITY,
+                "recordId": record_id or "",
+            },
+        )
+        matches = [m for m in (self._score(row, family, scorer, features) for row in rows) if m is not None]
+        matches.sort(key=lambda m: (-(m.judged == "same"), -m.probability, m.entity_id))
+        return [m for m in matches if m.probability >= 0.05 or m.judged == "same"][:20]
+
+    def _score(self, row: dict[str, Any], family: str, scorer: Scorer | None, features: Features) -> Match | None:
+        if family_of_schema(row["schema"]) != family:
+            return None
+        best: ScoredPair | None = None
+        judged: str | None = None
+        for record in row["records"]:
+            judgements = record.get("judgements") or []
+            if "not_same" in judgements:
+                return None
+            if "same" in judgements:
+                judged = "same"
+            if scorer is not None:
+                scored = scorer.score(features, self.cache.get(record, family))
+                if best is None or scored.match_weight > best.match_weight:
+                    best = scored
+        probability = 1.0 if judged == "same" else (best.match_probability if best else 0.0)
+        return Match(
+            entity_id=row["entityId"],
+            name=row["name"],
+            schema=row["schema"],
+            listed=bool(row["listed"]),
+            probability=probability,
+            match_weight=best.match_weight if best else 0.0,
+            comparisons=best.comparisons if best else [],
+            records=[{"source": r["source"], "sourceKey": r["sourceKey"]} for r in row["records"]],
+            via=list(row["via"]),
+            judged=judged,
+        )
+
+    def _exposure(self, store: GraphStore, keys: list[dict[str, str]]) -> list[ExposureHit]:
+        rows = store.read(
+            "screen_exposure",
+            {"values": keys, "types": list(analytics.EXPOSURE_RELS), "limit": EXPOSURE_USERS},
+            max_hops=EXPOSURE_HOPS,
+        )
+        hits: list[ExposureHit] = []
+        for row in rows:
+            user = analytics.node_from(
+                {
+                    "labels": [str(Label.ENTITY)],
+                    "id": row["userId"],
+                    "name": row["userName"],
+                    "schema": row["userSchema"],
+                    "listed": row["userListed"],
+                }
+            )
+            weight = float(row["specificity"] or 0.0)
+            path = analytics.path_from_row(row["path"]) if row.get("path") else None
+            score = weight if user.listed else (weight * path.score if path else 0.0)
+            if score > 0:
+                hits.append(ExposureHit(row["label"], row["value"] or row["key"], user, round(score, 6), path))
+        hits.sort(key=lambda h: -h.score)
+        return hits[:20]
+
+
+def family_of_schema(name: str) -> str:
+    try:
+        return FAMILY_OF_SCHEMA.get(Schema(name), "organization")
+    except ValueError:
+        return "organization"
+
+
+def _decide(matches: list[Match], exposure_score: float, scorer: Scorer | None) -> Decision:
+    hit_at = scorer.threshold if scorer is not None else 0.9
+    listed = [m for m in matches if m.listed]
+    if any(m.judged == "same" or m.probability >= hit_at for m in listed):
+        return Decision.HIT
+    if any(m.probability >= REVIEW_PROBABILITY for m in listed) or exposure_score >= REVIEW_EXPOSURE:
+        return Decision.REVIEW
+    return Decision.CLEAR
