@@ -1,0 +1,91 @@
+"""The CLI contract of ingest: format names, ``ingest`` summary, ``sources --json``, ``generate customers``.
+
+Run as users run it: the installed ``sanctiongraph`` command in a subprocess,
+with a temporary workspace.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ingest.formats import FORMATS
+from tests.ingest.conftest import DATA, ROOT
+
+FORMAT_NAMES = {
+    "ofac-csv", "ofac-xml", "un-xml", "uk-fcdo", "ftm", "gleif-lei", "gleif-rr", "gleif-lei-bic", "ch-psc", "icij",
+    "mapping",
+}
+
+
+def sanctiongraph(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    env.update(SANCTIONGRAPH_HOME=str(home), COLUMNS="200")
+    command = [sys.executable, "-m", "sanctiongraph", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
+
+
+def test_format_names_are_the_public_contract(tmp_path: Path) -> None:
+    assert set(FORMATS) == FORMAT_NAMES
+    result = sanctiongraph("ingest", str(DATA / "un" / "consolidated.xml"), "--format", "un-xlsx", home=tmp_path)
+    assert result.returncode == 1
+    for name in FORMAT_NAMES:
+        assert name in result.stderr
+
+
+def test_ingest_summary_and_sources_json(tmp_path: Path) -> None:
+    result = sanctiongraph("ingest", str(DATA / "ofac" / "snapshot_2022-01"), "--format", "ofac-csv", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "35,078 rows read, 9,043 records staged, 2 rows quarantined" in result.stdout
+    assert "quarantined 1: duplicate key" in result.stdout
+    folder = DATA / "companies_house" / "psc_fixtures"
+    assert sanctiongraph("ingest", str(folder), "--format", "ch-psc", "--source", "psc", home=tmp_path).returncode == 0
+    listed = sanctiongraph("sources", "--json", home=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    sources = json.loads(listed.stdout)
+    assert [s["name"] for s in sources] == ["psc", "us_ofac_sdn"]
+    for source in sources:
+        assert {"name", "format", "versions"} <= set(source)
+        for version in source["versions"]:
+            assert {"version", "rows_read", "records", "quarantined"} <= set(version)
+    ofac = next(s for s in sources if s["name"] == "us_ofac_sdn")
+    assert ofac["format"] == "ofac-csv"
+    assert (ofac["versions"][0]["rows_read"], ofac["versions"][0]["quarantined"]) == (35_078, 2)
+
+
+def test_mapping_needs_a_mapping_file(tmp_path: Path) -> None:
+    result = sanctiongraph("ingest", str(DATA / "un" / "consolidated.xml"), "--format", "mapping", home=tmp_path)
+    assert result.returncode == 1
+    assert "needs a mapping file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_mapping_is_one_clear_line(tmp_path: Path) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("entities:\n  acct: {schema: CustomerAcount, key: id}\n", encoding="utf-8")
+    table = tmp_path / "t.csv"
+    table.write_text("id\n1\n", encoding="utf-8")
+    result = sanctiongraph("ingest", str(table), "--format", "mapping", "--mapping", str(mapping), home=tmp_path)
+    assert result.returncode == 1
+    error_line = next(line for line in result.stderr.splitlines() if line.startswith("error:"))
+    assert "m.yaml" in error_line and "entities.acct.schema" in error_line
+
+
+def test_generate_customers_then_ingest_with_its_mapping(tmp_path: Path) -> None:
+    out = tmp_path / "customers"
+    made = sanctiongraph("generate", "customers", "--size", "3000", "--seed", "5", "--out", str(out), home=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert (out / "customers.csv").is_file() and (out / "customers_truth.jsonl").is_file()
+    result = sanctiongraph(
+        "ingest", str(out / "customers.csv"), "--format", "mapping", "--mapping", "mappings/customers.yaml",
+        home=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "customer_accounts" in result.stdout and "3,000 rows read" in result.stdout
+    again = sanctiongraph(
+        "ingest", str(out / "customers.csv"), "--format", "mapping", "--mapping", "mappings/customers.yaml",
+        home=tmp_path,
+    )
+    assert "nothing changed" in again.stdout
