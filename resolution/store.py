@@ -102,7 +102,7 @@ def load_features(con: duckdb.DuckDBPyConnection) -> StoredFeatures:
     ).fetchone()
     if not exists or not exists[0]:
         return StoredFeatures([], {})
-    table = con.execute("SELECT * FROM sg_features").to_arrow_table()
+    table = con.sql("SELECT * FROM sg_features").to_arrow_table()
     if table is None or table.column_names != [*FEATURE_SCHEMA.names, "content_hash"]:
         return StoredFeatures([], {})
     rows, hashes = [], {}
@@ -117,6 +117,15 @@ def load_evidence(con: duckdb.DuckDBPyConnection) -> list[Evidence]:
         "SELECT record_l, record_r, family, match_probability, match_weight, comparisons FROM sg_match_evidence"
     ).fetchall()
     return [Evidence(l_, r_, f, p, w, json.loads(c)) for l_, r_, f, p, w, c in rows]
+
+
+def load_evidence_pair(con: duckdb.DuckDBPyConnection, left: str, right: str) -> Evidence | None:
+    """The stored evidence of one pair (ids in sorted order), if the last run kept any."""
+    row = con.execute(
+        "SELECT record_l, record_r, family, match_probability, match_weight, comparisons FROM sg_match_evidence"
+        " WHERE record_l = ? AND record_r = ?", [left, right],
+    ).fetchone()
+    return None if row is None else Evidence(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))
 
 
 def _write_features(con: duckdb.DuckDBPyConnection, rows: list[Features], hashes: dict[str, str]) -> None:

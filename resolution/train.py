@@ -225,7 +225,8 @@ def _fill_unobserved(model: dict[str, Any], *, floor: float) -> None:
 
 def set_prior(model: dict[str, Any], weight_threshold: float, probability: float = SHIPPED_THRESHOLD) -> None:
     """Choose the prior so that ``weight_threshold`` (without prior) has match probability ``probability``."""
-    log_odds = math.log2(probability / (1 - probability)) - weight_threshold
+    # A hair below the chosen weight, so the pair that defined it is not lost to rounding.
+    log_odds = math.log2(probability / (1 - probability)) - (weight_threshold - 1e-9)
     odds = 2.0**log_odds
     model["probability_two_random_records_match"] = odds / (1 + odds)
 

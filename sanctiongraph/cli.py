@@ -22,7 +22,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sanctiongraph.errors import SanctionGraphError
 from sanctiongraph.settings import Settings
 
-app = typer.Typer(help="Entity resolution of sanctions lists, registries and customer data, as a graph.", no_args_is_help=True)
+app = typer.Typer(
+    help="Entity resolution of sanctions lists, registries and customer data, as a graph.", no_args_is_help=True
+)
 neo4j_app = typer.Typer(help="Start, stop and check the Neo4j server sanctiongraph manages.", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
 
@@ -78,7 +80,8 @@ def run(settings: Settings, func: Callable[[], T]) -> T:
 @contextmanager
 def progress_bar(description: str) -> Iterator[Callable[[str, int], None]]:
     """A spinner with a counter; yields ``update(step, count)``."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console, transient=True) as bar:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(description)
 
         def update(step: str, count: int) -> None:
@@ -251,15 +254,24 @@ def _generate(generate: Callable[..., Any], out_dir: Path, size: int, seed: int,
 
 
 @app.command()
-def resolve(workspace: Workspace = None) -> None:
+def resolve(
+    incremental: Annotated[bool, typer.Option(help="Score only records added or changed since the last run")] = False,
+    backend: Annotated[str, typer.Option(help="Splink backend: duckdb (embedded) or spark (pyspark)")] = "duckdb",
+    threshold: Annotated[float | None, typer.Option(help="Merge threshold (default: the models' shipped one)")] = None,
+    workspace: Workspace = None,
+) -> None:
     """Resolve staged records into entities with the trained Splink models."""
     from resolution.run import run_resolve
 
     settings = settings_for(workspace)
     with console.status("resolving") as status:
-        summary = run(settings, lambda: run_resolve(settings.staging_path, progress=lambda s: status.update(f"resolving: {s}")))
+        summary = run(settings, lambda: run_resolve(
+            settings.staging_path, incremental=incremental, backend=backend, threshold=threshold,
+            progress=lambda s: status.update(f"resolving: {s}"),
+        ))
     out.print(
-        f"run {summary.run_id}: {summary.records:,} records -> {summary.entities:,} entities "
+        f"run {summary.run_id} ({summary.mode}, {summary.scored_records:,} records scored): "
+        f"{summary.records:,} records -> {summary.entities:,} entities "
         f"({summary.merged_records:,} records merged, {summary.created:,} new IDs, {summary.retired:,} retired)",
         highlight=False,
     )
@@ -268,6 +280,9 @@ def resolve(workspace: Workspace = None) -> None:
 @app.command()
 def train(
     models_dir: Annotated[Path | None, typer.Option(help="Where to write the model JSON files")] = None,
+    pairs: Annotated[
+        Path | None, typer.Option(help="Labelled pairs (OpenSanctions Pairs format) for m and threshold")
+    ] = None,
     workspace: Workspace = None,
 ) -> None:
     """Retrain the resolution models on the staged records (explicit; resolve never retrains)."""
@@ -275,9 +290,98 @@ def train(
 
     settings = settings_for(workspace)
     with console.status("training"):
-        paths = run(settings, lambda: run_train(settings.staging_path, models_dir))
-    for path in paths:
+        report = run(settings, lambda: run_train(settings.staging_path, models_dir, pairs_path=pairs))
+    for path in report.written:
         out.print(f"wrote {path}", highlight=False)
+    if report.cv:
+        cv = report.cv["cv"]
+        folds = len(report.cv["fold_thresholds"])
+        out.print(f"labelled pairs: in-sample F1 {report.cv['in_sample_f1']:.4f}; {folds}-fold CV F1 {cv['f1']:.4f} "
+                  f"(precision {cv['precision']:.4f}, recall {cv['recall']:.4f})", highlight=False)
+
+
+@app.command()
+def evaluate(
+    pairs: Annotated[
+        Path | None, typer.Option(help="Labelled pairs: JSON array or lines of {left, right, judgement}")
+    ] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="Ground-truth clusters (record_id,cluster) of the workspace's records")
+    ] = None,
+    schemas: Annotated[str | None, typer.Option(help="Only pairs whose left entity has one of these schemas")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    workspace: Workspace = None,
+) -> None:
+    """Precision, recall and F1 of the shipped models on labelled pairs or true clusters."""
+    from resolution.evaluate import evaluate_pairs, evaluate_truth
+
+    settings = settings_for(workspace)
+
+    def body() -> dict[str, Any]:
+        if (pairs is None) == (truth is None):
+            from sanctiongraph.errors import ResolutionError
+
+            raise ResolutionError("give exactly one of --pairs FILE and --truth FILE")
+        if pairs is not None:
+            wanted = {s.strip() for s in schemas.split(",") if s.strip()} if schemas else None
+            return evaluate_pairs(pairs, schemas=wanted)
+        assert truth is not None
+        return evaluate_truth(settings.staging_path, truth)
+
+    result = run(settings, body)
+    if as_json:
+        sys.stdout.write(json.dumps(result) + "\n")
+        return
+    rows = [("all", result)] + list(result.get("by_schema", {}).items())
+    for name, m in rows:
+        best = m.get("best")
+        extra = f"; best F1 {best['f1']:.4f} at {best['threshold']:.4g}" if best else ""
+        count = m.get("pairs", m.get("records"))
+        out.print(f"{name}: {count} at threshold {m['threshold']:.4g}: precision {m['precision']:.4f}, "
+                  f"recall {m['recall']:.4f}, F1 {m['f1']:.4f}{extra}", highlight=False)
+
+
+@app.command()
+def explain(
+    record_a: Annotated[str, typer.Argument(help="A record id (source:key)")],
+    record_b: Annotated[str, typer.Argument(help="Another record id")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+    workspace: Workspace = None,
+) -> None:
+    """Why two records were (or were not) merged: probability, weight and each comparison."""
+    from resolution.explain import explain as explain_pair
+
+    settings = settings_for(workspace)
+    result = run(settings, lambda: explain_pair(settings.staging_path, record_a, record_b))
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict()) + "\n")
+        return
+    where = "stored evidence of the last run" if result.stored else "scored now with the shipped model"
+    verdict = {True: "same entity", False: "different entities", None: "not resolved yet"}[result.same_entity]
+    out.print(f"{result.record_a} ~ {result.record_b} ({result.family}; {where}; {verdict})", highlight=False)
+    out.print(f"match probability {result.match_probability:.6f}, match weight {result.match_weight:.3f} "
+              f"(merge threshold {result.threshold}){'' if result.blocked else '; no blocking rule pairs them'}",
+              highlight=False)
+    for c in result.comparisons:
+        out.print(f"  {c['comparison']:<12} level {c['level']:>2}  {c['weight']:+8.3f}  {c['label']}", highlight=False)
+
+
+@app.command()
+def judge(
+    record_a: Annotated[str, typer.Argument(help="A record id (source:key)")],
+    record_b: Annotated[str, typer.Argument(help="Another record id")],
+    same: Annotated[bool, typer.Option("--same/--not-same", help="Whether the two records are the same party")],
+    note: Annotated[str | None, typer.Option(help="Why (kept with the judgement)")] = None,
+    author: Annotated[str | None, typer.Option(help="Who decided")] = None,
+    workspace: Workspace = None,
+) -> None:
+    """Record an analyst judgement that two records are (not) the same party; later runs honour it."""
+    from resolution.judgements import record_judgement
+
+    settings = settings_for(workspace)
+    made = run(settings, lambda: record_judgement(settings.staging_path, record_a, record_b, same, note, author))
+    out.print(f"recorded: {made.record_a} and {made.record_b} are {'the same' if made.same else 'not the same'} party; "
+              "run `sanctiongraph resolve` to apply", highlight=False)
 
 
 # --- load / serve --------------------------------------------------------------
@@ -305,7 +409,7 @@ def load(workspace: Workspace = None) -> None:
 
 @app.command()
 def serve(host: Host = "127.0.0.1", port: Port = 8000, workspace: Workspace = None) -> None:
-    """Serve the GraphQL API at /graphql."""
+    """Serve the GraphQL API at /graphql (clients send Authorization: Bearer <API key>)."""
     settings = settings_for(workspace)
     run(settings, lambda: _serve(settings, host, port))
 
@@ -314,13 +418,111 @@ def _serve(settings: Settings, host: str, port: int, banner: Callable[[], None] 
     import uvicorn
 
     from graph_api.app import create_app
+    from graph_api.auth import DEV_KEY_FILE, dev_key
 
+    key = dev_key(settings.home)
     config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
     server = uvicorn.Server(config)
     out.print(f"GraphQL API at http://{host}:{port}/graphql (Ctrl-C stops)", highlight=False)
+    out.print(f"development API key (admin; also in {settings.home / DEV_KEY_FILE}): {key}", highlight=False)
     if banner is not None:
         banner()
     server.run()
+
+
+apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+app.add_typer(apikey_app, name="apikey")
+
+
+@apikey_app.command("create")
+def apikey_create(
+    name: Annotated[str, typer.Option(help="Who the key is for (shown in the audit log)")],
+    role: Annotated[str, typer.Option(help="screening, investigator, analyst or admin")] = "screening",
+    workspace: Workspace = None,
+) -> None:
+    """Mint an API key; only its hash is stored, so this is the one time it is shown."""
+    from graph_api.auth import Role, create_key
+
+    settings = settings_for(workspace)
+    key = run(settings, lambda: create_key(settings.home, name, Role.parse(role)))
+    sys.stdout.write(key + "\n")
+
+
+@app.command("schema")
+def schema_sdl(
+    out_path: Annotated[Path | None, typer.Option("--out", help="Write the SDL here instead of stdout")] = None,
+) -> None:
+    """Print the GraphQL schema as SDL (the committed graph_api/schema.graphql is this output)."""
+    from graph_api.schema import schema
+
+    text = str(schema).rstrip() + "\n"
+    if out_path is None:
+        sys.stdout.write(text)
+    else:
+        out_path.write_text(text, encoding="utf-8")
+
+
+@app.command()
+def screen(
+    name: Annotated[str | None, typer.Option(help="The applicant's name")] = None,
+    schema: Annotated[str, typer.Option(help="Person, Organization, Company, ...")] = "Person",
+    birth_date: Annotated[str | None, typer.Option(help="Birth or incorporation date")] = None,
+    country: Annotated[str | None, typer.Option()] = None,
+    email: Annotated[str | None, typer.Option()] = None,
+    phone: Annotated[str | None, typer.Option()] = None,
+    batch: Annotated[Path | None, typer.Option(help='JSON lines: {"id": ..., "query": {"name": ..., ...}}')] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one line per applicant)")] = False,
+    workspace: Workspace = None,
+) -> None:
+    """Screen one applicant (--name ...) or a batch file against the graph the last load wrote."""
+    from graph.screening import Applicant, Screener
+    from graph.store import GraphStore
+
+    settings = settings_for(workspace)
+
+    def requests() -> list[tuple[Any, Applicant]]:
+        if batch is None:
+            return [(None, Applicant.from_dict({"name": name, "schema": schema, "birthDate": birth_date,
+                                                "country": country, "email": email, "phone": phone}))]
+        return list(_batch_requests(batch))
+
+    def body() -> None:
+        items = requests()
+        screener = Screener.load()
+        with GraphStore(settings) as store:
+            for request_id, applicant in items:
+                result = screener.screen(store, applicant)
+                if as_json:
+                    sys.stdout.write(json.dumps(result.to_contract(request_id), ensure_ascii=False) + "\n")
+                else:
+                    best = result.matches[0] if result.matches else None
+                    where = f": {best.name} ({best.probability:.3f})" if best else ""
+                    out.print(f"{request_id or applicant.name}: {result.decision}{where}", highlight=False)
+
+    run(settings, body)
+
+
+def _batch_requests(path: Path) -> Iterator[tuple[Any, Any]]:
+    from graph.screening import Applicant
+    from sanctiongraph.errors import SanctionGraphError
+
+    if not path.is_file():
+        raise SanctionGraphError(f"{path}: no such file")
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                query = item["query"]
+                if not isinstance(query, dict):
+                    raise TypeError("query is not an object")
+            except (json.JSONDecodeError, KeyError, TypeError) as error:
+                raise SanctionGraphError(
+                    f"{path}:{number}: not a screening request ({error})",
+                    hint='each line is {"id": ..., "query": {"name": ..., "schema": "Person"}}',
+                ) from None
+            yield item.get("id"), Applicant.from_dict(query)
 
 
 # --- demo ----------------------------------------------------------------------
@@ -356,7 +558,10 @@ def demo(host: Host = "127.0.0.1", port: Port = 8000, workspace: Workspace = Non
             out.print(server.start(settings).detail, highlight=False)
         for path, fmt in demo_sources():
             summary = run_ingest(settings.staging_path, path, fmt)
-            out.print(f"ingested {path.name}: {summary.records:,} records ({summary.source} {summary.version})", highlight=False)
+            out.print(
+                f"ingested {path.name}: {summary.records:,} records ({summary.source} {summary.version})",
+                highlight=False,
+            )
         with console.status("resolving"):
             resolved = run_resolve(settings.staging_path)
         out.print(f"resolved {resolved.records:,} records into {resolved.entities:,} entities", highlight=False)
@@ -365,7 +570,11 @@ def demo(host: Host = "127.0.0.1", port: Port = 8000, workspace: Workspace = Non
         out.print(f"loaded {loaded.entities:,} entities and {loaded.records:,} records into Neo4j", highlight=False)
 
     def banner() -> None:
-        out.print("Try these queries (POST {\"query\": ...} to /graphql, or paste them into GraphiQL):", highlight=False)
+        out.print(
+            "Try these queries (POST {\"query\": ...} to /graphql with the header Authorization: Bearer <key>, "
+            "or paste them into GraphiQL):",
+            highlight=False,
+        )
         for query in DEMO_QUERIES:
             out.print(f"  {query}", highlight=False, soft_wrap=True)
 

@@ -1,0 +1,79 @@
+"""Analyst judgements: two records are, or are not, the same party.
+
+A judgement is an audit-trail row in ``sg_judgements`` (who, when, why); the
+latest active one per pair wins, and every later ``resolve`` honours it: a
+"same" pair is joined before any scored link, a "not same" pair is never joined,
+not even through other records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ingest import staging
+from resolution import store
+from sanctiongraph.errors import ResolutionError
+
+SAME, NOT_SAME = "same", "not_same"
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    record_a: str
+    record_b: str
+    same: bool
+    note: str | None
+    author: str | None
+    created_at: datetime
+
+
+def _require_record(con: duckdb.DuckDBPyConnection, record_id: str) -> None:
+    row = con.execute("SELECT 1 FROM sg_records WHERE record_id = ?", [record_id]).fetchone()
+    if row is None:
+        raise ResolutionError(f"record {record_id!r} is not staged",
+                              hint="use a record id as `sanctiongraph sources`/the API show it (source:key)")
+
+
+def record_judgement(
+    staging_path: Path, record_a: str, record_b: str, same: bool, note: str | None = None, author: str | None = None,
+) -> Judgement:
+    """Record that ``record_a`` and ``record_b`` are (``same``) or are not the same party.
+
+    Raises:
+        ResolutionError: a record is not staged, or the two ids are one record.
+    """
+    if record_a == record_b:
+        raise ResolutionError(f"{record_a}: a record is always the same party as itself")
+    left, right = sorted((record_a, record_b))
+    now = datetime.now(UTC).replace(tzinfo=None)
+    con = staging.connect(staging_path)
+    try:
+        store.ensure_schema(con)
+        for record_id in (left, right):
+            _require_record(con, record_id)
+        con.execute(
+            "INSERT INTO sg_judgements VALUES (?, ?, ?, ?, ?, ?, NULL)",
+            [left, right, SAME if same else NOT_SAME, note, author, now],
+        )
+    finally:
+        con.close()
+    return Judgement(left, right, same, note, author, now)
+
+
+def list_judgements(staging_path: Path) -> list[Judgement]:
+    """Every active judgement, oldest first."""
+    con = staging.connect(staging_path, read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT record_l, record_r, judgement, note, author, created_at FROM sg_judgements "
+            "WHERE deleted_at IS NULL ORDER BY created_at"
+        ).fetchall()
+    except duckdb.CatalogException:
+        rows = []
+    finally:
+        con.close()
+    return [Judgement(a, b, j == SAME, n, w, t) for a, b, j, n, w, t in rows]
