@@ -1,51 +1,112 @@
-"""The ASGI app: ``/graphql`` (GraphiQL on GET in a browser), ``/healthz``, ``/readyz``."""
+"""The ASGI app: ``/graphql`` (GraphiQL for browsers), ``/healthz``, ``/readyz``.
+
+Every GraphQL request goes through the same steps, in this order: size limit,
+authentication, rate limit, parse, permission/depth/cost checks, validation,
+execution, audit. Nothing reaches Neo4j before the checks pass.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from inspect import isawaitable
 from typing import Any
 
+from graphql import GraphQLError, GraphQLSchema, execute, parse, specified_rules, validate
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from graph.screening import Screener
 from graph.store import GraphStore
-from graph_api.context import RequestContext, in_thread
-from graph_api.errors import format_error
+from graph_api import limits
+from graph_api.audit import AuditLog, returned_entities
+from graph_api.auth import KeyStore, Principal
+from graph_api.context import RequestContext, Services, in_thread
+from graph_api.errors import code_for, format_error
 from graph_api.graphiql import GRAPHIQL_HTML
+from graph_api.jobs import IngestJobs
+from graph_api.ratelimit import RateLimiter
 from graph_api.schema import schema
-from sanctiongraph.errors import GraphStoreError
+from sanctiongraph.errors import ApiError, GraphStoreError
 from sanctiongraph.settings import Settings
 
 MAX_BODY_BYTES = 1 << 20
+STATUS_OF_CODE = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "RATE_LIMITED": 429, "SERVICE_UNAVAILABLE": 503}
 
 
-def _bad_request(message: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}, status_code=status)
+@dataclass
+class ApiState:
+    settings: Settings
+    services: Services
+    keys: KeyStore
+    audit: AuditLog
+    limiter: RateLimiter
 
 
-async def _read_operation(request: Request) -> dict[str, Any] | JSONResponse:
+def _error(message: str, code: str, status: int = 400) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+
+
+async def _read_operation(request: Request) -> dict[str, Any]:
     if request.method == "GET":
-        params = dict(request.query_params)
+        params: dict[str, Any] = dict(request.query_params)
         if "variables" in params:
             try:
                 params["variables"] = json.loads(params["variables"])
             except json.JSONDecodeError:
-                return _bad_request("variables is not valid JSON")
+                raise ApiError("variables is not valid JSON", code="BAD_REQUEST") from None
         return params
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
-        return _bad_request(f"request body over {MAX_BODY_BYTES} bytes", 413)
+        raise ApiError(f"request body over {MAX_BODY_BYTES} bytes", code="PAYLOAD_TOO_LARGE")
     try:
         data = json.loads(body)
-    except json.JSONDecodeError:
-        return _bad_request("body is not valid JSON")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiError("body is not valid JSON", code="BAD_REQUEST") from None
     if not isinstance(data, dict):
-        return _bad_request("body must be a JSON object with a query")
+        raise ApiError("body must be a JSON object with a query", code="BAD_REQUEST")
     return data
+
+
+def _validation_rules(settings: Settings) -> list[Any]:
+    rules = list(specified_rules)
+    if not settings.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return rules
+
+
+def _prepare(state: ApiState, principal: Principal, operation: dict[str, Any]) -> tuple[Any, limits.QueryShape]:
+    query = operation.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise ApiError("no query given", code="BAD_REQUEST")
+    variables = operation.get("variables") or {}
+    if not isinstance(variables, dict):
+        raise ApiError("variables must be an object", code="BAD_REQUEST")
+    try:
+        document = parse(query, max_tokens=20_000)
+    except GraphQLError as error:
+        raise ApiError(f"syntax error: {error.message}", code="BAD_REQUEST") from None
+    shape = limits.shape_of(document, operation.get("operationName"), variables)
+    settings = state.settings
+    limits.check(
+        shape,
+        principal,
+        max_depth=settings.max_query_depth,
+        max_cost=settings.max_query_cost,
+        introspection=settings.introspection,
+    )
+    graphql_schema: GraphQLSchema = schema.graphql_schema
+    errors = validate(graphql_schema, document, _validation_rules(settings))
+    if errors:
+        raise ApiError("; ".join(e.message for e in errors[:5]), code="BAD_REQUEST")
+    return document, shape
 
 
 async def graphql_endpoint(request: Request) -> Response:
@@ -55,26 +116,64 @@ async def graphql_endpoint(request: Request) -> Response:
         and "text/html" in request.headers.get("accept", "")
     ):
         return HTMLResponse(GRAPHIQL_HTML)
-    operation = await _read_operation(request)
-    if isinstance(operation, JSONResponse):
-        return operation
-    query = operation.get("query")
-    if not isinstance(query, str) or not query.strip():
-        return _bad_request("no query given")
-    variables = operation.get("variables") or {}
-    if not isinstance(variables, dict):
-        return _bad_request("variables must be an object")
-    store: GraphStore = request.app.state.store
-    result = await schema.execute_async(
-        query,
-        variable_values=variables,
+    state: ApiState = request.app.state.api
+    started = time.perf_counter()
+    principal: Principal | None = None
+    operation: dict[str, Any] = {}
+    shape: limits.QueryShape | None = None
+    try:
+        principal = state.keys.authenticate(request.headers.get("authorization"))
+        if not state.limiter.allow(principal.name):
+            raise ApiError("rate limit exceeded; slow down", code="RATE_LIMITED")
+        operation = await _read_operation(request)
+        document, shape = _prepare(state, principal, operation)
+    except ApiError as error:
+        _audit(state, principal, operation, shape, None, error.code, started)
+        return _error(
+            str(error), error.code, STATUS_OF_CODE.get(error.code, 413 if error.code == "PAYLOAD_TOO_LARGE" else 400)
+        )
+    outcome = execute(
+        schema.graphql_schema,
+        document,
+        variable_values=operation.get("variables") or {},
         operation_name=operation.get("operationName"),
-        context_value=RequestContext(store),
+        context_value=RequestContext(state.services, principal),
     )
+    result = await outcome if isawaitable(outcome) else outcome
     payload: dict[str, Any] = {"data": result.data}
+    status, codes = 200, []
     if result.errors:
         payload["errors"] = [format_error(e) for e in result.errors]
-    return JSONResponse(payload)
+        codes = [e["extensions"]["code"] for e in payload["errors"]]
+        if "SERVICE_UNAVAILABLE" in codes:
+            status = 503
+    _audit(state, principal, operation, shape, result.data, ",".join(sorted(set(codes))) or "OK", started)
+    return JSONResponse(payload, status_code=status)
+
+
+def _audit(
+    state: ApiState,
+    principal: Principal | None,
+    operation: dict[str, Any],
+    shape: limits.QueryShape | None,
+    data: Any,
+    status: str,
+    started: float,
+) -> None:
+    query = operation.get("query") if isinstance(operation.get("query"), str) else ""
+    state.audit.record(
+        {
+            "principal": principal.name if principal else None,
+            "role": principal.role.name.lower() if principal else None,
+            "operation": operation.get("operationName") if isinstance(operation.get("operationName"), str) else None,
+            "fields": shape.root_fields if shape else [],
+            "query_sha256": hashlib.sha256(str(query).encode("utf-8")).hexdigest(),
+            "variables": state.audit.hash_values(operation.get("variables") or {}),
+            "entities": returned_entities(data),
+            "status": status,
+            "ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+    )
 
 
 async def healthz(request: Request) -> Response:
@@ -82,11 +181,11 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    store: GraphStore = request.app.state.store
+    state: ApiState = request.app.state.api
     try:
-        await in_thread(store.verify)
+        await in_thread(state.services.store.verify)
     except GraphStoreError as error:
-        return JSONResponse({"status": "unavailable", "detail": str(error)}, status_code=503)
+        return JSONResponse({"status": "unavailable", "code": code_for(error)}, status_code=503)
     return JSONResponse({"status": "ready"})
 
 
@@ -96,12 +195,23 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.store = store if store is not None else GraphStore(settings)
+        graph_store = store if store is not None else GraphStore(settings)
+        settings.inbox.mkdir(parents=True, exist_ok=True)
+        services = Services(
+            graph_store, Screener.load(), IngestJobs(settings.staging_path, settings.inbox), settings.staging_path
+        )
+        app.state.api = ApiState(
+            settings,
+            services,
+            KeyStore.load(settings.home, settings.jwt_secret),
+            AuditLog.open(settings.home),
+            RateLimiter(settings.rate_limit, settings.rate_burst),
+        )
         try:
             yield
         finally:
             if owned:
-                app.state.store.close()
+                graph_store.close()
 
     routes = [
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),

@@ -1,4 +1,4 @@
-"""Per-request context: the graph store and the DataLoaders that batch its reads.
+"""Per-request context: who asks, the graph store, and the DataLoaders that batch reads.
 
 A page of 50 entities with their sanctions and records costs one query per kind
 of field, not one per entity: resolvers ask a loader, and the loader sends all
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from anyio import to_thread
@@ -16,13 +17,17 @@ from graphene.utils.dataloader import DataLoader
 
 from graph import queries
 from graph.queries import EntityRow, RecordRow, SanctionRow
+from graph.screening import Screener
 from graph.store import GraphStore
+from graph_api.auth import Principal
+from graph_api.jobs import IngestJobs
+from resolution.judgements import record_judgement
 
 T = TypeVar("T")
 
 
 async def in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a blocking graph read without blocking the event loop."""
+    """Run a blocking call (a graph read, a scoring run) without blocking the event loop."""
     return await to_thread.run_sync(lambda: func(*args, **kwargs))
 
 
@@ -59,8 +64,19 @@ class RecordsLoader(DataLoader):  # type: ignore[misc]
 
 
 @dataclass
-class RequestContext:
+class Services:
+    """What requests share for the life of the app."""
+
     store: GraphStore
+    screener: Screener
+    jobs: IngestJobs
+    staging_path: Path
+
+
+@dataclass
+class RequestContext:
+    services: Services
+    principal: Principal
     entities: EntityLoader = field(init=False)
     sanctions: SanctionsLoader = field(init=False)
     _records: dict[tuple[int, int], RecordsLoader] = field(default_factory=dict)
@@ -69,6 +85,18 @@ class RequestContext:
         self.entities = EntityLoader(self.store)
         self.sanctions = SanctionsLoader(self.store)
 
+    @property
+    def store(self) -> GraphStore:
+        return self.services.store
+
+    @property
+    def screener(self) -> Screener:
+        return self.services.screener
+
+    @property
+    def jobs(self) -> IngestJobs:
+        return self.services.jobs
+
     def records(self, skip: int, limit: int) -> RecordsLoader:
         key = (skip, limit)
         if key not in self._records:
@@ -76,4 +104,33 @@ class RequestContext:
         return self._records[key]
 
     def read(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> Awaitable[T]:
+        """``func(store, *args)`` in a worker thread (graph functions take the store first)."""
         return in_thread(func, self.store, *args, **kwargs)
+
+    def judge(self, store: GraphStore, record_a: str, record_b: str, same: bool, note: str | None) -> dict[str, Any]:
+        """Record a judgement in staging (for later resolutions) and in the graph (for screening now)."""
+        judgement = record_judgement(self.services.staging_path, record_a, record_b, same, note, self.principal.name)
+        verdict = "same" if same else "not_same"
+        store.write(
+            "merge_judgements",
+            {
+                "rows": [
+                    {
+                        "recordA": judgement.record_a,
+                        "recordB": judgement.record_b,
+                        "judgement": verdict,
+                        "note": note,
+                        "author": self.principal.name,
+                        "at": judgement.created_at.isoformat(),
+                    }
+                ],
+                "loadId": 0,
+            },
+        )
+        return {
+            "record_a": judgement.record_a,
+            "record_b": judgement.record_b,
+            "judgement": verdict,
+            "note": note,
+            "author": self.principal.name,
+        }

@@ -1,7 +1,7 @@
-"""The GraphQL schema. Field names here are a public contract: add, never rename.
+"""The GraphQL schema: root queries and mutations. A public contract: add, never rename.
 
-Lists that can grow without bound (an entity's records) are Relay connections
-with ``first``/``after``; ``first`` is capped at ``MAX_PAGE``.
+The committed SDL (``graph_api/schema.graphql``) is generated from this module by
+``sanctiongraph schema`` and checked for drift by the tests.
 """
 
 from __future__ import annotations
@@ -10,153 +10,149 @@ from typing import Any
 
 import graphene
 from graphql import GraphQLResolveInfo
-from graphql_relay import cursor_to_offset, offset_to_cursor
 
-from graph import queries
-from graph.queries import EntityRow, RecordRow, SanctionRow
-from graph_api.context import RequestContext
+from graph import analytics, queries, screening
+from graph.queries import EntityRow
+from graph_api.jobs import IngestJob as Job
+from graph_api.types import (
+    ComparisonEvidence,
+    Entity,
+    EntityConnection,
+    ExposureType,
+    FrontCandidateType,
+    GraphNodeType,
+    NetworkType,
+    OwnershipType,
+    PathType,
+    SharedValueType,
+    Source,
+    context,
+    page,
+    window,
+)
 from sanctiongraph.errors import ApiError
 
-MAX_PAGE = 100
-DEFAULT_PAGE = 20
+MAX_BATCH = 100
+
+DecisionEnum = graphene.Enum.from_enum(screening.Decision, description="HIT: a listed party; REVIEW: look; CLEAR")
 
 
-def window(first: int | None, after: str | None) -> tuple[int, int]:
-    """(skip, limit) for a Relay page request, validated."""
-    size = DEFAULT_PAGE if first is None else first
-    if size < 0 or size > MAX_PAGE:
-        raise ApiError(f"first must be between 0 and {MAX_PAGE}", code="BAD_REQUEST")
-    skip = 0
-    if after is not None:
-        offset = cursor_to_offset(after)
-        if offset is None or offset < 0:
-            raise ApiError(f"invalid cursor {after!r}", code="BAD_REQUEST")
-        skip = offset + 1
-    return skip, size
+class ScreenInput(graphene.InputObjectType):
+    """One applicant. Give a name, or at least one identifier or contact value."""
+
+    name = graphene.String()
+    names = graphene.List(graphene.NonNull(graphene.String), description="Other names and spellings")
+    schema = graphene.String(default_value="Person", description="Person, Organization, Company, ...")
+    birth_date = graphene.String(description="Birth or incorporation date, ISO (YYYY, YYYY-MM or YYYY-MM-DD)")
+    country = graphene.String()
+    identifiers = graphene.List(graphene.NonNull(graphene.String), description="Passport, registration, LEI, ...")
+    address = graphene.String()
+    email = graphene.String()
+    phone = graphene.String()
+    ip_address = graphene.String()
+    domain = graphene.String()
+    wallet = graphene.String()
+    payment_fingerprint = graphene.String()
+    record_id = graphene.String(description="The applicant's own record in the graph, so judgements about it apply")
 
 
-def context(info: GraphQLResolveInfo) -> RequestContext:
-    ctx: RequestContext = info.context
-    return ctx
-
-
-class PageInfo(graphene.ObjectType):
-    has_next_page = graphene.Boolean(required=True)
-    end_cursor = graphene.String()
-
-
-def page(items: list[Any], skip: int, size: int) -> dict[str, Any]:
-    """Connection fields from ``size + 1`` fetched items (the extra one tells hasNextPage)."""
-    shown = items[:size]
-    edges = [{"cursor": offset_to_cursor(skip + i), "node": item} for i, item in enumerate(shown)]
-    end = edges[-1]["cursor"] if edges else None
-    return {"edges": edges, "page_info": {"has_next_page": len(items) > size, "end_cursor": end}}
-
-
-class ComparisonEvidence(graphene.ObjectType):
-    """One comparison of the resolution model and how strongly it counted."""
-
-    comparison = graphene.String(required=True)
-    level = graphene.Int(required=True)
-    label = graphene.String()
-    weight = graphene.Float(required=True)
-
-
-class MergeEvidence(graphene.ObjectType):
-    """Why a record belongs to its entity: its strongest link to another record there."""
-
-    partner_record_id = graphene.String(required=True)
-    match_probability = graphene.Float()
-    match_weight = graphene.Float()
-    comparisons = graphene.List(graphene.NonNull(ComparisonEvidence), required=True)
-
-
-class SourceRecord(graphene.ObjectType):
-    class Meta:
-        name = "Record"
-
-    id = graphene.ID(required=True)
+class RecordRef(graphene.ObjectType):
     source = graphene.String(required=True)
     source_key = graphene.String(required=True)
-    source_version = graphene.String()
-    schema = graphene.String(required=True)
-    name = graphene.String(required=True)
-    names = graphene.List(graphene.NonNull(graphene.String), required=True)
-    match_probability = graphene.Float()
-    match_weight = graphene.Float()
-    evidence = graphene.Field(MergeEvidence)
-
-    @staticmethod
-    def resolve_evidence(row: RecordRow, info: GraphQLResolveInfo) -> dict[str, Any] | None:
-        if not row.evidence:
-            return None
-        return {
-            "partner_record_id": row.evidence.get("partner"),
-            "match_probability": row.match_probability,
-            "match_weight": row.match_weight,
-            "comparisons": row.evidence.get("comparisons", []),
-        }
 
 
-class RecordEdge(graphene.ObjectType):
-    cursor = graphene.String(required=True)
-    node = graphene.Field(SourceRecord, required=True)
-
-
-class RecordConnection(graphene.ObjectType):
-    edges = graphene.List(graphene.NonNull(RecordEdge), required=True)
-    page_info = graphene.Field(PageInfo, required=True)
-
-
-class Sanction(graphene.ObjectType):
-    id = graphene.ID(required=True)
-    authority = graphene.String(required=True)
-    program = graphene.String()
-    list_name = graphene.String()
-    listed_on = graphene.String()
-    reference = graphene.String()
-    record_id = graphene.String(required=True)
-    source = graphene.String(required=True)
-
-
-class Entity(graphene.ObjectType):
-    """A resolved party: one or more source records that are the same party."""
-
-    id = graphene.ID(required=True)
+class ScreenMatch(graphene.ObjectType):
+    entity_id = graphene.String(required=True)
     name = graphene.String(required=True)
     schema = graphene.String(required=True)
-    aliases = graphene.List(graphene.NonNull(graphene.String), required=True)
-    listed = graphene.Boolean(required=True, description="True when any of its records is on a sanctions list")
-    countries = graphene.List(graphene.NonNull(graphene.String), required=True)
-    birth_dates = graphene.List(graphene.NonNull(graphene.String), required=True)
-    sources = graphene.List(graphene.NonNull(graphene.String), required=True)
-    record_count = graphene.Int(required=True)
-    score = graphene.Float(description="Search relevance, on search results only")
-    sanctions = graphene.List(graphene.NonNull(Sanction), required=True)
-    records = graphene.Field(RecordConnection, required=True, first=graphene.Int(), after=graphene.String())
+    listed = graphene.Boolean(required=True)
+    probability = graphene.Float(required=True)
+    match_weight = graphene.Float(required=True)
+    explanation = graphene.List(graphene.NonNull(ComparisonEvidence), required=True)
+    records = graphene.List(graphene.NonNull(RecordRef), required=True)
+    via = graphene.List(graphene.NonNull(graphene.String), required=True, description="Which index found it")
+    judged = graphene.String(description="same / not_same when an analyst decided")
 
     @staticmethod
-    async def resolve_sanctions(row: EntityRow, info: GraphQLResolveInfo) -> list[SanctionRow]:
-        result: list[SanctionRow] = await context(info).sanctions.load(row.id)
-        return result
+    def resolve_explanation(match: screening.Match, info: GraphQLResolveInfo) -> list[dict[str, Any]]:
+        return match.comparisons
 
     @staticmethod
-    async def resolve_records(
-        row: EntityRow, info: GraphQLResolveInfo, first: int | None = None, after: str | None = None
-    ) -> dict[str, Any]:
-        skip, size = window(first, after)
-        items: list[RecordRow] = await context(info).records(skip, size + 1).load(row.id)
-        return page(items, skip, size)
+    def resolve_records(match: screening.Match, info: GraphQLResolveInfo) -> list[dict[str, str]]:
+        return [{"source": r["source"], "source_key": r["sourceKey"]} for r in match.records]
 
 
-class EntityEdge(graphene.ObjectType):
-    cursor = graphene.String(required=True)
-    node = graphene.Field(Entity, required=True)
+class ExposureHit(graphene.ObjectType):
+    kind = graphene.String(required=True)
+    value = graphene.String(required=True)
+    entity = graphene.Field(GraphNodeType, required=True, description="Who else uses the value")
+    score = graphene.Float(required=True)
+    path = graphene.Field(PathType, description="From that user to a listed party")
+
+    @staticmethod
+    def resolve_kind(hit: screening.ExposureHit, info: GraphQLResolveInfo) -> str:
+        return hit.label
+
+    @staticmethod
+    def resolve_entity(hit: screening.ExposureHit, info: GraphQLResolveInfo) -> analytics.GraphNode:
+        return hit.user
 
 
-class EntityConnection(graphene.ObjectType):
-    edges = graphene.List(graphene.NonNull(EntityEdge), required=True)
-    page_info = graphene.Field(PageInfo, required=True)
+class ScreenResult(graphene.ObjectType):
+    decision = graphene.Field(DecisionEnum, required=True)
+    matches = graphene.List(graphene.NonNull(ScreenMatch), required=True)
+    exposure = graphene.List(graphene.NonNull(ExposureHit), required=True)
+    exposure_score = graphene.Float(required=True)
+
+    @staticmethod
+    def resolve_decision(result: screening.ScreenResult, info: GraphQLResolveInfo) -> str:
+        return result.decision.value
+
+
+class ScreenBatchItem(graphene.InputObjectType):
+    id = graphene.String(required=True)
+    query = graphene.Field(ScreenInput, required=True)
+
+
+class ScreenBatchResult(graphene.ObjectType):
+    id = graphene.String(required=True)
+    result = graphene.Field(ScreenResult, required=True)
+
+
+class IngestJobType(graphene.ObjectType):
+    class Meta:
+        name = "IngestJob"
+
+    id = graphene.ID(required=True)
+    status = graphene.String(required=True, description="queued, running, done or failed")
+    path = graphene.String(required=True)
+    format = graphene.String(required=True)
+    source = graphene.String()
+    rows_read = graphene.Int(required=True)
+    records = graphene.Int()
+    quarantined = graphene.Int()
+    version = graphene.String()
+    error = graphene.String()
+    started_at = graphene.String()
+    finished_at = graphene.String()
+
+
+class Judgement(graphene.ObjectType):
+    record_a = graphene.String(required=True)
+    record_b = graphene.String(required=True)
+    judgement = graphene.String(required=True, description="same or not_same")
+    note = graphene.String()
+    author = graphene.String(required=True)
+
+
+def _applicant(data: dict[str, Any]) -> screening.Applicant:
+    snake = {
+        "birth_date": "birthDate",
+        "ip_address": "ipAddress",
+        "payment_fingerprint": "paymentFingerprint",
+        "record_id": "recordId",
+    }
+    return screening.Applicant.from_dict({snake.get(k, k): v for k, v in data.items()})
 
 
 class Query(graphene.ObjectType):
@@ -172,6 +168,48 @@ class Query(graphene.ObjectType):
         after=graphene.String(),
         description="Entities whose names or aliases match, best first",
     )
+    screen = graphene.Field(ScreenResult, required=True, input=graphene.Argument(ScreenInput, required=True))
+    screen_batch = graphene.Field(
+        graphene.List(graphene.NonNull(ScreenBatchResult)),
+        required=True,
+        inputs=graphene.List(graphene.NonNull(ScreenBatchItem), required=True),
+        description=f"Screen up to {MAX_BATCH} applicants in one request",
+    )
+    network = graphene.Field(
+        NetworkType,
+        required=True,
+        entity_id=graphene.ID(required=True, description="Entity ID, or Label:key of a value"),
+        depth=graphene.Int(default_value=2),
+        relationship_types=graphene.List(graphene.NonNull(graphene.String)),
+        min_confidence=graphene.Float(default_value=0.0),
+        first=graphene.Int(default_value=200),
+    )
+    paths = graphene.Field(
+        graphene.List(graphene.NonNull(PathType)),
+        required=True,
+        from_id=graphene.ID(required=True),
+        to_id=graphene.ID(required=True),
+        max_hops=graphene.Int(default_value=4),
+        relationship_types=graphene.List(graphene.NonNull(graphene.String)),
+    )
+    exposure = graphene.Field(
+        ExposureType, required=True, entity_id=graphene.ID(required=True), max_hops=graphene.Int(default_value=4)
+    )
+    ownership = graphene.Field(OwnershipType, required=True, entity_id=graphene.ID(required=True))
+    front_companies = graphene.Field(
+        graphene.List(graphene.NonNull(FrontCandidateType)),
+        required=True,
+        listed_entity_id=graphene.ID(required=True),
+        first=graphene.Int(default_value=50),
+    )
+    shared_infrastructure = graphene.Field(
+        graphene.List(graphene.NonNull(SharedValueType)),
+        required=True,
+        entity_id=graphene.ID(),
+        value=graphene.String(description="A value as Label:key (e.g. Email:x@y.com), instead of an entity"),
+    )
+    sources = graphene.List(graphene.NonNull(Source), required=True)
+    ingest_job = graphene.Field(IngestJobType, id=graphene.ID(required=True))
 
     @staticmethod
     async def resolve_entity(root: None, info: GraphQLResolveInfo, id: str) -> EntityRow | None:
@@ -190,5 +228,138 @@ class Query(graphene.ObjectType):
         rows = await context(info).read(queries.search_entities, query, schema=schema, skip=skip, limit=size + 1)
         return page(rows, skip, size)
 
+    @staticmethod
+    async def resolve_screen(root: None, info: GraphQLResolveInfo, input: dict[str, Any]) -> screening.ScreenResult:
+        ctx = context(info)
+        return await ctx.read(ctx.screener.screen, _applicant(input))
 
-schema = graphene.Schema(query=Query, auto_camelcase=True)
+    @staticmethod
+    async def resolve_screen_batch(
+        root: None, info: GraphQLResolveInfo, inputs: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        if len(inputs) > MAX_BATCH:
+            raise ApiError(f"at most {MAX_BATCH} applicants per batch", code="LIMIT_EXCEEDED")
+        ctx = context(info)
+        results = []
+        for item in inputs:
+            results.append({"id": item["id"], "result": await ctx.read(ctx.screener.screen, _applicant(item["query"]))})
+        return results
+
+    @staticmethod
+    async def resolve_network(
+        root: None,
+        info: GraphQLResolveInfo,
+        entity_id: str,
+        depth: int = 2,
+        relationship_types: list[str] | None = None,
+        min_confidence: float = 0.0,
+        first: int = 200,
+    ) -> analytics.Network:
+        node_id = entity_id if ":" in entity_id else f"Entity:{entity_id}"
+        return await context(info).read(
+            analytics.network,
+            node_id,
+            depth=depth,
+            types=relationship_types,
+            min_confidence=min_confidence,
+            first=first,
+        )
+
+    @staticmethod
+    async def resolve_paths(
+        root: None,
+        info: GraphQLResolveInfo,
+        from_id: str,
+        to_id: str,
+        max_hops: int = 4,
+        relationship_types: list[str] | None = None,
+    ) -> list[analytics.Path]:
+        return await context(info).read(analytics.paths, from_id, to_id, max_hops=max_hops, types=relationship_types)
+
+    @staticmethod
+    async def resolve_exposure(
+        root: None, info: GraphQLResolveInfo, entity_id: str, max_hops: int = 4
+    ) -> analytics.Exposure:
+        return await context(info).read(analytics.exposure, entity_id, max_hops=max_hops)
+
+    @staticmethod
+    async def resolve_ownership(root: None, info: GraphQLResolveInfo, entity_id: str) -> analytics.Ownership:
+        return await context(info).read(analytics.ownership, entity_id)
+
+    @staticmethod
+    async def resolve_front_companies(
+        root: None, info: GraphQLResolveInfo, listed_entity_id: str, first: int = 50
+    ) -> list[analytics.FrontCandidate]:
+        return await context(info).read(analytics.front_companies, listed_entity_id, limit=first)
+
+    @staticmethod
+    async def resolve_shared_infrastructure(
+        root: None, info: GraphQLResolveInfo, entity_id: str | None = None, value: str | None = None
+    ) -> list[analytics.SharedValue]:
+        if (entity_id is None) == (value is None):
+            raise ApiError("give exactly one of entityId or value", code="BAD_REQUEST")
+        if entity_id is not None:
+            return await context(info).read(analytics.shared_values, entity_id)
+        label, _, key = (value or "").partition(":")
+        if not key:
+            raise ApiError("value must be Label:key, e.g. Email:info@example.com", code="BAD_REQUEST")
+        found = await context(info).read(analytics.value_users, label, key)
+        return [found] if found else []
+
+    @staticmethod
+    async def resolve_sources(root: None, info: GraphQLResolveInfo) -> list[queries.SourceRow]:
+        return await context(info).read(queries.list_sources)
+
+    @staticmethod
+    def resolve_ingest_job(root: None, info: GraphQLResolveInfo, id: str) -> Job | None:
+        return context(info).jobs.get(id)
+
+
+class JudgementInput(graphene.InputObjectType):
+    record_a = graphene.String(required=True)
+    record_b = graphene.String(required=True)
+    same = graphene.Boolean(required=True, description="true: the same party; false: different parties")
+    note = graphene.String()
+
+
+class IngestInput(graphene.InputObjectType):
+    path = graphene.String(required=True, description="A file in the server's ingest folder")
+    format = graphene.String(required=True)
+    mapping = graphene.String(description="A mapping YAML in the server's ingest folder (format mapping)")
+    source = graphene.String()
+
+
+class RecordJudgement(graphene.Mutation):
+    """Record that two records are, or are not, the same party; later resolutions honour it."""
+
+    class Arguments:
+        input = JudgementInput(required=True)
+
+    Output = Judgement
+
+    @staticmethod
+    async def mutate(root: None, info: GraphQLResolveInfo, input: dict[str, Any]) -> dict[str, Any]:
+        ctx = context(info)
+        return await ctx.read(ctx.judge, input["record_a"], input["record_b"], bool(input["same"]), input.get("note"))
+
+
+class StartIngest(graphene.Mutation):
+    """Start ingesting a file already on the server; follow it with ``ingestJob(id)``."""
+
+    class Arguments:
+        input = IngestInput(required=True)
+
+    Output = IngestJobType
+
+    @staticmethod
+    def mutate(root: None, info: GraphQLResolveInfo, input: dict[str, Any]) -> Job:
+        ctx = context(info)
+        return ctx.jobs.start(input["path"], input["format"], mapping=input.get("mapping"), source=input.get("source"))
+
+
+class Mutation(graphene.ObjectType):
+    record_judgement = RecordJudgement.Field()
+    start_ingest = StartIngest.Field()
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation, auto_camelcase=True)

@@ -35,6 +35,17 @@ def _int(env: Mapping[str, str], key: str, default: int) -> int:
         raise ConfigError(f"{key}={raw!r} is not an integer") from None
 
 
+def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
+    raw = (env.get(key) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{key}={raw!r} is not a boolean (use true or false)")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     # Workspace: staging DuckDB, managed Neo4j data, logs, keys (SANCTIONGRAPH_HOME).
@@ -54,6 +65,18 @@ class Settings:
     neo4j_pagecache: str = "4g"
     # A JDK to run the managed Neo4j with (SANCTIONGRAPH_JAVA_HOME); None = detect.
     java_home: Path | None = None
+    # API: HS256 secret for JWT bearer tokens (SANCTIONGRAPH_JWT_SECRET); None = API keys only.
+    jwt_secret: Secret | None = field(default=None, repr=False)
+    # API: whether GraphQL introspection is answered (SANCTIONGRAPH_INTROSPECTION).
+    introspection: bool = True
+    # API: deepest selection and highest estimated cost a query may have.
+    max_query_depth: int = 12
+    max_query_cost: int = 50_000
+    # API: requests per second per client, and the burst above it (SANCTIONGRAPH_RATE_LIMIT).
+    rate_limit: float = 500.0
+    rate_burst: int = 1000
+    # API: the only folder ingest jobs started through the API may read (default <home>/inbox).
+    ingest_root: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -71,6 +94,13 @@ class Settings:
             neo4j_heap=env.get(PREFIX + "NEO4J_HEAP") or "4g",
             neo4j_pagecache=env.get(PREFIX + "NEO4J_PAGECACHE") or "4g",
             java_home=Path(java_home) if java_home else None,
+            jwt_secret=Secret(env[PREFIX + "JWT_SECRET"]) if env.get(PREFIX + "JWT_SECRET") else None,
+            introspection=_bool(env, PREFIX + "INTROSPECTION", True),
+            max_query_depth=_int(env, PREFIX + "MAX_QUERY_DEPTH", 12),
+            max_query_cost=_int(env, PREFIX + "MAX_QUERY_COST", 50_000),
+            rate_limit=float(_int(env, PREFIX + "RATE_LIMIT", 500)),
+            rate_burst=_int(env, PREFIX + "RATE_BURST", 1000),
+            ingest_root=Path(env[PREFIX + "INGEST_ROOT"]) if env.get(PREFIX + "INGEST_ROOT") else None,
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings  # type: ignore[arg-type]
@@ -87,3 +117,7 @@ class Settings:
     @property
     def neo4j_home(self) -> Path:
         return self.home / "neo4j"
+
+    @property
+    def inbox(self) -> Path:
+        return self.ingest_root or self.home / "inbox"

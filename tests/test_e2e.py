@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,22 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 2
     raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
+@dataclass(frozen=True)
+class Demo:
+    url: str
+    key: str
+
+    def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
+        return httpx.post(
+            self.url + "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {self.key}"},
+            timeout=30,
+        )
+
+
 @pytest.fixture
-def demo_server(neo4j_settings: Settings, tmp_path: Path) -> Iterator[str]:
+def demo_server(neo4j_settings: Settings, tmp_path: Path) -> Iterator[Demo]:
     from graph.store import GraphStore
 
     with GraphStore(neo4j_settings) as store:
@@ -70,7 +85,7 @@ def demo_server(neo4j_settings: Settings, tmp_path: Path) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(base + "/healthz", process)
-        yield base
+        yield Demo(base, (tmp_path / "demo" / "dev-api-key").read_text().strip())
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -83,8 +98,8 @@ def record_keys(entity: dict[str, Any]) -> set[tuple[str, str]]:
     return {(edge["node"]["source"], edge["node"]["sourceKey"]) for edge in entity["records"]["edges"]}
 
 
-def test_demo_serves_the_kwangson_merge_over_http(demo_server: str) -> None:
-    response = httpx.post(demo_server + "/graphql", json={"query": CONTRACT_QUERY}, timeout=30)
+def test_demo_serves_the_kwangson_merge_over_http(demo_server: Demo) -> None:
+    response = demo_server.post(CONTRACT_QUERY)
     assert response.status_code == 200
     body = response.json()
     assert "errors" not in body
@@ -99,18 +114,22 @@ def test_demo_serves_the_kwangson_merge_over_http(demo_server: str) -> None:
     assert merged[0]["name"].upper().startswith("KOREA KWANGSON BANKING")
 
 
-def test_graphiql_is_offered_to_browsers(demo_server: str) -> None:
-    response = httpx.get(demo_server + "/graphql", headers={"accept": "text/html"}, timeout=10)
+def test_graphiql_is_offered_to_browsers(demo_server: Demo) -> None:
+    response = httpx.get(demo_server.url + "/graphql", headers={"accept": "text/html"}, timeout=10)
     assert response.status_code == 200 and "graphiql" in response.text.lower()
 
 
-def test_entity_by_id_round_trips(demo_server: str) -> None:
-    search = httpx.post(demo_server + "/graphql", json={"query": CONTRACT_QUERY}, timeout=30).json()
+def test_requests_without_a_key_get_nothing(demo_server: Demo) -> None:
+    response = httpx.post(demo_server.url + "/graphql", json={"query": CONTRACT_QUERY}, timeout=30)
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_entity_by_id_round_trips(demo_server: Demo) -> None:
+    search = demo_server.post(CONTRACT_QUERY).json()
     entity_id = search["data"]["search"]["edges"][0]["node"]["id"]
     query = "query($id: ID!) { entity(id: $id) { id name listed sanctions { authority program reference } } }"
-    body = httpx.post(
-        demo_server + "/graphql", json={"query": query, "variables": {"id": entity_id}}, timeout=30
-    ).json()
+    body = demo_server.post(query, {"id": entity_id}).json()
     entity = body["data"]["entity"]
     assert entity["id"] == entity_id and entity["listed"]
     assert {"UN Security Council", "US OFAC"} <= {s["authority"] for s in entity["sanctions"]}

@@ -1,0 +1,113 @@
+"""An append-only audit log of who asked what and which entities they were shown.
+
+One JSON line per request in ``<workspace>/audit/audit.log``. Personal data
+never appears in clear: variable values (names, e-mails, phone numbers an
+applicant typed) are replaced by keyed hashes (HMAC-SHA256 with a secret minted
+into the workspace), so equal inputs can still be correlated by someone holding
+the key, and the query text itself is kept only as a hash. Each line carries
+the hash of the line before it, so a removed or edited line breaks the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+AUDIT_DIR = "audit"
+AUDIT_FILE = "audit.log"
+KEY_FILE = "audit-key"
+ENTITY_PREFIX = "sg-"
+MAX_ENTITIES = 1000
+
+
+def _secret(home: Path) -> bytes:
+    path = home / AUDIT_DIR / KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return bytes.fromhex(path.read_text(encoding="utf-8").strip())
+
+
+def _last_hash(path: Path) -> str:
+    if not path.exists() or path.stat().st_size == 0:
+        return "0" * 64
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 65536))
+        last = handle.read().splitlines()[-1]
+    return hashlib.sha256(last).hexdigest()
+
+
+@dataclass
+class AuditLog:
+    path: Path
+    secret: bytes = field(repr=False)
+    _previous: str = "0" * 64
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def open(cls, home: Path) -> AuditLog:
+        path = home / AUDIT_DIR / AUDIT_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        log = cls(path, _secret(home))
+        log._previous = _last_hash(path)
+        return log
+
+    def pseudonym(self, value: str) -> str:
+        return hmac.new(self.secret, value.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
+
+    def hash_values(self, value: Any) -> Any:
+        """The same structure with every string and number replaced by its keyed hash."""
+        if isinstance(value, dict):
+            return {k: self.hash_values(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.hash_values(v) for v in value]
+        if value is None or isinstance(value, bool):
+            return value
+        return "h:" + self.pseudonym(str(value))
+
+    def record(self, entry: dict[str, Any]) -> None:
+        """Append one entry; entries are chained by the hash of the previous line."""
+        with self._lock:
+            line = json.dumps({"ts": datetime.now(UTC).isoformat(), **entry, "prev": self._previous}, sort_keys=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+            self._previous = hashlib.sha256(line.encode("utf-8")).hexdigest()
+
+
+def returned_entities(data: Any) -> list[str]:
+    """Entity IDs anywhere in a response (``id``/``entityId`` values), capped."""
+    found: list[str] = []
+    stack = [data]
+    while stack and len(found) < MAX_ENTITIES:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key in ("id", "entityId") and isinstance(value, str) and value.startswith(ENTITY_PREFIX):
+                    found.append(value)
+                elif isinstance(value, dict | list):
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return sorted(set(found))
+
+
+def verify_chain(path: Path) -> bool:
+    """True when every line names the hash of the line before it."""
+    previous = "0" * 64
+    with path.open("rb") as handle:
+        for raw in handle:
+            line = raw.rstrip(b"\n")
+            if json.loads(line)["prev"] != previous:
+                return False
+            previous = hashlib.sha256(line).hexdigest()
+    return True

@@ -1,0 +1,126 @@
+"""Who is asking, and what they may ask.
+
+Clients send ``Authorization: Bearer <token>``. A token is either an API key
+(its SHA-256 is looked up in ``<workspace>/api-keys.json``, so the file never
+holds a usable key) or, when ``SANCTIONGRAPH_JWT_SECRET`` is set, an HS256 JWT
+with ``sub`` and ``role`` claims. Roles nest: a screening service may only
+screen; an investigator reads the graph; an analyst also ingests and records
+judgements; an admin may do everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+
+import jwt
+
+from sanctiongraph.errors import ApiError, ConfigError
+
+KEYS_FILE = "api-keys.json"
+DEV_KEY_FILE = "dev-api-key"
+KEY_PREFIX = "sgk_"
+
+
+class Role(IntEnum):
+    """Ordered: each role may do what the ones below it may."""
+
+    SCREENING = 1
+    INVESTIGATOR = 2
+    ANALYST = 3
+    ADMIN = 4
+
+    @classmethod
+    def parse(cls, name: str) -> Role:
+        try:
+            return cls[name.strip().upper()]
+        except KeyError:
+            raise ConfigError(f"unknown role {name!r}; use one of {[r.name.lower() for r in cls]}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    name: str
+    role: Role
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class KeyStore:
+    """API keys by their SHA-256, read once when the app starts."""
+
+    keys: dict[str, Principal]
+    jwt_secret: str | None = None
+
+    @classmethod
+    def load(cls, home: Path, jwt_secret: str | None = None) -> KeyStore:
+        path = home / KEYS_FILE
+        if not path.exists():
+            return cls({}, jwt_secret)
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+            keys = {e["sha256"]: Principal(e["name"], Role.parse(e["role"])) for e in entries}
+        except (ValueError, KeyError, TypeError) as error:
+            raise ConfigError(
+                f"{path}: not a valid API key file ({error})", hint="recreate it with `sanctiongraph apikey create`"
+            ) from error
+        return cls(keys, jwt_secret)
+
+    def authenticate(self, header: str | None) -> Principal:
+        if not header or not header.startswith("Bearer "):
+            raise ApiError("missing credentials: send Authorization: Bearer <API key>", code="UNAUTHENTICATED")
+        token = header[len("Bearer ") :].strip()
+        if token.startswith(KEY_PREFIX):
+            digest = _digest(token)
+            for known, principal in self.keys.items():
+                if hmac.compare_digest(known, digest):
+                    return principal
+            raise ApiError("unknown API key", code="UNAUTHENTICATED")
+        return self._from_jwt(token)
+
+    def _from_jwt(self, token: str) -> Principal:
+        if not self.jwt_secret:
+            raise ApiError("unknown API key", code="UNAUTHENTICATED")
+        try:
+            claims = jwt.decode(token, self.jwt_secret, algorithms=["HS256"], options={"require": ["sub", "exp"]})
+            return Principal(str(claims["sub"]), Role.parse(str(claims.get("role", "screening"))))
+        except (jwt.PyJWTError, ConfigError) as error:
+            raise ApiError(f"invalid token ({type(error).__name__})", code="UNAUTHENTICATED") from error
+
+
+def create_key(home: Path, name: str, role: Role) -> str:
+    """Mint a key, store only its hash, and return it (shown once)."""
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    path = home / KEYS_FILE
+    home.mkdir(parents=True, exist_ok=True)
+    entries = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    entries = [e for e in entries if e["name"] != name]
+    entries.append({"name": name, "role": role.name.lower(), "sha256": _digest(key)})
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+    return key
+
+
+def dev_key(home: Path) -> str:
+    """The development admin key of a workspace, minted on first use and kept in ``dev-api-key``."""
+    path = home / DEV_KEY_FILE
+    if path.exists():
+        key = path.read_text(encoding="utf-8").strip()
+        store = KeyStore.load(home)
+        if key and _digest(key) in store.keys:
+            return key
+    key = create_key(home, "dev", Role.ADMIN)
+    path.write_text(key + "\n", encoding="utf-8")
+    os.chmod(path, 0o600)
+    return key
