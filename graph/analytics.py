@@ -444,10 +444,44 @@ def _candidate(row: dict[str, Any], detail: dict[str, Any], today: date) -> Fron
     return FrontCandidate(entity, round(1.0 - miss, 6), indicators)
 
 
+@dataclass(slots=True)
+class Relation:
+    type: str
+    outgoing: bool
+    other: GraphNode
+    share: float | None
+    role: str | None
+    records: list[str]
+    start_date: str | None
+    end_date: str | None
+
+
+def relations(store: GraphStore, entity_id: str, *, skip: int = 0, limit: int = 20) -> list[Relation]:
+    """An entity's relations to other entities (ownership, officers, links), a page at a time."""
+    rows = store.read(
+        "entity_relations", {"id": entity_id, "types": list(RELATION_RELS), "skip": max(skip, 0), "limit": limit}
+    )
+    return [
+        Relation(
+            r["type"],
+            bool(r["outgoing"]),
+            node_from({**r, "labels": [str(Label.ENTITY)]}),
+            r.get("share"),
+            r.get("role"),
+            list(r.get("records") or []),
+            r.get("startDate"),
+            r.get("endDate"),
+        )
+        for r in rows
+    ]
+
+
 # --- shared infrastructure ------------------------------------------------------------
 
 
-def shared_values(store: GraphStore, entity_id: str, *, per_value: int = 10, limit: int = 100) -> list[SharedValue]:
+def shared_values(
+    store: GraphStore, entity_id: str, *, per_value: int = 10, limit: int = 100, skip: int = 0
+) -> list[SharedValue]:
     """The values an entity uses, most specific first, each with (some of) the others using it."""
     rows = store.read(
         "entity_values",
@@ -455,7 +489,8 @@ def shared_values(store: GraphStore, entity_id: str, *, per_value: int = 10, lim
             "id": entity_id,
             "types": list(VALUE_RELS),
             "perValue": _bounded(per_value, "perValue", 100),
-            "limit": _bounded(limit, "limit", 500),
+            "limit": _bounded(limit, "limit", 501),
+            "skip": max(skip, 0),
         },
     )
     return [_shared(r) for r in rows]

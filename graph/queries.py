@@ -60,6 +60,7 @@ class SanctionRow:
     reference: str | None
     record_id: str
     source: str
+    delisted_in: str | None = None
 
 
 def _entity(row: dict[str, Any]) -> EntityRow:
@@ -127,6 +128,49 @@ def entity_records(store: GraphStore, ids: list[str], *, skip: int, limit: int) 
     return found
 
 
+@dataclass(slots=True)
+class SourceVersionRow:
+    version: str
+    rows_read: int
+    records: int
+    quarantined: int
+    added: int
+    changed: int
+    removed: int
+    ingested_at: str | None
+
+
+@dataclass(slots=True)
+class SourceRow:
+    name: str
+    format: str | None
+    versions: list[SourceVersionRow]
+
+
+def list_sources(store: GraphStore) -> list[SourceRow]:
+    rows = store.read("list_sources")
+    return [
+        SourceRow(
+            row["name"],
+            row.get("format"),
+            [
+                SourceVersionRow(
+                    v["version"],
+                    v.get("rowsRead") or 0,
+                    v.get("records") or 0,
+                    v.get("quarantined") or 0,
+                    v.get("added") or 0,
+                    v.get("changed") or 0,
+                    v.get("removed") or 0,
+                    v.get("ingestedAt"),
+                )
+                for v in row["versions"]
+            ],
+        )
+        for row in rows
+    ]
+
+
 def entity_sanctions(store: GraphStore, ids: list[str]) -> dict[str, list[SanctionRow]]:
     found: dict[str, list[SanctionRow]] = defaultdict(list)
     for row in store.read("entity_sanctions", {"ids": ids}):
@@ -141,6 +185,7 @@ def entity_sanctions(store: GraphStore, ids: list[str]) -> dict[str, list[Sancti
                 reference=row.get("reference"),
                 record_id=row["recordId"],
                 source=row["source"],
+                delisted_in=row.get("delistedIn"),
             )
         )
     return found

@@ -10,4 +10,5 @@ CALL (v, e) {
 RETURN labels(v)[0] AS label, v.key AS key, v.value AS value, v.kind AS kind, coalesce(v.degree, 1) AS degree,
        v.specificity AS specificity, coalesce(v.superNode, false) AS superNode, others
 ORDER BY specificity DESC, key
+SKIP $skip
 LIMIT $limit
