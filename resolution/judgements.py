@@ -32,7 +32,7 @@ class Judgement:
 
 
 def _require_record(con: duckdb.DuckDBPyConnection, record_id: str) -> None:
-    row = con.execute("SELECT 1 FROM sg_records WHERE record_id = ?", [record_id]).fetchone()
+    row = store.first_row(con, "SELECT 1 FROM sg_records WHERE record_id = ?", [record_id])
     if row is None:
         raise ResolutionError(f"record {record_id!r} is not staged",
                               hint="use a record id as `sanctiongraph sources`/the API show it (source:key)")

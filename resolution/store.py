@@ -87,6 +87,16 @@ class StoredFeatures:
     hashes: dict[str, str]  # record_id -> content_hash
 
 
+def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> tuple[Any, ...] | None:
+    """The first row of a query, with the result drained.
+
+    DuckDB 2 refuses further work on a connection whose ``execute()`` result was
+    only partly fetched (``fetchone``), so every lookup here fetches all rows.
+    """
+    rows = con.execute(sql, params or []).fetchall()
+    return tuple(rows[0]) if rows else None
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_SQL)
 
@@ -97,9 +107,7 @@ def load_features(con: duckdb.DuckDBPyConnection) -> StoredFeatures:
     ``sg_features`` is rewritten whole by every run, so a feature column added in a
     later version just makes the next incremental run a full one.
     """
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'sg_features'"
-    ).fetchone()
+    exists = first_row(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'sg_features'")
     if not exists or not exists[0]:
         return StoredFeatures([], {})
     table = con.sql("SELECT * FROM sg_features").to_arrow_table()
@@ -121,10 +129,11 @@ def load_evidence(con: duckdb.DuckDBPyConnection) -> list[Evidence]:
 
 def load_evidence_pair(con: duckdb.DuckDBPyConnection, left: str, right: str) -> Evidence | None:
     """The stored evidence of one pair (ids in sorted order), if the last run kept any."""
-    row = con.execute(
+    row = first_row(
+        con,
         "SELECT record_l, record_r, family, match_probability, match_weight, comparisons FROM sg_match_evidence"
         " WHERE record_l = ? AND record_r = ?", [left, right],
-    ).fetchone()
+    )
     return None if row is None else Evidence(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))
 
 
@@ -233,9 +242,7 @@ def current_entity_id(con: duckdb.DuckDBPyConnection, entity_id: str) -> str | N
     seen: set[str] = set()
     while entity_id not in seen:
         seen.add(entity_id)
-        row = con.execute(
-            "SELECT retired_run, successor FROM sg_entity_ids WHERE entity_id = ?", [entity_id]
-        ).fetchone()
+        row = first_row(con, "SELECT retired_run, successor FROM sg_entity_ids WHERE entity_id = ?", [entity_id])
         if row is None:
             return None
         if row[0] is None or row[1] is None:
