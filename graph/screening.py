@@ -18,6 +18,7 @@ a listed party with a score of at least ``REVIEW_EXPOSURE``; else ``CLEAR``.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -43,6 +44,9 @@ EXPOSURE_USERS = 50
 EXPOSURE_HOPS = 3
 MAX_NAMES = 10
 FEATURE_CACHE_SIZE = 200_000
+REQUIRED_FAMILIES = ("person", "organization")
+
+log = logging.getLogger("sanctiongraph.screening")
 
 
 class Decision(StrEnum):
@@ -247,12 +251,19 @@ class Screener:
 
     @classmethod
     def load(cls) -> Screener:
+        """Load every family's trained model; people and organisations are required.
+
+        A screening service that cannot score would clear everyone, so a missing
+        or mismatched person or organisation model stops it from starting.
+        """
         scorers: dict[str, Scorer] = {}
         for family in sorted(set(FAMILY_OF_SCHEMA.values())):
             try:
                 scorers[family] = Scorer.load(family)
-            except ResolutionError:
-                continue  # no trained model for this family: its applicants match by name only
+            except ResolutionError as error:
+                if family in REQUIRED_FAMILIES:
+                    raise ResolutionError(f"screening cannot start: {error}", hint=error.hint) from error
+                log.warning("no %s model (%s); %s applicants are matched by name index only", family, error, family)
         return cls(scorers)
 
     def screen(self, store: GraphStore, applicant: Applicant) -> ScreenResult:

@@ -10,6 +10,7 @@ the hash of the line before it, so a removed or edited line breaks the chain.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import json
@@ -52,6 +53,7 @@ class AuditLog:
     path: Path
     secret: bytes = field(repr=False)
     _previous: str = "0" * 64
+    _size: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -60,6 +62,7 @@ class AuditLog:
         path.parent.mkdir(parents=True, exist_ok=True)
         log = cls(path, _secret(home))
         log._previous = _last_hash(path)
+        log._size = path.stat().st_size if path.exists() else 0
         return log
 
     def pseudonym(self, value: str) -> str:
@@ -76,12 +79,26 @@ class AuditLog:
         return "h:" + self.pseudonym(str(value))
 
     def record(self, entry: dict[str, Any]) -> None:
-        """Append one entry; entries are chained by the hash of the previous line."""
-        with self._lock:
-            line = json.dumps({"ts": datetime.now(UTC).isoformat(), **entry, "prev": self._previous}, sort_keys=True)
-            with self.path.open("a", encoding="utf-8") as handle:
+        """Append one entry; entries are chained by the hash of the previous line.
+
+        The file is locked while a line is written, and when it grew since this
+        process last wrote (another server process shares it) the chain continues
+        from its actual last line.
+        """
+        with self._lock, self.path.open("a", encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                if handle.tell() != self._size:
+                    self._previous = _last_hash(self.path)
+                line = json.dumps(
+                    {"ts": datetime.now(UTC).isoformat(), **entry, "prev": self._previous}, sort_keys=True
+                )
                 handle.write(line + "\n")
-            self._previous = hashlib.sha256(line.encode("utf-8")).hexdigest()
+                handle.flush()
+                self._previous = hashlib.sha256(line.encode("utf-8")).hexdigest()
+                self._size = handle.tell()
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def returned_entities(data: Any) -> list[str]:

@@ -71,7 +71,7 @@ class Settings:
     introspection: bool = True
     # API: deepest selection and highest estimated cost a query may have.
     max_query_depth: int = 12
-    max_query_cost: int = 50_000
+    max_query_cost: int = 10_000
     # API: requests per second per client, and the burst above it (SANCTIONGRAPH_RATE_LIMIT).
     rate_limit: float = 500.0
     rate_burst: int = 1000
@@ -97,7 +97,7 @@ class Settings:
             jwt_secret=Secret(env[PREFIX + "JWT_SECRET"]) if env.get(PREFIX + "JWT_SECRET") else None,
             introspection=_bool(env, PREFIX + "INTROSPECTION", True),
             max_query_depth=_int(env, PREFIX + "MAX_QUERY_DEPTH", 12),
-            max_query_cost=_int(env, PREFIX + "MAX_QUERY_COST", 50_000),
+            max_query_cost=_int(env, PREFIX + "MAX_QUERY_COST", 10_000),
             rate_limit=float(_int(env, PREFIX + "RATE_LIMIT", 500)),
             rate_burst=_int(env, PREFIX + "RATE_BURST", 1000),
             ingest_root=Path(env[PREFIX + "INGEST_ROOT"]) if env.get(PREFIX + "INGEST_ROOT") else None,

@@ -28,7 +28,7 @@ import pytest
 
 from graph import server
 from graph.store import GraphStore
-from sanctiongraph.settings import Settings
+from sanctiongraph.settings import Secret, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -66,7 +66,8 @@ def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
         neo4j_pagecache="512m",
     )
     server.start(settings)
-    yield settings
+    # Carry the minted password, so settings copied to another workspace still log in.
+    yield replace(settings, neo4j_password=Secret(server.neo4j_auth(settings)[1]))
     server.stop(settings)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -81,3 +83,55 @@ def test_load_with_neo4j_down_names_the_server(tmp_path: Path, resolved_workspac
     assert result.returncode != 0
     line = error_line(result)
     assert f"127.0.0.1:{port}" in line and "not reachable" in line
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_batch_screening_prints_the_contract_lines(
+    tmp_path: Path, resolved_workspace: Path, neo4j_settings: Any
+) -> None:
+    """`screen --batch FILE --json`: one line per applicant, exactly the public keys, best match first."""
+    from graph.loader import run_load
+    from graph.server import bolt_uri, neo4j_auth
+    from graph.store import GraphStore
+    from tests.conftest import copy_workspace, wipe
+
+    home = copy_workspace(resolved_workspace, tmp_path / "ws")
+    with GraphStore(neo4j_settings) as store:
+        wipe(store)
+        run_load(store, home / "staging.duckdb")
+    batch = tmp_path / "applicants.jsonl"
+    lines = [
+        {"id": "c-1", "query": {"name": "Korea Kwangson Banking Corporation", "schema": "Organization"}, "note": "x"},
+        {"id": 2, "query": {"name": "Margarethe Vandersloot-Quimby", "schema": "Person", "birthDate": "1971-02-03"}},
+    ]
+    batch.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    user, password = neo4j_auth(neo4j_settings)
+    env = {"NEO4J_URI": bolt_uri(neo4j_settings), "NEO4J_USER": user, "NEO4J_PASSWORD": password}
+    result = sanctiongraph("screen", "--batch", str(batch), "--json", home=home, env=env)
+    assert result.returncode == 0, result.stderr
+    outputs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in outputs] == ["c-1", 2]
+    assert all(set(o) == {"id", "decision", "matches"} for o in outputs)
+    hit, clear = outputs
+    assert hit["decision"] == "HIT" and clear["decision"] == "CLEAR"
+    assert set(hit["matches"][0]) == {"entityId", "name", "probability", "records"}
+    assert [m["probability"] for m in hit["matches"]] == sorted(
+        (m["probability"] for m in hit["matches"]), reverse=True
+    )
+    assert {"source": "un_sc_sanctions", "sourceKey": "KPe.025"} in hit["matches"][0]["records"]
+
+
+def test_bad_batch_line_names_file_and_line(tmp_path: Path) -> None:
+    batch = tmp_path / "bad.jsonl"
+    batch.write_text('{"id": 1, "query": {"name": "x"}}\nnot json\n', encoding="utf-8")
+    result = sanctiongraph(
+        "screen",
+        "--batch",
+        str(batch),
+        "--json",
+        home=tmp_path,
+        env={"NEO4J_URI": f"bolt://127.0.0.1:{free_port()}", "NEO4J_PASSWORD": "x" * 10},
+    )
+    assert result.returncode != 0
+    assert f"{batch}:2" in error_line(result)

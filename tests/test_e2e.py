@@ -69,8 +69,9 @@ class Demo:
         )
 
 
-@pytest.fixture
-def demo_server(neo4j_settings: Settings, tmp_path: Path) -> Iterator[Demo]:
+@pytest.fixture(scope="module")
+def demo_server(neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    tmp_path = tmp_path_factory.mktemp("e2e")
     from graph.store import GraphStore
 
     with GraphStore(neo4j_settings) as store:

@@ -1,0 +1,401 @@
+"""The GraphQL API against a real Neo4j holding the bundled lists and a small ownership registry.
+
+Requests go through the whole ASGI app (auth, limits, audit) with Starlette's
+test client; ``tests/test_e2e.py`` does the same over real HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from graph.loader import run_load
+from graph.store import GraphStore
+from graph_api.app import create_app
+from graph_api.audit import AUDIT_DIR, AUDIT_FILE, verify_chain
+from graph_api.auth import Role, create_key
+from graph_api.schema import schema
+from ingest.run import run_ingest
+from resolution.run import run_resolve
+from sanctiongraph.settings import Settings
+from tests.conftest import wipe
+
+pytestmark = pytest.mark.neo4j
+
+FIXTURES = Path(__file__).parent.parent / "graph" / "fixtures"
+SDL = Path(__file__).parent.parent.parent / "graph_api" / "schema.graphql"
+
+
+class CountingStore(GraphStore):
+    """Counts the named queries a request runs (to check DataLoader batching)."""
+
+    calls: list[str]
+
+    def read(self, name: str, params: dict[str, Any] | None = None, **labels: str | int) -> list[dict[str, Any]]:
+        self.calls.append(name)
+        return super().read(name, params, **labels)
+
+
+@dataclass
+class Api:
+    client: TestClient
+    keys: dict[str, str]
+    settings: Settings
+    store: CountingStore
+
+    def post(self, query: str, variables: dict[str, Any] | None = None, role: str | None = "admin") -> Any:
+        headers = {"Authorization": f"Bearer {self.keys[role]}"} if role else {}
+        return self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+
+    def data(self, query: str, variables: dict[str, Any] | None = None, role: str = "admin") -> Any:
+        response = self.post(query, variables, role)
+        body = response.json()
+        assert response.status_code == 200 and "errors" not in body, body
+        return body["data"]
+
+
+@pytest.fixture(scope="module")
+def api_home(neo4j_settings: Settings, staged_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("api")
+    shutil.copy(staged_workspace / "staging.duckdb", home / "staging.duckdb")
+    run_ingest(home / "staging.duckdb", FIXTURES / "ownership.csv", "mapping", mapping=FIXTURES / "ownership.yaml")
+    run_resolve(home / "staging.duckdb")
+    with GraphStore(neo4j_settings) as store:
+        wipe(store)
+        run_load(store, home / "staging.duckdb")
+    return home
+
+
+@contextmanager
+def make_api(neo4j_settings: Settings, home: Path, **overrides: Any) -> Iterator[Api]:
+    settings = replace(neo4j_settings, home=home, **overrides)
+    keys = {role.name.lower(): create_key(home, f"test-{role.name.lower()}", role) for role in Role}
+    store = CountingStore(settings)
+    store.calls = []
+    try:
+        with TestClient(create_app(settings, store)) as client:
+            yield Api(client, keys, settings, store)
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def api(neo4j_settings: Settings, api_home: Path) -> Iterator[Api]:
+    with make_api(neo4j_settings, api_home) as ready:
+        yield ready
+
+
+def code(response: Any) -> str:
+    return str(response.json()["errors"][0]["extensions"]["code"])
+
+
+# --- contract -------------------------------------------------------------------------------
+
+
+def test_committed_sdl_matches_the_schema() -> None:
+    assert SDL.read_text(encoding="utf-8") == str(schema).rstrip() + "\n", (
+        "run: sanctiongraph schema --out graph_api/schema.graphql"
+    )
+
+
+def test_root_fields_named_in_the_design_exist() -> None:
+    fields = set(schema.graphql_schema.query_type.fields)
+    assert {
+        "entity",
+        "search",
+        "screen",
+        "screenBatch",
+        "network",
+        "paths",
+        "exposure",
+        "ownership",
+        "frontCompanies",
+        "sharedInfrastructure",
+        "sources",
+    } <= fields
+
+
+# --- authentication and roles ----------------------------------------------------------------
+
+
+NETWORK = "query($id: ID!) { network(entityId: $id, depth: 1) { nodes { id } } }"
+SCREEN = '{ screen(input: {name: "Korea Kwangson Banking Corporation", schema: "Organization"}) { decision } }'
+
+
+def kwangson_id(api: Api) -> str:
+    data = api.data('{ search(query: "Korea Kwangson Banking", first: 1) { edges { node { id } } } }')
+    return str(data["search"]["edges"][0]["node"]["id"])
+
+
+def test_no_key_gets_nothing(api: Api) -> None:
+    response = api.post(SCREEN, role=None)
+    assert response.status_code == 401 and code(response) == "UNAUTHENTICATED"
+    response = api.client.post("/graphql", json={"query": SCREEN}, headers={"Authorization": "Bearer sgk_forged"})
+    assert response.status_code == 401
+
+
+def test_screening_key_screens_but_cannot_read_networks(api: Api) -> None:
+    assert api.data(SCREEN, role="screening")["screen"]["decision"] == "HIT"
+    response = api.post(NETWORK, {"id": kwangson_id(api)}, role="screening")
+    assert response.status_code == 403 and code(response) == "FORBIDDEN"
+
+
+def test_investigator_reads_the_graph_but_cannot_ingest_or_judge(api: Api) -> None:
+    assert api.data(NETWORK, {"id": kwangson_id(api)}, role="investigator")["network"]["nodes"]
+    ingest = 'mutation { startIngest(input: {path: "x.csv", format: "mapping"}) { id } }'
+    assert code(api.post(ingest, role="investigator")) == "FORBIDDEN"
+    judge = 'mutation { recordJudgement(input: {recordA: "a", recordB: "b", same: true}) { judgement } }'
+    assert code(api.post(judge, role="investigator")) == "FORBIDDEN"
+
+
+# --- limits -----------------------------------------------------------------------------------
+
+
+def test_depth_limit(api: Api) -> None:
+    deep = (
+        '{ search(query: "x") { edges { node { records { edges { node '
+        "{ evidence { comparisons { label } } } } } } } } }"
+    )
+    with make_api(api.settings, api.settings.home, max_query_depth=5) as small:
+        response = small.post(deep)
+    assert response.status_code == 400 and code(response) == "LIMIT_EXCEEDED"
+    assert "depth" in response.json()["errors"][0]["message"]
+
+
+def test_cost_limit_counts_nested_pages(api: Api) -> None:
+    costly = (
+        '{ search(query: "korea", first: 100) { edges { node { records(first: 100) { edges { node { id } } } } } } }'
+    )
+    response = api.post(costly)
+    assert code(response) == "LIMIT_EXCEEDED" and "cost" in response.json()["errors"][0]["message"]
+    assert api.post('{ search(query: "korea", first: 10) { edges { node { id } } } }').status_code == 200
+
+
+def test_page_size_and_batch_limits(api: Api) -> None:
+    assert code(api.post('{ search(query: "x", first: 500) { edges { cursor } } }')) in (
+        "BAD_REQUEST",
+        "LIMIT_EXCEEDED",
+    )
+    big = "x" * (1 << 20)
+    response = api.client.post(
+        "/graphql", content=json.dumps({"query": big}), headers={"Authorization": f"Bearer {api.keys['admin']}"}
+    )
+    assert response.status_code == 413
+
+
+def test_rate_limit(neo4j_settings: Settings, api_home: Path) -> None:
+    with make_api(neo4j_settings, api_home, rate_limit=0.001, rate_burst=2) as slow:
+        statuses = [slow.post("{ __typename }").status_code for _ in range(4)]
+    assert statuses[:2] == [200, 200] and statuses[-1] == 429
+
+
+def test_introspection_can_be_switched_off(neo4j_settings: Settings, api_home: Path) -> None:
+    with make_api(neo4j_settings, api_home, introspection=False) as closed:
+        assert code(closed.post("{ __schema { types { name } } }")) == "FORBIDDEN"
+
+
+# --- screening -------------------------------------------------------------------------------
+
+
+SCREEN_FULL = """
+query($input: ScreenInput!) { screen(input: $input) {
+  decision exposureScore
+  matches { entityId name listed probability records { source sourceKey } explanation { comparison label weight } }
+  exposure { kind value score entity { name listed } path { explanation } } } }
+"""
+
+
+def test_a_listed_bank_is_a_hit_with_its_source_records_and_explanation(api: Api) -> None:
+    result = api.data(
+        SCREEN_FULL,
+        {"input": {"name": "Korea Kwangson Banking Corporation", "schema": "Organization", "country": "KP"}},
+    )["screen"]
+    assert result["decision"] == "HIT"
+    best = result["matches"][0]
+    assert best["listed"] and best["probability"] >= 0.9
+    assert {"KPe.025", "11581"} <= {r["sourceKey"] for r in best["records"]}
+    assert any(e["comparison"] == "names" and e["weight"] > 0 for e in best["explanation"])
+
+
+def test_an_unknown_applicant_is_clear(api: Api) -> None:
+    result = api.data(SCREEN_FULL, {"input": {"name": "Margarethe Vandersloot-Quimby", "country": "NL"}})["screen"]
+    assert result["decision"] == "CLEAR"
+
+
+def test_sharing_a_phone_with_a_listed_party_needs_review(api: Api) -> None:
+    result = api.data(
+        SCREEN_FULL, {"input": {"name": "Orchid Lane Consulting", "schema": "Company", "phone": "+850 2 381 4410"}}
+    )["screen"]
+    assert result["decision"] == "REVIEW"
+    hit = result["exposure"][0]
+    assert hit["kind"] == "Phone" and hit["entity"]["listed"]
+
+
+def test_screen_batch(api: Api) -> None:
+    query = "query($inputs: [ScreenBatchItem!]!) { screenBatch(inputs: $inputs) { id result { decision } } }"
+    inputs = [
+        {"id": "a1", "query": {"name": "Korea Kwangson Banking Corporation", "schema": "Organization"}},
+        {"id": "a2", "query": {"name": "Margarethe Vandersloot-Quimby"}},
+    ]
+    results = {r["id"]: r["result"]["decision"] for r in api.data(query, {"inputs": inputs})["screenBatch"]}
+    assert results == {"a1": "HIT", "a2": "CLEAR"}
+
+
+def test_a_not_same_judgement_removes_the_match(api: Api) -> None:
+    shell = "test_ownership_registry:owner-Amber Crest Shipping Agency"
+    mirae = "test_ownership_registry:owner-Mirae Ocean Holdings"
+    screen = {"input": {"name": "Mirae Ocean Holdings", "schema": "Company", "recordId": shell}}
+    before = api.data(SCREEN_FULL, screen)["screen"]
+    assert before["decision"] == "HIT"
+    judged = api.data(
+        "mutation($a: String!, $b: String!) { recordJudgement(input: {recordA: $a, recordB: $b, same: false, "
+        'note: "different firm, same street"}) { judgement author } }',
+        {"a": shell, "b": mirae},
+        role="analyst",
+    )["recordJudgement"]
+    assert judged == {"judgement": "not_same", "author": "test-analyst"}
+    after = api.data(SCREEN_FULL, screen)["screen"]
+    assert "Mirae Ocean Holdings" not in {m["name"] for m in after["matches"]}
+
+
+# --- investigation ---------------------------------------------------------------------------
+
+
+def test_entity_profile_with_records_evidence_and_relations(api: Api) -> None:
+    query = """query($id: ID!) { entity(id: $id) { id name listed sanctions { authority reference }
+      records(first: 5) { edges { node { sourceKey evidence { partnerRecordId comparisons { comparison weight } } } } }
+      relations(first: 10) { edges { node { type direction other { name listed } } } } } }"""
+    entity = api.data(query, {"id": kwangson_id(api)})["entity"]
+    assert entity["listed"] and "KPe.025" in {s["reference"] for s in entity["sanctions"]}
+    assert all(e["node"]["evidence"] for e in entity["records"]["edges"])
+    assert "JO, Chol Song" in {e["node"]["other"]["name"] for e in entity["relations"]["edges"]}
+
+
+def test_search_pages_with_cursors(api: Api) -> None:
+    first = api.data(
+        '{ search(query: "korea", first: 3) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }'
+    )
+    page = first["search"]
+    assert len(page["edges"]) == 3 and page["pageInfo"]["hasNextPage"]
+    second = api.data(
+        'query($after: String!) { search(query: "korea", first: 3, after: $after) { edges { node { id } } } }',
+        {"after": page["pageInfo"]["endCursor"]},
+    )
+    assert not {e["node"]["id"] for e in page["edges"]} & {e["node"]["id"] for e in second["search"]["edges"]}
+
+
+def test_a_page_of_entities_with_listings_costs_few_queries(api: Api) -> None:
+    api.store.calls.clear()
+    data = api.data('{ search(query: "korea", first: 50) { edges { node { id sanctions { program } } } } }')
+    assert len(data["search"]["edges"]) == 50
+    assert api.store.calls.count("entity_sanctions") == 1
+    assert len(api.store.calls) <= 3, api.store.calls
+
+
+def test_analytics_fields(api: Api) -> None:
+    mirae = api.data('{ search(query: "Mirae Ocean Holdings", first: 1) { edges { node { id } } } }')["search"][
+        "edges"
+    ][0]["node"]["id"]
+    golden = api.data('{ search(query: "Golden Dawn Logistics", first: 1) { edges { node { id } } } }')["search"][
+        "edges"
+    ][0]["node"]["id"]
+    own = api.data(
+        "query($id: ID!) { ownership(entityId: $id) { listedShare blocked chains { owners { name } shares } } }",
+        {"id": golden},
+    )["ownership"]
+    assert own["blocked"] and own["listedShare"] == pytest.approx(33.0)
+    exposure = api.data("query($id: ID!) { exposure(entityId: $id) { score paths { explanation } } }", {"id": golden})[
+        "exposure"
+    ]
+    assert 0 < exposure["score"] < 1
+    fronts = api.data(
+        "query($id: ID!) { frontCompanies(listedEntityId: $id) "
+        "{ entity { name } score indicators { name evidence } } }",
+        {"id": mirae},
+    )["frontCompanies"]
+    assert fronts[0]["entity"]["name"] == "Amber Crest Shipping Agency"
+    shared = api.data(
+        "query($id: ID!) { sharedInfrastructure(entityId: $id) { node { label name } users { name } } }", {"id": mirae}
+    )["sharedInfrastructure"]
+    assert any(v["node"]["label"] == "Phone" for v in shared)
+    paths = api.data(
+        "query($a: ID!, $b: ID!) { paths(fromId: $a, toId: $b, maxHops: 4) { score explanation } }",
+        {"a": golden, "b": mirae},
+    )["paths"]
+    assert paths and paths[0]["explanation"]
+    sources = {
+        s["name"]: s for s in api.data("{ sources { name format versions { version records removed } } }")["sources"]
+    }
+    assert {"us_ofac_sdn", "un_sc_sanctions", "test_ownership_registry"} <= set(sources)
+
+
+def test_cypher_injection_through_arguments_changes_nothing(api: Api) -> None:
+    before = api.store.read_raw("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    payload = "'}) MATCH (n) DETACH DELETE n //"
+    for query, variables in [
+        ("query($q: String!) { search(query: $q) { edges { node { id } } } }", {"q": payload}),
+        ("query($q: ID!) { entity(id: $q) { id } }", {"q": payload}),
+        ("query($q: String!) { sharedInfrastructure(value: $q) { node { id } } }", {"q": "Email:" + payload}),
+        ("query($q: ID!) { network(entityId: $q) { nodes { id } } }", {"q": payload}),
+        ("query($q: String!) { screen(input: {name: $q, email: $q, phone: $q}) { decision } }", {"q": payload}),
+    ]:
+        assert api.post(query, variables).status_code in (200, 400)
+    response = api.post(
+        '{ network(entityId: "x", relationshipTypes: ["OWNS]->() DETACH DELETE (n"]) { nodes { id } } }'
+    )
+    assert code(response) == "BAD_REQUEST"
+    assert api.store.read_raw("MATCH (n) RETURN count(n) AS n")[0]["n"] == before
+
+
+def test_ingest_job_runs_a_file_from_the_inbox_only(api: Api) -> None:
+    inbox = api.settings.inbox
+    shutil.copy(FIXTURES / "ownership.csv", inbox / "owners.csv")
+    shutil.copy(FIXTURES / "ownership.yaml", inbox / "owners.yaml")
+    start = (
+        "mutation($p: String!, $m: String) { startIngest(input: "
+        '{path: $p, format: "mapping", mapping: $m, source: "api_owners"}) { id status } }'
+    )
+    job = api.data(start, {"p": "owners.csv", "m": "owners.yaml"}, role="analyst")["startIngest"]
+    for _ in range(100):
+        state = api.data(
+            "query($id: ID!) { ingestJob(id: $id) { status rowsRead records error } }",
+            {"id": job["id"]},
+            role="analyst",
+        )["ingestJob"]
+        if state["status"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    assert state == {"status": "done", "rowsRead": 7, "records": 12, "error": None}
+    assert code(api.post(start, {"p": "../../etc/passwd", "m": None}, role="analyst")) == "FORBIDDEN"
+
+
+# --- audit ---------------------------------------------------------------------------------------
+
+
+def test_every_request_is_audited_without_personal_data(api: Api) -> None:
+    secret_name = "Zebedee Quillfeather-Smyth"
+    api.data(SCREEN_FULL, {"input": {"name": secret_name, "email": "zebedee@example.org"}}, role="screening")
+    api.post(SCREEN, role=None)
+    log = api.settings.home / AUDIT_DIR / AUDIT_FILE
+    text = log.read_text(encoding="utf-8")
+    assert secret_name not in text and "zebedee" not in text.lower()
+    entries = [json.loads(line) for line in text.splitlines()]
+    screened = [e for e in entries if e["fields"] == ["screen"] and e["principal"] == "test-screening"]
+    assert screened and screened[-1]["variables"]["input"]["name"].startswith("h:")
+    assert any(e["status"] == "UNAUTHENTICATED" and e["principal"] is None for e in entries)
+    kwangson = [e for e in entries if e["fields"] == ["screen"] and e["entities"]]
+    assert kwangson, "screens that returned entities record their IDs"
+    assert verify_chain(log)
+
+
+def test_readyz(api: Api) -> None:
+    assert api.client.get("/readyz").json() == {"status": "ready"}
