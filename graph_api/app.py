@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from inspect import isawaitable
+from pathlib import Path
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSchema, execute, parse, specified_rules, validate
@@ -21,7 +22,8 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from graph.screening import Screener
 from graph.store import GraphStore
@@ -38,6 +40,7 @@ from sanctiongraph.errors import ApiError, GraphStoreError
 from sanctiongraph.settings import Settings
 
 MAX_BODY_BYTES = 1 << 20
+WEB_ROOT = Path(__file__).resolve().parent.parent / "web" / "dist"
 STATUS_OF_CODE = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "RATE_LIMITED": 429, "SERVICE_UNAVAILABLE": 503}
 
 
@@ -213,9 +216,12 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
             if owned:
                 graph_store.close()
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]
+    if (WEB_ROOT / "index.html").is_file():
+        # The investigator page: static files built from web/ by the setup; it only talks to /graphql.
+        routes.append(Mount("/", app=StaticFiles(directory=WEB_ROOT, html=True), name="web"))
     return Starlette(routes=routes, lifespan=lifespan)
