@@ -18,6 +18,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import pickle
+import struct
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -27,7 +28,8 @@ import orjson
 
 from ingest.record import Fragment, Quarantine, Record, Schema
 
-CHUNK_SIZE = 50_000
+CHUNK_SIZE = 20_000
+_LENGTH = struct.Struct("<I")
 
 # List-valued fields of Record that fragments add to.
 _LIST_FIELDS = (
@@ -71,10 +73,12 @@ class FragmentMerger:
     def _spill(self) -> None:
         self._buffer.sort(key=_sort_key)
         handle = tempfile.TemporaryFile(dir=self._spill_dir, prefix="sg-fragments-")
-        pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
         for entry in self._buffer:
-            pickler.dump(entry)
-            pickler.clear_memo()
+            # One self-contained pickle per entry, length first: a shared Unpickler would keep
+            # every object it ever loaded in its memo, which grows with the file.
+            data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(_LENGTH.pack(len(data)))
+            handle.write(data)
         handle.seek(0)
         self._chunks.append(handle)
         self._buffer = []
@@ -103,12 +107,9 @@ def _sort_key(entry: _Entry) -> tuple[str, int]:
 
 
 def _read_chunk(handle: IO[bytes]) -> Iterator[_Entry]:
-    unpickler = pickle.Unpickler(handle)
-    while True:
-        try:
-            entry: _Entry = unpickler.load()
-        except EOFError:
-            return
+    while header := handle.read(_LENGTH.size):  # the temporary file is buffered
+        (length,) = _LENGTH.unpack(header)
+        entry: _Entry = pickle.loads(handle.read(length))
         yield entry
 
 

@@ -130,9 +130,8 @@ class RowRejected(Exception):
 def cell(row: Row, column: str) -> list[str]:
     """Non-empty texts of a column (a JSON list gives several; dotted names reach into objects)."""
     value = row.get(column)
-    if value.__class__ is str:
-        text = values.clean_text(value)
-        return [text] if text else []
+    if value.__class__ is str:  # rows come with their top-level texts cleaned once (see ``_rows``)
+        return [value] if value else []
     if value is None and "." in column:
         value = row
         for part in column.split("."):
@@ -170,11 +169,14 @@ class CompiledField:
     apply: Callable[[Record, str, Row, FieldSpec], None]
 
     def fill(self, record: Record, row: Row) -> None:
+        cleaner = self.cleaner
+        if cleaner is values.clean_text and self.spec.column is not None and not self.spec.normalise:
+            cleaner = None  # a single column's cells arrive cleaned (see ``Mapping._rows``)
         for raw in _raw_values(row, self.spec):
             value = raw
             for normaliser in self.spec.normalise:
                 value = NORMALISERS[normaliser](value) or ""
-            cleaned = self.cleaner(value) if self.cleaner is not None and value else value or None
+            cleaned = cleaner(value) if cleaner is not None and value else value or None
             if cleaned is None:
                 self._invalid(record, raw)
             else:
@@ -480,8 +482,10 @@ class Mapping:
             for line, value in iter_json_values(path):
                 if isinstance(value, BadLine):
                     yield line, BadLine(value.text, f"not valid JSON: {value.error}")
+                elif isinstance(value, dict):
+                    yield line, {k: values.clean_text(v) or "" if isinstance(v, str) else v for k, v in value.items()}
                 else:
-                    yield line, value if isinstance(value, dict) else BadLine(str(value)[:200], "not a JSON object")
+                    yield line, BadLine(str(value)[:200], "not a JSON object")
             return
         rows = iter_csv_rows(path, self.model.delimiter)
         first = next(rows, None)
@@ -494,7 +498,10 @@ class Mapping:
             if len(cells) != len(names):
                 yield line, BadLine(",".join(cells)[:200], f"expected {len(names)} cells, found {len(cells)}")
                 continue
-            yield line, dict(zip(names, cells, strict=True))
+            yield (
+                line,
+                {name: text and (values.clean_text(text) or "") for name, text in zip(names, cells, strict=True)},
+            )
 
     def _check_columns(self, path: Path, header: list[str]) -> None:
         present = {h.strip().lstrip("\ufeff") for h in header}

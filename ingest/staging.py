@@ -26,6 +26,9 @@ from ingest.record import Quarantine, Record
 from sanctiongraph.errors import IngestError
 
 BATCH_SIZE = 10_000
+# DuckDB's memory while a file is staged: beyond this it spills to the workspace's temp folder, so
+# a 5-million-row file stages in the same memory as a small one (DuckDB's default is 80% of RAM).
+LOAD_MEMORY_LIMIT = "512MB"
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS sg_source_versions (
@@ -73,6 +76,17 @@ CREATE TABLE IF NOT EXISTS sg_quarantine (
 );
 """
 
+# Work tables of one load (see ``stage_version``); never read outside it.
+LOAD_TABLES_SQL = """
+CREATE TABLE sg_load_records (
+    record_id VARCHAR, source VARCHAR, source_key VARCHAR, schema VARCHAR, caption VARCHAR, content_hash VARCHAR,
+    data VARCHAR, seq BIGINT, file VARCHAR, row BIGINT, rows BIGINT
+);
+CREATE TABLE sg_load_quarantine (
+    source VARCHAR, version VARCHAR, file VARCHAR, row BIGINT, field VARCHAR, reason VARCHAR, raw VARCHAR, rows BIGINT
+);
+"""
+
 _INCOMING = pa.schema(
     [
         ("record_id", pa.string()),
@@ -101,46 +115,46 @@ _QUARANTINE = pa.schema(
     ]
 )
 
-# Set-based merge of one version's records (in temp table sg_incoming) into sg_records.
+# Set-based merge of one version's records (in the work table sg_load_records) into sg_records.
 MERGE_SQL = {
     # A key seen twice in one file: the first entry wins, later ones are quarantined.
     "quarantine_duplicates": """
         INSERT INTO sg_quarantine (source, version, file, row, field, reason, raw, rows)
         SELECT $source, $version, file, row, 'source_key',
                'duplicate key ' || source_key || ': an earlier row has it', left(caption, 200), rows
-        FROM (SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY seq) AS n FROM sg_incoming)
+        FROM (SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY seq) AS n FROM sg_load_records)
         WHERE n > 1
         RETURNING 1
     """,
     "drop_duplicates": """
-        DELETE FROM sg_incoming WHERE seq IN (
+        DELETE FROM sg_load_records WHERE seq IN (
             SELECT seq FROM (SELECT seq, row_number() OVER (PARTITION BY record_id ORDER BY seq) AS n
-                             FROM sg_incoming) WHERE n > 1)
+                             FROM sg_load_records) WHERE n > 1)
         RETURNING rows
     """,
     "record_changes": """
         INSERT INTO sg_changes
         SELECT $source, $version, i.record_id,
                CASE WHEN r.record_id IS NULL OR r.removed_in IS NOT NULL THEN 'added' ELSE 'changed' END
-        FROM sg_incoming i LEFT JOIN sg_records r USING (record_id)
+        FROM sg_load_records i LEFT JOIN sg_records r USING (record_id)
         WHERE r.record_id IS NULL OR r.removed_in IS NOT NULL OR r.content_hash <> i.content_hash
     """,
     "removals": """
         INSERT INTO sg_changes
         SELECT $source, $version, r.record_id, 'removed'
-        FROM sg_records r ANTI JOIN sg_incoming i USING (record_id)
+        FROM sg_records r ANTI JOIN sg_load_records i USING (record_id)
         WHERE r.source = $source AND r.removed_in IS NULL
     """,
     "mark_removed": """
         UPDATE sg_records SET removed_in = $version, updated_at = $now
         WHERE source = $source AND removed_in IS NULL
-          AND record_id NOT IN (SELECT record_id FROM sg_incoming)
+          AND record_id NOT IN (SELECT record_id FROM sg_load_records)
     """,
     "upsert": """
         INSERT INTO sg_records
         SELECT i.record_id, i.source, i.source_key, i.schema, i.caption, i.content_hash, i.data::JSON,
                $version, $version, NULL, $now
-        FROM sg_incoming i
+        FROM sg_load_records i
         ON CONFLICT (record_id) DO UPDATE SET
             schema = excluded.schema, caption = excluded.caption,
             content_hash = excluded.content_hash, data = excluded.data,
@@ -197,6 +211,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         con.execute(SCHEMA_SQL)
         # Added after the first release: how many input rows a quarantine entry stands for.
         con.execute("ALTER TABLE sg_quarantine ADD COLUMN IF NOT EXISTS rows BIGINT DEFAULT 1")
+        _drop_work_tables(con)  # left behind by a load that was killed
     return con
 
 
@@ -255,10 +270,10 @@ class _Batcher:
             self.flush_quarantine()
 
     def flush_records(self) -> None:
-        self._insert("sg_incoming", self.records, _INCOMING)
+        self._insert("sg_load_records", self.records, _INCOMING)
 
     def flush_quarantine(self) -> None:
-        self._insert("sg_quarantine", self.quarantine, _QUARANTINE)
+        self._insert("sg_load_quarantine", self.quarantine, _QUARANTINE)
 
     def _insert(self, table: str, columns: dict[str, list[Any]], schema: pa.Schema) -> None:
         if not columns[schema.names[0]]:
@@ -291,22 +306,27 @@ def stage_version(
     *,
     snapshot: bool = True,
 ) -> IngestSummary:
-    """Stage one source version in one transaction and fill in its change counts.
+    """Stage one source version and fill in its change counts; the contract tables change in one transaction.
 
-    ``items`` is consumed lazily and written in batches of ``BATCH_SIZE``, records
-    and quarantine entries alike, so memory stays flat however large the file.
-    Anything raised while consuming it (a malformed file, a kill) rolls the whole
-    version back. A ``snapshot`` source lists everything it holds, so records a
-    new version lacks are marked removed; other sources only add and change.
+    ``items`` is consumed lazily and appended in batches of ``BATCH_SIZE`` to two
+    work tables (``sg_load_records``, ``sg_load_quarantine``), each batch committed
+    on its own: DuckDB keeps an open transaction's appends in memory, so one
+    transaction around the whole stream would grow with the file. Only when the
+    stream is done does one transaction merge the work tables into
+    ``sg_records``, ``sg_changes``, ``sg_quarantine`` and ``sg_source_versions``
+    and drop them. Anything raised while consuming ``items`` (a malformed file)
+    drops the work tables; a kill leaves them behind, unseen by every reader, and
+    the next ``connect`` drops them. Either way the contract tables are as before.
+
+    A ``snapshot`` source lists everything it holds, so records a new version
+    lacks are marked removed; other sources only add and change.
     """
     now = datetime.now(UTC).replace(tzinfo=None)
     params: dict[str, Any] = {"source": summary.source, "version": summary.version}
-    with transaction(con):
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE sg_incoming (record_id VARCHAR, source VARCHAR, source_key VARCHAR,"
-            " schema VARCHAR, caption VARCHAR, content_hash VARCHAR, data VARCHAR, seq BIGINT, file VARCHAR,"
-            " row BIGINT, rows BIGINT)"
-        )
+    _bound_memory(con)
+    _drop_work_tables(con)
+    con.execute(LOAD_TABLES_SQL)
+    try:
         batcher = _Batcher(con, summary.source, summary.version)
         for item in items:
             if isinstance(item, Record):
@@ -315,35 +335,68 @@ def stage_version(
                 batcher.add_quarantine(item)
         batcher.flush_records()
         batcher.flush_quarantine()
-        _quarantine_duplicates(con, summary, params)
-        _run(con, "record_changes", params)
-        if snapshot:
-            _run(con, "removals", params)
-            _run(con, "mark_removed", {**params, "now": now})
-        _run(con, "upsert", {**params, "now": now})
-        counts = dict(_run(con, "count_changes", params).fetchall())
-        summary.added, summary.changed, summary.removed = (
-            int(counts.get(k, 0)) for k in ("added", "changed", "removed")
-        )
-        con.execute(
-            "INSERT INTO sg_source_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                summary.source,
-                summary.version,
-                summary.format,
-                summary.files,
-                sha256,
-                summary.rows_read,
-                summary.records,
-                summary.quarantined,
-                summary.added,
-                summary.changed,
-                summary.removed,
-                now,
-            ],
-        )
-        con.execute("DROP TABLE sg_incoming")
+        with transaction(con):
+            _merge_version(con, summary, params, now, snapshot, sha256)
+            _drop_work_tables(con)
+    except BaseException:
+        _drop_work_tables(con)
+        raise
     return summary
+
+
+def _merge_version(
+    con: duckdb.DuckDBPyConnection,
+    summary: IngestSummary,
+    params: dict[str, Any],
+    now: datetime,
+    snapshot: bool,
+    sha256: str,
+) -> None:
+    _quarantine_duplicates(con, summary, params)
+    con.execute(
+        "INSERT INTO sg_quarantine (source, version, file, row, field, reason, raw, rows)"
+        " SELECT source, version, file, row, field, reason, raw, rows FROM sg_load_quarantine"
+    )
+    _run(con, "record_changes", params)
+    if snapshot:
+        _run(con, "removals", params)
+        _run(con, "mark_removed", {**params, "now": now})
+    _run(con, "upsert", {**params, "now": now})
+    counts = dict(_run(con, "count_changes", params).fetchall())
+    summary.added, summary.changed, summary.removed = (int(counts.get(k, 0)) for k in ("added", "changed", "removed"))
+    con.execute(
+        "INSERT INTO sg_source_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            summary.source,
+            summary.version,
+            summary.format,
+            summary.files,
+            sha256,
+            summary.rows_read,
+            summary.records,
+            summary.quarantined,
+            summary.added,
+            summary.changed,
+            summary.removed,
+            now,
+        ],
+    )
+
+
+def _drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP TABLE IF EXISTS sg_load_records; DROP TABLE IF EXISTS sg_load_quarantine")
+
+
+def _bound_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """Cap DuckDB's memory for a load and let it spill next to the staging file instead."""
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if row is not None and row[0]:
+        spill = Path(str(row[0])).parent / "tmp"
+        spill.mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory = '{spill.as_posix()}'")  # a path we made; no user text
+    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")  # the CLI shows its own progress
 
 
 def _run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> duckdb.DuckDBPyConnection:

@@ -255,8 +255,8 @@ class Planter:
         wallets = [fake.wallet() for _ in range(rng.randint(1, 2))]
         voip = [fake.phone(fake.country("US")) for _ in range(rng.randint(1, 2))]
         director, director_imitates = self._director(net)
-        companies = self._front_companies(net, director, director_imitates)
         imitated: list[dict[str, str]] = [director_imitates] if director_imitates else []
+        members: list[Plan] = []
         for _ in range(rng.randint(1, 3)):
             operator = fake.person(fake.country(rng.choice(("CN", "RU", "LA"))))
             listed = self._imitation(self.persons) if rng.random() < 0.5 else None
@@ -275,8 +275,12 @@ class Planter:
                 plan.payment = rng.choice(cards) if rng.random() < 0.7 else None
                 plan.wallet = rng.choice(wallets) if rng.random() < 0.5 else None
                 plan.phone = rng.choice(voip) if rng.random() < 0.4 else None
-                plan.company = rng.choice(companies) if rng.random() < 0.5 else None
-                self.plans.append(plan)
+                members.append(plan)
+        count = min(rng.randint(1, 3), len(members))
+        companies = self._front_companies(net, director, director_imitates, count)
+        for index, plan in enumerate(members):  # every front company bills at least one account
+            plan.company = companies[index] if index < count else rng.choice(companies) if rng.random() < 0.4 else None
+        self.plans.extend(members)
         self.truth.append(
             {
                 "kind": "network",
@@ -299,11 +303,13 @@ class Planter:
         director.name, _ = person_variant(listed.name, self.rng)
         return director, listed.reference()
 
-    def _front_companies(self, net: str, director: Person, imitates: dict[str, str] | None) -> list[Company]:
+    def _front_companies(
+        self, net: str, director: Person, imitates: dict[str, str] | None, count: int
+    ) -> list[Company]:
         country = self.fake.country(self.rng.choice(("US", "GB", "CN", "LA", "RU", "CA")))
         registered = self.fake.address(country)
         companies = []
-        for _ in range(self.rng.randint(1, 3)):
+        for _ in range(count):
             listed = self._imitation(self.entities) if self.rng.random() < 0.3 else None
             name = entity_variant(listed.name, self.rng)[0] if listed else None
             company = self.fake.company(country, name)

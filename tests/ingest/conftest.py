@@ -90,8 +90,9 @@ def assert_nothing_lost(staged: Staged, expected_rows: int) -> None:
             "SELECT coalesce(sum(rows), 0), count(*) FROM sg_quarantine WHERE source = ? AND version = ?",
             [summary.source, summary.version],
         ).fetchone()
-        records = con.execute("SELECT count(*) FROM sg_records WHERE source = ? AND version = ?",
-                              [summary.source, summary.version]).fetchone()
+        records = con.execute(
+            "SELECT count(*) FROM sg_records WHERE source = ? AND version = ?", [summary.source, summary.version]
+        ).fetchone()
     finally:
         con.close()
     assert staged_rows is not None and quarantined is not None and records is not None

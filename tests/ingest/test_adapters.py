@@ -56,7 +56,9 @@ def test_un_xml_individual_has_passport(ingest, samples) -> None:  # type: ignor
     staged = ingest(samples.un_xml, "un-xml")
     text = samples.un_xml.read_text(encoding="utf-8")
     assert_nothing_lost(staged, text.count("<INDIVIDUAL>") + text.count("<ENTITY>"))
-    with_passport = [r for r in staged.records() if r.schema is Schema.PERSON and any(i.kind == "passport" for i in r.identifiers)]
+    with_passport = [
+        r for r in staged.records() if r.schema is Schema.PERSON and any(i.kind == "passport" for i in r.identifiers)
+    ]
     assert len(with_passport) > 50
     kwangson = staged.record("KPe.025")
     assert "KKBC" in {n.value for n in kwangson.names if n.kind is NameKind.ACRONYM}

@@ -16,7 +16,16 @@ from ingest.formats import FORMATS
 from tests.ingest.conftest import DATA, ROOT
 
 FORMAT_NAMES = {
-    "ofac-csv", "ofac-xml", "un-xml", "uk-fcdo", "ftm", "gleif-lei", "gleif-rr", "gleif-lei-bic", "ch-psc", "icij",
+    "ofac-csv",
+    "ofac-xml",
+    "un-xml",
+    "uk-fcdo",
+    "ftm",
+    "gleif-lei",
+    "gleif-rr",
+    "gleif-lei-bic",
+    "ch-psc",
+    "icij",
     "mapping",
 }
 
@@ -79,13 +88,23 @@ def test_generate_customers_then_ingest_with_its_mapping(tmp_path: Path) -> None
     assert made.returncode == 0, made.stderr
     assert (out / "customers.csv").is_file() and (out / "customers_truth.jsonl").is_file()
     result = sanctiongraph(
-        "ingest", str(out / "customers.csv"), "--format", "mapping", "--mapping", "mappings/customers.yaml",
+        "ingest",
+        str(out / "customers.csv"),
+        "--format",
+        "mapping",
+        "--mapping",
+        "mappings/customers.yaml",
         home=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert "customer_accounts" in result.stdout and "3,000 rows read" in result.stdout
     again = sanctiongraph(
-        "ingest", str(out / "customers.csv"), "--format", "mapping", "--mapping", "mappings/customers.yaml",
+        "ingest",
+        str(out / "customers.csv"),
+        "--format",
+        "mapping",
+        "--mapping",
+        "mappings/customers.yaml",
         home=tmp_path,
     )
     assert "nothing changed" in again.stdout

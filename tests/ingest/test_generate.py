@@ -93,12 +93,20 @@ def test_ingested_with_its_mapping_matches_the_ground_truth(generated: Path, ing
             company = records[line["company_key"]]  # the truth names the key the mapping gives
             assert company.schema is Schema.COMPANY
             director = records[line["director_key"]]
-            assert (RelationKind.DIRECTOR_OF, line["company_key"]) in {(r.kind, r.target_key) for r in director.relations}
+            assert (RelationKind.DIRECTOR_OF, line["company_key"]) in {
+                (r.kind, r.target_key) for r in director.relations
+            }
     operator = next(line for line in lines if line["kind"] == "account" and line["network_id"])
     account = records[operator["account_id"]]
     assert account.schema is Schema.CUSTOMER_ACCOUNT
     kinds = {i.kind for i in account.infra}
-    assert {InfraKind.EMAIL, InfraKind.PHONE, InfraKind.IP_ADDRESS, InfraKind.DEVICE_ID, InfraKind.PAYMENT_FINGERPRINT} <= kinds
+    assert {
+        InfraKind.EMAIL,
+        InfraKind.PHONE,
+        InfraKind.IP_ADDRESS,
+        InfraKind.DEVICE_ID,
+        InfraKind.PAYMENT_FINGERPRINT,
+    } <= kinds
     assert all(i.value.startswith("+") for i in account.infra if i.kind is InfraKind.PHONE)  # E.164
 
 

@@ -25,12 +25,30 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     [
         ("entities: {}", r"entities: .*at least 1"),
         ("entities:\n  a: {schema: Persn, key: id}", r"entities\.a\.schema: .*Person"),
-        ("entities:\n  a: {schema: Person, key: id, fields: {emial: e}}", r"entities\.a\.fields: unknown field 'emial' \(did you mean 'email'\?\)"),
-        ("entities:\n  a: {schema: Person, key: id, fields: {identifier: {column: n}}}", r"entities\.a\.fields\.identifier: identifier needs kind"),
-        ("entities:\n  a: {schema: Person, key: id, fields: {name: {column: n, constant: x}}}", r"exactly one of column, columns, constant, parts"),
-        ("entities:\n  a: {schema: Person, key: id, fields: {name: {column: n, normalise: [uppr]}}}", r"unknown normaliser 'uppr' \(did you mean 'upper'\?\)"),
-        ("entities:\n  a: {schema: Person, key: id}\nrelations: [{from: a, to: b, kind: owns}]", r"relations\[0\]: no entity 'b'"),
-        ("entities:\n  a: {schema: Person, key: id}\nrelations: [{from: a, to: a, kind: employs}]", r"relations\[0\]\.kind: Input should be 'owns'"),
+        (
+            "entities:\n  a: {schema: Person, key: id, fields: {emial: e}}",
+            r"entities\.a\.fields: unknown field 'emial' \(did you mean 'email'\?\)",
+        ),
+        (
+            "entities:\n  a: {schema: Person, key: id, fields: {identifier: {column: n}}}",
+            r"entities\.a\.fields\.identifier: identifier needs kind",
+        ),
+        (
+            "entities:\n  a: {schema: Person, key: id, fields: {name: {column: n, constant: x}}}",
+            r"exactly one of column, columns, constant, parts",
+        ),
+        (
+            "entities:\n  a: {schema: Person, key: id, fields: {name: {column: n, normalise: [uppr]}}}",
+            r"unknown normaliser 'uppr' \(did you mean 'upper'\?\)",
+        ),
+        (
+            "entities:\n  a: {schema: Person, key: id}\nrelations: [{from: a, to: b, kind: owns}]",
+            r"relations\[0\]: no entity 'b'",
+        ),
+        (
+            "entities:\n  a: {schema: Person, key: id}\nrelations: [{from: a, to: a, kind: employs}]",
+            r"relations\[0\]\.kind: Input should be 'owns'",
+        ),
         ("entities:\n  a: {schema: Person, key: id, colour: red}", r"entities\.a\.colour: unknown key"),
         ("source: Bad Name\nentities:\n  a: {schema: Person, key: id}", r"source: String should match pattern"),
         ("entities: [1, 2", r"not valid YAML"),
@@ -92,7 +110,10 @@ def test_json_lines_mapping_with_nested_fields_on_real_psc_records(ingest, tmp_p
 
 
 def test_split_constant_normalise_and_invalid_values(ingest, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    mapping = write(tmp_path, "m.yaml", """
+    mapping = write(
+        tmp_path,
+        "m.yaml",
+        """
 source: vendors
 entities:
   vendor:
@@ -107,14 +128,19 @@ entities:
       wallet: {column: btc, currency: XBT}
       note: {constant: vendor master data}
       identifier: {column: lei, kind: lei, on_invalid: drop}
-""")
-    table = write(tmp_path, "v.csv", (
-        "code,country,kind,name,aliases,emails,ip,btc,lei\n"
-        "1,GB,firm,Acme Ltd,ACME;Acme Limited,a@acme.example.org|not-an-email,10.0.0.1,bc1qxyz,bad\n"
-        "2,GB,person,Jane Roe,,,999.1.1.1,,\n"
-        "3,GB,robot,R2,,,,,\n"
-        ",,firm,No Key,,,,,\n"
-    ))
+""",
+    )
+    table = write(
+        tmp_path,
+        "v.csv",
+        (
+            "code,country,kind,name,aliases,emails,ip,btc,lei\n"
+            "1,GB,firm,Acme Ltd,ACME;Acme Limited,a@acme.example.org|not-an-email,10.0.0.1,bc1qxyz,bad\n"
+            "2,GB,person,Jane Roe,,,999.1.1.1,,\n"
+            "3,GB,robot,R2,,,,,\n"
+            ",,firm,No Key,,,,,\n"
+        ),
+    )
     staged = ingest(table, "mapping", mapping=mapping)
     assert_nothing_lost(staged, 4)
     (acme,) = staged.records()
@@ -126,7 +152,9 @@ entities:
     assert not acme.identifiers  # on_invalid: drop
     assert "vendor master data" in acme.notes
     assert staged.summary.reasons == {
-        "invalid ip": 1, "unknown schema value for entity 'vendor'": 1, "empty key column(s) for entity 'vendor'": 1,
+        "invalid ip": 1,
+        "unknown schema value for entity 'vendor'": 1,
+        "empty key column(s) for entity 'vendor'": 1,
     }
 
 

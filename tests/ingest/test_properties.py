@@ -22,7 +22,7 @@ from ingest import values
 from ingest.formats import FORMATS, get_format
 from ingest.fragments import merge_fragments
 from ingest.record import Fragment, Name, Provenance, Quarantine, Record, Relation, RelationKind, Schema
-from ingest.run import _stream, _Accountant
+from ingest.run import _Accountant, _stream
 from ingest.staging import IngestSummary
 from sanctiongraph.errors import IngestError
 from tests.ingest.conftest import ROOT
@@ -37,8 +37,17 @@ WILD = st.one_of(
     st.text(alphabet=st.characters(max_codepoint=0x1F), max_size=30),
 )
 CLEANERS = (
-    values.clean_text, values.country_code, values.iso_date, values.email, values.phone, values.ip_address,
-    values.domain, values.imo_number, values.lei_code, values.bic_code, values.document_number,
+    values.clean_text,
+    values.country_code,
+    values.iso_date,
+    values.email,
+    values.phone,
+    values.ip_address,
+    values.domain,
+    values.imo_number,
+    values.lei_code,
+    values.bic_code,
+    values.document_number,
 )
 
 
@@ -100,7 +109,11 @@ def test_csv_adapters_never_crash(rows: list[list[str]]) -> None:
         cases.append((base / "ofac", "ofac-csv", None))
         headers = {
             "gleif-lei-bic": ["LEI", "BIC"],
-            "gleif-rr": ["Relationship.StartNode.NodeID", "Relationship.EndNode.NodeID", "Relationship.RelationshipType"],
+            "gleif-rr": [
+                "Relationship.StartNode.NodeID",
+                "Relationship.EndNode.NodeID",
+                "Relationship.RelationshipType",
+            ],
             "gleif-lei": ["LEI", "Entity.LegalName", "Entity.LegalJurisdiction"],
             "uk-fcdo": ["Unique ID", "Name", "Regime Name", "Type", "Date Designated"],
         }
@@ -127,7 +140,29 @@ def test_csv_adapters_never_crash(rows: list[list[str]]) -> None:
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | WILD,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["id", "schema", "properties", "data", "name", "owner", "asset", "kind", "company_number", "links", "self", "x"]), inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "schema",
+                    "properties",
+                    "data",
+                    "name",
+                    "owner",
+                    "asset",
+                    "kind",
+                    "company_number",
+                    "links",
+                    "self",
+                    "x",
+                ]
+            ),
+            inner,
+            max_size=5,
+        )
+    ),
     max_leaves=12,
 )
 
@@ -136,7 +171,15 @@ JSON = st.recursive(
 @given(st.lists(JSON, min_size=1, max_size=6), st.sampled_from(["Ownership", "Person", "Sanction", "Company", "Nope"]))
 def test_json_adapters_never_crash(values_: list[Any], schema: str) -> None:
     lines = [json.dumps(v) for v in values_]
-    lines.append(json.dumps({"id": "x1", "schema": schema, "properties": {"owner": ["x1"], "asset": ["y"], "name": [str(values_[0])[:50]]}}))
+    lines.append(
+        json.dumps(
+            {
+                "id": "x1",
+                "schema": schema,
+                "properties": {"owner": ["x1"], "asset": ["y"], "name": [str(values_[0])[:50]]},
+            }
+        )
+    )
     with TemporaryDirectory() as folder:
         path = Path(folder) / "data.jsonl"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -153,20 +196,30 @@ def test_xml_adapters_never_crash(entries: list[tuple[str, str, str]]) -> None:
     from xml.sax.saxutils import escape
 
     def text(value: str) -> str:  # XML 1.0 cannot carry most control characters: the parser would refuse the file
-        return escape("".join(c for c in value if c in "\t\n\r" or ord(c) >= 0x20 and not 0xD800 <= ord(c) <= 0xDFFF and c not in "\ufffe\uffff"))
+        return escape(
+            "".join(
+                c
+                for c in value
+                if c in "\t\n\r" or ord(c) >= 0x20 and not 0xD800 <= ord(c) <= 0xDFFF and c not in "\ufffe\uffff"
+            )
+        )
 
     un = "".join(
         f"<INDIVIDUAL><DATAID>{i}</DATAID><FIRST_NAME>{text(a)}</FIRST_NAME><REFERENCE_NUMBER>{text(b)}</REFERENCE_NUMBER>"
         f"<INDIVIDUAL_DOCUMENT><TYPE_OF_DOCUMENT>Passport</TYPE_OF_DOCUMENT><NUMBER>{text(c)}</NUMBER></INDIVIDUAL_DOCUMENT>"
-        f"</INDIVIDUAL>" for i, (a, b, c) in enumerate(entries)
+        f"</INDIVIDUAL>"
+        for i, (a, b, c) in enumerate(entries)
     )
     ofac = "".join(
         f"<sdnEntry><uid>{text(b)}</uid><lastName>{text(a)}</lastName><sdnType>Individual</sdnType>"
-        f"<idList><id><idType>{text(c)}</idType><idNumber>{text(a)}</idNumber></id></idList></sdnEntry>" for a, b, c in entries
+        f"<idList><id><idType>{text(c)}</idType><idNumber>{text(a)}</idNumber></id></idList></sdnEntry>"
+        for a, b, c in entries
     )
     with TemporaryDirectory() as folder:
         base = Path(folder)
-        (base / "un.xml").write_text(f"<CONSOLIDATED_LIST><INDIVIDUALS>{un}</INDIVIDUALS></CONSOLIDATED_LIST>", encoding="utf-8")
+        (base / "un.xml").write_text(
+            f"<CONSOLIDATED_LIST><INDIVIDUALS>{un}</INDIVIDUALS></CONSOLIDATED_LIST>", encoding="utf-8"
+        )
         (base / "sdn.xml").write_text(f"<sdnList>{ofac}</sdnList>", encoding="utf-8")
         for path, name in ((base / "un.xml", "un-xml"), (base / "sdn.xml", "ofac-xml")):
             for item in drain(path, name):
@@ -183,9 +236,16 @@ FRAGMENTS = st.lists(
 def test_merging_fragments_keeps_every_row(spec: list[tuple[str, int, bool, bool]], chunk: int) -> None:
     fragments = [
         Fragment(
-            Record("s", key, Schema.LEGAL_ENTITY, [Name(f"n{i}")], Provenance("f", i, rows),
-                   relations=[Relation(RelationKind.OWNS, target_key=f"t{i % 3}")]),
-            complete=complete, needs_complete=needs,
+            Record(
+                "s",
+                key,
+                Schema.LEGAL_ENTITY,
+                [Name(f"n{i}")],
+                Provenance("f", i, rows),
+                relations=[Relation(RelationKind.OWNS, target_key=f"t{i % 3}")],
+            ),
+            complete=complete,
+            needs_complete=needs,
         )
         for i, (key, rows, complete, needs) in enumerate(spec)
     ]
@@ -201,5 +261,17 @@ def test_merging_fragments_keeps_every_row(spec: list[tuple[str, int, bool, bool
 
 
 def test_every_format_is_covered_here() -> None:
-    covered = {"ofac-csv", "gleif-lei-bic", "gleif-rr", "gleif-lei", "uk-fcdo", "icij", "mapping", "ftm", "ch-psc", "un-xml", "ofac-xml"}
+    covered = {
+        "ofac-csv",
+        "gleif-lei-bic",
+        "gleif-rr",
+        "gleif-lei",
+        "uk-fcdo",
+        "icij",
+        "mapping",
+        "ftm",
+        "ch-psc",
+        "un-xml",
+        "ofac-xml",
+    }
     assert covered == set(FORMATS)

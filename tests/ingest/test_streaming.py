@@ -1,0 +1,131 @@
+"""Big files: memory stays flat with file size, and a kill mid-file leaves staging as it was.
+
+Both run real ``sanctiongraph`` work in subprocesses (so each peak RSS is one
+ingest's own, and a SIGKILL is a real kill). They take a few minutes on a
+2-core machine, hence ``slow``; no assertion is about time.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest import staging
+from ingest.run import run_ingest
+from ingest.staging import LOAD_MEMORY_LIMIT
+from tests.ingest.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+MAPPING = ROOT / "mappings" / "customers.yaml"
+CONTRACT_TABLES = ("sg_records", "sg_source_versions", "sg_changes", "sg_quarantine")
+
+INGEST_AND_REPORT = """
+import resource, sys
+from pathlib import Path
+from ingest.run import run_ingest
+from ingest.staging import LOAD_MEMORY_LIMIT
+summary = run_ingest(Path(sys.argv[1]), Path(sys.argv[2]), "mapping", mapping=Path(sys.argv[3]),
+                     progress=lambda n: print(n, flush=True) if n % 5000 == 0 else None)
+print("rows_read", summary.rows_read, flush=True)
+print("peak_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, flush=True)
+"""
+
+
+def generate(out: Path, size: int) -> Path:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sanctiongraph",
+            "generate",
+            "customers",
+            "--size",
+            str(size),
+            "--seed",
+            "11",
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=900,
+        cwd=ROOT,
+    )
+    return out / "customers.csv"
+
+
+def ingest_process(staging_path: Path, table: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", INGEST_AND_REPORT, str(staging_path), str(table), str(MAPPING)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")},
+    )
+
+
+def peak_rss(tmp_path: Path, size: int) -> int:
+    table = generate(tmp_path / f"gen{size}", size)
+    process = ingest_process(tmp_path / f"staging{size}.duckdb", table)
+    out, err = process.communicate(timeout=1800)
+    assert process.returncode == 0, err
+    lines = dict(line.split() for line in out.splitlines() if line.startswith(("rows_read", "peak_mb")))
+    assert int(lines["rows_read"]) == size
+    return int(lines["peak_mb"])
+
+
+def test_memory_stays_flat_with_file_size(tmp_path: Path) -> None:
+    small, large = peak_rss(tmp_path, 50_000), peak_rss(tmp_path, 400_000)
+    print(f"peak RSS: 50k rows {small} MB, 400k rows {large} MB")
+    # Eight times the rows. Python's part is flat; DuckDB may cache more, up to the limit set for a load.
+    limit_mb = int(LOAD_MEMORY_LIMIT.removesuffix("MB"))
+    assert large - small < limit_mb, (small, large)
+    assert large < small * 2, (small, large)
+
+
+def snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in CONTRACT_TABLES}
+    finally:
+        con.close()
+
+
+def test_kill_mid_file_leaves_staging_as_before_and_a_rerun_loads_once(tmp_path: Path, samples) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "staging.duckdb"
+    run_ingest(path, samples.un_xml_2024, "un-xml")  # something staged before
+    before = snapshot(path)
+    table = generate(tmp_path / "gen", 60_000)
+    process = ingest_process(path, table)
+    assert process.stdout is not None
+    deadline = time.monotonic() + 600
+    for line in process.stdout:  # wait until the load is well under way
+        if line.strip().isdigit() and int(line) >= 20_000:
+            break
+        assert time.monotonic() < deadline
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    assert snapshot(path) == before
+
+    summary = run_ingest(path, table, "mapping", mapping=MAPPING)
+    assert summary.rows_read == 60_000 and not summary.already_ingested
+    again = run_ingest(path, table, "mapping", mapping=MAPPING)
+    assert again.already_ingested
+    con = staging.connect(path, read_only=True)
+    try:
+        versions = [v for v in staging.list_versions(con) if v.source == "customer_accounts"]
+        assert len(versions) == 1 and versions[0].rows_read == 60_000
+        tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert not {t for t in tables if t.startswith("sg_load_")}  # the killed load's work tables are gone
+    finally:
+        con.close()
