@@ -16,331 +16,29 @@ or quarantines the row with ``quarantine``.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import normality
 
 from ingest import values
 from ingest.jsonstream import BadLine, iter_json_values
-from ingest.mapping_model import (
-    COUNTRY_FIELDS,
-    DATE_FIELDS,
-    INFRA_FIELDS,
-    NAME_FIELDS,
-    EntitySpec,
-    FieldSpec,
-    MappingFile,
-    RelationSpec,
-    read_mapping_file,
+from ingest.mapping_fields import (
+    CompiledAddressParts,
+    CompiledField,
+    CompiledProperty,
+    Row,
+    RowRejected,
+    cell,
+    compile_field,
+    composite_key,
+    first_cell,
 )
-from ingest.record import (
-    Address,
-    Fragment,
-    Identifier,
-    Infra,
-    InfraKind,
-    Item,
-    Name,
-    NameKind,
-    Provenance,
-    Quarantine,
-    Record,
-    Relation,
-    Sanction,
-    Schema,
-)
+from ingest.mapping_model import EntitySpec, MappingFile, RelationSpec, read_mapping_file
+from ingest.record import Fragment, Item, Provenance, Quarantine, Record, Relation, Schema
 from ingest.textfile import iter_csv_rows
 from sanctiongraph.errors import IngestError, MappingError
 
-Row = dict[str, Any]
-Cleaner = Callable[[str], str | None]
-
-_INFRA_KINDS = {
-    "email": InfraKind.EMAIL,
-    "phone": InfraKind.PHONE,
-    "domain": InfraKind.DOMAIN,
-    "website": InfraKind.WEBSITE,
-    "ip": InfraKind.IP_ADDRESS,
-    "wallet": InfraKind.WALLET,
-    "payment": InfraKind.PAYMENT_FINGERPRINT,
-    "device": InfraKind.DEVICE_ID,
-}
-_IDENTIFIER_CLEANERS: dict[str, Cleaner] = {
-    "lei": values.lei_code,
-    "bic": values.bic_code,
-    "imo": values.imo_number,
-}
-
-
-def _ascii(text: str) -> str | None:
-    return normality.ascii_text(text) or None
-
-
-NORMALISERS: dict[str, Cleaner] = {
-    "strip": lambda t: t.strip() or None,
-    "upper": lambda t: t.upper(),
-    "lower": lambda t: t.lower(),
-    "ascii": _ascii,
-    "digits": lambda t: "".join(c for c in t if c.isdigit()) or None,
-    "alnum": lambda t: "".join(c for c in t if c.isalnum()) or None,
-    "date": values.iso_date,
-    "email": values.email,
-    "phone": values.phone,
-    "ip": values.ip_address,
-    "domain": values.domain,
-    "country": values.country_code,
-    "lei": values.lei_code,
-    "bic": values.bic_code,
-    "imo": values.imo_number,
-    "document": values.document_number,
-    "name": values.clean_text,
-}
-
-
-def composite_key(parts: list[str], prefix: str | None = None) -> str:
-    """The source key of a mapped entity: the value of a single key column, or a hash of several.
-
-    A composite key is the first 20 hex digits of the SHA-1 of the cleaned values
-    joined by U+001F, so the same values always give the same key, and a prefix
-    (``co-…``) keeps keys of different entities of one mapping apart.
-    """
-    if len(parts) == 1:
-        key = parts[0]
-    else:
-        key = hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
-    return f"{prefix}-{key}" if prefix else key
-
-
-class RowRejected(Exception):
-    """A row that cannot become records under the mapping (becomes a quarantine entry)."""
-
-    def __init__(self, reason: str, field: str | None = None, raw: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason, self.field, self.raw = reason, field, raw
-
-
-# --- reading cells ----------------------------------------------------------------
-
-
-def cell(row: Row, column: str) -> list[str]:
-    """Non-empty texts of a column (a JSON list gives several; dotted names reach into objects)."""
-    value = row.get(column)
-    if value.__class__ is str:  # rows come with their top-level texts cleaned once (see ``_rows``)
-        return [value] if value else []
-    if value is None and "." in column:
-        value = row
-        for part in column.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-    if value is None:
-        return []
-    items = value if isinstance(value, list) else [value]
-    texts = (values.clean_text(item if isinstance(item, str) else str(item)) for item in items if item is not None)
-    return [t for t in texts if t]
-
-
-def _raw_values(row: Row, spec: FieldSpec) -> list[str]:
-    if spec.constant is not None:
-        found = [spec.constant]
-    elif spec.column is not None:
-        found = cell(row, spec.column)
-    else:
-        joined = spec.join.join(t for column in spec.columns or [] for t in cell(row, column))
-        found = [joined] if joined else []
-    if spec.split:
-        found = [part.strip() for text in found for part in text.split(spec.split) if part.strip()]
-    return found
-
-
-# --- compiled fields ----------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class CompiledField:
-    """One canonical field of one entity, ready to apply to rows."""
-
-    name: str
-    spec: FieldSpec
-    cleaner: Cleaner | None
-    apply: Callable[[Record, str, Row, FieldSpec], None]
-
-    def fill(self, record: Record, row: Row) -> None:
-        cleaner = self.cleaner
-        if cleaner is values.clean_text and self.spec.column is not None and not self.spec.normalise:
-            cleaner = None  # a single column's cells arrive cleaned (see ``Mapping._rows``)
-        for raw in _raw_values(row, self.spec):
-            value = raw
-            for normaliser in self.spec.normalise:
-                value = NORMALISERS[normaliser](value) or ""
-            cleaned = cleaner(value) if cleaner is not None and value else value or None
-            if cleaned is None:
-                self._invalid(record, raw)
-            else:
-                self.apply(record, cleaned, row, self.spec)
-
-    def _invalid(self, record: Record, raw: str) -> None:
-        if self.spec.on_invalid == "quarantine":
-            raise RowRejected(f"invalid {self.name}: {raw[:80]}", field=self.spec.column or self.name, raw=raw[:200])
-        if self.spec.on_invalid == "note":
-            record.notes.append(f"invalid {self.name}: {raw}")
-
-
-def _apply_name(kind: NameKind) -> Callable[[Record, str, Row, FieldSpec], None]:
-    def apply(record: Record, value: str, row: Row, spec: FieldSpec) -> None:
-        if all(n.value != value for n in record.names):
-            name_kind = kind if kind is not NameKind.PRIMARY or not record.names else NameKind.ALIAS
-            record.names.append(Name(value, name_kind, values.name_script(value)))
-
-    return apply
-
-
-def _apply_list(attribute: str) -> Callable[[Record, str, Row, FieldSpec], None]:
-    def apply(record: Record, value: str, row: Row, spec: FieldSpec) -> None:
-        target: list[str] = getattr(record, attribute)
-        if value not in target:
-            target.append(value)
-
-    return apply
-
-
-def _first_cell(row: Row, column: str | None) -> str | None:
-    found = cell(row, column) if column else []
-    return found[0] if found else None
-
-
-def _apply_infra(kind: InfraKind) -> Callable[[Record, str, Row, FieldSpec], None]:
-    def apply(record: Record, value: str, row: Row, spec: FieldSpec) -> None:
-        if kind is InfraKind.WALLET and ":" not in value:
-            currency = spec.currency or _first_cell(row, spec.currency_column)
-            value = f"{currency.upper()}:{value}" if currency else value
-        if all(i.kind is not kind or i.value != value for i in record.infra):
-            record.infra.append(Infra(kind, value))
-
-    return apply
-
-
-def _phone_cleaner(spec: FieldSpec) -> Callable[[Record, str, Row, FieldSpec], None]:
-    add = _apply_infra(InfraKind.PHONE)
-
-    def apply(record: Record, value: str, row: Row, spec: FieldSpec) -> None:
-        region = spec.country or values.country_code(_first_cell(row, spec.country_column))
-        number = values.phone(value, region)
-        if number is None:
-            if spec.on_invalid == "quarantine":
-                raise RowRejected(f"invalid phone: {value[:80]}", field=spec.column or "phone", raw=value)
-            if spec.on_invalid == "note":
-                record.notes.append(f"invalid phone: {value}")
-            return
-        add(record, number, row, spec)
-
-    return apply
-
-
-def _apply_identifier(record: Record, value: str, row: Row, spec: FieldSpec) -> None:
-    kind = spec.kind or "other"
-    country = values.country_code(spec.country or _first_cell(row, spec.country_column))
-    if all(i.kind != kind or i.value != value for i in record.identifiers):
-        record.identifiers.append(Identifier(kind, value, country))
-
-
-def _apply_address(record: Record, value: str, row: Row, spec: FieldSpec) -> None:
-    if all(a.full != value for a in record.addresses):
-        record.addresses.append(Address(value))
-
-
-def _apply_gender(record: Record, value: str, row: Row, spec: FieldSpec) -> None:
-    record.gender = value.lower()
-
-
-def _apply_sanction(record: Record, value: str, row: Row, spec: FieldSpec) -> None:
-    record.sanctions.append(Sanction(spec.authority or "unknown", program=value))
-
-
-def _date_cleaner(spec: FieldSpec) -> Cleaner:
-    if spec.date_format is None:
-        return values.iso_date
-    fmt = spec.date_format
-
-    def parse(text: str) -> str | None:
-        try:
-            return datetime.strptime(text, fmt).date().isoformat()
-        except ValueError:
-            return None
-
-    return parse
-
-
-def compile_field(name: str, spec: FieldSpec) -> CompiledField:
-    """The cleaner and the record update for one field spec."""
-    if name in NAME_FIELDS:
-        return CompiledField(name, spec, values.clean_text, _apply_name(NameKind(NAME_FIELDS[name])))
-    if name in DATE_FIELDS:
-        return CompiledField(name, spec, _date_cleaner(spec), _apply_list(f"{name}s"))
-    if name in COUNTRY_FIELDS:
-        attribute = {"country": "countries", "nationality": "nationalities", "jurisdiction": "jurisdictions"}[name]
-        return CompiledField(name, spec, values.country_code, _apply_list(attribute))
-    if name == "phone":
-        return CompiledField(name, spec, None, _phone_cleaner(spec))
-    if name in INFRA_FIELDS:
-        cleaner: Cleaner | None = {
-            "email": values.email,
-            "domain": values.domain,
-            "website": values.domain,
-            "ip": values.ip_address,
-        }.get(name, values.clean_text)
-        return CompiledField(name, spec, cleaner, _apply_infra(_INFRA_KINDS[name]))
-    if name == "identifier":
-        cleaner = _IDENTIFIER_CLEANERS.get(spec.kind or "", values.document_number)
-        return CompiledField(name, spec, cleaner, _apply_identifier)
-    if name == "address":
-        return CompiledField(name, spec, values.clean_text, _apply_address)
-    if name == "gender":
-        return CompiledField(name, spec, values.clean_text, _apply_gender)
-    if name == "sanction":
-        return CompiledField(name, spec, values.clean_text, _apply_sanction)
-    return CompiledField(name, spec, values.clean_text, _apply_list("notes"))  # note
-
-
-@dataclass(slots=True)
-class CompiledAddressParts:
-    """An address made of part columns (street, city, postal code, region, country)."""
-
-    spec: FieldSpec
-
-    def fill(self, record: Record, row: Row) -> None:
-        parts = {part: _first_cell(row, column) for part, column in (self.spec.parts or {}).items()}
-        full = ", ".join(v for v in parts.values() if v)
-        if full and all(a.full != full for a in record.addresses):
-            record.addresses.append(
-                Address(
-                    full,
-                    street=parts.get("street"),
-                    city=parts.get("city"),
-                    postal_code=parts.get("postal_code"),
-                    region=parts.get("region"),
-                    country=values.country_code(parts.get("country")),
-                )
-            )
-
-
-@dataclass(slots=True)
-class CompiledProperty:
-    name: str
-    spec: FieldSpec
-
-    def fill(self, record: Record, row: Row) -> None:
-        for raw in _raw_values(row, self.spec):
-            value: str | None = raw
-            for normaliser in self.spec.normalise:
-                value = NORMALISERS[normaliser](value) if value else None
-            if value:
-                have = record.properties.setdefault(self.name, [])
-                if value not in have:
-                    have.append(value)
+__all__ = ["Mapping", "composite_key", "load_mapping"]
 
 
 # --- compiled entities ----------------------------------------------------------------
@@ -363,7 +61,7 @@ class CompiledEntity:
         declared = self.spec.schema_
         if isinstance(declared, Schema):
             return declared
-        raw = _first_cell(row, declared.column) or ""
+        raw = first_cell(row, declared.column) or ""
         schema = declared.map.get(raw) or declared.map.get(raw.lower()) or _schema_by_name(raw) or declared.default
         if schema is None:
             raise RowRejected(
@@ -406,7 +104,7 @@ def compile_entity(name: str, spec: EntitySpec, first: bool) -> CompiledEntity:
 
 def _relation(spec: RelationSpec, target: Record, row: Row) -> Relation:
     share = None
-    raw_share = _first_cell(row, spec.share_column)
+    raw_share = first_cell(row, spec.share_column)
     if raw_share:
         try:
             share = float(raw_share.rstrip("%").replace(",", "."))
@@ -417,9 +115,9 @@ def _relation(spec: RelationSpec, target: Record, row: Row) -> Relation:
         target_key=target.source_key,
         target_name=target.caption if target.names else None,
         share=share if share is None or 0 <= share <= 100 else None,
-        role=_first_cell(row, spec.role_column) or spec.role,
-        start_date=values.iso_date(_first_cell(row, spec.start_date_column)),
-        end_date=values.iso_date(_first_cell(row, spec.end_date_column)),
+        role=first_cell(row, spec.role_column) or spec.role,
+        start_date=values.iso_date(first_cell(row, spec.start_date_column)),
+        end_date=values.iso_date(first_cell(row, spec.end_date_column)),
     )
 
 
