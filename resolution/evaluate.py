@@ -31,6 +31,7 @@ from resolution.models import FAMILIES, MODELS_DIR, load_meta
 from resolution.pairs import load_pairs, pair_features
 from resolution.scorer import Scorer
 from resolution.train import blocked
+from resolution.vocabulary import load_vocabulary
 from sanctiongraph.errors import ResolutionError
 
 Scored = tuple[float, bool]
@@ -86,9 +87,10 @@ def score_pairs(
 ) -> list[tuple[str, float, bool]]:
     """(left schema, match probability, label) for every pair, as ``resolve`` would score it."""
     scorers: dict[str, Scorer] = {}
+    vocabulary = load_vocabulary(models_dir)
     out = []
     for pair in load_pairs(path, schemas):
-        found = pair_features(pair)
+        found = pair_features(pair, vocabulary)
         probability = 0.0
         if found is not None:
             family, a, b = found

@@ -20,6 +20,7 @@ from resolution.models import MODELS_DIR, load_meta
 from resolution.pairs import pair_family
 from resolution.scorer import Scorer
 from resolution.train import blocked
+from resolution.vocabulary import load_vocabulary
 from sanctiongraph.errors import ResolutionError
 
 
@@ -59,7 +60,8 @@ def explain(staging_path: Path, record_a: str, record_b: str, *, models_dir: Pat
     if family is None:
         raise ResolutionError(f"{left} ({a.schema}) and {right} ({b.schema}) are never compared",
                               hint="resolve only compares records of one family (people, organisations, vessels)")
-    fa, fb = build_features(a, family), build_features(b, family)
+    vocabulary = load_vocabulary(models_dir)
+    fa, fb = (build_features(r, family, vocabulary=vocabulary) for r in (a, b))
     threshold = load_meta(models_dir).threshold(family)
     same = None if entities is None else entities[0] == entities[1]
     if stored is not None:

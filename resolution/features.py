@@ -17,8 +17,9 @@ from typing import Any
 import pyarrow as pa
 
 from ingest.record import InfraKind, NameKind, Record, Schema
-from resolution.identifiers import digits_key, normalize_identifier
-from resolution.normalize import ORGANIZATION, PERSON, fuzzy_keys, latin, name_tokens, sorted_key
+from resolution.identifiers import UNIQUE_KINDS, digits_key, normalize_identifier
+from resolution.normalize import ORGANIZATION, PERSON, fuzzy_keys, latin, name_tokens, name_variants, sorted_key
+from resolution.vocabulary import MODELS_DIR, Vocabulary, load_vocabulary
 
 VESSEL = "vessel"
 ACCOUNT = "account"
@@ -42,6 +43,8 @@ LONG_KEY_WORDS = 3
 WEAK_ID_KINDS = frozenset({"call_sign", "other", "registration_other"})
 # Person name words this short are initials or particles, not evidence.
 MIN_TOKEN_CHARS = 2
+# Names with more words than this give no part-names (``sub_keys``): 2^n grows fast.
+MAX_TOKENS_FOR_SUBKEYS = 6
 
 
 @dataclass(slots=True)
@@ -52,6 +55,8 @@ class Features:
     name_keys: list[str] = field(default_factory=list)
     sorted_keys: list[str] = field(default_factory=list)
     long_keys: list[str] = field(default_factory=list)
+    rare_keys: list[str] = field(default_factory=list)
+    sub_keys: list[str] = field(default_factory=list)
     fuzzy_keys: list[str] = field(default_factory=list)
     name_tokens: list[str] = field(default_factory=list)
     token_pairs: list[str] = field(default_factory=list)
@@ -62,6 +67,7 @@ class Features:
     identifiers: list[str] = field(default_factory=list)
     id_digits: list[str] = field(default_factory=list)
     id_kinds: list[str] = field(default_factory=list)
+    id_unique: list[str] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)
@@ -77,6 +83,13 @@ class Features:
 
 def family_of(record: Record) -> str:
     return FAMILY_OF_SCHEMA.get(record.schema, ORGANIZATION)
+
+
+def record_families(record: Record) -> tuple[str, ...]:
+    """The models a record is compared under: a ``LegalEntity`` may be a person or a company."""
+    if record.schema is Schema.LEGAL_ENTITY:
+        return (PERSON, ORGANIZATION)
+    return (family_of(record),)
 
 
 def _unique(values: Iterable[str | None]) -> list[str]:
@@ -98,10 +111,28 @@ def _is_long(key: str) -> bool:
     return len(key) >= LONG_KEY_CHARS or key.count(" ") + 1 >= LONG_KEY_WORDS
 
 
-def _name_values(record: Record) -> list[str]:
-    """Names worth comparing: weak aliases only when there is nothing better."""
+def _sub_keys(keys: list[str], rare: set[str]) -> list[str]:
+    """Every part of a name of two or more words with a rare word in it, words sorted.
+
+    ``anand c lalaji`` gives ``anand lalaji``; ``michael merritt kostenko`` gives
+    ``kostenko michael`` (and the other pairs): a name that is all of another's
+    words but a middle name or an initial. Initials never count as words here.
+    """
+    found: set[str] = set()
+    for key in keys:
+        words = sorted({t for t in key.split() if len(t) >= MIN_TOKEN_CHARS})
+        if len(words) > MAX_TOKENS_FOR_SUBKEYS:
+            continue
+        full = len(words) == len(key.split())
+        for size in range(2, len(words) + (0 if full else 1)):
+            found.update(" ".join(c) for c in combinations(words, size) if not rare.isdisjoint(c))
+    return sorted(found)
+
+
+def _name_values(record: Record, family: str) -> list[str]:
+    """Names worth comparing, with their variants: weak aliases only when there is nothing better."""
     strong = [n.value for n in record.names if n.kind not in (NameKind.WEAK, NameKind.ACRONYM)]
-    return strong or [n.value for n in record.names]
+    return [v for name in (strong or [n.value for n in record.names]) for v in name_variants(name, family)]
 
 
 def _near_years(years: list[str]) -> list[str]:
@@ -127,20 +158,36 @@ def _email_domains(emails: list[str]) -> list[str]:
     return [e.rsplit("@", 1)[-1] for e in emails if "@" in e]
 
 
-def build_features(record: Record, family: str | None = None) -> Features:
-    """The comparison row of one record (pure: the same record always gives the same row).
+def name_keys(record: Record, family: str) -> list[str]:
+    """The name keys of every name and variant of a record, as compared under ``family``."""
+    norm_family = _norm_family(record, family)
+    return _unique(" ".join(name_tokens(n, norm_family)) for n in _name_values(record, norm_family))
+
+
+def _norm_family(record: Record, family: str) -> str:
+    """How a record's names are read: as a person's or an organisation's."""
+    return PERSON if family in (PERSON, ACCOUNT) and record.schema is not Schema.COMPANY else ORGANIZATION
+
+
+def build_features(record: Record, family: str | None = None, *, vocabulary: Vocabulary | None = None) -> Features:
+    """The comparison row of one record (pure: the same record and model always give the same row).
 
     ``family`` overrides the record's own family: a ``LegalEntity`` may be a person
-    or an organisation, so resolve compares it under both models.
+    or an organisation, so resolve compares it under both models. ``vocabulary``
+    (the model's common words) defaults to the shipped model's.
     """
     family = family or family_of(record)
-    norm_family = PERSON if family in (PERSON, ACCOUNT) and record.schema is not Schema.COMPANY else ORGANIZATION
-    keys = _unique(" ".join(name_tokens(n, norm_family)) for n in _name_values(record))
+    common = (vocabulary or load_vocabulary(MODELS_DIR)).words(family)
+    keys = name_keys(record, family)
     sorted_keys = _unique(sorted_key(k) for k in keys)
+    words = {t for k in keys for t in k.split()}
+    rare = {t for t in words if len(t) >= MIN_TOKEN_CHARS and t not in common}
+    rare_keys = [k for k in sorted_keys if not rare.isdisjoint(k.split())]
     dates = _unique(record.birth_dates + record.incorporation_dates)
     years = _unique(d[:4] for d in dates)
     typed = [(i.kind, normalize_identifier(i.kind, i.value)) for i in record.identifiers]
     identifiers = _unique(value for _, value in typed)
+    unique = _unique(f"{kind}:{len(digits_key(v) or v)}" for kind, v in typed if v and kind in UNIQUE_KINDS)
     emails = _infra(record, InfraKind.EMAIL)
     phones = _infra(record, InfraKind.PHONE)
     wallets = _infra(record, InfraKind.WALLET)
@@ -153,9 +200,11 @@ def build_features(record: Record, family: str | None = None) -> Features:
         family=family,
         name_keys=keys,
         sorted_keys=sorted_keys,
-        long_keys=[k for k in sorted_keys if _is_long(k)],
-        fuzzy_keys=_unique(f for k in keys for f in fuzzy_keys(k, norm_family)),
-        name_tokens=_unique(t for k in keys for t in k.split() if len(t) >= MIN_TOKEN_CHARS),
+        long_keys=[k for k in rare_keys if _is_long(k)],
+        rare_keys=rare_keys,
+        sub_keys=_sub_keys(keys, rare),
+        fuzzy_keys=_unique(f for k in keys for f in fuzzy_keys(k, _norm_family(record, family))),
+        name_tokens=sorted(rare),
         token_pairs=_token_pairs(keys),
         dates=[d for d in dates if len(d) == 10],
         years=years,
@@ -164,6 +213,7 @@ def build_features(record: Record, family: str | None = None) -> Features:
         identifiers=identifiers,
         id_digits=_unique(digits_key(i) for i in identifiers),
         id_kinds=_unique(kind for kind, value in typed if value and kind not in WEAK_ID_KINDS),
+        id_unique=unique,
         addresses=_unique(latin(a.full) for a in record.addresses),
         emails=emails,
         phones=phones,
@@ -186,8 +236,9 @@ def _gender(value: str | None) -> str | None:
 
 
 LIST_COLUMNS = [
-    "name_keys", "sorted_keys", "long_keys", "fuzzy_keys", "name_tokens", "token_pairs", "dates", "years",
-    "years_near", "countries", "identifiers", "id_digits", "id_kinds", "addresses", "emails", "phones", "domains",
+    "name_keys", "sorted_keys", "long_keys", "rare_keys", "sub_keys", "fuzzy_keys", "name_tokens", "token_pairs",
+    "dates", "years", "years_near", "countries", "identifiers", "id_digits", "id_kinds", "id_unique",
+    "addresses", "emails", "phones", "domains",
     "wallets", "ips", "networks", "payments", "devices", "contacts",
 ]
 FEATURE_SCHEMA = pa.schema(

@@ -20,6 +20,9 @@ from stdnum import lei as std_lei
 
 # Kinds whose values are checked by a check digit or a fixed format.
 STRONG_KINDS = frozenset({"imo", "lei", "bic", "mmsi", "wikidata"})
+# Kinds a party has one value of (per issuing system): two different values mean two parties.
+# Passports are renewed and BICs name branches, so neither is here.
+UNIQUE_KINDS = frozenset({"national_id", "tax_id", "registration", "lei", "imo", "mmsi", "wikidata", "inn", "ogrn"})
 _CANDIDATE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/.\- ]*[0-9][A-Za-z0-9/.\-]*")
 _SEPARATORS = re.compile(r"[\s\-./]")
 _WIKIDATA = re.compile(r"Q[1-9][0-9]*")
@@ -91,7 +94,7 @@ def digits_key(value: str) -> str | None:
     """The digits of a document number, when there are enough of them to mean something.
 
     ``B/001897`` and ``001897`` are one Libyan passport written with and without
-    its series letter.
+    its series letter; leading zeros are dropped (``0042587662`` = ``42587662``).
     """
     digits = re.sub(r"\D", "", value)
-    return digits if len(digits) >= 6 else None
+    return (digits.lstrip("0") or digits) if len(digits) >= 6 else None

@@ -16,6 +16,7 @@ adjustment works on single-valued columns only, and names here are lists.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -39,9 +40,9 @@ from resolution.comparisons import (
 )
 from resolution.features import ACCOUNT, VESSEL
 from resolution.normalize import ORGANIZATION, PERSON
+from resolution.vocabulary import MODELS_DIR as MODELS_DIR
 from sanctiongraph.errors import ResolutionError
 
-MODELS_DIR = Path(__file__).parent / "models"
 FAMILIES = (PERSON, ORGANIZATION, VESSEL, ACCOUNT)
 LIST_FAMILIES = (PERSON, ORGANIZATION, VESSEL)
 
@@ -54,19 +55,28 @@ DEFAULT_THRESHOLD = 0.9
 
 
 def names(*, tokens: bool = True) -> Comparison:
-    """Best agreement between any name or alias of one record and any of the other."""
+    """Best agreement between any name or alias of one record and any of the other.
+
+    "Rare" words are those not in the model's common words (``resolution.vocabulary``):
+    sharing ``Kim Chol`` or ``Korea Trading`` is weak evidence, sharing
+    ``Ryongwang`` strong, as a term-frequency adjustment would make it.
+    """
     levels = [
         null("name_keys"),
         any_of("long_keys", "same long name"),
-        any_of("sorted_keys", "same name"),
+        any_of("rare_keys", "same name"),
+        any_of("sorted_keys", "same name of common words"),
         any_of("fuzzy_keys", "same name, loosely spelled"),
         jw("sorted_keys", 0.94, "names nearly equal"),
     ]
     if tokens:
-        levels.append(any_of("name_tokens", "share two name words", n=2))
+        levels += [
+            cross("sorted_keys", "sub_keys", "one name is part of the other"),
+            any_of("name_tokens", "share two rare name words", n=2),
+        ]
     levels += [jw("sorted_keys", 0.85, "names similar")]
     if tokens:
-        levels.append(any_of("name_tokens", "share a name word"))
+        levels.append(any_of("name_tokens", "share a rare name word"))
     levels.append(other("different names"))
     return Comparison("names", tuple(levels))
 
@@ -86,6 +96,7 @@ def identifiers() -> Comparison:
         null("identifiers"),
         any_of("identifiers", "same identifier"),
         any_of("id_digits", "same identifier digits"),
+        any_of("id_unique", "different values of an identifier a party has one of"),
         any_of("id_kinds", "same kind of identifier, different value"),
         other("identifiers of different kinds"),
     ))
@@ -189,6 +200,15 @@ def make_linker(table: pa.Table, settings: SettingsCreator | Path | dict[str, An
     api = duckdb_api()
     frame = api.register(table, dataset_display_name=name)
     return Linker(frame, settings, log_level=logging.WARNING)
+
+
+def model_fingerprint(models_dir: Path = MODELS_DIR) -> str:
+    """A short hash of every trained file: stored features and evidence are valid for this model only."""
+    digest = hashlib.sha1()
+    for path in sorted(models_dir.glob("*.json")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def load_model(family: str, models_dir: Path = MODELS_DIR) -> dict[str, Any]:

@@ -31,11 +31,18 @@ ORGANIZATION = "organization"
 ORG_NOISE = frozenset(
     "corp corporation co company companies inc incorporated ltd limited llc plc gmbh ag sa spa srl bv nv "
     "jsc ojsc cjsc pjsc oao zao ooo ao pao tov pte pty bhd sdn group the of and llp lp "
+    "sas sasu sarl eurl sprl as anonim sirketi sti kg ohg ug jv "
     "jusikhoesa chusikhoesa yuhanhoesa hoesa youxiangongsi gongsi kabushikikaisha".split()
 )
+# A name written as "care of" another party names where to reach it, not what it is called.
+_CARE_OF = re.compile(r"^\s*(?:care\s+of|c\s*/\s*o)\b", re.IGNORECASE)
+# Chinese characters: transliterated one syllable each, then joined per run (see ``latin``).
+_DOTTED = re.compile(r"\b(?:[^\W\d_]\.\s?){2,}")
+_HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # Legal forms written without spaces in CJK scripts, stripped before transliteration.
 _CJK_LEGAL_FORMS = re.compile(
-    r"(주식회사|\(주\)|㈜|유한회사|유한책임회사|합자회사|합명회사|株式会社|有限会社|合同会社|"
+    r"(주식회사|\(주\)|㈜|유한회사|유한책임회사|합자회사|합명회사|회사|株式会社|有限会社|合同会社|"
     r"股份有限公司|有限责任公司|有限責任公司|有限公司|集团公司|集團公司|集团|集團|公司)"
 )
 # Titles and honorifics rigour's prefix list does not cover; dropped anywhere in a name.
@@ -58,8 +65,20 @@ def latin(text: str) -> str:
     Apostrophes are removed rather than spaced, since in McCune-Reischauer and in
     Arabic romanisations they mark a sound inside a word (``Ch'o'ngsong``, ``Sa'id``).
     """
-    ascii_form = ascii_text(romanize_hangul(_APOSTROPHES.sub("", text))).lower()
+    text = _HAN.sub(_han_run, romanize_hangul(_APOSTROPHES.sub("", text)))
+    ascii_form = ascii_text(text).lower()
     return _NON_ALNUM.sub(" ", _APOSTROPHES.sub("", ascii_form)).strip()
+
+
+def _han_run(match: re.Match[str]) -> str:
+    """A run of Chinese characters as one word of joined pinyin syllables.
+
+    Chinese is written without spaces, and a transliterator gives one token per
+    character (``zhang chun xian``); as separate words, every two Chinese names
+    sharing a common syllable would "share a name word". One word per run keeps
+    ``张春贤`` comparable with ``Zhang Chunxian`` through the compact key.
+    """
+    return " " + ascii_text(match.group(0)).replace(" ", "") + " "
 
 
 def drop_acronym(text: str) -> str:
@@ -73,6 +92,28 @@ def acronyms(text: str) -> list[str]:
     return [a.replace(".", "") for a in _ACRONYM.findall(text)]
 
 
+def name_variants(name: str, family: str = PERSON) -> list[str]:
+    """The names a written name stands for: parenthesised alternatives, "care of" removed.
+
+    ``Dmitrii (Dmitry) Beljk (Belik)`` is two spellings of one person, so it gives
+    ``Dmitrii Beljk`` and ``Dmitry Belik``; an organisation's parenthesised text
+    of two or more words is another name of it (``KORE ACHIM NAKLİYE ŞİRKETİ (KOREA
+    ACHIM SHIPPING CO)``), a shorter one an acronym (see ``acronyms``). A name
+    that starts "care of" (``c/o``) names another party and gives nothing.
+    """
+    if _CARE_OF.match(name):
+        return []
+    variants = [name]
+    if "(" not in name and "[" not in name:
+        return variants
+    if family == PERSON:
+        replaced = re.sub(r"\S+\s*\(([^)]+)\)", lambda m: m.group(1).strip(), name)
+        variants.append(replaced)
+    else:
+        variants += [inner.strip() for inner in re.findall(r"\(([^)]+)\)", name) if len(inner.split()) >= 2]
+    return variants
+
+
 def _person_tokens(text: str) -> list[str]:
     tokens = latin(remove_person_prefixes(text)).split()
     kept = [t for t in tokens if t not in HONORIFICS]
@@ -80,10 +121,36 @@ def _person_tokens(text: str) -> list[str]:
 
 
 def _org_tokens(text: str) -> list[str]:
-    text = _CJK_LEGAL_FORMS.sub(" ", text)
-    tokens = latin(remove_org_types(text.lower(), replacement=" ")).split()
+    """Words of an organisation name without legal forms, in any script or spelling.
+
+    Legal forms are removed twice, as written (``Anonim Şirketi``) and after
+    transliteration (``Anonim Sirketi``), and runs of single letters are joined
+    first (``S.A.S.U.`` -> ``sasu``) so a dotted form is recognised too. A Hangul
+    word is one word of joined syllables (``조선아침선박`` -> ``joseonachimseonbak``),
+    as it is written: its syllables are not words of their own.
+    """
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", "").replace(" ", "") + " ", _CJK_LEGAL_FORMS.sub(" ", text))
+    text = _HANGUL_RUN.sub(lambda m: " " + romanize_hangul(m.group(0)).replace(" ", "") + " ", text)
+    tokens = _join_letters(latin(remove_org_types(text.lower(), replacement=" ")).split())
+    tokens = remove_org_types(" ".join(tokens), replacement=" ").split()
     kept = [t for t in tokens if t not in ORG_NOISE]
     return kept or tokens
+
+
+def _join_letters(tokens: list[str]) -> list[str]:
+    """``s a s u`` -> ``sasu``: single letters in a row are one abbreviation."""
+    out: list[str] = []
+    run = ""
+    for token in [*tokens, ""]:
+        if len(token) == 1:
+            run += token
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        if token:
+            out.append(token)
+    return out
 
 
 @lru_cache(maxsize=200_000)

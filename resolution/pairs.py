@@ -18,6 +18,7 @@ from ingest.adapters.ftm import NODE_SCHEMATA, build_node
 from ingest.record import Record, Schema
 from resolution.features import ACCOUNT, FAMILY_OF_SCHEMA, Features, build_features
 from resolution.normalize import ORGANIZATION, PERSON
+from resolution.vocabulary import Vocabulary
 from sanctiongraph.errors import ResolutionError
 
 PAIRS_SOURCE = "pairs"
@@ -96,8 +97,11 @@ def pair_family(left: Record, right: Record) -> str | None:
     return None
 
 
-def pair_features(pair: LabelledPair) -> tuple[str, Features, Features] | None:
+def pair_features(
+    pair: LabelledPair, vocabulary: Vocabulary | None = None
+) -> tuple[str, Features, Features] | None:
     family = pair_family(pair.left, pair.right)
     if family is None:
         return None
-    return family, build_features(pair.left, family), build_features(pair.right, family)
+    left = build_features(pair.left, family, vocabulary=vocabulary)
+    return family, left, build_features(pair.right, family, vocabulary=vocabulary)

@@ -27,13 +27,21 @@ from splink import Linker
 
 from ingest import staging
 from ingest.formats import FORMATS
-from ingest.record import Record, Schema
+from ingest.record import Record
 from resolution import store
 from resolution.cluster import Link, cluster_records
-from resolution.features import Features, build_features, features_table
+from resolution.features import Features, build_features, features_table, record_families
 from resolution.identity import assign_ids
-from resolution.models import FAMILIES, MODELS_DIR, PREDICT_FLOOR, load_meta, load_model, make_linker
-from resolution.normalize import ORGANIZATION, PERSON
+from resolution.models import (
+    FAMILIES,
+    MODELS_DIR,
+    PREDICT_FLOOR,
+    load_meta,
+    load_model,
+    make_linker,
+    model_fingerprint,
+)
+from resolution.vocabulary import Vocabulary, load_vocabulary
 from sanctiongraph.errors import ResolutionError
 
 # Evidence is kept for pairs at or above this probability (merges and near misses);
@@ -64,11 +72,9 @@ def _exclusive_sources(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {source for source, fmt in rows if fmt in FORMATS and FORMATS[fmt].distinct_entries}
 
 
-def record_features(record: Record) -> list[Features]:
+def record_features(record: Record, vocabulary: Vocabulary | None = None) -> list[Features]:
     """The comparison rows of one record: a ``LegalEntity`` may be a person or a company."""
-    if record.schema is Schema.LEGAL_ENTITY:
-        return [build_features(record, PERSON), build_features(record, ORGANIZATION)]
-    return [build_features(record)]
+    return [build_features(record, family, vocabulary=vocabulary) for family in record_families(record)]
 
 
 def _levels(linker: Linker) -> dict[str, dict[int, str]]:
@@ -143,10 +149,15 @@ def _dedupe(evidence: Iterable[store.Evidence]) -> list[store.Evidence]:
     return sorted(best.values(), key=lambda e: (e.record_l, e.record_r))
 
 
-def _load_current(con: duckdb.DuckDBPyConnection) -> tuple[list[Record], dict[str, str]]:
+def _load_current(con: duckdb.DuckDBPyConnection, model: str) -> tuple[list[Record], dict[str, str]]:
+    """Current records and, per record, its content hash tied to the model that scores it.
+
+    A retrained model changes every hash, so an incremental run after ``train``
+    rescores everything instead of reusing features and evidence of the old model.
+    """
     records = list(staging.iter_current_records(con))
-    hashes = dict(con.execute("SELECT record_id, content_hash FROM sg_records WHERE removed_in IS NULL").fetchall())
-    return records, hashes
+    rows = con.execute("SELECT record_id, content_hash FROM sg_records WHERE removed_in IS NULL").fetchall()
+    return records, {rid: f"{h}:{model}" for rid, h in rows}
 
 
 def _group(rows: Iterable[Features]) -> dict[str, list[Features]]:
@@ -179,7 +190,7 @@ def run_resolve(
     try:
         store.ensure_schema(con)
         say("reading records")
-        records, hashes = _load_current(con)
+        records, hashes = _load_current(con, model_fingerprint(models_dir))
         if not records:
             raise ResolutionError(f"{staging_path}: nothing staged to resolve", hint="run `sanctiongraph ingest` first")
         previous = store.load_features(con) if incremental else None
@@ -216,7 +227,8 @@ def _full(
     records: list[Record], models_dir: Path, backend: str, say: Progress
 ) -> tuple[list[store.Evidence], list[Features], int]:
     say("building features")
-    features = [f for record in records for f in record_features(record)]
+    vocabulary = load_vocabulary(models_dir)
+    features = [f for record in records for f in record_features(record, vocabulary)]
     by_family = _group(features)
     evidence: list[store.Evidence] = []
     for family in FAMILIES:
@@ -234,7 +246,8 @@ def _incremental(
     unchanged = {rid for rid, h in hashes.items() if previous.hashes.get(rid) == h}
     fresh = [r for r in records if r.record_id not in unchanged]
     say(f"building features for {len(fresh)} new or changed records")
-    new_rows = [f for record in fresh for f in record_features(record)]
+    vocabulary = load_vocabulary(models_dir)
+    new_rows = [f for record in fresh for f in record_features(record, vocabulary)]
     old_rows = [f for f in previous.rows if f.unique_id in unchanged]
     new_by_family, old_by_family = _group(new_rows), _group(old_rows)
     evidence = [e for e in store.load_evidence(con) if e.record_l in unchanged and e.record_r in unchanged]

@@ -35,8 +35,9 @@ from typing import Any
 from splink import block_on
 
 from ingest import staging
+from ingest.record import Record
 from resolution.comparisons import level_of
-from resolution.features import Features, build_features, features_table
+from resolution.features import Features, build_features, features_table, name_keys, record_families
 from resolution.models import (
     BLOCKING_COLUMNS,
     COMPARISONS,
@@ -48,8 +49,10 @@ from resolution.models import (
     model_path,
     save_meta,
 )
-from resolution.pairs import LabelledPair, load_pairs, pair_features
+from resolution.normalize import ORGANIZATION
+from resolution.pairs import LabelledPair, load_pairs, pair_family, pair_features
 from resolution.scorer import Scorer
+from resolution.vocabulary import Vocabulary, common_words, count_words, generic_org_words, save_vocabulary
 from sanctiongraph.errors import ResolutionError
 
 MIN_RECORDS = 50
@@ -231,24 +234,51 @@ def set_prior(model: dict[str, Any], weight_threshold: float, probability: float
     model["probability_two_random_records_match"] = odds / (1 + odds)
 
 
-def _staged_corpus(staging_path: Path | None) -> dict[str, list[Features]]:
-    corpus: dict[str, list[Features]] = {}
+def _staged_records(staging_path: Path | None) -> list[Record]:
     if staging_path is None or not staging_path.exists():
-        return corpus
+        return []
     con = staging.connect(staging_path, read_only=True)
     try:
-        for record in staging.iter_current_records(con):
-            features = build_features(record)
-            corpus.setdefault(features.family, []).append(features)
+        return list(staging.iter_current_records(con))
     finally:
         con.close()
-    return corpus
 
 
-def labelled_by_family(pairs: Sequence[LabelledPair]) -> dict[str, list[Pair]]:
+def _family_records(records: Iterable[Record], pairs: Sequence[LabelledPair]) -> dict[str, list[tuple[Record, str]]]:
+    """Every record of the corpus under the family it is compared in (LegalEntity: both)."""
+    grouped: dict[str, list[tuple[Record, str]]] = {}
+    for record in records:
+        for family in record_families(record):
+            grouped.setdefault(family, []).append((record, family))
+    for pair in pairs:
+        compared = pair_family(pair.left, pair.right)
+        if compared is not None:
+            grouped.setdefault(compared, []).extend(((pair.left, compared), (pair.right, compared)))
+    return grouped
+
+
+def build_vocabulary(grouped: dict[str, list[tuple[Record, str]]]) -> Vocabulary:
+    """Common name words per family: frequent in the training corpus, or generic by rigour.
+
+    Organisation names add every word rigour's name tagger knows as generic (a
+    legal form, a business sector, a place, a word like "trading" or
+    "international", in any script it covers), so the Japanese spelling of
+    "trading" is common even when few Japanese names were in the corpus.
+    """
+    common = {}
+    for family, items in grouped.items():
+        counts, n = count_words({t for k in name_keys(r, f) for t in k.split()} for r, f in items)
+        words = common_words(counts, n)
+        if family == ORGANIZATION:
+            words |= generic_org_words(name.value for r, _ in items for name in r.names)
+        common[family] = words
+    return Vocabulary(common)
+
+
+def labelled_by_family(pairs: Sequence[LabelledPair], vocabulary: Vocabulary | None = None) -> dict[str, list[Pair]]:
     grouped: dict[str, list[Pair]] = {}
     for pair in pairs:
-        found = pair_features(pair)
+        found = pair_features(pair, vocabulary)
         if found is not None:
             family, a, b = found
             grouped.setdefault(family, []).append((a, b, pair.positive))
@@ -259,13 +289,14 @@ def run_train(
     staging_path: Path | None, models_dir: Path | None = None, *, pairs_path: Path | None = None,
     seed: int = 42,
 ) -> TrainReport:
-    """Train one model per family with enough data; write the JSON files and meta.json."""
+    """Train one model per family with enough data; write the JSON files, common words and meta.json."""
     target = models_dir or MODELS_DIR
     target.mkdir(parents=True, exist_ok=True)
-    corpus = _staged_corpus(staging_path)
-    labelled = labelled_by_family(load_pairs(pairs_path)) if pairs_path else {}
-    for family, pairs in labelled.items():
-        corpus.setdefault(family, []).extend(f for a, b, _ in pairs for f in (a, b))
+    pairs = load_pairs(pairs_path) if pairs_path else []
+    grouped = _family_records(_staged_records(staging_path), pairs)
+    vocabulary = build_vocabulary(grouped)
+    corpus = {f: [build_features(r, fam, vocabulary=vocabulary) for r, fam in items] for f, items in grouped.items()}
+    labelled = labelled_by_family(pairs, vocabulary)
     base: dict[str, dict[str, Any]] = {}
     for family in FAMILIES:
         rows = corpus.get(family, [])
@@ -277,12 +308,13 @@ def run_train(
     report = TrainReport()
     threshold = _threshold(base, labelled, report)
     for family, model in base.items():
-        pairs = labelled.get(family, [])
-        fitted = fit_model(model, family, pairs) if pairs else estimate_m_by_em(family, corpus[family], model)
+        pairs_of = labelled.get(family, [])
+        fitted = fit_model(model, family, pairs_of) if pairs_of else estimate_m_by_em(family, corpus[family], model)
         set_prior(fitted, threshold)
         path = model_path(family, target)
         path.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
         report.written.append(path)
+    report.written.append(save_vocabulary(vocabulary, target))
     notes = {"cv": report.cv, "weight_threshold": threshold, "labelled_pairs": sum(map(len, labelled.values()))}
     save_meta(ModelMeta({f: SHIPPED_THRESHOLD for f in base}, notes), target)
     return report

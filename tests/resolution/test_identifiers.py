@@ -29,5 +29,7 @@ def test_normalize_identifier(kind: str, raw: str, expected: str | None) -> None
 
 
 def test_digits_key_joins_a_number_written_with_and_without_its_series() -> None:
-    assert digits_key("B001897") == digits_key("001897") == "001897"
+    assert digits_key("B001897") == digits_key("001897") == "1897"
+    # OpenSanctions pair: one Iranian national id with and without its leading zeros
+    assert digits_key("0042587662") == digits_key("42587662")
     assert digits_key("A12") is None

@@ -12,6 +12,7 @@ from resolution.normalize import (
     fuzzy_keys,
     latin,
     name_key,
+    name_variants,
     phonetic_key,
     sorted_key,
 )
@@ -87,7 +88,7 @@ def test_fold_removes_what_romanisation_systems_disagree_on() -> None:
     ("name", "latin_form"),
     [
         ("Игорь Валентинович КАЗАРЕЗОВ", "igor valentinovich kazarezov"),
-        ("张春贤", "zhang chun xian"),
+        ("张春贤", "zhangchunxian"),  # one word per run of Chinese characters
         ("Mario Ramírez Treviño", "mario ramirez trevino"),
         ("Χανιμπάλ Καντάφι", "chanimbal kantafi"),
     ],
@@ -112,8 +113,10 @@ def test_honorifics_are_dropped() -> None:
         ("ООО Ромашка", "romashka"),
         ("Общество с ограниченной ответственностью Ромашка", "romashka"),
         ("Siemens Aktiengesellschaft", "siemens"),
-        ("주식회사 삼성전자", "sam seong jeon ja"),
-        ("中国石油天然气股份有限公司", "zhong guo shi you tian ran qi"),
+        ("주식회사 삼성전자", "samseongjeonja"),  # a Hangul word stays one word
+        ("中国石油天然气股份有限公司", "zhongguoshiyoutianranqi"),
+        ("Gemini S.A.S.U.", "gemini"),  # dotted legal form
+        ("Sed Denizcilik ve Dis Ticaret Anonim Sirketi", "sed denizcilik ve dis ticaret"),  # Turkish, in ASCII
         ("MANSUDAE OVERSEAS PROJECT GROUP OF COMPANIES", "mansudae overseas project"),
     ],
 )
@@ -129,3 +132,19 @@ def test_acronyms_in_parentheses() -> None:
 def test_phonetic_key_matches_common_transliteration_variants() -> None:
     assert phonetic_key("muhammad ali") == phonetic_key("mohammed ali")
     assert phonetic_key("ali muhammad") == phonetic_key("mohammed ali")
+
+
+def test_parenthesised_spellings_are_names_too() -> None:
+    # OpenSanctions: one person whose name carries its other spelling in parentheses
+    assert name_variants("Dmitrii (Dmitry) Beljk (Belik)") == ["Dmitrii (Dmitry) Beljk (Belik)", "Dmitry Belik"]
+    # an organisation's longer parenthesised text is another name, an acronym is not
+    assert name_variants("KORE ACHIM NAKLİYE ŞİRKETİ (KOREA ACHIM SHIPPING CO)", ORGANIZATION)[1] == (
+        "KOREA ACHIM SHIPPING CO"
+    )
+    assert name_variants("FOREIGN TRADE BANK (FTB)", ORGANIZATION) == ["FOREIGN TRADE BANK (FTB)"]
+
+
+def test_a_care_of_name_names_someone_else() -> None:
+    # OpenSanctions: "Care of First Oil JV Co Ltd" is an alias of Paekma Shipping, not First Oil's name
+    assert name_variants("Care of First Oil JV Co Ltd", ORGANIZATION) == []
+    assert name_variants("C/O Ocean Maritime Management", ORGANIZATION) == []
