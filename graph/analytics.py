@@ -505,3 +505,87 @@ def _shared(row: dict[str, Any]) -> SharedValue:
     node = node_from({**row, "labels": [row["label"]]})
     users = [node_from({**o, "labels": [str(Label.ENTITY)]}) for o in row["others"]]
     return SharedValue(node, row.get("kind"), users)
+
+
+# --- shared-infrastructure clusters ------------------------------------------------------
+
+
+@dataclass(slots=True)
+class InfraCluster:
+    entities: list[str]
+    score: float  # the strongest link inside the cluster
+    values: list[tuple[str, str, float]]  # (label, key, weight) of the values that join it
+
+
+CLUSTER_LABELS: tuple[str, ...] = tuple(sorted(str(label) for label, _ in INFRA.values()))
+
+
+def infrastructure_clusters(
+    store: GraphStore, *, min_weight: float = 0.5, link_at: float = 0.8, min_size: int = 2, page_size: int = 5000
+) -> list[InfraCluster]:
+    """Groups of entities joined by strong shared values, over the whole graph.
+
+    Two entities are linked when the values they share add up to ``link_at``
+    (``1 - prod(1 - specificity)``: one shared wallet is enough, a shared webmail
+    domain never is, a residential IP and an address together are). Values below
+    ``min_weight`` and super-nodes are never read, so one common value cannot
+    join the world. Groups are the connected components of the links.
+    """
+    miss: dict[tuple[str, str], float] = {}
+    joined_by: dict[tuple[str, str], list[tuple[str, str, float]]] = {}
+    for label in CLUSTER_LABELS:
+        for key, weight, users in _strong_values(store, label, min_weight, page_size):
+            for i, a in enumerate(users):
+                for b in users[i + 1 :]:
+                    pair = (a, b) if a < b else (b, a)
+                    miss[pair] = miss.get(pair, 1.0) * (1.0 - min(weight, 0.999))
+                    joined_by.setdefault(pair, []).append((label, key, weight))
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for pair, remaining in miss.items():
+        if 1.0 - remaining >= link_at:
+            ra, rb = find(pair[0]), find(pair[1])
+            if ra != rb:
+                parent[rb] = ra
+    groups: dict[str, list[str]] = {}
+    for node in parent:
+        groups.setdefault(find(node), []).append(node)
+    strongest: dict[str, float] = {}
+    values: dict[str, set[tuple[str, str, float]]] = {}
+    for pair, remaining in miss.items():
+        root = find(pair[0]) if pair[0] in parent else None
+        if root is None or pair[1] not in parent or find(pair[1]) != root:
+            continue
+        values.setdefault(root, set()).update(joined_by[pair])
+        if 1.0 - remaining >= link_at:
+            strongest[root] = max(strongest.get(root, 0.0), 1.0 - remaining)
+    clusters = [
+        InfraCluster(sorted(members), round(strongest.get(root, 0.0), 6), sorted(values.get(root, set())))
+        for root, members in groups.items()
+        if len(members) >= min_size
+    ]
+    clusters.sort(key=lambda c: (-len(c.entities), -c.score))
+    return clusters
+
+
+def _strong_values(
+    store: GraphStore, label: str, min_weight: float, page_size: int
+) -> Iterable[tuple[str, float, list[str]]]:
+    after = ""
+    while True:
+        rows = store.read(
+            "strong_value_users", {"after": after, "batch": page_size, "minWeight": min_weight}, label=label
+        )
+        for row in rows:
+            if row["strong"] and len(row["entities"]) >= 2:
+                yield row["key"], float(row["weight"]), sorted(row["entities"])
+        if len(rows) < page_size:
+            return
+        after = rows[-1]["key"]

@@ -47,6 +47,36 @@ SCHEMA_PRIORITY = [
 
 Progress = Callable[[str, int], None]
 
+# A load's progress, left in the workspace for the API's /metrics (a load runs in another process).
+LOAD_PROGRESS_FILE = "load-progress.json"
+
+
+class ProgressFile:
+    """Writes a load's progress to a small JSON file, at most once a second."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.written: dict[str, int] = {}
+        self._last = 0.0
+
+    def update(self, step: str, count: int) -> None:
+        self.written[step] = count
+        if time.monotonic() - self._last >= 1.0:
+            self._save(running=True)
+
+    def finish(self) -> None:
+        self._save(running=False)
+
+    def _save(self, *, running: bool) -> None:
+        self._last = time.monotonic()
+        temporary = self.path.with_suffix(".tmp")
+        try:
+            temporary.write_text(json.dumps({"running": running, "written": self.written}), encoding="utf-8")
+            temporary.replace(self.path)
+        except OSError:
+            pass  # progress is a convenience; a read-only workspace must not fail the load
+
+
 # Records of the current run with their entity and the best evidence linking them
 # to another record of the same entity.
 RECORDS_SQL = """

@@ -134,5 +134,9 @@ class GraphStore:
 
     def run_schema(self, statement: str) -> None:
         """Schema statements (constraints, indexes) built from the graph model."""
-        with self._session("schema") as session:
-            session.run(statement).consume()  # type: ignore[arg-type]
+        self.execute_raw(statement)
+
+    def execute_raw(self, text: str, params: dict[str, Any] | None = None) -> None:
+        """An ad-hoc auto-commit statement (schema, tests, benchmarks). Product code uses named queries."""
+        with self._session("ad-hoc") as session:
+            session.run(text, params or {}).consume()  # type: ignore[arg-type]

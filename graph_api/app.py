@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,10 +35,13 @@ from graph_api.context import RequestContext, Services, in_thread
 from graph_api.errors import code_for, format_error
 from graph_api.graphiql import GRAPHIQL_HTML
 from graph_api.jobs import IngestJobs
+from graph_api.metrics import Metrics
 from graph_api.ratelimit import RateLimiter
 from graph_api.schema import schema
 from sanctiongraph.errors import ApiError, GraphStoreError
 from sanctiongraph.settings import Settings
+
+log = logging.getLogger("sanctiongraph.api")
 
 MAX_BODY_BYTES = 1 << 20
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web" / "dist"
@@ -51,6 +55,7 @@ class ApiState:
     keys: KeyStore
     audit: AuditLog
     limiter: RateLimiter
+    metrics: Metrics
 
 
 def _error(message: str, code: str, status: int = 400) -> JSONResponse:
@@ -179,6 +184,12 @@ def _audit(
     )
 
 
+async def metrics(request: Request) -> Response:
+    state: ApiState = request.app.state.api
+    body = state.metrics.render(state.services.jobs.counts())
+    return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
 async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -209,6 +220,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
             KeyStore.load(settings.home, settings.jwt_secret),
             AuditLog.open(settings.home),
             RateLimiter(settings.rate_limit, settings.rate_burst),
+            Metrics(settings.home),
         )
         try:
             yield
@@ -220,6 +232,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics),
     ]
     if (WEB_ROOT / "index.html").is_file():
         # The investigator page: static files built from web/ by the setup; it only talks to /graphql.

@@ -80,6 +80,12 @@ class IngestJobs:
     def get(self, job_id: str) -> IngestJob | None:
         return self._jobs.get(job_id)
 
+    def counts(self) -> dict[str, int]:
+        counted: dict[str, int] = {}
+        for job in list(self._jobs.values()):
+            counted[job.status] = counted.get(job.status, 0) + 1
+        return counted
+
     def _work(self) -> None:
         while True:
             job = self._queue.get()

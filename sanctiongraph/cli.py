@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from sanctiongraph import logs
 from sanctiongraph.errors import SanctionGraphError
 from sanctiongraph.settings import Settings
 
@@ -390,14 +392,23 @@ def judge(
 @app.command()
 def load(workspace: Workspace = None) -> None:
     """Write the latest resolution into Neo4j (idempotent; resumes after a crash)."""
-    from graph.loader import run_load
+    from graph.loader import LOAD_PROGRESS_FILE, ProgressFile, run_load
     from graph.store import GraphStore
 
     settings = settings_for(workspace)
 
     def body() -> Any:
+        progress = ProgressFile(settings.home / LOAD_PROGRESS_FILE)
         with GraphStore(settings) as store, progress_bar("loading") as update:
-            return run_load(store, settings.staging_path, progress=update)
+
+            def both(step: str, count: int) -> None:
+                update(step, count)
+                progress.update(step, count)
+
+            try:
+                return run_load(store, settings.staging_path, progress=both)
+            finally:
+                progress.finish()
 
     summary = run(settings, body)
     out.print(
@@ -421,7 +432,12 @@ def _serve(settings: Settings, host: str, port: int, banner: Callable[[], None] 
     from graph_api.auth import DEV_KEY_FILE, dev_key
 
     key = dev_key(settings.home)
-    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="warning")
+    logs.configure(json_lines=os.environ.get("SANCTIONGRAPH_LOG_FORMAT", "json") != "text")
+    # No access log: a GraphQL GET carries the query (perhaps a name) in its URL; the app logs requests itself.
+    config = uvicorn.Config(
+        create_app(settings), host=host, port=port, log_level="warning", access_log=False,
+        timeout_graceful_shutdown=10, log_config=None,
+    )
     server = uvicorn.Server(config)
     out.print(f"GraphQL API at http://{host}:{port}/graphql (Ctrl-C stops)", highlight=False)
     out.print(f"development API key (admin; also in {settings.home / DEV_KEY_FILE}): {key}", highlight=False)
@@ -583,5 +599,5 @@ def demo(host: Host = "127.0.0.1", port: Port = 8000, workspace: Workspace = Non
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure(json_lines=False, level=logging.WARNING)
     app()

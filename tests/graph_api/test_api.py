@@ -399,3 +399,12 @@ def test_every_request_is_audited_without_personal_data(api: Api) -> None:
 
 def test_readyz(api: Api) -> None:
     assert api.client.get("/readyz").json() == {"status": "ready"}
+
+
+def test_metrics_count_requests_and_decisions(api: Api) -> None:
+    api.data(SCREEN, role="screening")
+    text = api.client.get("/metrics").text
+    assert 'sanctiongraph_requests_total{field="screen",status="OK"}' in text
+    assert 'sanctiongraph_screen_decisions_total{decision="HIT"}' in text
+    assert "sanctiongraph_request_seconds_bucket" in text
+    assert "Korea" not in text  # labels are fields and codes, never values
