@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -27,8 +28,13 @@ from ingest.staging import IngestSummary
 from sanctiongraph.errors import IngestError
 from tests.ingest.conftest import ROOT
 
+# SANCTIONGRAPH_HYPOTHESIS_EXAMPLES=500 for a deeper run; the default keeps the suite quick.
+EXAMPLES = int(os.environ.get("SANCTIONGRAPH_HYPOTHESIS_EXAMPLES", "40"))
 QUICK = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    database=None,
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 # Any Unicode text, control characters included, sometimes a huge field (a short text repeated).
 WILD = st.one_of(
@@ -61,7 +67,7 @@ def test_cleaners_are_total(text: str) -> None:
     assert script is None or isinstance(script, str)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(st.from_regex(r"[A-Za-z0-9._+-]{1,20}@[A-Za-z0-9-]{1,12}(\.[A-Za-z0-9-]{1,8}){1,3}", fullmatch=True))
 def test_email_fast_path_agrees_with_email_validator(address: str) -> None:
     from email_validator import EmailNotValidError, validate_email
@@ -73,7 +79,7 @@ def test_email_fast_path_agrees_with_email_validator(address: str) -> None:
     assert values.email(address) == expected
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, database=None)
 @given(st.lists(st.integers(0, 255), min_size=4, max_size=4))
 def test_ipv4_fast_path_agrees_with_netaddr(octets: list[int]) -> None:
     text = ".".join(map(str, octets))
@@ -231,7 +237,7 @@ FRAGMENTS = st.lists(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, database=None)
 @given(FRAGMENTS, st.integers(1, 7))
 def test_merging_fragments_keeps_every_row(spec: list[tuple[str, int, bool, bool]], chunk: int) -> None:
     fragments = [
