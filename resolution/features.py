@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
 import pyarrow as pa
 
-from ingest.record import InfraKind, NameKind, Record, Schema
+from ingest.record import Address, InfraKind, NameKind, Record, Schema
+from ingest.values import country_code
 from resolution.identifiers import UNIQUE_KINDS, digits_key, normalize_identifier
 from resolution.normalize import ORGANIZATION, PERSON, fuzzy_keys, latin, name_tokens, name_variants, sorted_key
 from resolution.vocabulary import MODELS_DIR, Vocabulary, load_vocabulary
@@ -56,6 +58,7 @@ class Features:
     sorted_keys: list[str] = field(default_factory=list)
     long_keys: list[str] = field(default_factory=list)
     rare_keys: list[str] = field(default_factory=list)
+    core_keys: list[str] = field(default_factory=list)
     sub_keys: list[str] = field(default_factory=list)
     fuzzy_keys: list[str] = field(default_factory=list)
     name_tokens: list[str] = field(default_factory=list)
@@ -69,6 +72,7 @@ class Features:
     id_kinds: list[str] = field(default_factory=list)
     id_unique: list[str] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)
+    cities: list[str] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     phones: list[str] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)
@@ -133,6 +137,28 @@ def _name_values(record: Record, family: str) -> list[str]:
     """Names worth comparing, with their variants: weak aliases only when there is nothing better."""
     strong = [n.value for n in record.names if n.kind not in (NameKind.WEAK, NameKind.ACRONYM)]
     return [v for name in (strong or [n.value for n in record.names]) for v in name_variants(name, family)]
+
+
+@lru_cache(maxsize=100_000)
+def _country_part(text: str) -> str | None:
+    return country_code(text)
+
+
+def address_key(address: Address) -> str:
+    """An address without its country, in Latin letters.
+
+    The country is compared on its own, and lists write it every way
+    (``Korea, North``, ``Democratic People's Republic of Korea``); left in, it
+    would make one address look like two. An address that is only a country
+    gives ``""`` (no address).
+    """
+    parts = [p.strip() for p in address.full.split(",") if p.strip()]
+    if address.country:
+        for width in (2, 1):
+            if len(parts) >= width and _country_part(", ".join(parts[-width:])) == address.country:
+                parts = parts[:-width]
+                break
+    return latin(", ".join(parts))
 
 
 def _near_years(years: list[str]) -> list[str]:
@@ -202,6 +228,7 @@ def build_features(record: Record, family: str | None = None, *, vocabulary: Voc
         sorted_keys=sorted_keys,
         long_keys=[k for k in rare_keys if _is_long(k)],
         rare_keys=rare_keys,
+        core_keys=_unique(" ".join(w for w in k.split() if w in rare) or k for k in sorted_keys),
         sub_keys=_sub_keys(keys, rare),
         fuzzy_keys=_unique(f for k in keys for f in fuzzy_keys(k, _norm_family(record, family))),
         name_tokens=sorted(rare),
@@ -214,7 +241,8 @@ def build_features(record: Record, family: str | None = None, *, vocabulary: Voc
         id_digits=_unique(digits_key(i) for i in identifiers),
         id_kinds=_unique(kind for kind, value in typed if value and kind not in WEAK_ID_KINDS),
         id_unique=unique,
-        addresses=_unique(latin(a.full) for a in record.addresses),
+        addresses=_unique(address_key(a) for a in record.addresses),
+        cities=_unique(latin(a.city) for a in record.addresses if a.city),
         emails=emails,
         phones=phones,
         domains=_unique(_infra(record, InfraKind.DOMAIN, InfraKind.WEBSITE) + _email_domains(emails)),
@@ -236,9 +264,9 @@ def _gender(value: str | None) -> str | None:
 
 
 LIST_COLUMNS = [
-    "name_keys", "sorted_keys", "long_keys", "rare_keys", "sub_keys", "fuzzy_keys", "name_tokens", "token_pairs",
-    "dates", "years", "years_near", "countries", "identifiers", "id_digits", "id_kinds", "id_unique",
-    "addresses", "emails", "phones", "domains",
+    "name_keys", "sorted_keys", "long_keys", "rare_keys", "core_keys", "sub_keys", "fuzzy_keys", "name_tokens",
+    "token_pairs", "dates", "years", "years_near", "countries", "identifiers", "id_digits", "id_kinds", "id_unique",
+    "addresses", "cities", "emails", "phones", "domains",
     "wallets", "ips", "networks", "payments", "devices", "contacts",
 ]
 FEATURE_SCHEMA = pa.schema(

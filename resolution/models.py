@@ -63,18 +63,19 @@ def names(*, tokens: bool = True) -> Comparison:
     """
     levels = [
         null("name_keys"),
+        any_of("rare_keys", "share two or more names", n=2),
         any_of("long_keys", "same long name"),
         any_of("rare_keys", "same name"),
         any_of("sorted_keys", "same name of common words"),
         any_of("fuzzy_keys", "same name, loosely spelled"),
-        jw("sorted_keys", 0.94, "names nearly equal"),
+        jw("core_keys", 0.94, "names nearly equal"),
     ]
     if tokens:
         levels += [
             cross("sorted_keys", "sub_keys", "one name is part of the other"),
             any_of("name_tokens", "share two rare name words", n=2),
         ]
-    levels += [jw("sorted_keys", 0.85, "names similar")]
+    levels += [jw("core_keys", 0.85, "names similar")]
     if tokens:
         levels.append(any_of("name_tokens", "share a rare name word"))
     levels.append(other("different names"))
@@ -107,6 +108,7 @@ def addresses() -> Comparison:
         null("addresses"),
         any_of("addresses", "same address"),
         jw("addresses", 0.9, "similar address"),
+        any_of("cities", "same city"),
         other("different addresses"),
     ))
 

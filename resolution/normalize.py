@@ -34,8 +34,16 @@ ORG_NOISE = frozenset(
     "sas sasu sarl eurl sprl as anonim sirketi sti kg ohg ug jv "
     "jusikhoesa chusikhoesa yuhanhoesa hoesa youxiangongsi gongsi kabushikikaisha".split()
 )
+# Abbreviations of generic company words in list data (OFAC writes SHPG for SHIPPING).
+ORG_ABBREVIATIONS = {
+    "shpg": "shipping", "intl": "international", "mgmt": "management", "trdg": "trading", "mfg": "manufacturing",
+    "natl": "national", "assn": "association", "ind": "industrial", "invest": "investment",
+}
 # A name written as "care of" another party names where to reach it, not what it is called.
 _CARE_OF = re.compile(r"^\s*(?:care\s+of|c\s*/\s*o)\b", re.IGNORECASE)
+# A UN list reference in a name (``SECOND ACADEMY OF NATURAL SCIENCES (KPE.018)``) points at
+# another listed entry: the name is that entry's, given as a cross-reference.
+_LIST_REFERENCE = re.compile(r"\(\s*[A-Za-z]{2}[ieIE]\.\d{3}\s*\)")
 # Chinese characters: transliterated one syllable each, then joined per run (see ``latin``).
 _DOTTED = re.compile(r"\b(?:[^\W\d_]\.\s?){2,}")
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
@@ -99,9 +107,10 @@ def name_variants(name: str, family: str = PERSON) -> list[str]:
     ``Dmitrii Beljk`` and ``Dmitry Belik``; an organisation's parenthesised text
     of two or more words is another name of it (``KORE ACHIM NAKLİYE ŞİRKETİ (KOREA
     ACHIM SHIPPING CO)``), a shorter one an acronym (see ``acronyms``). A name
-    that starts "care of" (``c/o``) names another party and gives nothing.
+    that starts "care of" (``c/o``) or carries another list entry's reference
+    (``... (KPE.018)``) names another party and gives nothing.
     """
-    if _CARE_OF.match(name):
+    if _CARE_OF.match(name) or _LIST_REFERENCE.search(name):
         return []
     variants = [name]
     if "(" not in name and "[" not in name:
@@ -132,7 +141,7 @@ def _org_tokens(text: str) -> list[str]:
     text = _DOTTED.sub(lambda m: m.group(0).replace(".", "").replace(" ", "") + " ", _CJK_LEGAL_FORMS.sub(" ", text))
     text = _HANGUL_RUN.sub(lambda m: " " + romanize_hangul(m.group(0)).replace(" ", "") + " ", text)
     tokens = _join_letters(latin(remove_org_types(text.lower(), replacement=" ")).split())
-    tokens = remove_org_types(" ".join(tokens), replacement=" ").split()
+    tokens = remove_org_types(" ".join(ORG_ABBREVIATIONS.get(t, t) for t in tokens), replacement=" ").split()
     kept = [t for t in tokens if t not in ORG_NOISE]
     return kept or tokens
 

@@ -148,3 +148,5 @@ def test_a_care_of_name_names_someone_else() -> None:
     # OpenSanctions: "Care of First Oil JV Co Ltd" is an alias of Paekma Shipping, not First Oil's name
     assert name_variants("Care of First Oil JV Co Ltd", ORGANIZATION) == []
     assert name_variants("C/O Ocean Maritime Management", ORGANIZATION) == []
+    # UN KPe.021's "alias" is a cross-reference to another listed entry, KPe.018
+    assert name_variants("SECOND ACADEMY OF NATURAL SCIENCES (KPE.018)", ORGANIZATION) == []
