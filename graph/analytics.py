@@ -521,7 +521,7 @@ CLUSTER_LABELS: tuple[str, ...] = tuple(sorted(str(label) for label, _ in INFRA.
 
 
 def infrastructure_clusters(
-    store: GraphStore, *, min_weight: float = 0.5, link_at: float = 0.8, min_size: int = 2, page_size: int = 5000
+    store: GraphStore, *, min_weight: float = 0.2, link_at: float = 0.8, min_size: int = 2, page_size: int = 5000
 ) -> list[InfraCluster]:
     """Groups of entities joined by strong shared values, over the whole graph.
 

@@ -269,8 +269,10 @@ class Loader:
 
     def flush_entities(self) -> None:
         for schema, rows in list(self.batches.entities.items()):
+            # An entity's schema is its label too, unless (like Address) it is not an entity label.
+            label = schema if schema in SCHEMA_LABELS else "Entity"
             others = ":".join(sorted(SCHEMA_LABELS - {schema}))
-            self._write("merge_entities", rows, "entities", schema=schema, other_schemas=others)
+            self._write("merge_entities", rows, "entities", schema=label, other_schemas=others)
         self.batches.entities.clear()
 
     def _write(self, query: str, rows: list[dict[str, Any]], counter: str, **labels: str) -> None:

@@ -72,8 +72,9 @@ class Rel(StrEnum):
     HAS_VERSION = "HAS_VERSION"
 
 
-# Entity schema labels: every FtM schema a record can have.
-SCHEMA_LABELS: frozenset[str] = frozenset(str(s) for s in Schema)
+# Entity schema labels: every FtM schema a record can have, except Address, which is
+# the label of shared address values (an address entity keeps schema "Address" as a property).
+SCHEMA_LABELS: frozenset[str] = frozenset(str(s) for s in Schema) - {str(Schema.ADDRESS)}
 
 RELATION_TYPES: dict[RelationKind, Rel] = {
     RelationKind.OWNS: Rel.OWNS,

@@ -13,6 +13,9 @@ import math
 
 # Used by more entities than this, a value is a super-node: shown, never traversed.
 SUPER_NODE_DEGREE = 50
+# Groups up to this size sharing a value keep its full weight; larger ones weigh less.
+SMALL_GROUP = 10
+FLOOR_CUT = 0.6
 
 BASE_WEIGHT: dict[str, float] = {
     "wallet": 1.0,
@@ -38,15 +41,23 @@ WEBMAIL_WEIGHT = 0.02
 
 
 def specificity(kind: str, value: str, degree: int) -> float:
-    """Weight in [0, 1] of a link through ``value`` used by ``degree`` entities."""
+    """Weight in [0, 1] of a link through ``value`` used by ``degree`` entities.
+
+    Up to ``SMALL_GROUP`` users a value keeps its full weight: a laptop farm's
+    IP, a front's shared card or a family's address are used by a handful of
+    accounts, and that handful is the signal. Beyond it the weight falls with
+    the logarithm of the number of users, to ``1 - FLOOR_CUT`` of the base at
+    the super-node threshold, and to nothing above it.
+    """
     if degree > SUPER_NODE_DEGREE:
         return 0.0
     base = BASE_WEIGHT.get(kind, 0.5)
     if kind == "domain" and value.lower() in WEBMAIL_DOMAINS:
         base = WEBMAIL_WEIGHT
-    # Shared by two is the signal itself; each doubling beyond that halves the weight.
-    spread = math.log2(max(degree, 2) / 2)
-    return round(base / (1.0 + spread), 6)
+    if degree <= SMALL_GROUP:
+        return base
+    spread = math.log(degree / SMALL_GROUP) / math.log(SUPER_NODE_DEGREE / SMALL_GROUP)
+    return round(base * (1.0 - FLOOR_CUT * spread), 6)
 
 
 def is_super_node(degree: int) -> bool:
