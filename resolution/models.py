@@ -97,6 +97,7 @@ def identifiers() -> Comparison:
         null("identifiers"),
         any_of("identifiers", "same identifier"),
         any_of("id_digits", "same identifier digits"),
+        jw("identifiers", 0.9, "nearly the same identifier (a typo)"),
         any_of("id_unique", "different values of an identifier a party has one of"),
         any_of("id_kinds", "same kind of identifier, different value"),
         other("identifiers of different kinds"),
@@ -132,7 +133,7 @@ COMPARISONS: dict[str, tuple[Comparison, ...]] = {
 # list columns (each rule explodes the list). Chosen by blocking analysis, see
 # bench/bench_resolution_blocking.py and docs/resolution.md.
 BLOCKING_COLUMNS: dict[str, tuple[str, ...]] = {
-    PERSON: ("sorted_keys", "fuzzy_keys", "token_pairs", "identifiers"),
+    PERSON: ("sorted_keys", "fuzzy_keys", "token_pairs", "identifiers", "dates"),
     ORGANIZATION: ("sorted_keys", "fuzzy_keys", "token_pairs", "identifiers"),
     VESSEL: ("sorted_keys", "fuzzy_keys", "identifiers"),
     ACCOUNT: ("contacts", "sorted_keys"),
