@@ -34,7 +34,7 @@ _UNAVAILABLE = (ServiceUnavailable, SessionExpired, ConnectionError, OSError)
 class GraphStore:
     """A Neo4j driver bound to one database, with named, parameterised queries."""
 
-    def __init__(self, settings: Settings, *, timeout: float = 30.0) -> None:
+    def __init__(self, settings: Settings, *, timeout: float = 30.0, retry_seconds: float = 15.0) -> None:
         self.settings = settings
         self.uri = bolt_uri(settings)
         self.database = settings.neo4j_database
@@ -45,6 +45,8 @@ class GraphStore:
             connection_timeout=5.0,
             max_connection_pool_size=50,
             connection_acquisition_timeout=10.0,
+            # How long a transaction is retried when the server is unreachable or busy.
+            max_transaction_retry_time=retry_seconds,
             # Warnings such as "property key does not exist" on a fresh graph are noise here.
             notifications_min_severity="OFF",
         )

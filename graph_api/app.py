@@ -159,6 +159,17 @@ async def graphql_endpoint(request: Request) -> Response:
     return JSONResponse(payload, status_code=status)
 
 
+def _decisions(data: Any) -> list[str]:
+    """Screening decisions in a response, for the decision counter."""
+    if not isinstance(data, dict):
+        return []
+    found = [data["screen"]["decision"]] if isinstance(data.get("screen"), dict) else []
+    for item in data.get("screenBatch") or []:
+        if isinstance(item, dict) and isinstance(item.get("result"), dict):
+            found.append(item["result"].get("decision"))
+    return [d for d in found if isinstance(d, str)]
+
+
 def _audit(
     state: ApiState,
     principal: Principal | None,
@@ -168,18 +179,29 @@ def _audit(
     status: str,
     started: float,
 ) -> None:
+    """Record the request in the audit log, the metrics and the service log (never a value in clear)."""
+    seconds = time.perf_counter() - started
+    fields = shape.root_fields if shape else []
+    state.metrics.observe(fields, status, seconds)
+    for decision in _decisions(data):
+        state.metrics.decisions.labels(decision).inc()
+    who = principal.name if principal else None
+    log.info(
+        "graphql request", extra={"principal": who, "fields": fields, "status": status, "ms": round(seconds * 1000, 2)}
+    )
     query = operation.get("query") if isinstance(operation.get("query"), str) else ""
+    operation_name = operation.get("operationName")
     state.audit.record(
         {
-            "principal": principal.name if principal else None,
+            "principal": who,
             "role": principal.role.name.lower() if principal else None,
-            "operation": operation.get("operationName") if isinstance(operation.get("operationName"), str) else None,
-            "fields": shape.root_fields if shape else [],
+            "operation": operation_name if isinstance(operation_name, str) else None,
+            "fields": fields,
             "query_sha256": hashlib.sha256(str(query).encode("utf-8")).hexdigest(),
             "variables": state.audit.hash_values(operation.get("variables") or {}),
             "entities": returned_entities(data),
             "status": status,
-            "ms": round((time.perf_counter() - started) * 1000, 2),
+            "ms": round(seconds * 1000, 2),
         }
     )
 
@@ -209,7 +231,8 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        graph_store = store if store is not None else GraphStore(settings)
+        # A request must fail fast when Neo4j is down (503), not retry for the loader's 15 s.
+        graph_store = store if store is not None else GraphStore(settings, timeout=10.0, retry_seconds=1.0)
         settings.inbox.mkdir(parents=True, exist_ok=True)
         services = Services(
             graph_store, Screener.load(), IngestJobs(settings.staging_path, settings.inbox), settings.staging_path
