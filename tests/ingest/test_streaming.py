@@ -84,8 +84,8 @@ def peak_rss(tmp_path: Path, size: int) -> int:
 
 
 def test_memory_stays_flat_with_file_size(tmp_path: Path) -> None:
-    small, large = peak_rss(tmp_path, 50_000), peak_rss(tmp_path, 400_000)
-    print(f"peak RSS: 50k rows {small} MB, 400k rows {large} MB")
+    small, large = peak_rss(tmp_path, 25_000), peak_rss(tmp_path, 200_000)
+    print(f"peak RSS: 25k rows {small} MB, 200k rows {large} MB")
     # Eight times the rows. Python's part is flat; DuckDB may cache more, up to the limit set for a load.
     limit_mb = int(LOAD_MEMORY_LIMIT.removesuffix("MB"))
     assert large - small < limit_mb, (small, large)
@@ -104,7 +104,7 @@ def test_kill_mid_file_leaves_staging_as_before_and_a_rerun_loads_once(tmp_path:
     path = tmp_path / "staging.duckdb"
     run_ingest(path, samples.un_xml_2024, "un-xml")  # something staged before
     before = snapshot(path)
-    table = generate(tmp_path / "gen", 60_000)
+    table = generate(tmp_path / "gen", 40_000)
     process = ingest_process(path, table)
     assert process.stdout is not None
     deadline = time.monotonic() + 600
