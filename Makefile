@@ -9,7 +9,8 @@ setup:
 demo: setup
 	$(VENV)/sanctiongraph demo
 
-test: setup
+test:
+	@scripts/setup.sh --browser
 	$(VENV)/pytest
 
 test-fast: setup
