@@ -48,6 +48,25 @@ else
     say "NEO4J_URI is set: using that Neo4j, not building one"
 fi
 
+# --- web: the investigator page (web/, built into web/dist, which `serve` ships) ---
+command -v npm >/dev/null && node -e 'process.exit(parseInt(process.versions.node) < 20 ? 1 : 0)' 2>/dev/null \
+    || fail "Node.js 20 or newer with npm is needed to build the investigator page (web/)"
+if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+    say "installing the page's packages (npm ci, from the npm registry)"
+    (cd web && npm ci --no-audit --no-fund) >>"$log" 2>&1 || fail "npm ci in web/ failed (is the npm registry reachable?); see $log"
+fi
+web_stamp=web/node_modules/.sanctiongraph-built
+if [ ! -f web/dist/index.html ] || [ ! -f "$web_stamp" ] \
+    || [ -n "$(find web/src web/index.html web/graphiql.html web/vite.config.ts web/tsconfig.json web/package-lock.json \
+        -newer "$web_stamp" -print -quit)" ]; then
+    say "building the investigator page (npm run build into web/dist)"
+    (cd web && npm run build) >>"$log" 2>&1 || fail "the page did not build; see $log"
+    touch "$web_stamp"
+else
+    say "investigator page up to date"
+fi
+# --- end web ---
+
 if [ "$browser" = 1 ]; then
     if ! command -v chromium >/dev/null; then
         say "installing Debian's chromium for the page tests"

@@ -1,0 +1,101 @@
+"""The investigator page against the real app: ``sanctiongraph load`` + ``serve`` on the
+bundled OFAC and UN samples, in the session's Neo4j, driven by Debian's Chromium.
+
+Screenshots and exported files go to ``test-output/web/`` for a person to look at.
+Playwright only drives the browser; it downloads none (``/usr/bin/chromium`` is used).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sanctiongraph.settings import Settings
+from tests.conftest import ROOT, copy_workspace, free_port, wipe
+from tests.test_e2e import cli_env, wait_for_http
+
+CHROMIUM = Path("/usr/bin/chromium")
+OUTPUT = ROOT / "test-output" / "web"
+WEB_DIST = ROOT / "web" / "dist"
+# Without the background-networking flags Chromium keeps trying to reach Google's services.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str
+    key: str
+    home: Path
+
+
+@pytest.fixture(scope="module")
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """``sanctiongraph load`` then ``sanctiongraph serve`` on the resolved samples.
+
+    For working on the page, ``SANCTIONGRAPH_WEB_TEST_URL`` (with ``SANCTIONGRAPH_WEB_TEST_HOME``,
+    the workspace holding its ``dev-api-key``) points the tests at a server already running
+    the demo data instead.
+    """
+    assert (WEB_DIST / "index.html").is_file(), "web/dist is not built: run scripts/setup.sh (npm ci && npm run build)"
+    if os.environ.get("SANCTIONGRAPH_WEB_TEST_URL"):
+        home = Path(os.environ["SANCTIONGRAPH_WEB_TEST_HOME"])
+        yield Served(os.environ["SANCTIONGRAPH_WEB_TEST_URL"], (home / "dev-api-key").read_text().strip(), home)
+        return
+    from graph.store import GraphStore
+
+    neo4j_settings: Settings = request.getfixturevalue("neo4j_settings")
+    resolved_workspace: Path = request.getfixturevalue("resolved_workspace")
+
+    with GraphStore(neo4j_settings) as store:
+        wipe(store)
+    home = copy_workspace(resolved_workspace, tmp_path_factory.mktemp("web") / "workspace")
+    env = cli_env(neo4j_settings, home)
+    loaded = subprocess.run(
+        [sys.executable, "-m", "sanctiongraph", "load"], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sanctiongraph", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(url + "/healthz", process)
+        yield Served(url, (home / "dev-api-key").read_text().strip(), home)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

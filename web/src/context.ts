@@ -1,0 +1,41 @@
+// What the panels (profile, paths, screening) may ask of the page.
+import type { Highlight, NetworkView } from "./graph";
+import type { GraphEdge, GraphNode, Path } from "./queries";
+
+export type Tab = "entity" | "paths" | "screen";
+
+export interface Ctx {
+  view: NetworkView;
+  openEntity(id: string): Promise<void>;
+  /** Put paths (and any extra nodes/edges) on the picture and highlight them as `kind`. */
+  showPaths(paths: Path[], kind: Highlight, extra?: { nodes: GraphNode[]; edges: GraphEdge[] }): void;
+  /** Relationship types ticked in the network filter, as the API wants them (null: all). */
+  chosenTypes(): string[] | null;
+  setPathEnd(which: "from" | "to", id: string, name: string): void;
+  selectTab(tab: Tab, focus?: boolean): void;
+  status(message: string): void;
+}
+
+/** Relationship types the API's network and paths accept (graph/analytics.py NETWORK_RELS). */
+export const RELATIONSHIP_TYPES = [
+  "ASSOCIATE_OF",
+  "DIRECTOR_OF",
+  "FAMILY_OF",
+  "INTERMEDIARY_OF",
+  "LINKED_TO",
+  "OFFICER_OF",
+  "OPERATES",
+  "OWNS",
+  "PARENT_OF",
+  "HAS_ADDRESS",
+  "HAS_DEVICE",
+  "HAS_DOMAIN",
+  "HAS_EMAIL",
+  "HAS_IDENTIFIER",
+  "HAS_IP",
+  "HAS_PAYMENT_INSTRUMENT",
+  "HAS_PHONE",
+  "HAS_WALLET",
+  "AT_DOMAIN",
+  "IN_NETWORK",
+];

@@ -1,0 +1,247 @@
+// Every GraphQL document the page sends, with the types of what comes back.
+// Only fields of graph_api/schema.graphql are used.
+
+export interface GraphNode {
+  id: string;
+  label: string;
+  name: string;
+  entityId: string | null;
+  key: string | null;
+  schema: string | null;
+  listed: boolean;
+  degree: number | null;
+  specificity: number | null;
+  superNode: boolean;
+}
+
+export interface GraphEdge {
+  source: string;
+  target: string;
+  type: string;
+  confidence: number;
+  share: number | null;
+  role: string | null;
+  records: string[];
+}
+
+export interface Path {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  score: number;
+  explanation: string[];
+}
+
+export interface Comparison {
+  comparison: string;
+  level: number;
+  label: string | null;
+  weight: number;
+}
+
+export interface SourceRecord {
+  id: string;
+  source: string;
+  sourceKey: string;
+  sourceVersion: string | null;
+  schema: string;
+  name: string;
+  names: string[];
+  matchProbability: number | null;
+  matchWeight: number | null;
+  evidence: {
+    partnerRecordId: string;
+    matchProbability: number | null;
+    matchWeight: number | null;
+    comparisons: Comparison[];
+  } | null;
+}
+
+export interface Sanction {
+  id: string;
+  authority: string;
+  program: string | null;
+  listName: string | null;
+  listedOn: string | null;
+  reference: string | null;
+  recordId: string;
+  source: string;
+  delistedIn: string | null;
+}
+
+export interface Relation {
+  type: string;
+  direction: string;
+  share: number | null;
+  role: string | null;
+  startDate: string | null;
+  endDate: string | null;
+  records: string[];
+  other: GraphNode;
+}
+
+export interface SharedValue {
+  kind: string | null;
+  node: GraphNode;
+  users: { id: string; name: string; listed: boolean; entityId: string | null }[];
+}
+
+interface Page<T> {
+  edges: { node: T }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+export interface Entity {
+  id: string;
+  name: string;
+  schema: string;
+  aliases: string[];
+  listed: boolean;
+  countries: string[];
+  birthDates: string[];
+  sources: string[];
+  recordCount: number;
+  sanctions: Sanction[];
+  records: Page<SourceRecord>;
+  relations: Page<Relation>;
+  infrastructure: Page<SharedValue>;
+}
+
+export interface SearchHit {
+  id: string;
+  name: string;
+  schema: string;
+  listed: boolean;
+  score: number | null;
+  aliases: string[];
+  countries: string[];
+}
+
+export interface Exposure {
+  entityId: string;
+  listed: boolean;
+  score: number;
+  paths: Path[];
+}
+
+export interface Ownership {
+  entityId: string;
+  listedShare: number;
+  blocked: boolean;
+  unknownShares: boolean;
+  blockedOwners: string[];
+  chains: { owners: GraphNode[]; shares: (number | null)[]; effectiveShare: number | null; listedOwner: string | null }[];
+}
+
+export interface FrontCandidate {
+  entity: GraphNode;
+  score: number;
+  indicators: { name: string; evidence: string | null; weight: number }[];
+}
+
+export interface ScreenMatch {
+  entityId: string;
+  name: string;
+  schema: string;
+  listed: boolean;
+  probability: number;
+  matchWeight: number;
+  explanation: Comparison[];
+  records: { source: string; sourceKey: string }[];
+  via: string[];
+  judged: string | null;
+}
+
+export interface ScreenResult {
+  decision: "HIT" | "REVIEW" | "CLEAR";
+  exposureScore: number;
+  matches: ScreenMatch[];
+  exposure: { kind: string; value: string; score: number; entity: GraphNode; path: Path | null }[];
+}
+
+export interface Judgement {
+  recordA: string;
+  recordB: string;
+  judgement: string;
+  note: string | null;
+  author: string;
+}
+
+const NODE = "id label name entityId key schema listed degree specificity superNode";
+const EDGE = "source target type confidence share role records";
+const PATH = `nodes { ${NODE} } edges { ${EDGE} } score explanation`;
+const COMPARISON = "comparison level label weight";
+
+export const PING = "query Ping { __typename }";
+
+export const SEARCH = `query Search($query: String!, $first: Int, $after: String) {
+  search(query: $query, first: $first, after: $after) {
+    edges { node { id name schema listed score aliases countries } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+export const ENTITY = `query Entity($id: ID!) {
+  entity(id: $id) {
+    id name schema aliases listed countries birthDates sources recordCount
+    sanctions { id authority program listName listedOn reference recordId source delistedIn }
+    records(first: 20) {
+      edges { node { id source sourceKey sourceVersion schema name names matchProbability matchWeight
+        evidence { partnerRecordId matchProbability matchWeight comparisons { ${COMPARISON} } } } }
+      pageInfo { hasNextPage endCursor }
+    }
+    relations(first: 20) {
+      edges { node { type direction share role startDate endDate records other { ${NODE} } } }
+      pageInfo { hasNextPage endCursor }
+    }
+    infrastructure(first: 20) {
+      edges { node { kind node { ${NODE} } users { id name listed entityId } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}`;
+
+export const MORE_RECORDS = `query MoreRecords($id: ID!, $after: String) {
+  entity(id: $id) {
+    id
+    records(first: 20, after: $after) {
+      edges { node { id source sourceKey sourceVersion schema name names matchProbability matchWeight
+        evidence { partnerRecordId matchProbability matchWeight comparisons { ${COMPARISON} } } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}`;
+
+export const NETWORK = `query Network($id: ID!, $depth: Int, $types: [String!], $minConfidence: Float, $first: Int) {
+  network(entityId: $id, depth: $depth, relationshipTypes: $types, minConfidence: $minConfidence, first: $first) {
+    nodes { ${NODE} } edges { ${EDGE} } truncated
+  }
+}`;
+
+export const ANALYSIS = `query Analysis($id: ID!) {
+  exposure(entityId: $id) { entityId listed score paths { ${PATH} } }
+  ownership(entityId: $id) {
+    entityId listedShare blocked unknownShares blockedOwners
+    chains { owners { ${NODE} } shares effectiveShare listedOwner }
+  }
+}`;
+
+export const FRONTS = `query Fronts($id: ID!) {
+  frontCompanies(listedEntityId: $id, first: 25) { entity { ${NODE} } score indicators { name evidence weight } }
+}`;
+
+export const PATHS = `query Paths($from: ID!, $to: ID!, $maxHops: Int, $types: [String!]) {
+  paths(fromId: $from, toId: $to, maxHops: $maxHops, relationshipTypes: $types) { ${PATH} }
+}`;
+
+export const SCREEN = `query Screen($input: ScreenInput!) {
+  screen(input: $input) {
+    decision exposureScore
+    matches { entityId name schema listed probability matchWeight via judged
+      records { source sourceKey } explanation { ${COMPARISON} } }
+    exposure { kind value score entity { ${NODE} } path { ${PATH} } }
+  }
+}`;
+
+export const RECORD_JUDGEMENT = `mutation RecordJudgement($input: JudgementInput!) {
+  recordJudgement(input: $input) { recordA recordB judgement note author }
+}`;
