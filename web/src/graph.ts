@@ -133,13 +133,22 @@ const STYLE: StylesheetJson = [
   { selector: "edge.nolabel", style: { label: "" } },
   { selector: ".dim", style: { opacity: 0.22 } },
   { selector: "edge.hl-exposure", style: { "line-color": "#d93025", "target-arrow-color": "#d93025", width: 5 } },
-  { selector: "node.hl-exposure", style: { "underlay-color": "#d93025", "underlay-opacity": 0.3, "underlay-padding": 7 } },
+  {
+    selector: "node.hl-exposure",
+    style: { "underlay-color": "#d93025", "underlay-opacity": 0.3, "underlay-padding": 7 },
+  },
   { selector: "edge.hl-ownership", style: { "line-color": "#7b1fa2", "target-arrow-color": "#7b1fa2", width: 6 } },
-  { selector: "node.hl-ownership", style: { "underlay-color": "#7b1fa2", "underlay-opacity": 0.3, "underlay-padding": 7 } },
+  {
+    selector: "node.hl-ownership",
+    style: { "underlay-color": "#7b1fa2", "underlay-opacity": 0.3, "underlay-padding": 7 },
+  },
   { selector: "edge.hl-path", style: { "line-color": "#1a73e8", "target-arrow-color": "#1a73e8", width: 5 } },
   { selector: "node.hl-path", style: { "underlay-color": "#1a73e8", "underlay-opacity": 0.3, "underlay-padding": 7 } },
   { selector: "edge.hl-front", style: { "line-color": "#e37400", "target-arrow-color": "#e37400", width: 4 } },
-  { selector: "node.hl-front", style: { "underlay-color": "#f29900", "underlay-opacity": 0.45, "underlay-padding": 7 } },
+  {
+    selector: "node.hl-front",
+    style: { "underlay-color": "#f29900", "underlay-opacity": 0.45, "underlay-padding": 7 },
+  },
   {
     selector: "node:selected",
     style: { "overlay-color": "#1a73e8", "overlay-opacity": 0.3, "overlay-padding": 6 },
@@ -225,7 +234,14 @@ export class NetworkView {
         if (synthetic) classes.push("synthetic");
         this.cy.add({
           group: "edges",
-          data: { id, source: edge.source, target: edge.target, edge, confidence: edge.confidence, display: edgeLabel(edge) },
+          data: {
+            id,
+            source: edge.source,
+            target: edge.target,
+            edge,
+            confidence: edge.confidence,
+            display: edgeLabel(edge),
+          },
           classes,
         });
       }
@@ -254,27 +270,29 @@ export class NetworkView {
       });
       const folded = new Map<string, number>();
       if (collapse) {
-        cy.nodes().not(".filtered").forEach((hub) => {
-          if (this.unfolded.has(hub.id())) return;
-          const leaves = hub
-            .connectedEdges()
-            .not(".filtered")
-            .connectedNodes()
-            .filter(
-              (n) =>
-                n.id() !== hub.id() &&
-                !pinned(n) &&
-                !n.hasClass("listed") &&
-                !n.hasClass("folded") &&
-                n.connectedEdges().not(".filtered").length === 1,
-            );
-          if (leaves.length > FOLD_AT) {
-            leaves.addClass("folded");
-            leaves.connectedEdges().addClass("folded");
-            hub.addClass("has-folded");
-            folded.set(hub.id(), leaves.length);
-          }
-        });
+        cy.nodes()
+          .not(".filtered")
+          .forEach((hub) => {
+            if (this.unfolded.has(hub.id())) return;
+            const leaves = hub
+              .connectedEdges()
+              .not(".filtered")
+              .connectedNodes()
+              .filter(
+                (n) =>
+                  n.id() !== hub.id() &&
+                  !pinned(n) &&
+                  !n.hasClass("listed") &&
+                  !n.hasClass("folded") &&
+                  n.connectedEdges().not(".filtered").length === 1,
+              );
+            if (leaves.length > FOLD_AT) {
+              leaves.addClass("folded");
+              leaves.connectedEdges().addClass("folded");
+              hub.addClass("has-folded");
+              folded.set(hub.id(), leaves.length);
+            }
+          });
       }
       cy.nodes().forEach((n) => {
         n.data("display", nodeLabel(n.data("node") as GraphNode, folded.get(n.id()) ?? 0));
@@ -318,7 +336,10 @@ export class NetworkView {
       (this.cy.width() - 2 * padding) / Math.max(box.w, 1),
       (this.cy.height() - 2 * padding) / Math.max(box.h, 1),
     );
-    const pan = { x: this.cy.width() / 2 - zoom * (box.x1 + box.w / 2), y: this.cy.height() / 2 - zoom * (box.y1 + box.h / 2) };
+    const pan = {
+      x: this.cy.width() / 2 - zoom * (box.x1 + box.w / 2),
+      y: this.cy.height() / 2 - zoom * (box.y1 + box.h / 2),
+    };
     this.busy = true;
     this.cy.animate({
       zoom,

@@ -14,7 +14,8 @@ if (root) {
   createRoot(root).render(
     createElement(GraphiQL, {
       fetcher: createGraphiQLFetcher({ url: new URL("graphql", location.href).href }),
-      defaultQuery: '{ search(query: "Korea Kwangson Banking", first: 5) { edges { node { id name schema listed } } } }\n',
+      defaultQuery:
+        '{ search(query: "Korea Kwangson Banking", first: 5) { edges { node { id name schema listed } } } }\n',
       defaultHeaders: JSON.stringify({ Authorization: `Bearer ${key ?? "<API key>"}` }, null, 2),
       defaultEditorToolsVisibility: "headers",
       shouldPersistHeaders: false,

@@ -6,7 +6,17 @@ import { $, csv, download, errorBox, fmtNum, h, replace, stamp } from "./dom";
 import { edgeId, type Highlight, kindOf, NetworkView, NODE_TYPES } from "./graph";
 import { PathsPanel } from "./paths";
 import { renderProfile } from "./profile";
-import { ENTITY, type Entity, type GraphNode, NETWORK, PING, SEARCH, type SearchHit } from "./queries";
+import {
+  ENTITY,
+  type Entity,
+  type GraphEdge,
+  type GraphNode,
+  NETWORK,
+  type Path,
+  PING,
+  SEARCH,
+  type SearchHit,
+} from "./queries";
 import { ScreenPanel } from "./screen";
 import { lookupValue } from "./values";
 import "./style.css";
@@ -71,7 +81,8 @@ function renderLogin(): void {
       status("Signed in.");
       $("#search-input").focus();
     } catch (error) {
-      message.textContent = error instanceof ApiError && error.code === "UNAUTHENTICATED" ? "Unknown key." : String(error);
+      message.textContent =
+        error instanceof ApiError && error.code === "UNAUTHENTICATED" ? "Unknown key." : String(error);
     }
   });
   replace(box, form);
@@ -128,7 +139,11 @@ $("#search-form").addEventListener("submit", async (event) => {
       gql<{ search: { edges: { node: SearchHit }[] } }>(SEARCH, { query, first: 15 }),
       lookupValue(query),
     ]);
-    showResults(query, names.search.edges.map((e) => e.node), byValue);
+    showResults(
+      query,
+      names.search.edges.map((e) => e.node),
+      byValue,
+    );
   } catch (error) {
     replace(results, errorBox(error));
   }
@@ -141,16 +156,27 @@ function showResults(query: string, hits: SearchHit[], byValue: { value: GraphNo
     for (const user of byValue.users) {
       seen.add(user.entityId ?? user.id);
       items.push(
-        resultItem(user.entityId ?? user.id, user.name, `${user.schema ?? user.label} · uses ${byValue.value.label} ${byValue.value.name}`, user.listed),
+        resultItem(
+          user.entityId ?? user.id,
+          user.name,
+          `${user.schema ?? user.label} · uses ${byValue.value.label} ${byValue.value.name}`,
+          user.listed,
+        ),
       );
     }
   }
   for (const hit of hits.filter((h) => !seen.has(h.id))) {
-    const detail = [hit.schema, hit.countries.join(", "), hit.aliases.length ? `aka ${hit.aliases.slice(0, 2).join("; ")}` : ""];
+    const detail = [
+      hit.schema,
+      hit.countries.join(", "),
+      hit.aliases.length ? `aka ${hit.aliases.slice(0, 2).join("; ")}` : "",
+    ];
     items.push(resultItem(hit.id, hit.name, detail.filter(Boolean).join(" · "), hit.listed));
   }
   const list = h("ul", { class: "results", "aria-labelledby": "results-title" }, items);
-  const title = items.length ? `${items.length} result${items.length === 1 ? "" : "s"} for “${query}”` : `Nothing found for “${query}”`;
+  const title = items.length
+    ? `${items.length} result${items.length === 1 ? "" : "s"} for “${query}”`
+    : `Nothing found for “${query}”`;
   const summary = h("summary", { id: "results-title" }, title);
   replace(results, h("details", { class: "results-box", open: true }, summary, list));
   status(title);
@@ -197,7 +223,7 @@ async function openEntity(id: string): Promise<void> {
 }
 
 interface NetworkData {
-  network: { nodes: GraphNode[]; edges: import("./queries").GraphEdge[]; truncated: boolean };
+  network: { nodes: GraphNode[]; edges: GraphEdge[]; truncated: boolean };
 }
 
 async function loadNetwork(entityId: string): Promise<void> {
@@ -211,7 +237,9 @@ async function loadNetwork(entityId: string): Promise<void> {
   view.layout(false);
   showSelected(view.node(focus));
   const c = view.counts();
-  status(`Network of depth ${depth}: ${c.nodes} nodes, ${c.edges} edges${network.truncated ? " (cut at 300 nodes)" : ""}.`);
+  status(
+    `Network of depth ${depth}: ${c.nodes} nodes, ${c.edges} edges${network.truncated ? " (cut at 300 nodes)" : ""}.`,
+  );
 }
 
 async function expand(node: GraphNode): Promise<void> {
@@ -229,7 +257,9 @@ async function expand(node: GraphNode): Promise<void> {
     const { network } = await gql<NetworkData>(NETWORK, { id: node.id, depth: 1, first: 100 });
     const added = view.merge(network.nodes, network.edges, node.id);
     if (added) view.layout(true);
-    status(`Expanded ${node.name}: ${added} new node${added === 1 ? "" : "s"}${network.truncated ? " (cut at 100)" : ""}.`);
+    status(
+      `Expanded ${node.name}: ${added} new node${added === 1 ? "" : "s"}${network.truncated ? " (cut at 100)" : ""}.`,
+    );
     showSelected(node);
   } catch (error) {
     view.expanded.delete(node.id);
@@ -247,7 +277,11 @@ view.onTap = (node) => {
 function showSelected(node: GraphNode | null): void {
   const box = $("#selected");
   if (!node) {
-    replace(box, h("h3", {}, "Selected"), h("p", { class: "hint" }, "Click a node (or pick one from the node list) to expand it."));
+    replace(
+      box,
+      h("h3", {}, "Selected"),
+      h("p", { class: "hint" }, "Click a node (or pick one from the node list) to expand it."),
+    );
     return;
   }
   view.select(node.id);
@@ -275,26 +309,40 @@ function showSelected(node: GraphNode | null): void {
         view.expanded.has(node.id) ? "Expanded" : "Expand",
       ),
       folded || view.unfolded.has(node.id)
-        ? h("button", { type: "button", onclick: () => (view.toggleFold(node.id), showSelected(node)) }, folded ? `Unfold ${folded}` : "Fold")
+        ? h(
+            "button",
+            { type: "button", onclick: () => (view.toggleFold(node.id), showSelected(node)) },
+            folded ? `Unfold ${folded}` : "Fold",
+          )
         : null,
       entityId ? h("button", { type: "button", onclick: () => openEntity(entityId) }, "Open profile") : null,
-      entityId ? h("button", { type: "button", onclick: () => paths.setEnd("from", entityId, node.name, true) }, "Path from") : null,
-      entityId ? h("button", { type: "button", onclick: () => paths.setEnd("to", entityId, node.name, true) }, "Path to") : null,
+      entityId
+        ? h("button", { type: "button", onclick: () => paths.setEnd("from", entityId, node.name, true) }, "Path from")
+        : null,
+      entityId
+        ? h("button", { type: "button", onclick: () => paths.setEnd("to", entityId, node.name, true) }, "Path to")
+        : null,
     ),
   );
 }
 
-function showPaths(found: import("./queries").Path[], kind: Highlight, extra?: { nodes: GraphNode[]; edges: import("./queries").GraphEdge[] }): void {
+function showPaths(found: Path[], kind: Highlight, extra?: { nodes: GraphNode[]; edges: GraphEdge[] }): void {
   const nodes = [...(extra?.nodes ?? []), ...found.flatMap((p) => p.nodes)];
   const edges = found.flatMap((p) => p.edges);
   if (view.empty) view.reset(nodes[0]?.id ?? null);
   const before = view.counts().nodes;
   view.merge(nodes, edges, view.focus ?? undefined);
   if (extra?.edges.length) view.merge([], extra.edges, undefined, true);
-  view.highlight(kind, nodes.map((n) => n.id), [...edges, ...(extra?.edges ?? [])].map(edgeId));
+  view.highlight(
+    kind,
+    nodes.map((n) => n.id),
+    [...edges, ...(extra?.edges ?? [])].map(edgeId),
+  );
   if (view.counts().nodes !== before) view.layout(true);
   else view.fit();
-  const what = { exposure: "Exposure paths", ownership: "Ownership chains", path: "Paths", front: "Front candidates" }[kind];
+  const what = { exposure: "Exposure paths", ownership: "Ownership chains", path: "Paths", front: "Front candidates" }[
+    kind
+  ];
   status(`${what} highlighted on the network (${nodes.length} nodes); “Clear highlights” removes them.`);
 }
 
@@ -392,7 +440,8 @@ function renderLegend(): void {
     const look = NODE_TYPES[kind] ?? NODE_TYPES.Entity;
     return h("li", {}, h("span", { class: `swatch shape-${look.shape}`, style: `background:${look.color}` }), kind);
   });
-  if (listed) items.unshift(h("li", { class: "legend-listed" }, h("span", { class: "swatch listed-swatch" }), "listed party"));
+  if (listed)
+    items.unshift(h("li", { class: "legend-listed" }, h("span", { class: "swatch listed-swatch" }), "listed party"));
   replace($("#legend"), items.length ? h("ul", {}, items) : null);
 }
 
@@ -425,7 +474,8 @@ $("#relayout").addEventListener("click", () => view.layout(false));
 $("#fit").addEventListener("click", () => view.fit());
 $("#clear-highlights").addEventListener("click", () => {
   view.clearHighlight();
-  for (const button of document.querySelectorAll("[data-highlight][aria-pressed=true]")) button.setAttribute("aria-pressed", "false");
+  for (const button of document.querySelectorAll("[data-highlight][aria-pressed=true]"))
+    button.setAttribute("aria-pressed", "false");
   status("Highlights cleared.");
 });
 
@@ -451,7 +501,11 @@ $("#export-json").addEventListener("click", () => {
   const data = {
     exportedAt: new Date().toISOString(),
     focus: view.focus,
-    filters: { hiddenTypes: [...filters.hiddenTypes], minConfidence: filters.minConfidence, collapse: filters.collapse },
+    filters: {
+      hiddenTypes: [...filters.hiddenTypes],
+      minConfidence: filters.minConfidence,
+      collapse: filters.collapse,
+    },
     nodes,
     edges,
   };
@@ -462,7 +516,18 @@ $("#export-nodes").addEventListener("click", () => {
   if (!requireGraph()) return;
   const { nodes } = view.visible();
   const rows = [["id", "type", "name", "listed", "entity_id", "value_key", "degree", "specificity", "super_node"]];
-  for (const n of nodes) rows.push([n.id, kindOf(n), n.name, String(n.listed), n.entityId ?? "", n.key ?? "", String(n.degree ?? ""), String(n.specificity ?? ""), String(n.superNode)]);
+  for (const n of nodes)
+    rows.push([
+      n.id,
+      kindOf(n),
+      n.name,
+      String(n.listed),
+      n.entityId ?? "",
+      n.key ?? "",
+      String(n.degree ?? ""),
+      String(n.specificity ?? ""),
+      String(n.superNode),
+    ]);
   download(exportName("nodes.csv"), new Blob([csv(rows)], { type: "text/csv" }));
   status(`Exported ${nodes.length} nodes as CSV.`);
 });
@@ -472,7 +537,17 @@ $("#export-edges").addEventListener("click", () => {
   const names = new Map(nodes.map((n) => [n.id, n.name]));
   const rows = [["source", "source_name", "type", "target", "target_name", "confidence", "share", "role", "records"]];
   for (const e of edges) {
-    rows.push([e.source, names.get(e.source) ?? "", e.type, e.target, names.get(e.target) ?? "", String(e.confidence), String(e.share ?? ""), e.role ?? "", e.records.join(" ")]);
+    rows.push([
+      e.source,
+      names.get(e.source) ?? "",
+      e.type,
+      e.target,
+      names.get(e.target) ?? "",
+      String(e.confidence),
+      String(e.share ?? ""),
+      e.role ?? "",
+      e.records.join(" "),
+    ]);
   }
   download(exportName("edges.csv"), new Blob([csv(rows)], { type: "text/csv" }));
   status(`Exported ${edges.length} edges as CSV.`);

@@ -21,7 +21,10 @@ export class PathsPanel {
     root: HTMLElement,
     private readonly ctx: Ctx,
   ) {
-    this.shown = { from: h("p", { class: "chosen", id: "path-from-chosen" }), to: h("p", { class: "chosen", id: "path-to-chosen" }) };
+    this.shown = {
+      from: h("p", { class: "chosen", id: "path-from-chosen" }),
+      to: h("p", { class: "chosen", id: "path-to-chosen" }),
+    };
     const find = h("button", { type: "button", id: "find-paths", onclick: () => this.find() }, "Find paths");
     replace(
       root,
@@ -49,7 +52,10 @@ export class PathsPanel {
   private render(): void {
     for (const which of ["from", "to"] as End[]) {
       const end = this.chosen[which];
-      replace(this.shown[which], end ? [h("strong", {}, end.name), " ", h("code", {}, end.id)] : h("span", { class: "hint" }, "not chosen"));
+      replace(
+        this.shown[which],
+        end ? [h("strong", {}, end.name), " ", h("code", {}, end.id)] : h("span", { class: "hint" }, "not chosen"),
+      );
     }
   }
 
@@ -69,7 +75,10 @@ export class PathsPanel {
       event.preventDefault();
       if (!input.value.trim()) return;
       try {
-        const { search } = await gql<{ search: { edges: { node: SearchHit }[] } }>(SEARCH, { query: input.value.trim(), first: 6 });
+        const { search } = await gql<{ search: { edges: { node: SearchHit }[] } }>(SEARCH, {
+          query: input.value.trim(),
+          first: 6,
+        });
         replace(
           list,
           search.edges.length ? null : h("li", { class: "hint" }, "Nothing found."),
@@ -118,7 +127,10 @@ export class PathsPanel {
         types: this.ctx.chosenTypes(),
       });
       if (!paths.length) {
-        replace(this.out, h("p", {}, `No path of at most ${this.hops.value} hops between ${from.name} and ${to.name}.`));
+        replace(
+          this.out,
+          h("p", {}, `No path of at most ${this.hops.value} hops between ${from.name} and ${to.name}.`),
+        );
         this.ctx.view.clearHighlight("path");
         return;
       }

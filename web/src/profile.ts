@@ -33,8 +33,26 @@ function table(head: string[], rows: (Node | string)[][], caption?: string): HTM
     "table",
     {},
     caption ? h("caption", { class: "sr-only" }, caption) : null,
-    h("thead", {}, h("tr", {}, head.map((c) => h("th", { scope: "col" }, c)))),
-    h("tbody", {}, rows.map((r) => h("tr", {}, r.map((c) => h("td", {}, c))))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        head.map((c) => h("th", { scope: "col" }, c)),
+      ),
+    ),
+    h(
+      "tbody",
+      {},
+      rows.map((r) =>
+        h(
+          "tr",
+          {},
+          r.map((c) => h("td", {}, c)),
+        ),
+      ),
+    ),
   );
 }
 
@@ -43,7 +61,11 @@ export function weightBar(weight: number): HTMLElement {
   return h(
     "span",
     { class: "weight" },
-    h("span", { class: `bar ${weight < 0 ? "neg" : "pos"}`, style: `width:${width.toFixed(0)}px`, "aria-hidden": "true" }),
+    h("span", {
+      class: `bar ${weight < 0 ? "neg" : "pos"}`,
+      style: `width:${width.toFixed(0)}px`,
+      "aria-hidden": "true",
+    }),
     h("span", { class: "num" }, `${weight >= 0 ? "+" : ""}${weight.toFixed(2)}`),
   );
 }
@@ -65,7 +87,8 @@ export function renderProfile(entity: Entity, ctx: Ctx): HTMLElement {
   const names = new Map<string, string>();
   names.set(entity.name, "primary");
   for (const alias of entity.aliases) if (!names.has(alias)) names.set(alias, "alias");
-  for (const record of records) for (const name of record.names) if (!names.has(name)) names.set(name, `record ${record.id}`);
+  for (const record of records)
+    for (const name of record.names) if (!names.has(name)) names.set(name, `record ${record.id}`);
 
   const analysis = h("div", { class: "analysis" }, h("p", { class: "loading" }, "Loading exposure and ownership…"));
   const recordList = h("div", { class: "records" }, records.map(renderRecord));
@@ -81,7 +104,9 @@ export function renderProfile(entity: Entity, ctx: Ctx): HTMLElement {
         "p",
         { class: "badges" },
         h("span", { class: "badge schema" }, entity.schema),
-        entity.listed ? h("span", { class: "badge listed" }, "LISTED") : h("span", { class: "badge clear" }, "not listed"),
+        entity.listed
+          ? h("span", { class: "badge listed" }, "LISTED")
+          : h("span", { class: "badge clear" }, "not listed"),
       ),
       h(
         "dl",
@@ -93,7 +118,11 @@ export function renderProfile(entity: Entity, ctx: Ctx): HTMLElement {
           ? [h("dt", {}, entity.schema === "Person" ? "Born" : "Dates"), h("dd", {}, entity.birthDates.join(", "))]
           : null,
         h("dt", {}, "Sources"),
-        h("dd", {}, `${entity.sources.join(", ")} (${entity.recordCount} record${entity.recordCount === 1 ? "" : "s"})`),
+        h(
+          "dd",
+          {},
+          `${entity.sources.join(", ")} (${entity.recordCount} record${entity.recordCount === 1 ? "" : "s"})`,
+        ),
       ),
     ),
     section("Analysis", "analysis-title", analysis),
@@ -102,7 +131,11 @@ export function renderProfile(entity: Entity, ctx: Ctx): HTMLElement {
       "names-title",
       table(
         ["Name", "Script", "From"],
-        [...names].map(([name, from]) => [h("span", { lang: scriptOf(name) === "Latin" ? "en" : null }, name), scriptOf(name), from]),
+        [...names].map(([name, from]) => [
+          h("span", { lang: scriptOf(name) === "Latin" ? "en" : null }, name),
+          scriptOf(name),
+          from,
+        ]),
         "Names and aliases",
       ),
     ),
@@ -113,7 +146,12 @@ export function renderProfile(entity: Entity, ctx: Ctx): HTMLElement {
         ? table(
             ["Authority / list", "Program", "Listed on", "Reference"],
             entity.sanctions.map((s) => [
-              h("span", {}, `${s.authority}${s.listName ? ` — ${s.listName}` : ""}`, s.delistedIn ? h("span", { class: "badge delisted" }, `delisted in ${s.delistedIn}`) : null),
+              h(
+                "span",
+                {},
+                `${s.authority}${s.listName ? ` — ${s.listName}` : ""}`,
+                s.delistedIn ? h("span", { class: "badge delisted" }, `delisted in ${s.delistedIn}`) : null,
+              ),
               s.program ?? "–",
               s.listedOn ?? "–",
               s.reference ?? s.recordId,
@@ -126,7 +164,11 @@ export function renderProfile(entity: Entity, ctx: Ctx): HTMLElement {
       "Identifiers",
       "identifiers-title",
       identifiers.length
-        ? h("ul", { class: "plain" }, identifiers.map((v) => h("li", {}, h("code", {}, v.node.name), usersNote(v.users, ctx))))
+        ? h(
+            "ul",
+            { class: "plain" },
+            identifiers.map((v) => h("li", {}, h("code", {}, v.node.name), usersNote(v.users, ctx))),
+          )
         : h("p", { class: "hint" }, "None recorded."),
     ),
     section(
@@ -183,7 +225,10 @@ export function renderProfile(entity: Entity, ctx: Ctx): HTMLElement {
   return root;
 }
 
-function usersNote(users: { name: string; listed: boolean; entityId: string | null; id: string }[], ctx: Ctx): HTMLElement | null {
+function usersNote(
+  users: { name: string; listed: boolean; entityId: string | null; id: string }[],
+  ctx: Ctx,
+): HTMLElement | null {
   if (!users.length) return null;
   return h(
     "span",
@@ -197,7 +242,9 @@ function usersNote(users: { name: string; listed: boolean; entityId: string | nu
 function partyButton(node: Pick<GraphNode, "name" | "entityId" | "listed" | "label">, ctx: Ctx): HTMLElement {
   const id = node.entityId;
   const label = [node.name, node.listed ? h("span", { class: "badge listed" }, "LISTED") : null];
-  return id ? h("button", { type: "button", class: "link", onclick: () => ctx.openEntity(id) }, ...label) : h("span", {}, ...label);
+  return id
+    ? h("button", { type: "button", class: "link", onclick: () => ctx.openEntity(id) }, ...label)
+    : h("span", {}, ...label);
 }
 
 function renderRecord(record: SourceRecord): HTMLElement {
@@ -255,7 +302,8 @@ function toggleButton(label: string, kind: Highlight, show: () => void, ctx: Ctx
   const button = h("button", { type: "button", "aria-pressed": "false", "data-highlight": kind }, label);
   button.addEventListener("click", () => {
     const on = button.getAttribute("aria-pressed") !== "true";
-    for (const other of document.querySelectorAll(`[data-highlight="${kind}"]`)) other.setAttribute("aria-pressed", "false");
+    for (const other of document.querySelectorAll(`[data-highlight="${kind}"]`))
+      other.setAttribute("aria-pressed", "false");
     button.setAttribute("aria-pressed", String(on));
     if (on) show();
     else ctx.view.clearHighlight(kind);
@@ -269,7 +317,12 @@ async function loadAnalysis(entity: Entity, box: HTMLElement, ctx: Ctx): Promise
       gql<{ exposure: Exposure; ownership: Ownership }>(ANALYSIS, { id: entity.id }),
       entity.listed ? gql<{ frontCompanies: FrontCandidate[] }>(FRONTS, { id: entity.id }) : Promise.resolve(null),
     ]);
-    replace(box, renderExposure(exposure, ctx), renderOwnership(ownership, ctx), fronts ? renderFronts(entity, fronts.frontCompanies, ctx) : null);
+    replace(
+      box,
+      renderExposure(exposure, ctx),
+      renderOwnership(ownership, ctx),
+      fronts ? renderFronts(entity, fronts.frontCompanies, ctx) : null,
+    );
   } catch (error) {
     replace(box, errorBox(error));
   }
@@ -286,13 +339,17 @@ function renderExposure(exposure: Exposure, ctx: Ctx): HTMLElement {
       {},
       `Score ${fmtNum(exposure.score)}${exposure.listed ? " (listed itself)" : ""}; `,
       `${paths.length} path${paths.length === 1 ? "" : "s"} to listed parties. `,
-      paths.length ? toggleButton("Highlight exposure paths", "exposure", () => ctx.showPaths(paths, "exposure"), ctx) : null,
+      paths.length
+        ? toggleButton("Highlight exposure paths", "exposure", () => ctx.showPaths(paths, "exposure"), ctx)
+        : null,
     ),
     paths.length
       ? h(
           "ol",
           { class: "paths" },
-          paths.slice(0, 10).map((p) => h("li", {}, h("span", { class: "score" }, fmtNum(p.score)), " ", p.explanation.join("; "))),
+          paths
+            .slice(0, 10)
+            .map((p) => h("li", {}, h("span", { class: "score" }, fmtNum(p.score)), " ", p.explanation.join("; "))),
         )
       : null,
   );
@@ -335,14 +392,21 @@ function renderOwnership(ownership: Ownership, ctx: Ctx): HTMLElement {
       ? h(
           "ol",
           { class: "paths" },
-          chains.slice(0, 10).map((c) =>
-            h(
-              "li",
-              {},
-              c.owners.map((o, i) => `${o.name}${o.listed ? " [LISTED]" : ""}${i < c.shares.length ? ` —${fmtShare(c.shares[i])}→ ` : ""}`).join(""),
-              c.effectiveShare != null ? ` (effective ${fmtShare(c.effectiveShare)})` : "",
+          chains
+            .slice(0, 10)
+            .map((c) =>
+              h(
+                "li",
+                {},
+                c.owners
+                  .map(
+                    (o, i) =>
+                      `${o.name}${o.listed ? " [LISTED]" : ""}${i < c.shares.length ? ` —${fmtShare(c.shares[i])}→ ` : ""}`,
+                  )
+                  .join(""),
+                c.effectiveShare != null ? ` (effective ${fmtShare(c.effectiveShare)})` : "",
+              ),
             ),
-          ),
         )
       : null,
   );
@@ -380,7 +444,12 @@ function renderFronts(entity: Entity, fronts: FrontCandidate[], ctx: Ctx): HTMLE
     { class: "sub", id: "fronts" },
     h("h4", {}, "Possible front companies"),
     fronts.length
-      ? h("p", {}, `${fronts.length} candidate${fronts.length === 1 ? "" : "s"} around this listed party. `, toggleButton("Highlight front candidates", "front", show, ctx))
+      ? h(
+          "p",
+          {},
+          `${fronts.length} candidate${fronts.length === 1 ? "" : "s"} around this listed party. `,
+          toggleButton("Highlight front candidates", "front", show, ctx),
+        )
       : h("p", { class: "hint" }, "No candidates found."),
     fronts.length
       ? h(
@@ -396,7 +465,14 @@ function renderFronts(entity: Entity, fronts: FrontCandidate[], ctx: Ctx): HTMLE
               h(
                 "ul",
                 { class: "indicators" },
-                f.indicators.map((i) => h("li", {}, `${i.name.replace(/_/g, " ")} (+${fmtNum(i.weight)})`, i.evidence ? `: ${i.evidence}` : "")),
+                f.indicators.map((i) =>
+                  h(
+                    "li",
+                    {},
+                    `${i.name.replace(/_/g, " ")} (+${fmtNum(i.weight)})`,
+                    i.evidence ? `: ${i.evidence}` : "",
+                  ),
+                ),
               ),
             ),
           ),
@@ -413,13 +489,25 @@ function renderJudgements(entity: Entity, records: SourceRecord[]): HTMLElement 
     replace(
       list,
       (judgements.get(entity.id) ?? []).map((j) =>
-        h("li", {}, h("code", {}, j.recordA), j.judgement === "same" ? " is the same party as " : " is not the same party as ", h("code", {}, j.recordB), ` — ${j.author}`, j.note ? `: “${j.note}”` : ""),
+        h(
+          "li",
+          {},
+          h("code", {}, j.recordA),
+          j.judgement === "same" ? " is the same party as " : " is not the same party as ",
+          h("code", {}, j.recordB),
+          ` — ${j.author}`,
+          j.note ? `: “${j.note}”` : "",
+        ),
       ),
     );
   draw();
   const ids = records.map((r) => r.id);
   const partners = records.flatMap((r) => (r.evidence ? [r.evidence.partnerRecordId] : []));
-  const recordA = h("select", { id: "judge-a", name: "recordA", required: true }, ids.map((id) => h("option", { value: id }, id)));
+  const recordA = h(
+    "select",
+    { id: "judge-a", name: "recordA", required: true },
+    ids.map((id) => h("option", { value: id }, id)),
+  );
   const recordB = h("input", {
     id: "judge-b",
     name: "recordB",
@@ -438,7 +526,11 @@ function renderJudgements(entity: Entity, records: SourceRecord[]): HTMLElement 
     recordA,
     h("label", { for: "judge-b" }, "Other record"),
     recordB,
-    h("datalist", { id: "judge-b-options" }, [...new Set([...ids, ...partners])].map((id) => h("option", { value: id }))),
+    h(
+      "datalist",
+      { id: "judge-b-options" },
+      [...new Set([...ids, ...partners])].map((id) => h("option", { value: id })),
+    ),
     h(
       "fieldset",
       { class: "inline" },
@@ -476,7 +568,11 @@ function renderJudgements(entity: Entity, records: SourceRecord[]): HTMLElement 
   return h(
     "div",
     {},
-    h("p", { class: "hint" }, "Judgements recorded from this page in this session (the API does not list earlier ones yet):"),
+    h(
+      "p",
+      { class: "hint" },
+      "Judgements recorded from this page in this session (the API does not list earlier ones yet):",
+    ),
     list,
     form,
   );

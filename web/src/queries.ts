@@ -129,7 +129,12 @@ export interface Ownership {
   blocked: boolean;
   unknownShares: boolean;
   blockedOwners: string[];
-  chains: { owners: GraphNode[]; shares: (number | null)[]; effectiveShare: number | null; listedOwner: string | null }[];
+  chains: {
+    owners: GraphNode[];
+    shares: (number | null)[];
+    effectiveShare: number | null;
+    listedOwner: string | null;
+  }[];
 }
 
 export interface FrontCandidate {

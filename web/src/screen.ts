@@ -43,7 +43,11 @@ export class ScreenPanel {
       "form",
       { class: "screen-form", id: "screen-form", "aria-labelledby": "screen-title" },
       h("label", { for: "screen-schema" }, "Applicant type"),
-      h("select", { id: "screen-schema", name: "schema" }, SCHEMAS.map((s) => h("option", { value: s }, s))),
+      h(
+        "select",
+        { id: "screen-schema", name: "schema" },
+        SCHEMAS.map((s) => h("option", { value: s }, s)),
+      ),
       MAIN_FIELDS.flatMap(field),
       h(
         "details",
@@ -71,7 +75,13 @@ export class ScreenPanel {
     for (const [key, raw] of data.entries()) {
       const value = String(raw).trim();
       if (!value) continue;
-      input[key] = key === "names" || key === "identifiers" ? value.split(";").map((v) => v.trim()).filter(Boolean) : value;
+      input[key] =
+        key === "names" || key === "identifiers"
+          ? value
+              .split(";")
+              .map((v) => v.trim())
+              .filter(Boolean)
+          : value;
     }
     replace(this.out, h("p", { class: "loading" }, "Screening…"));
     try {
@@ -109,13 +119,21 @@ export class ScreenPanel {
             " ",
             m.name,
             m.listed ? h("span", { class: "badge listed" }, "LISTED") : null,
-            h("span", { class: "result-detail" }, ` ${m.schema} · via ${m.via.join(", ")}${m.judged ? ` · judged ${m.judged}` : ""}`),
+            h(
+              "span",
+              { class: "result-detail" },
+              ` ${m.schema} · via ${m.via.join(", ")}${m.judged ? ` · judged ${m.judged}` : ""}`,
+            ),
           ),
           h(
             "p",
             { class: "small" },
             `Match weight ${fmtNum(m.matchWeight)}; records ${m.records.map((r) => `${r.source}:${r.sourceKey}`).join(", ")}. `,
-            h("button", { type: "button", class: "link", onclick: () => this.ctx.openEntity(m.entityId) }, "Open profile"),
+            h(
+              "button",
+              { type: "button", class: "link", onclick: () => this.ctx.openEntity(m.entityId) },
+              "Open profile",
+            ),
           ),
           comparisonsTable(m.explanation, `Why ${m.name} matched`),
         ),
@@ -133,7 +151,11 @@ export class ScreenPanel {
                 ` shares ${x.kind} ${x.value} with ${x.entity.name}${x.entity.listed ? " [LISTED]" : ""}`,
                 x.path ? `; ${x.path.explanation.join("; ")}` : "",
                 " ",
-                h("button", { type: "button", class: "link", onclick: () => this.showExposure(applicant, x) }, "Show on network"),
+                h(
+                  "button",
+                  { type: "button", class: "link", onclick: () => this.showExposure(applicant, x) },
+                  "Show on network",
+                ),
               ),
             ),
           )

@@ -10,7 +10,10 @@ function candidates(text: string): string[] {
   const found: string[] = [];
   if (/^\S+@\S+\.\S+$/.test(raw)) found.push(`Email:${lower}`);
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(raw) || /^[0-9a-f:]+:[0-9a-f:]*$/i.test(raw)) found.push(`IPAddress:${lower}`);
-  const host = lower.replace(/^[a-z][a-z0-9+.-]*:\/\//, "").split(/[/?:]/)[0].replace(/^www\./, "");
+  const host = lower
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//, "")
+    .split(/[/?:]/)[0]
+    .replace(/^www\./, "");
   if (!raw.includes("@") && /^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$/.test(host)) found.push(`Domain:${host}`);
   if (/^\+\d[\d\s().-]{5,}$/.test(raw)) found.push(`Phone:+${raw.replace(/\D/g, "")}`);
   if (/^imo\s*\d{7}$/i.test(raw)) found.push(`Identifier:IMO${raw.replace(/\D/g, "")}`);
