@@ -1,11 +1,21 @@
 """``load``: the current resolution run from staging into Neo4j.
 
-Invariants:
-- Every write is ``UNWIND $rows ... MERGE`` on a uniquely constrained key, so a
-  load run twice leaves the graph as one load does.
-- Every node a load writes carries its ``loadId``; only after everything is
-  written are nodes with an older ``loadId`` swept. A load that dies half-way
-  (the loader or Neo4j killed) leaves a graph the next load completes.
+A load works out what the graph should hold (``graph.load_rows``) and writes the
+difference from what the last load wrote (``graph.load_state``):
+
+- *fresh*: the graph is empty, so everything is created (``CREATE``: no lookups);
+- *incremental*: the state matches the graph's last completed load, so only rows
+  whose properties changed are written (``MERGE``), and what the run no longer
+  has is deleted (records that moved entity are re-pointed, retired entities go,
+  delisted records stay, marked);
+- *full*: the state cannot be trusted (another Neo4j, a wiped graph, a first load
+  into a graph that has data), so everything is written with ``MERGE`` and then
+  everything with an older ``loadId`` is swept.
+
+Invariants: every write is batched ``UNWIND $rows`` on uniquely constrained keys;
+writing the same run twice changes nothing; a load killed half-way (the loader
+or Neo4j) leaves the state of the last completed load, and the next load
+completes the job.
 """
 
 from __future__ import annotations
@@ -19,36 +29,58 @@ from typing import Any
 
 import duckdb
 
-from graph.extract import iter_infra, iter_relations
-from graph.model import RELATION_TYPES, SCHEMA_LABELS, Label, Rel
+from graph.load_rows import KINDS, SEPARATOR, all_rows
+from graph.load_state import STATE_FILE, LoadState
+from graph.model import SCHEMA_LABELS, Label
 from graph.schema import SWEPT_LABELS, SWEPT_RELS, ensure_schema
-from graph.specificity import is_super_node, specificity
 from graph.store import GraphStore
 from ingest import staging
-from ingest.record import NameKind, Record, RelationKind, Schema
-from ingest.values import email_domain, ip_network
 from resolution.store import current_entity_id
 from sanctiongraph.errors import GraphStoreError
 
-BATCH_SIZE = 2_000
+BATCH_SIZE = 5_000
 SWEEP_BATCH = 10_000
-
-# When an entity's records disagree on schema, the most specific one wins.
-SCHEMA_PRIORITY = [
-    Schema.PERSON,
-    Schema.VESSEL,
-    Schema.AIRCRAFT,
-    Schema.COMPANY,
-    Schema.ORGANIZATION,
-    Schema.LEGAL_ENTITY,
-    Schema.CUSTOMER_ACCOUNT,
-    Schema.ADDRESS,
-]
 
 Progress = Callable[[str, int], None]
 
 # A load's progress, left in the workspace for the API's /metrics (a load runs in another process).
 LOAD_PROGRESS_FILE = "load-progress.json"
+
+# (query when creating into an empty graph, query otherwise) per kind of row, and what fills their labels.
+WRITE_QUERIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "entity": ("create_entities", "merge_entities", ("schema",)),
+    "record": ("create_records", "merge_records", ()),
+    "sanction": ("create_sanctions", "merge_sanctions", ()),
+    "value": ("create_values", "merge_values", ("label",)),
+    "parent": ("merge_values", "merge_values", ("label",)),
+    "link": ("create_links", "merge_links", ("label", "rel")),
+    "parent_link": ("merge_parent_links", "merge_parent_links", ("label", "parent", "rel")),
+    "relation": ("create_relations", "merge_relations", ("rel",)),
+}
+
+RETIRED_SQL = "SELECT entity_id FROM sg_entity_ids WHERE retired_run IS NOT NULL"
+
+SOURCES_SQL = """
+SELECT source, any_value(format),
+       list({'version': version, 'rowsRead': rows_read, 'records': records, 'quarantined': quarantined,
+             'added': added, 'changed': changed, 'removed': removed,
+             'ingestedAt': strftime(ingested_at, '%Y-%m-%dT%H:%M:%S')}
+            ORDER BY ingested_at)
+FROM sg_source_versions GROUP BY source ORDER BY source
+"""
+
+# The latest active judgement per record pair.
+JUDGEMENTS_SQL = """
+SELECT record_l, record_r, arg_max(judgement, created_at), arg_max(note, created_at), arg_max(author, created_at),
+       strftime(max(created_at), '%Y-%m-%dT%H:%M:%S')
+FROM sg_judgements WHERE deleted_at IS NULL GROUP BY record_l, record_r
+"""
+
+# Records a newer version of their list no longer has (delisted), with how many listings they had.
+REMOVED_SQL = """
+SELECT record_id, removed_in, coalesce(json_array_length(json_extract(data, '$.sanctions')), 0)
+FROM sg_records WHERE removed_in IS NOT NULL ORDER BY record_id
+"""
 
 
 class ProgressFile:
@@ -77,210 +109,124 @@ class ProgressFile:
             pass  # progress is a convenience; a read-only workspace must not fail the load
 
 
-# Records of the current run with their entity and the best evidence linking them
-# to another record of the same entity.
-RECORDS_SQL = """
-WITH evidence AS (
-    SELECT record_l AS record_id, record_r AS partner, match_probability, match_weight, comparisons
-    FROM sg_match_evidence
-    UNION ALL
-    SELECT record_r, record_l, match_probability, match_weight, comparisons FROM sg_match_evidence
-),
-best AS (
-    SELECT ev.record_id, arg_max(ev.partner, ev.match_probability) AS partner,
-           max(ev.match_probability) AS match_probability,
-           arg_max(ev.match_weight, ev.match_probability) AS match_weight,
-           arg_max(ev.comparisons, ev.match_probability) AS comparisons
-    FROM evidence ev
-    JOIN sg_record_entities a ON a.record_id = ev.record_id
-    JOIN sg_record_entities b ON b.record_id = ev.partner AND b.entity_id = a.entity_id
-    GROUP BY ev.record_id
-)
-SELECT e.entity_id, r.data, best.partner, best.match_probability, best.match_weight, best.comparisons
-FROM sg_record_entities e
-JOIN sg_records r USING (record_id)
-LEFT JOIN best USING (record_id)
-ORDER BY e.entity_id, e.record_id
-"""
-
-RETIRED_SQL = "SELECT entity_id FROM sg_entity_ids WHERE retired_run IS NOT NULL"
-
-SOURCES_SQL = """
-SELECT source, any_value(format),
-       list({'version': version, 'rowsRead': rows_read, 'records': records, 'quarantined': quarantined,
-             'added': added, 'changed': changed, 'removed': removed,
-             'ingestedAt': strftime(ingested_at, '%Y-%m-%dT%H:%M:%S')}
-            ORDER BY ingested_at)
-FROM sg_source_versions GROUP BY source ORDER BY source
-"""
-
-# The latest active judgement per record pair.
-JUDGEMENTS_SQL = """
-SELECT record_l, record_r, arg_max(judgement, created_at), arg_max(note, created_at), arg_max(author, created_at),
-       strftime(max(created_at), '%Y-%m-%dT%H:%M:%S')
-FROM sg_judgements WHERE deleted_at IS NULL GROUP BY record_l, record_r
-"""
-
-# Records a newer version of their list no longer has (delisted), with how many listings they had.
-REMOVED_SQL = """
-SELECT record_id, removed_in, coalesce(json_array_length(json_extract(data, '$.sanctions')), 0)
-FROM sg_records WHERE removed_in IS NOT NULL ORDER BY record_id
-"""
-
-
 @dataclass(slots=True)
 class LoadSummary:
     load_id: int
     run_id: str
-    entities: int = 0
+    mode: str = "full"  # fresh, incremental or full
+    entities: int = 0  # entities in the run
     records: int = 0
     sanctions: int = 0
-    retired: int = 0
     infra_links: int = 0
     relations: int = 0
+    retired: int = 0
     delisted: int = 0
+    written: dict[str, int] = field(default_factory=dict)  # rows written, by kind
+    deleted: dict[str, int] = field(default_factory=dict)  # rows deleted, by kind
     swept: int = 0
     seconds: float = 0.0
 
 
-@dataclass(slots=True)
-class _Member:
-    record: Record
-    partner: str | None
-    probability: float | None
-    weight: float | None
-    comparisons: str | None
+@dataclass
+class _Writer:
+    store: GraphStore
+    load_id: int
+    progress: Progress | None
 
-
-@dataclass(slots=True)
-class _Batches:
-    """Rows waiting to be written, flushed in batches."""
-
-    entities: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    records: list[dict[str, Any]] = field(default_factory=list)
-    sanctions: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _entity_schema(members: list[_Member]) -> Schema:
-    schemas = {m.record.schema for m in members}
-    return next(s for s in SCHEMA_PRIORITY if s in schemas)
-
-
-def entity_row(entity_id: str, members: list[_Member]) -> dict[str, Any]:
-    """The properties of one entity node, derived from all its records."""
-    records = [m.record for m in members]
-    caption = max((r.caption for r in records), key=lambda c: (len(c), c))
-    aliases = sorted({n.value for r in records for n in r.names if n.kind is not NameKind.WEAK} - {caption})
-    return {
-        "id": entity_id,
-        "schema": str(_entity_schema(members)),
-        "name": caption,
-        "aliases": aliases,
-        "aliasText": "\n".join(aliases),
-        "listed": any(r.sanctions for r in records),
-        "countries": sorted({c for r in records for c in r.countries + r.nationalities + r.jurisdictions}),
-        "birthDates": sorted({d for r in records for d in r.birth_dates}),
-        "incorporationDates": sorted({d for r in records for d in r.incorporation_dates}),
-        # How sure the merge is: its weakest link (1.0 for a single record).
-        "confidence": min((m.probability for m in members if m.probability is not None), default=1.0),
-        "recordCount": len(records),
-        "sources": sorted({r.source for r in records}),
-    }
-
-
-def record_row(entity_id: str, member: _Member) -> dict[str, Any]:
-    record = member.record
-    evidence = None
-    if member.partner is not None:
-        evidence = json.dumps({"partner": member.partner, "comparisons": json.loads(member.comparisons or "[]")})
-    return {
-        "id": record.record_id,
-        "entityId": entity_id,
-        "source": record.source,
-        "sourceKey": record.source_key,
-        "sourceVersion": record.source_version,
-        "schema": str(record.schema),
-        "name": record.caption,
-        "names": [n.value for n in record.names],
-        "data": json.dumps(record.to_dict(), ensure_ascii=False, default=str),
-        "matchProbability": member.probability,
-        "matchWeight": member.weight,
-        "evidence": evidence,
-    }
-
-
-def sanction_rows(entity_id: str, record: Record) -> Iterator[dict[str, Any]]:
-    for index, sanction in enumerate(record.sanctions):
-        yield {
-            "id": f"{record.record_id}#{index}",
-            "entityId": entity_id,
-            "recordId": record.record_id,
-            "source": record.source,
-            "authority": sanction.authority,
-            "program": sanction.program,
-            "listName": sanction.list_name,
-            "listedOn": sanction.listed_on,
-            "reference": sanction.reference,
-        }
-
-
-def iter_entities(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, list[_Member]]]:
-    """Entities of the current run with their member records, streamed from staging."""
-    cursor = con.execute(RECORDS_SQL)
-    current: str | None = None
-    members: list[_Member] = []
-    while rows := cursor.fetchmany(BATCH_SIZE):
-        for entity_id, data, partner, probability, weight, comparisons in rows:
-            if entity_id != current and current is not None:
-                yield current, members
-                members = []
-            current = entity_id
-            members.append(_Member(Record.from_dict(json.loads(data)), partner, probability, weight, comparisons))
-    if current is not None:
-        yield current, members
-
-
-class Loader:
-    """Writes one load; ``flush`` sends whatever batches are full (or all, at the end)."""
-
-    def __init__(self, store: GraphStore, load_id: int, progress: Progress | None) -> None:
-        self.store = store
-        self.load_id = load_id
-        self.progress = progress or (lambda _step, _n: None)
-        self.batches = _Batches()
-        self.summary_counts = {"entities": 0, "records": 0, "sanctions": 0}
-
-    def add(self, entity_id: str, members: list[_Member]) -> None:
-        row = entity_row(entity_id, members)
-        self.batches.entities.setdefault(row["schema"], []).append(row)
-        for member in members:
-            self.batches.records.append(record_row(entity_id, member))
-            self.batches.sanctions.extend(sanction_rows(entity_id, member.record))
-        self.flush(final=False)
-
-    def flush(self, *, final: bool) -> None:
-        """Write when a batch is full; entities first, since records MATCH their entity."""
-        if not final and len(self.batches.records) < BATCH_SIZE:
-            return
-        self.flush_entities()
-        self._write("merge_records", self.batches.records, "records")
-        self._write("merge_sanctions", self.batches.sanctions, "sanctions")
-        self.batches.records, self.batches.sanctions = [], []
-
-    def flush_entities(self) -> None:
-        for schema, rows in list(self.batches.entities.items()):
-            # An entity's schema is its label too, unless (like Address) it is not an entity label.
-            label = schema if schema in SCHEMA_LABELS else "Entity"
-            others = ":".join(sorted(SCHEMA_LABELS - {schema}))
-            self._write("merge_entities", rows, "entities", schema=label, other_schemas=others)
-        self.batches.entities.clear()
-
-    def _write(self, query: str, rows: list[dict[str, Any]], counter: str, **labels: str) -> None:
-        if not rows:
-            return
+    def write(self, query: str, rows: list[dict[str, Any]], **labels: str) -> None:
         self.store.write(query, {"rows": rows, "loadId": self.load_id}, **labels)
-        self.summary_counts[counter] += len(rows)
-        self.progress(counter, self.summary_counts[counter])
+
+    def batched(
+        self,
+        query: str,
+        placeholders: tuple[str, ...],
+        items: Iterator[tuple[tuple[str, ...], dict[str, Any]]],
+        step: str,
+        fill: Callable[[tuple[str, ...]], dict[str, str]] | None = None,
+    ) -> int:
+        """Write ``(group, row)`` pairs in batches of one group each; returns rows written."""
+        written = 0
+        batch: list[dict[str, Any]] = []
+        group: tuple[str, ...] = ()
+        for row_group, row in items:
+            if batch and (row_group != group or len(batch) >= BATCH_SIZE):
+                written += self._flush(query, placeholders, group, batch, fill, step, written)
+                batch = []
+            group = row_group
+            batch.append(row)
+        if batch:
+            written += self._flush(query, placeholders, group, batch, fill, step, written)
+        return written
+
+    def _flush(
+        self,
+        query: str,
+        placeholders: tuple[str, ...],
+        group: tuple[str, ...],
+        batch: list[dict[str, Any]],
+        fill: Callable[[tuple[str, ...]], dict[str, str]] | None,
+        step: str,
+        before: int,
+    ) -> int:
+        labels = fill(group) if fill else dict(zip(placeholders, group, strict=True))
+        self.write(query, batch, **labels)
+        if self.progress is not None:
+            self.progress(step, before + len(batch))
+        return len(batch)
+
+
+def _entity_labels(fresh: bool) -> Callable[[tuple[str, ...]], dict[str, str]]:
+    """An entity's schema is its label too, unless (like Address) it is not an entity label."""
+
+    def fill(group: tuple[str, ...]) -> dict[str, str]:
+        schema = group[0]
+        label = schema if schema in SCHEMA_LABELS else str(Label.ENTITY)
+        if fresh:
+            return {"schema": label}
+        return {"schema": label, "other_schemas": ":".join(sorted(SCHEMA_LABELS - {schema}))}
+
+    return fill
+
+
+def _write_changes(writer: _Writer, state: LoadState, fresh: bool) -> dict[str, int]:
+    written: dict[str, int] = {}
+    for kind in KINDS:
+        create, merge, placeholders = WRITE_QUERIES[kind]
+        fill = _entity_labels(fresh) if kind == "entity" else None
+        written[kind] = writer.batched(create if fresh else merge, placeholders, state.changed(kind), kind, fill)
+    return written
+
+
+def _split(key: str) -> list[str]:
+    return key.split(SEPARATOR)
+
+
+def _delete_removed(store: GraphStore, state: LoadState) -> dict[str, int]:
+    """Delete what the last load wrote and this run no longer has (edges first, nodes last)."""
+    deleted: dict[str, int] = {}
+
+    def run(kind: str, query: str, rows: list[Any], param: str, **labels: str) -> None:
+        for start in range(0, len(rows), BATCH_SIZE):
+            store.write(query, {param: rows[start : start + BATCH_SIZE]}, **labels)
+        deleted[kind] = deleted.get(kind, 0) + len(rows)
+
+    by_group: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
+    for kind in ("relation", "link", "parent_link", "sanction", "record", "entity", "value", "parent"):
+        for group, key, _ref in state.removed(kind):
+            by_group.setdefault((kind, group), []).append(key)
+    for (kind, group), keys in by_group.items():
+        if kind == "relation":
+            rows = [{"fromId": _split(k)[1], "toId": _split(k)[2]} for k in keys]
+            run(kind, "delete_relations", rows, "rows", rel=group[0])
+        elif kind == "link":
+            rows = [{"entityId": _split(k)[1], "key": _split(k)[2]} for k in keys]
+            run(kind, "delete_links", rows, "rows", label=group[0], rel=group[1])
+        elif kind in ("sanction", "record", "entity"):
+            label = {"sanction": Label.SANCTION, "record": Label.RECORD, "entity": Label.ENTITY}[kind]
+            run(kind, "delete_nodes", keys, "keys", label=str(label))
+        elif kind in ("value", "parent"):
+            run(kind, "delete_values", [k.split(":", 1)[1] for k in keys], "keys", label=group[0])
+    return deleted
 
 
 def _sweep(store: GraphStore, load_id: int) -> int:
@@ -303,181 +249,57 @@ def _sweep_one(store: GraphStore, query: str, load_id: int, **labels: str) -> in
             return deleted
 
 
-def _source_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    return [
-        {"name": name, "format": fmt, "versions": versions}
-        for name, fmt, versions in con.execute(SOURCES_SQL).fetchall()
-    ]
-
-
-def _judgement_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    if not _has_table(con, "sg_judgements"):
-        return []
-    return [
-        {"recordA": a, "recordB": b, "judgement": j, "note": note, "author": author, "at": at}
-        for a, b, j, note, author, at in con.execute(JUDGEMENTS_SQL).fetchall()
-    ]
-
-
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()
-    return bool(row and row[0])
+    rows = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()
+    return bool(rows[0][0])
 
 
-def _write_rows(store: GraphStore, query: str, rows: list[dict[str, Any]], load_id: int) -> None:
-    for start in range(0, len(rows), BATCH_SIZE):
-        store.write(query, {"rows": rows[start : start + BATCH_SIZE], "loadId": load_id})
-
-
-def _mark_delisted(con: duckdb.DuckDBPyConnection, store: GraphStore, load_id: int) -> int:
-    rows = [
-        {"id": record_id, "removedIn": removed_in, "sanctionIds": [f"{record_id}#{i}" for i in range(int(count))]}
-        for record_id, removed_in, count in con.execute(REMOVED_SQL).fetchall()
+def _small_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
+    """Sources, judgements, retired IDs and delistings: few rows, rewritten every load."""
+    sources = [{"name": n, "format": f, "versions": v} for n, f, v in con.execute(SOURCES_SQL).fetchall()]
+    judgements = []
+    if _has_table(con, "sg_judgements"):
+        judgements = [
+            {"recordA": a, "recordB": b, "judgement": j, "note": note, "author": author, "at": at}
+            for a, b, j, note, author, at in con.execute(JUDGEMENTS_SQL).fetchall()
+        ]
+    retired = [{"id": e, "successor": current_entity_id(con, e)} for (e,) in con.execute(RETIRED_SQL).fetchall()]
+    delisted = [
+        {"id": rid, "removedIn": version, "sanctionIds": [f"{rid}#{i}" for i in range(int(count))]}
+        for rid, version, count in con.execute(REMOVED_SQL).fetchall()
     ]
-    _write_rows(store, "mark_delisted", rows, load_id)
-    return len(rows)
+    return {
+        "merge_sources": sources,
+        "merge_judgements": judgements,
+        "merge_retired": retired,
+        "mark_delisted": delisted,
+    }
 
 
-def _retired_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    rows = []
-    for (entity_id,) in con.execute(RETIRED_SQL).fetchall():
-        rows.append({"id": entity_id, "successor": current_entity_id(con, entity_id)})
-    return rows
+def _keep_delisted(state: LoadState, delisted: list[dict[str, Any]]) -> None:
+    """Delisted records stay in the graph, marked: keep them, their listings and their entity."""
+    state.keep("record", [row["id"] for row in delisted])
+    state.keep("sanction", [sid for row in delisted for sid in row["sanctionIds"]])
+    state.keep("entity", state.kept_refs("record", "record"))
 
 
-def _write_batches(
-    store: GraphStore,
-    query: str,
-    rows: Iterator[tuple[tuple[str, ...], dict[str, Any]]],
-    load_id: int,
-    placeholders: tuple[str, ...],
-    progress: Progress | None,
-    step: str,
-) -> int:
-    """Write ``(group, row)`` pairs in batches of one group (one label/type) each."""
-    written = 0
-    batch: list[dict[str, Any]] = []
-    group: tuple[str, ...] = ()
-
-    def flush() -> None:
-        nonlocal written, batch
-        store.write(query, {"rows": batch, "loadId": load_id}, **dict(zip(placeholders, group, strict=True)))
-        written += len(batch)
-        batch = []
-        if progress is not None:
-            progress(step, written)
-
-    for row_group, row in rows:
-        if batch and (row_group != group or len(batch) >= BATCH_SIZE):
-            flush()
-        group = row_group
-        batch.append(row)
-    if batch:
-        flush()
-    return written
+def _graph_is_empty(store: GraphStore) -> bool:
+    return bool(store.read_raw("MATCH (n:Entity) RETURN count(n) = 0 AS empty")[0]["empty"])
 
 
-def _infra_rows(con: duckdb.DuckDBPyConnection, parents: _Parents) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
-    for row in iter_infra(con):
-        parents.add(row.kind, row.key)
-        weight = specificity(row.kind, row.value, row.degree)
-        yield (
-            (str(row.label), str(row.rel)),
-            {
-                "entityId": row.entity_id,
-                "key": row.key,
-                "value": row.value,
-                "kind": row.kind,
-                "records": row.records,
-                "degree": row.degree,
-                "specificity": weight,
-                "superNode": is_super_node(row.degree),
-            },
-        )
+def _mode(store: GraphStore, state: LoadState) -> str:
+    last = store.read("last_load")
+    trusted = not state.is_empty() and bool(last) and state.last_load_id() == last[0]["loadId"]
+    if trusted:
+        return "incremental"
+    state.forget()
+    return "fresh" if _graph_is_empty(store) else "full"
 
 
-@dataclass(slots=True)
-class _Parents:
-    """E-mails by domain and IP addresses by network, gathered while infra streams by."""
-
-    members: dict[tuple[str, str], set[str]] = field(default_factory=dict)
-
-    def add(self, kind: str, key: str) -> None:
-        if kind == "email":
-            self.members.setdefault(("domain", email_domain(key)), set()).add(key)
-        elif kind == "ip":
-            self.members.setdefault(("network", ip_network(key)), set()).add(key)
-
-    def rows(self) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
-        for (kind, parent), values in sorted(self.members.items()):
-            child, parent_label, rel = (
-                (Label.EMAIL, Label.DOMAIN, Rel.AT_DOMAIN)
-                if kind == "domain"
-                else (Label.IP_ADDRESS, Label.IP_NETWORK, Rel.IN_NETWORK)
-            )
-            degree = len(values)
-            for key in sorted(values):
-                yield (
-                    (str(child), str(parent_label), str(rel)),
-                    {
-                        "key": key,
-                        "parentKey": parent,
-                        "parentKind": kind,
-                        "members": degree,
-                        "specificity": specificity(kind, parent, degree),
-                        "superNode": is_super_node(degree),
-                    },
-                )
-
-
-def _relation_rows(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
-    for row in iter_relations(con):
-        rel = RELATION_TYPES.get(RelationKind(row["kind"]))
-        if rel is None:
-            continue
-        yield (
-            (str(rel),),
-            {
-                "fromId": row["from_id"],
-                "toId": row["to_id"],
-                "records": list(row["records"]),
-                "share": row["share"],
-                "role": row["role"],
-                "startDate": row["start_date"],
-                "endDate": row["end_date"],
-            },
-        )
-
-
-def _load_run(
-    con: duckdb.DuckDBPyConnection, store: GraphStore, summary: LoadSummary, progress: Progress | None
-) -> None:
-    load_id = summary.load_id
-    loader = Loader(store, load_id, progress)
-    for entity_id, members in iter_entities(con):
-        loader.add(entity_id, members)
-    loader.flush(final=True)
-    summary.entities = loader.summary_counts["entities"]
-    summary.records = loader.summary_counts["records"]
-    summary.sanctions = loader.summary_counts["sanctions"]
-    parents = _Parents()
-    summary.infra_links = _write_batches(
-        store, "merge_infra", _infra_rows(con, parents), load_id, ("label", "rel"), progress, "infrastructure links"
-    )
-    _write_batches(store, "merge_value_parents", parents.rows(), load_id, ("label", "parent", "rel"), None, "")
-    summary.relations = _write_batches(
-        store, "merge_relations", _relation_rows(con), load_id, ("rel",), progress, "relations"
-    )
-    summary.delisted = _mark_delisted(con, store, load_id)
-    _write_rows(store, "merge_sources", _source_rows(con), load_id)
-    _write_rows(store, "merge_judgements", _judgement_rows(con), load_id)
-    retired = _retired_rows(con)
-    _write_rows(store, "merge_retired", retired, load_id)
-    summary.retired = len(retired)
-
-
-def run_load(store: GraphStore, staging_path: Path, *, progress: Progress | None = None) -> LoadSummary:
-    """Write the latest resolution run into Neo4j and sweep what it no longer has."""
+def run_load(
+    store: GraphStore, staging_path: Path, *, progress: Progress | None = None, state_path: Path | None = None
+) -> LoadSummary:
+    """Write the latest resolution run into Neo4j: only what changed since the last load."""
     started = time.monotonic()
     if not staging_path.is_file():
         raise GraphStoreError(
@@ -486,17 +308,48 @@ def run_load(store: GraphStore, staging_path: Path, *, progress: Progress | None
     con = staging.connect(staging_path, read_only=True)
     con.execute("SET enable_progress_bar = false")
     try:
-        run = con.execute("SELECT run_id FROM sg_runs ORDER BY finished_at DESC LIMIT 1").fetchone()
+        runs = con.execute("SELECT run_id FROM sg_runs ORDER BY finished_at DESC LIMIT 1").fetchall()
+        run = runs[0] if runs else None
         if run is None:
             raise GraphStoreError(f"{staging_path}: no resolution run yet", hint="run `sanctiongraph resolve` first")
         store.verify()
         ensure_schema(store)
-        summary = LoadSummary(int(time.time() * 1000), str(run[0]))
-        store.write("start_load", {"loadId": summary.load_id, "runId": summary.run_id})
-        _load_run(con, store, summary, progress)
+        state = LoadState.open(state_path or staging_path.parent / STATE_FILE)
+        try:
+            summary = _load(con, store, state, LoadSummary(int(time.time() * 1000), str(run[0])), progress)
+        finally:
+            state.close()
     finally:
         con.close()
-    summary.swept = _sweep(store, summary.load_id)
-    store.write("finish_load", {"runId": summary.run_id, "entities": summary.entities, "records": summary.records})
     summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    store: GraphStore,
+    state: LoadState,
+    summary: LoadSummary,
+    progress: Progress | None,
+) -> LoadSummary:
+    summary.mode = _mode(store, state)
+    store.write("start_load", {"loadId": summary.load_id, "runId": summary.run_id})
+    counts = state.stage(all_rows(con))
+    summary.entities, summary.records = counts.get("entity", 0), counts.get("record", 0)
+    summary.sanctions, summary.infra_links = counts.get("sanction", 0), counts.get("link", 0)
+    summary.relations = counts.get("relation", 0)
+    small = _small_rows(con)
+    _keep_delisted(state, small["mark_delisted"])
+    writer = _Writer(store, summary.load_id, progress)
+    summary.written = _write_changes(writer, state, fresh=summary.mode == "fresh")
+    for query, rows in small.items():
+        for start in range(0, len(rows), BATCH_SIZE):
+            writer.write(query, rows[start : start + BATCH_SIZE])
+    summary.retired, summary.delisted = len(small["merge_retired"]), len(small["mark_delisted"])
+    if summary.mode == "incremental":
+        summary.deleted = _delete_removed(store, state)
+    elif summary.mode == "full":
+        summary.swept = _sweep(store, summary.load_id)
+    store.write("finish_load", {"runId": summary.run_id, "entities": summary.entities, "records": summary.records})
+    state.commit(summary.load_id, summary.run_id)
     return summary

@@ -285,20 +285,32 @@ def train(
     pairs: Annotated[
         Path | None, typer.Option(help="Labelled pairs (OpenSanctions Pairs format) for m and threshold")
     ] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="True clusters of staged records (record_id,cluster or generator truth)")
+    ] = None,
+    families: Annotated[
+        str | None, typer.Option(help="Retrain only these families (person,organization,vessel,account)")
+    ] = None,
     workspace: Workspace = None,
 ) -> None:
     """Retrain the resolution models on the staged records (explicit; resolve never retrains)."""
     from resolution.train import run_train
 
     settings = settings_for(workspace)
+    wanted = [f.strip() for f in families.split(",") if f.strip()] if families else None
     with console.status("training"):
-        report = run(settings, lambda: run_train(settings.staging_path, models_dir, pairs_path=pairs))
+        report = run(settings, lambda: run_train(settings.staging_path, models_dir, pairs_path=pairs,
+                                                 truth_path=truth, families=wanted))
     for path in report.written:
         out.print(f"wrote {path}", highlight=False)
-    if report.cv:
-        cv = report.cv["cv"]
-        folds = len(report.cv["fold_thresholds"])
-        out.print(f"labelled pairs: in-sample F1 {report.cv['in_sample_f1']:.4f}; {folds}-fold CV F1 {cv['f1']:.4f} "
+    shown: set[str] = set()
+    for figures in report.cv.values():
+        together = ", ".join(figures["trained_together"])
+        if together in shown:
+            continue
+        shown.add(together)
+        cv, folds = figures["cv"], len(figures["fold_thresholds"])
+        out.print(f"{together}: in-sample F1 {figures['in_sample_f1']:.4f}; {folds}-fold CV F1 {cv['f1']:.4f} "
                   f"(precision {cv['precision']:.4f}, recall {cv['recall']:.4f})", highlight=False)
 
 
@@ -411,9 +423,13 @@ def load(workspace: Workspace = None) -> None:
                 progress.finish()
 
     summary = run(settings, body)
+    written = sum(summary.written.values())
+    removed = sum(summary.deleted.values()) + summary.swept
     out.print(
-        f"load {summary.load_id}: {summary.entities:,} entities, {summary.records:,} records, "
-        f"{summary.sanctions:,} listings written; {summary.swept:,} stale nodes removed ({summary.seconds:.1f} s)",
+        f"load {summary.load_id} ({summary.mode}): {summary.entities:,} entities, {summary.records:,} records, "
+        f"{summary.sanctions:,} listings, {summary.infra_links:,} infrastructure links, "
+        f"{summary.relations:,} relations; "
+        f"{written:,} rows written, {removed:,} removed ({summary.seconds:.1f} s)",
         highlight=False,
     )
 

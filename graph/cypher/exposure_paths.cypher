@@ -1,7 +1,9 @@
 // Shortest paths from an entity to listed parties through relations and shared values (no super-nodes).
 MATCH (start:Entity {id: $id})
-MATCH p = SHORTEST 1 (start)(()-[r]-(x) WHERE type(r) IN $types AND NOT coalesce(x.superNode, false)){1,__MAX_HOPS__}(target:Entity)
-WHERE target.listed AND target <> start
+// The target's label is tested in WHERE, not in the pattern, so the planner never starts from a scan of
+// every Entity: the walk always begins at the (index-seeked) start.
+MATCH p = SHORTEST 1 (start)(()-[r]-(x) WHERE type(r) IN $types AND NOT coalesce(x.superNode, false)){1,__MAX_HOPS__}(target)
+WHERE target:Entity AND target.listed AND target <> start
 WITH p, target
 ORDER BY length(p)
 LIMIT $limit

@@ -27,8 +27,8 @@ MATCH (v)<-[]-(user:Entity)
 WITH value, v, user
 LIMIT $limit
 OPTIONAL CALL (user) {
-  MATCH p = SHORTEST 1 (user)(()-[r]-(x) WHERE type(r) IN $types AND NOT coalesce(x.superNode, false)){1,__MAX_HOPS__}(listed:Entity)
-  WHERE listed.listed AND listed <> user
+  MATCH p = SHORTEST 1 (user)(()-[r]-(x) WHERE type(r) IN $types AND NOT coalesce(x.superNode, false)){1,__MAX_HOPS__}(listed)
+  WHERE listed:Entity AND listed.listed AND listed <> user
   RETURN p
   LIMIT 1
 }

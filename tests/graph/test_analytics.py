@@ -14,7 +14,6 @@ share an address and phone with a listed owner. It reads:
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -45,18 +44,6 @@ def ownership_graph(neo4j_settings: Settings, tmp_path_factory: pytest.TempPathF
     with GraphStore(neo4j_settings) as store:
         wipe(store)
         run_load(store, staging)
-        yield store
-
-
-@pytest.fixture(scope="module")
-def lists_graph(
-    neo4j_settings: Settings, resolved_workspace: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[GraphStore]:
-    home = tmp_path_factory.mktemp("lists")
-    shutil.copy(resolved_workspace / "staging.duckdb", home / "staging.duckdb")
-    with GraphStore(neo4j_settings) as store:
-        wipe(store)
-        run_load(store, home / "staging.duckdb")
         yield store
 
 
@@ -109,13 +96,6 @@ class TestExposure:
             ownership_graph, entity_id(ownership_graph, "Clearwater Capital Partners")
         ).score
         assert haeju > clearwater > 0.0
-
-    def test_linked_parties_on_the_real_lists(self, lists_graph: GraphStore) -> None:
-        jo = entity_id(lists_graph, "JO, Chol Song")
-        kwangson = search_entities(lists_graph, "Korea Kwangson Banking", limit=1)[0].id
-        found = analytics.paths(lists_graph, jo, kwangson, max_hops=2)
-        assert found and found[0].edges[0].type == "LINKED_TO"
-        assert analytics.paths(lists_graph, jo, kwangson, max_hops=2, types=["OWNS"]) == []
 
 
 class TestFrontCompanies:

@@ -11,7 +11,7 @@ from graph.loader import run_load
 from graph.model import ENTITY_NAME_INDEX
 from graph.queries import entity_records, search_entities
 from graph.store import GraphStore
-from tests.conftest import copy_workspace
+from tests.conftest import Samples, copy_workspace
 
 pytestmark = pytest.mark.neo4j
 
@@ -60,7 +60,15 @@ def test_schema_has_constraints_and_fulltext_index(loaded: GraphStore) -> None:
 
 def test_every_named_query_is_valid_cypher(graph_store: GraphStore) -> None:
     """EXPLAIN each .cypher file against the real engine (labels filled from the model)."""
-    fills = {"schema": "Person", "other_schemas": "Company:Organization", "label": "Entity"}
+    fills: dict[str, str | int] = {
+        "schema": "Person",
+        "other_schemas": "Company:Organization",
+        "label": "Email",
+        "parent": "Domain",
+        "rel": "HAS_EMAIL",
+        "max_hops": 3,
+        "k": 2,
+    }
     for name in cypher.names():
         labels = {k: fills[k] for k in (p.lower() for p in cypher.placeholders(name))}
         graph_store.read_raw("EXPLAIN " + cypher.query(name, **labels))
@@ -71,3 +79,62 @@ def test_label_outside_the_model_is_refused() -> None:
 
     with pytest.raises(GraphStoreError, match="not a label"):
         cypher.query("sweep_stale", label="Entity) DETACH DELETE (x")
+
+
+def test_paths_between_linked_parties_on_the_real_lists(loaded: GraphStore) -> None:
+    from graph import analytics
+
+    jo = search_entities(loaded, "JO, Chol Song", limit=1)[0].id
+    kwangson = search_entities(loaded, "Korea Kwangson Banking", limit=1)[0].id
+    found = analytics.paths(loaded, jo, kwangson, max_hops=2)
+    assert found and found[0].edges[0].type == "LINKED_TO"
+    assert analytics.paths(loaded, jo, kwangson, max_hops=2, types=["OWNS"]) == []
+
+
+@pytest.mark.slow
+def test_a_new_list_version_is_loaded_incrementally(graph_store: GraphStore, samples: Samples, tmp_path: Path) -> None:
+    """UN 2024-09 then UN 2025-04: only what changed is written; delistings stay, marked."""
+    from ingest.run import run_ingest
+    from resolution.run import run_resolve
+
+    staging = tmp_path / "staging.duckdb"
+    run_ingest(staging, samples.ofac_dir, "ofac-csv")
+    run_ingest(staging, samples.un_xml_2024, "un-xml")
+    run_resolve(staging)
+    first = run_load(graph_store, staging)
+    assert first.mode == "fresh"
+    again = run_load(graph_store, staging)
+    assert again.mode == "incremental"
+    assert sum(again.written.values()) == 0 and sum(again.deleted.values()) == 0
+    version = run_ingest(staging, samples.un_xml, "un-xml")
+    assert (version.added, version.removed) == (4, 2)
+    run_resolve(staging)
+    update = run_load(graph_store, staging)
+    assert update.mode == "incremental"
+    assert 0 < update.written["record"] < first.written["record"] / 10
+    delisted = graph_store.read_raw(
+        "MATCH (r:Record) WHERE r.removedIn IS NOT NULL "
+        "OPTIONAL MATCH (r)-[:RESOLVES_TO]->(e:Entity)-[:HAS_SANCTION]->(s:Sanction {recordId: r.id}) "
+        "RETURN r.id AS id, r.removedIn AS removedIn, s.delistedIn AS delistedIn"
+    )
+    assert len({row["id"] for row in delisted}) == 2
+    assert all(row["removedIn"] == "2025-04-19" for row in delisted)
+    added = graph_store.read_raw(
+        "UNWIND $ids AS id MATCH (r:Record {id: id})-[:RESOLVES_TO]->(:Entity) RETURN count(r) AS n",
+        {"ids": [f"un_sc_sanctions:{k}" for k in version_keys(staging, "added")]},
+    )
+    assert added[0]["n"] == 4
+    duplicates = graph_store.read_raw(
+        "MATCH (r:Record) WITH r.id AS id, count(*) AS n WHERE n > 1 RETURN count(*) AS d"
+    )
+    assert duplicates[0]["d"] == 0
+
+
+def version_keys(staging: Path, change: str) -> list[str]:
+    import duckdb
+
+    with duckdb.connect(str(staging), read_only=True) as con:
+        rows = con.execute(
+            "SELECT record_id FROM sg_changes WHERE change = ? AND version = '2025-04-19'", [change]
+        ).fetchall()
+    return [r[0].split(":", 1)[1] for r in rows]

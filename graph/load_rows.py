@@ -1,0 +1,281 @@
+"""What the graph should hold for one resolution run, as rows of a few kinds.
+
+Each ``Row`` is one thing a load writes: an entity, a record, a listing, a shared
+value, the link from an entity to a value, a value's parent (an e-mail's domain,
+an IP's network), or a relation between entities. ``key`` is unique within its
+kind and ``group`` fills the query's label placeholders. The loader compares the
+rows with those of the last load (``graph.load_state``) and writes only the
+difference.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import orjson
+
+from graph.extract import iter_infra, iter_relations
+from graph.model import RELATION_TYPES, Label, Rel
+from graph.specificity import is_super_node, specificity
+from ingest.record import NameKind, Record, RelationKind, Schema
+from ingest.values import email_domain, ip_network
+
+FETCH = 5_000
+SEPARATOR = "\x1f"  # joins the two ends of a link's or relation's key
+
+# The order a load writes kinds in: each only refers to kinds before it.
+KINDS = ("entity", "record", "sanction", "value", "parent", "link", "parent_link", "relation")
+
+# When an entity's records disagree on schema, the most specific one wins.
+SCHEMA_PRIORITY = [
+    Schema.PERSON,
+    Schema.VESSEL,
+    Schema.AIRCRAFT,
+    Schema.COMPANY,
+    Schema.ORGANIZATION,
+    Schema.LEGAL_ENTITY,
+    Schema.CUSTOMER_ACCOUNT,
+    Schema.ADDRESS,
+]
+
+# Records of the current run with their entity and the best evidence linking them
+# to another record of the same entity.
+RECORDS_SQL = """
+WITH evidence AS (
+    SELECT record_l AS record_id, record_r AS partner, match_probability, match_weight, comparisons
+    FROM sg_match_evidence
+    UNION ALL
+    SELECT record_r, record_l, match_probability, match_weight, comparisons FROM sg_match_evidence
+),
+best AS (
+    SELECT ev.record_id, arg_max(ev.partner, ev.match_probability) AS partner,
+           max(ev.match_probability) AS match_probability,
+           arg_max(ev.match_weight, ev.match_probability) AS match_weight,
+           arg_max(ev.comparisons, ev.match_probability) AS comparisons
+    FROM evidence ev
+    JOIN sg_record_entities a ON a.record_id = ev.record_id
+    JOIN sg_record_entities b ON b.record_id = ev.partner AND b.entity_id = a.entity_id
+    GROUP BY ev.record_id
+)
+SELECT e.entity_id, r.data, best.partner, best.match_probability, best.match_weight, best.comparisons
+FROM sg_record_entities e
+JOIN sg_records r USING (record_id)
+LEFT JOIN best USING (record_id)
+ORDER BY e.entity_id, e.record_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    kind: str
+    group: tuple[str, ...]
+    key: str
+    payload: dict[str, Any]
+    ref: str | None = None  # a record's entity, a listing's record
+
+
+@dataclass(slots=True)
+class Member:
+    record: Record
+    partner: str | None
+    probability: float | None
+    weight: float | None
+    comparisons: str | None
+
+
+def _entity_schema(members: list[Member]) -> Schema:
+    schemas = {m.record.schema for m in members}
+    return next(s for s in SCHEMA_PRIORITY if s in schemas)
+
+
+def entity_payload(entity_id: str, members: list[Member]) -> dict[str, Any]:
+    """The properties of one entity node, derived from all its records."""
+    records = [m.record for m in members]
+    caption = max((r.caption for r in records), key=lambda c: (len(c), c))
+    aliases = sorted({n.value for r in records for n in r.names if n.kind is not NameKind.WEAK} - {caption})
+    return {
+        "id": entity_id,
+        "schema": str(_entity_schema(members)),
+        "name": caption,
+        "aliases": aliases,
+        "aliasText": "\n".join(aliases),
+        "listed": any(r.sanctions for r in records),
+        "countries": sorted({c for r in records for c in r.countries + r.nationalities + r.jurisdictions}),
+        "birthDates": sorted({d for r in records for d in r.birth_dates}),
+        "incorporationDates": sorted({d for r in records for d in r.incorporation_dates}),
+        # How sure the merge is: its weakest link (1.0 for a single record).
+        "confidence": min((m.probability for m in members if m.probability is not None), default=1.0),
+        "recordCount": len(records),
+        "sources": sorted({r.source for r in records}),
+    }
+
+
+def record_payload(entity_id: str, member: Member) -> dict[str, Any]:
+    record = member.record
+    evidence = None
+    if member.partner is not None:
+        evidence = json.dumps({"partner": member.partner, "comparisons": json.loads(member.comparisons or "[]")})
+    return {
+        "id": record.record_id,
+        "entityId": entity_id,
+        "source": record.source,
+        "sourceKey": record.source_key,
+        "sourceVersion": record.source_version,
+        "schema": str(record.schema),
+        "name": record.caption,
+        "names": [n.value for n in record.names],
+        "data": record.to_json().decode("utf-8"),
+        "matchProbability": member.probability,
+        "matchWeight": member.weight,
+        "evidence": evidence,
+    }
+
+
+def sanction_payloads(entity_id: str, record: Record) -> Iterator[dict[str, Any]]:
+    for index, sanction in enumerate(record.sanctions):
+        yield {
+            "id": f"{record.record_id}#{index}",
+            "entityId": entity_id,
+            "recordId": record.record_id,
+            "source": record.source,
+            "authority": sanction.authority,
+            "program": sanction.program,
+            "listName": sanction.list_name,
+            "listedOn": sanction.listed_on,
+            "reference": sanction.reference,
+        }
+
+
+def iter_entities(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, list[Member]]]:
+    """Entities of the current run with their member records, streamed from staging."""
+    cursor = con.execute(RECORDS_SQL)
+    current: str | None = None
+    members: list[Member] = []
+    while rows := cursor.fetchmany(FETCH):
+        for entity_id, data, partner, probability, weight, comparisons in rows:
+            if entity_id != current and current is not None:
+                yield current, members
+                members = []
+            current = entity_id
+            members.append(Member(Record.from_dict(orjson.loads(data)), partner, probability, weight, comparisons))
+    if current is not None:
+        yield current, members
+
+
+def entity_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Row]:
+    """Entities, their records and their listings."""
+    for entity_id, members in iter_entities(con):
+        payload = entity_payload(entity_id, members)
+        yield Row("entity", (payload["schema"],), entity_id, payload)
+        for member in members:
+            record = member.record
+            yield Row("record", (), record.record_id, record_payload(entity_id, member), ref=entity_id)
+            for sanction in sanction_payloads(entity_id, record):
+                yield Row("sanction", (), sanction["id"], sanction, ref=record.record_id)
+
+
+@dataclass(slots=True)
+class _Parents:
+    """E-mails by domain and IP addresses by network, gathered while values stream by."""
+
+    members: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+    def add(self, kind: str, key: str) -> None:
+        if kind == "email":
+            self.members.setdefault(("domain", email_domain(key)), set()).add(key)
+        elif kind == "ip":
+            self.members.setdefault(("network", ip_network(key)), set()).add(key)
+
+    def rows(self) -> Iterator[Row]:
+        for (kind, parent), values in sorted(self.members.items()):
+            child, parent_label, rel = (
+                (Label.EMAIL, Label.DOMAIN, Rel.AT_DOMAIN)
+                if kind == "domain"
+                else (Label.IP_ADDRESS, Label.IP_NETWORK, Rel.IN_NETWORK)
+            )
+            degree = len(values)
+            yield Row(
+                "parent",
+                (str(parent_label),),
+                f"{parent_label}:{parent}",
+                {
+                    "key": parent,
+                    "value": parent,
+                    "kind": kind,
+                    "degree": None,
+                    "members": degree,
+                    "specificity": specificity(kind, parent, degree),
+                    "superNode": is_super_node(degree),
+                },
+            )
+            for key in sorted(values):
+                yield Row(
+                    "parent_link",
+                    (str(child), str(parent_label), str(rel)),
+                    f"{child}:{key}",
+                    {"key": key, "parentKey": parent},
+                )
+
+
+def value_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Row]:
+    """Shared values (one row each), the links from entities to them, and their parents."""
+    parents = _Parents()
+    last: tuple[str, str] | None = None
+    for link in iter_infra(con):
+        label, rel = str(link.label), str(link.rel)
+        if (label, link.key) != last:
+            last = (label, link.key)
+            parents.add(link.kind, link.key)
+            yield Row(
+                "value",
+                (label,),
+                f"{label}:{link.key}",
+                {
+                    "key": link.key,
+                    "value": link.value,
+                    "kind": link.kind,
+                    "degree": link.degree,
+                    "specificity": specificity(link.kind, link.value, link.degree),
+                    "superNode": is_super_node(link.degree),
+                },
+            )
+        yield Row(
+            "link",
+            (label, rel),
+            f"{label}{SEPARATOR}{link.entity_id}{SEPARATOR}{link.key}",
+            {"entityId": link.entity_id, "key": link.key, "records": link.records},
+            ref=link.entity_id,
+        )
+    yield from parents.rows()
+
+
+def relation_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Row]:
+    for row in iter_relations(con):
+        rel = RELATION_TYPES.get(RelationKind(row["kind"]))
+        if rel is None:
+            continue
+        yield Row(
+            "relation",
+            (str(rel),),
+            f"{rel}{SEPARATOR}{row['from_id']}{SEPARATOR}{row['to_id']}",
+            {
+                "fromId": row["from_id"],
+                "toId": row["to_id"],
+                "records": list(row["records"]),
+                "share": row["share"],
+                "role": row["role"],
+                "startDate": row["start_date"],
+                "endDate": row["end_date"],
+            },
+            ref=row["from_id"],
+        )
+
+
+def all_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Row]:
+    yield from entity_rows(con)
+    yield from value_rows(con)
+    yield from relation_rows(con)

@@ -1,0 +1,179 @@
+"""What the last successful load wrote, so the next one writes only the difference.
+
+A small DuckDB file beside staging (``graph-state.duckdb``) holds one row per
+thing in the graph — kind, key, label group, reference and a hash of its
+properties — and the ``loadId`` it belongs to. A load stages the rows it wants
+(with their properties) in a table, writes those whose hash differs from the
+state, deletes what the state has and the new rows do not, and only then
+replaces the state. A load that dies half-way leaves the old state, and the
+next load computes its difference against it again (writes are idempotent).
+
+The state is trusted only when its ``loadId`` is the graph's last completed
+load; otherwise (a new or wiped Neo4j, another workspace loaded into it) the
+load writes everything and sweeps what it did not write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from graph.load_rows import Row
+from sanctiongraph.errors import GraphStoreError
+
+STATE_FILE = "graph-state.duckdb"
+BATCH = 20_000
+
+SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS sg_graph_rows (
+    kind VARCHAR NOT NULL, key VARCHAR NOT NULL, grp VARCHAR NOT NULL, ref VARCHAR, hash VARCHAR NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+CREATE TABLE IF NOT EXISTS sg_graph_meta (load_id BIGINT NOT NULL, run_id VARCHAR NOT NULL);
+"""
+
+_INCOMING = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("kind", pa.string()),
+        ("key", pa.string()),
+        ("grp", pa.string()),
+        ("ref", pa.string()),
+        ("hash", pa.string()),
+        ("payload", pa.string()),
+    ]
+)
+
+# Rows this load wants whose properties differ from what the graph has, in writing order.
+CHANGED_SQL = """
+SELECT n.grp, n.payload FROM sg_new_rows n
+LEFT JOIN sg_graph_rows o ON o.kind = n.kind AND o.key = n.key
+WHERE n.kind = ? AND (o.hash IS NULL OR o.hash <> n.hash)
+ORDER BY n.grp, n.seq
+"""
+
+# What the graph has that this load does not, except what a caller keeps (delisted records).
+REMOVED_SQL = """
+SELECT o.grp, o.key, o.ref FROM sg_graph_rows o
+ANTI JOIN sg_new_rows n ON n.kind = o.kind AND n.key = o.key
+WHERE o.kind = ? AND o.key NOT IN (SELECT key FROM sg_keep WHERE kind = ?)
+ORDER BY o.grp, o.key
+"""
+
+
+def row_hash(payload: dict[str, Any]) -> str:
+    return hashlib.sha1(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+@dataclass
+class LoadState:
+    path: Path
+    con: duckdb.DuckDBPyConnection
+
+    @classmethod
+    def open(cls, path: Path) -> LoadState:
+        try:
+            con = duckdb.connect(str(path))
+        except (duckdb.Error, OSError) as error:
+            raise GraphStoreError(
+                f"{path}: cannot open the load state ({error})", hint="check the workspace is writable"
+            ) from error
+        con.execute("SET enable_progress_bar = false")
+        con.execute(SCHEMA_SQL)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE sg_new_rows (seq BIGINT, kind VARCHAR, key VARCHAR, grp VARCHAR,"
+            " ref VARCHAR, hash VARCHAR, payload VARCHAR)"
+        )
+        con.execute("CREATE OR REPLACE TEMP TABLE sg_keep (kind VARCHAR, key VARCHAR)")
+        return cls(path, con)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def last_load_id(self) -> int | None:
+        # fetchall: DuckDB 2 refuses more work on a connection with a half-read result.
+        (value,) = self.con.execute("SELECT max(load_id) FROM sg_graph_meta").fetchall()[0]
+        return None if value is None else int(value)
+
+    def is_empty(self) -> bool:
+        return bool(self.con.execute("SELECT count(*) = 0 FROM sg_graph_rows").fetchall()[0][0])
+
+    def forget(self) -> None:
+        """Trust nothing: every row will count as changed, nothing as removed."""
+        self.con.execute("DELETE FROM sg_graph_rows")
+        self.con.execute("DELETE FROM sg_graph_meta")
+
+    def stage(self, rows: Iterable[Row]) -> dict[str, int]:
+        """Put this load's rows aside (with their properties); returns counts by kind."""
+        counts: dict[str, int] = {}
+        batch: list[tuple[Any, ...]] = []
+        for seq, row in enumerate(rows):
+            payload = orjson.dumps(row.payload).decode("utf-8")
+            batch.append((seq, row.kind, row.key, "|".join(row.group), row.ref, row_hash(row.payload), payload))
+            counts[row.kind] = counts.get(row.kind, 0) + 1
+            if len(batch) >= BATCH:
+                self._insert(batch)
+                batch = []
+        if batch:
+            self._insert(batch)
+        return counts
+
+    def _insert(self, batch: list[tuple[Any, ...]]) -> None:
+        columns = list(zip(*batch, strict=True))
+        table = pa.table(
+            {name: list(col) for name, col in zip(_INCOMING.names, columns, strict=True)}, schema=_INCOMING
+        )
+        self.con.register("sg_batch", table)
+        self.con.execute("INSERT INTO sg_new_rows SELECT * FROM sg_batch")
+        self.con.unregister("sg_batch")
+
+    def keep(self, kind: str, keys: Iterable[str]) -> None:
+        rows = [{"kind": kind, "key": key} for key in keys]
+        if rows:
+            self.con.register("sg_batch", pa.Table.from_pylist(rows))
+            self.con.execute("INSERT INTO sg_keep SELECT kind, key FROM sg_batch")
+            self.con.unregister("sg_batch")
+
+    def kept_refs(self, kind: str, keys_kind: str) -> list[str]:
+        """The references the state holds for kept keys (e.g. the entity of a delisted record)."""
+        rows = self.con.execute(
+            "SELECT DISTINCT o.ref FROM sg_graph_rows o JOIN sg_keep k ON k.key = o.key AND k.kind = ? "
+            "WHERE o.kind = ? AND o.ref IS NOT NULL",
+            [keys_kind, kind],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def changed(self, kind: str) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
+        cursor = self.con.execute(CHANGED_SQL, [kind])
+        while batch := cursor.fetchmany(BATCH):
+            for grp, payload in batch:
+                yield tuple(grp.split("|")) if grp else (), orjson.loads(payload)
+
+    def removed(self, kind: str) -> Iterator[tuple[tuple[str, ...], str, str | None]]:
+        cursor = self.con.execute(REMOVED_SQL, [kind, kind])
+        while batch := cursor.fetchmany(BATCH):
+            for grp, key, ref in batch:
+                yield tuple(grp.split("|")) if grp else (), key, ref
+
+    def commit(self, load_id: int, run_id: str) -> None:
+        """This load is in the graph: it becomes the state the next load compares with."""
+        self.con.begin()
+        try:
+            self.con.execute("DELETE FROM sg_graph_rows")
+            self.con.execute(
+                "INSERT INTO sg_graph_rows SELECT kind, key, any_value(grp), any_value(ref), any_value(hash) "
+                "FROM sg_new_rows GROUP BY kind, key"
+            )
+            self.con.execute("DELETE FROM sg_graph_meta")
+            self.con.execute("INSERT INTO sg_graph_meta VALUES (?, ?)", [load_id, run_id])
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.con.commit()
