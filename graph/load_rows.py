@@ -111,6 +111,9 @@ def entity_payload(entity_id: str, members: list[Member]) -> dict[str, Any]:
         "confidence": min((m.probability for m in members if m.probability is not None), default=1.0),
         "recordCount": len(records),
         "sources": sorted({r.source for r in records}),
+        # Neo4j properties cannot hold maps: names and identifiers as "a|b|c" strings.
+        "nameDetails": sorted({f"{n.kind}|{n.script or ''}|{n.value}" for r in records for n in r.names}),
+        "identifiers": sorted({f"{i.kind}|{i.value}|{i.country or ''}" for r in records for i in r.identifiers}),
     }
 
 

@@ -38,7 +38,7 @@ from ingest import staging
 from resolution.store import current_entity_id
 from sanctiongraph.errors import GraphStoreError
 
-BATCH_SIZE = 5_000
+BATCH_SIZE = 2_000
 SWEEP_BATCH = 10_000
 
 Progress = Callable[[str, int], None]

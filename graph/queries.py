@@ -14,6 +14,7 @@ from typing import Any
 
 from graph.model import ENTITY_NAME_INDEX
 from graph.store import GraphStore
+from ingest import values
 
 # Lucene's query syntax characters; user text is matched as plain words.
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
@@ -32,6 +33,8 @@ class EntityRow:
     record_count: int = 0
     sources: list[str] = field(default_factory=list)
     score: float | None = None
+    name_details: list[str] = field(default_factory=list)  # "kind|script|value"
+    identifiers: list[str] = field(default_factory=list)  # "kind|value|country"
 
 
 @dataclass(slots=True)
@@ -75,6 +78,8 @@ def _entity(row: dict[str, Any]) -> EntityRow:
         record_count=int(row.get("recordCount") or 0),
         sources=row.get("sources") or [],
         score=row.get("score"),
+        name_details=row.get("nameDetails") or [],
+        identifiers=row.get("identifiers") or [],
     )
 
 
@@ -97,14 +102,73 @@ def get_entities(store: GraphStore, ids: list[str]) -> dict[str, EntityRow]:
     return {row["id"]: _entity(row) for row in store.read("entities_by_ids", {"ids": ids})}
 
 
+def value_keys(text: str) -> dict[str, list[str]]:
+    """What a search text could be besides a name, keyed as the loader keys values.
+
+    A passport or registration number, an e-mail, a phone number, an IP address,
+    a domain or a wallet: each cleaner returns None for text that is not one.
+    """
+    cleaned = text.strip()
+    phone = values.phone(cleaned) if sum(c.isdigit() for c in cleaned) >= 7 else None
+    document = values.document_number(cleaned)
+    identifier = document if document and any(c.isdigit() for c in document) and len(document) >= 5 else None
+    email = values.email(cleaned)
+    found = {
+        "Identifier": [identifier],
+        "Email": [email],
+        "Phone": [phone],
+        "IPAddress": [values.ip_address(cleaned)],
+        "Domain": [values.domain(cleaned) if email is None else None],
+        "Wallet": [cleaned if ":" in cleaned and len(cleaned) > 20 else None],
+    }
+    return {label: [v for v in keys if v] for label, keys in found.items()}
+
+
 def search_entities(
     store: GraphStore, text: str, *, schema: str | None = None, skip: int = 0, limit: int = 10
 ) -> list[EntityRow]:
+    """Entities by name (full-text), and, on the first page, by an exact identifier or contact value."""
+    found: list[EntityRow] = []
+    keys = value_keys(text)
+    if skip == 0 and any(keys.values()):
+        found = [_entity(row) for row in store.read("value_entities", {"values": keys, "limit": limit})]
+        found = [e for e in found if schema is None or e.schema == schema]
     query = lucene_query(text)
     if query is None:
-        return []
+        return found[:limit]
     params = {"index": ENTITY_NAME_INDEX, "query": query, "schema": schema, "skip": skip, "limit": limit}
-    return [_entity(row) for row in store.read("search_entities", params)]
+    seen = {e.id for e in found}
+    found += [e for e in map(_entity, store.read("search_entities", params)) if e.id not in seen]
+    return found[:limit]
+
+
+@dataclass(slots=True)
+class JudgementRow:
+    record_id: str
+    other_record_id: str
+    other_entity_id: str | None
+    other_name: str | None
+    judgement: str
+    note: str | None
+    author: str | None
+    at: str | None
+
+
+def entity_judgements(store: GraphStore, entity_id: str, *, limit: int = 100) -> list[JudgementRow]:
+    rows = store.read("entity_judgements", {"id": entity_id, "limit": limit})
+    return [
+        JudgementRow(
+            r["recordId"],
+            r["otherRecordId"],
+            r.get("otherEntityId"),
+            r.get("otherName"),
+            r["judgement"],
+            r.get("note"),
+            r.get("author"),
+            r.get("at"),
+        )
+        for r in rows
+    ]
 
 
 def entity_records(store: GraphStore, ids: list[str], *, skip: int, limit: int) -> dict[str, list[RecordRow]]:

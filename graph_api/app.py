@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -206,6 +207,28 @@ def _audit(
     )
 
 
+def _warm_up(services: Services) -> None:
+    """Plan the common queries once, in the background, so the first users do not wait seconds.
+
+    Neo4j plans a query the first time it sees it; a fresh server also has cold
+    caches. Failures (Neo4j not up yet) are fine: the first requests then pay.
+    """
+    from graph import analytics, queries
+    from graph.screening import Applicant
+
+    try:
+        hits = queries.search_entities(services.store, "korea trading company", limit=3)
+        for hit in hits[:1]:
+            queries.get_entity(services.store, hit.id)
+            queries.entity_records(services.store, [hit.id], skip=0, limit=21)
+            queries.entity_sanctions(services.store, [hit.id])
+            analytics.network(services.store, f"Entity:{hit.id}", depth=2)
+            analytics.exposure(services.store, hit.id)
+        services.screener.screen(services.store, Applicant(name="warm up", email="warm.up@example.org"))
+    except Exception as error:  # warming is best effort; it must never stop the server
+        log.info("warm-up skipped", extra={"reason": type(error).__name__})
+
+
 async def metrics(request: Request) -> Response:
     state: ApiState = request.app.state.api
     body = state.metrics.render(state.services.jobs.counts())
@@ -237,6 +260,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
         services = Services(
             graph_store, Screener.load(), IngestJobs(settings.staging_path, settings.inbox), settings.staging_path
         )
+        threading.Thread(target=_warm_up, args=(services,), name="warm-up", daemon=True).start()
         app.state.api = ApiState(
             settings,
             services,

@@ -40,6 +40,7 @@ FIELD_ROLES: dict[str, Role] = {
     "frontCompanies": Role.INVESTIGATOR,
     "sharedInfrastructure": Role.INVESTIGATOR,
     "sources": Role.INVESTIGATOR,
+    "relationshipTypes": Role.INVESTIGATOR,
     "ingestJob": Role.ANALYST,
     "recordJudgement": Role.ANALYST,
     "startIngest": Role.ANALYST,
@@ -61,7 +62,7 @@ PAGED_FIELDS: dict[str, int] = {
     "exposure": 20,
     "frontCompanies": 50,
     "sharedInfrastructure": 100,
-    "users": 50,
+    "users": 10,
 }
 
 

@@ -207,6 +207,13 @@ class Query(graphene.ObjectType):
         required=True,
         entity_id=graphene.ID(),
         value=graphene.String(description="A value as Label:key (e.g. Email:x@y.com), instead of an entity"),
+        first=graphene.Int(default_value=50, description="How many values"),
+        users_first=graphene.Int(default_value=10, description="How many other users per value"),
+    )
+    relationship_types = graphene.List(
+        graphene.NonNull(graphene.String),
+        required=True,
+        description="Relationship types network and paths accept in relationshipTypes",
     )
     sources = graphene.List(graphene.NonNull(Source), required=True)
     ingest_job = graphene.Field(IngestJobType, id=graphene.ID(required=True))
@@ -294,17 +301,26 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     async def resolve_shared_infrastructure(
-        root: None, info: GraphQLResolveInfo, entity_id: str | None = None, value: str | None = None
+        root: None,
+        info: GraphQLResolveInfo,
+        entity_id: str | None = None,
+        value: str | None = None,
+        first: int = 50,
+        users_first: int = 10,
     ) -> list[analytics.SharedValue]:
         if (entity_id is None) == (value is None):
             raise ApiError("give exactly one of entityId or value", code="BAD_REQUEST")
         if entity_id is not None:
-            return await context(info).read(analytics.shared_values, entity_id)
+            return await context(info).read(analytics.shared_values, entity_id, per_value=users_first, limit=first)
         label, _, key = (value or "").partition(":")
         if not key:
             raise ApiError("value must be Label:key, e.g. Email:info@example.com", code="BAD_REQUEST")
-        found = await context(info).read(analytics.value_users, label, key)
+        found = await context(info).read(analytics.value_users, label, key, per_value=users_first)
         return [found] if found else []
+
+    @staticmethod
+    def resolve_relationship_types(root: None, info: GraphQLResolveInfo) -> list[str]:
+        return list(analytics.NETWORK_RELS)
 
     @staticmethod
     async def resolve_sources(root: None, info: GraphQLResolveInfo) -> list[queries.SourceRow]:

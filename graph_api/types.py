@@ -12,7 +12,7 @@ import graphene
 from graphql import GraphQLResolveInfo
 from graphql_relay import cursor_to_offset, offset_to_cursor
 
-from graph import analytics
+from graph import analytics, queries
 from graph.analytics import GraphEdge, GraphNode
 from graph.queries import EntityRow, RecordRow, SanctionRow
 from graph_api.context import RequestContext
@@ -274,6 +274,37 @@ class EntityRelation(graphene.ObjectType):
         return "OUT" if relation.outgoing else "IN"
 
 
+class EntityName(graphene.ObjectType):
+    value = graphene.String(required=True)
+    kind = graphene.String(required=True, description="primary, alias, weak, former or acronym")
+    script = graphene.String(description="The Unicode script most letters are in, e.g. Latin, Hangul")
+
+
+class EntityIdentifier(graphene.ObjectType):
+    kind = graphene.String(required=True, description="passport, national_id, imo, lei, bic, registration, ...")
+    value = graphene.String(required=True)
+    country = graphene.String()
+
+
+class JudgementView(graphene.ObjectType):
+    class Meta:
+        name = "RecordJudgement"
+
+    record_id = graphene.String(required=True, description="This entity's record the judgement is about")
+    other_record_id = graphene.String(required=True)
+    other_entity_id = graphene.String()
+    other_name = graphene.String()
+    judgement = graphene.String(required=True, description="same or not_same")
+    note = graphene.String()
+    author = graphene.String()
+    at = graphene.String()
+
+
+def _split(text: str, parts: int) -> list[str]:
+    pieces = text.split("|", parts - 1)
+    return pieces + [""] * (parts - len(pieces))
+
+
 EntityRelationConnection = connection(EntityRelation, "EntityRelation")
 SharedValueConnection = connection(SharedValueType, "SharedValue")
 
@@ -301,6 +332,31 @@ class Entity(graphene.ObjectType):
         after=graphene.String(),
         description="Shared values this entity uses, most specific first, with others using them",
     )
+    names = graphene.List(graphene.NonNull(EntityName), required=True, description="Every name, with kind and script")
+    identifiers = graphene.List(graphene.NonNull(EntityIdentifier), required=True)
+    judgements = graphene.List(
+        graphene.NonNull(JudgementView), required=True, description="Analysts' judgements about its records"
+    )
+
+    @staticmethod
+    def resolve_names(row: EntityRow, info: GraphQLResolveInfo) -> list[dict[str, str | None]]:
+        names = []
+        for detail in row.name_details:
+            kind, script, value = _split(detail, 3)
+            names.append({"value": value, "kind": kind, "script": script or None})
+        return names or [{"value": row.name, "kind": "primary", "script": None}]
+
+    @staticmethod
+    def resolve_identifiers(row: EntityRow, info: GraphQLResolveInfo) -> list[dict[str, str | None]]:
+        found = []
+        for identifier in row.identifiers:
+            kind, value, country = _split(identifier, 3)
+            found.append({"kind": kind, "value": value, "country": country or None})
+        return found
+
+    @staticmethod
+    async def resolve_judgements(row: EntityRow, info: GraphQLResolveInfo) -> list[Any]:
+        return await context(info).read(queries.entity_judgements, row.id)
 
     @staticmethod
     async def resolve_sanctions(row: EntityRow, info: GraphQLResolveInfo) -> list[SanctionRow]:

@@ -12,4 +12,6 @@ SET e.schema = row.schema,
     e.confidence = row.confidence,
     e.recordCount = row.recordCount,
     e.sources = row.sources,
+    e.nameDetails = row.nameDetails,
+    e.identifiers = row.identifiers,
     e.loadId = $loadId

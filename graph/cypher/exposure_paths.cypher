@@ -8,7 +8,7 @@ WITH p, target
 ORDER BY length(p)
 LIMIT $limit
 RETURN target.id AS targetId,
-       [n IN nodes(p) | {labels: labels(n), id: n.id, key: n.key, name: coalesce(n.name, n.value), listed: n.listed,
+       [n IN nodes(p) | {labels: labels(n), id: n.id, key: n.key, name: coalesce(n.name, n.value), listed: n.listed, schema: n.schema,
                          specificity: n.specificity, confidence: n.confidence}] AS nodes,
        [r IN relationships(p) | {type: type(r), share: r.share, records: r.records,
                                  fromNode: coalesce(startNode(r).id, startNode(r).key),

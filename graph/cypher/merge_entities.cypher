@@ -14,4 +14,6 @@ SET e:__SCHEMA__,
     e.confidence = row.confidence,
     e.recordCount = row.recordCount,
     e.sources = row.sources,
+    e.nameDetails = row.nameDetails,
+    e.identifiers = row.identifiers,
     e.loadId = $loadId

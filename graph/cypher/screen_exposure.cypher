@@ -36,7 +36,8 @@ RETURN value.label AS label, v.key AS key, v.value AS value, v.specificity AS sp
        user.id AS userId, user.name AS userName, user.schema AS userSchema, user.listed AS userListed,
        CASE WHEN p IS NULL THEN null ELSE
          {nodes: [n IN nodes(p) | {labels: labels(n), id: n.id, key: n.key, name: coalesce(n.name, n.value),
-                                   listed: n.listed, specificity: n.specificity, confidence: n.confidence}],
+                                   listed: n.listed, schema: n.schema, specificity: n.specificity,
+                                   confidence: n.confidence}],
           rels: [r IN relationships(p) | {type: type(r), share: r.share, records: r.records,
                                           fromNode: coalesce(startNode(r).id, startNode(r).key),
                                           toNode: coalesce(endNode(r).id, endNode(r).key)}]}

@@ -408,3 +408,42 @@ def test_metrics_count_requests_and_decisions(api: Api) -> None:
     assert 'sanctiongraph_screen_decisions_total{decision="HIT"}' in text
     assert "sanctiongraph_request_seconds_bucket" in text
     assert "Korea" not in text  # labels are fields and codes, never values
+
+
+def test_search_by_identifier_and_contact_value(api: Api) -> None:
+    by_passport = api.data('{ search(query: "654320502", first: 3) { edges { node { name } } } }')["search"]
+    assert by_passport["edges"][0]["node"]["name"] == "JO, Chol Song"
+    by_phone = api.data('{ search(query: "+850 2 381 4410", first: 5) { edges { node { name listed } } } }')
+    names = {e["node"]["name"] for e in by_phone["search"]["edges"]}
+    assert {"Mirae Ocean Holdings", "Amber Crest Shipping Agency"} <= names
+
+
+def test_entity_names_with_scripts_identifiers_and_judgements(api: Api) -> None:
+    jo = api.data('{ search(query: "654320502", first: 1) { edges { node { id } } } }')["search"]["edges"][0]["node"]
+    entity = api.data(
+        "query($id: ID!) { entity(id: $id) { names { value kind script } identifiers { kind value country } } }",
+        {"id": jo["id"]},
+    )["entity"]
+    assert {"kind": "passport", "value": "654320502"} in [
+        {k: i[k] for k in ("kind", "value")} for i in entity["identifiers"]
+    ]
+    assert any(n["kind"] == "primary" and n["script"] == "Latin" for n in entity["names"])
+    shell = "test_ownership_registry:owner-Amber Crest Shipping Agency"
+    mirae = "test_ownership_registry:owner-Mirae Ocean Holdings"
+    api.data(
+        "mutation($a: String!, $b: String!) { recordJudgement(input: {recordA: $a, recordB: $b, same: false}) "
+        "{ judgement } }",
+        {"a": shell, "b": mirae},
+        role="analyst",
+    )
+    mirae_id = api.data('{ search(query: "Mirae Ocean Holdings", first: 1) { edges { node { id } } } }')
+    judged = api.data(
+        "query($id: ID!) { entity(id: $id) { judgements { otherRecordId judgement author } } }",
+        {"id": mirae_id["search"]["edges"][0]["node"]["id"]},
+    )["entity"]["judgements"]
+    assert {"otherRecordId": shell, "judgement": "not_same", "author": "test-analyst"} in judged
+
+
+def test_relationship_types_are_listed(api: Api) -> None:
+    types = api.data("{ relationshipTypes }")["relationshipTypes"]
+    assert {"OWNS", "DIRECTOR_OF", "HAS_EMAIL", "LINKED_TO"} <= set(types)
