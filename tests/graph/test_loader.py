@@ -138,3 +138,38 @@ def version_keys(staging: Path, change: str) -> list[str]:
             "SELECT record_id FROM sg_changes WHERE change = ? AND version = '2025-04-19'", [change]
         ).fetchall()
     return [r[0].split(":", 1)[1] for r in rows]
+
+
+INJECTION = "'}) MATCH (n) DETACH DELETE n //"
+
+
+def test_cypher_injection_through_every_ingested_field_changes_nothing_else(loaded: GraphStore, tmp_path: Path) -> None:
+    """A customer file whose every field is an injection attempt: it loads as data, and nothing else moves."""
+    from ingest.run import run_ingest
+    from resolution.run import run_resolve
+
+    before = counts(loaded)
+    mapping = tmp_path / "evil.yaml"
+    mapping.write_text(
+        "source: evil_source\nformat: csv\nentities:\n  account:\n    schema: Person\n    key: id\n"
+        "    fields:\n      name: name\n      email: email\n      address: address\n      note: note\n"
+        "      country: country\n      device: device\n",
+        encoding="utf-8",
+    )
+    data = tmp_path / "evil.csv"
+    evil = INJECTION.replace('"', "")
+    data.write_text(
+        "id,name,email,address,note,country,device\n"
+        f'"{evil}","{evil}","{evil}@example.org","{evil}","{evil}","{evil}","{evil}"\n'
+        f'"x{evil}","Robert\'); DROP TABLE sg_records;--","a@example.org","1 Main St","note","GB","dev-1"\n',
+        encoding="utf-8",
+    )
+    staging = tmp_path / "ws" / "staging.duckdb"  # the workspace the fixture loaded
+    run_ingest(staging, data, "mapping", mapping=mapping)
+    run_resolve(staging)
+    assert run_load(loaded, staging).mode == "incremental"
+    after = loaded.read_raw("MATCH (r:Record {source: 'evil_source'}) RETURN r.name AS name ORDER BY name")
+    assert [row["name"] for row in after] == sorted(["Robert'); DROP TABLE sg_records;--", evil])
+    total = counts(loaded)
+    assert total["nodes"] > before["nodes"]  # the lists are all still there, plus the new records
+    assert loaded.read_raw("MATCH (e:Entity) WHERE 'us_ofac_sdn' IN e.sources RETURN count(e) AS n")[0]["n"] > 9000
