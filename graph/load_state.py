@@ -16,7 +16,7 @@ load writes everything and sweeps what it did not write.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,10 +68,6 @@ ORDER BY o.grp, o.key
 """
 
 
-def row_hash(payload: dict[str, Any]) -> str:
-    return hashlib.sha1(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
 @dataclass
 class LoadState:
     path: Path
@@ -110,14 +106,25 @@ class LoadState:
         self.con.execute("DELETE FROM sg_graph_rows")
         self.con.execute("DELETE FROM sg_graph_meta")
 
-    def stage(self, rows: Iterable[Row]) -> dict[str, int]:
-        """Put this load's rows aside (with their properties); returns counts by kind."""
+    def stage(
+        self, rows: Iterable[Row], *, keep_payload: bool = True, on_row: Callable[[Row], None] | None = None
+    ) -> dict[str, int]:
+        """Put this load's rows aside and return counts by kind.
+
+        With ``keep_payload`` the properties are kept for ``changed``; a first load
+        into an empty graph writes each row as it passes (``on_row``) instead.
+        """
         counts: dict[str, int] = {}
         batch: list[tuple[Any, ...]] = []
         for seq, row in enumerate(rows):
-            payload = orjson.dumps(row.payload).decode("utf-8")
-            batch.append((seq, row.kind, row.key, "|".join(row.group), row.ref, row_hash(row.payload), payload))
+            encoded = orjson.dumps(row.payload, option=orjson.OPT_SORT_KEYS)
+            payload = encoded.decode("utf-8") if keep_payload else None
+            batch.append(
+                (seq, row.kind, row.key, "|".join(row.group), row.ref, hashlib.sha1(encoded).hexdigest(), payload)
+            )
             counts[row.kind] = counts.get(row.kind, 0) + 1
+            if on_row is not None:
+                on_row(row)
             if len(batch) >= BATCH:
                 self._insert(batch)
                 batch = []

@@ -21,8 +21,10 @@ completes the job.
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +33,7 @@ import duckdb
 
 from graph.load_rows import KINDS, SEPARATOR, all_rows
 from graph.load_state import STATE_FILE, LoadState
-from graph.model import SCHEMA_LABELS, Label
+from graph.model import ENTITY_NAME_INDEX, SCHEMA_LABELS, Label
 from graph.schema import SWEPT_LABELS, SWEPT_RELS, ensure_schema
 from graph.store import GraphStore
 from ingest import staging
@@ -127,52 +129,89 @@ class LoadSummary:
     seconds: float = 0.0
 
 
-@dataclass
 class _Writer:
-    store: GraphStore
-    load_id: int
-    progress: Progress | None
+    """Batches rows by kind and label group and writes them from a background thread.
 
-    def write(self, query: str, rows: list[dict[str, Any]], **labels: str) -> None:
-        self.store.write(query, {"rows": rows, "loadId": self.load_id}, **labels)
+    Building rows (Python) and writing them (Neo4j, the other core) overlap. A
+    kind's batch is only sent after every earlier kind's pending rows (records
+    after the entities they point at), because rows arrive in that order.
+    """
 
-    def batched(
-        self,
-        query: str,
-        placeholders: tuple[str, ...],
-        items: Iterator[tuple[tuple[str, ...], dict[str, Any]]],
-        step: str,
-        fill: Callable[[tuple[str, ...]], dict[str, str]] | None = None,
-    ) -> int:
-        """Write ``(group, row)`` pairs in batches of one group each; returns rows written."""
-        written = 0
-        batch: list[dict[str, Any]] = []
-        group: tuple[str, ...] = ()
-        for row_group, row in items:
-            if batch and (row_group != group or len(batch) >= BATCH_SIZE):
-                written += self._flush(query, placeholders, group, batch, fill, step, written)
-                batch = []
-            group = row_group
-            batch.append(row)
-        if batch:
-            written += self._flush(query, placeholders, group, batch, fill, step, written)
-        return written
+    def __init__(self, store: GraphStore, load_id: int, fresh: bool, progress: Progress | None) -> None:
+        self.store, self.load_id, self.fresh, self.progress = store, load_id, fresh, progress
+        self.buffers: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
+        self.written: dict[str, int] = {kind: 0 for kind in KINDS}
+        self._queue: queue.Queue[tuple[str, list[dict[str, Any]], dict[str, str]] | None] = queue.Queue(maxsize=3)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="graph-writer", daemon=True)
+        self._thread.start()
 
-    def _flush(
-        self,
-        query: str,
-        placeholders: tuple[str, ...],
-        group: tuple[str, ...],
-        batch: list[dict[str, Any]],
-        fill: Callable[[tuple[str, ...]], dict[str, str]] | None,
-        step: str,
-        before: int,
-    ) -> int:
-        labels = fill(group) if fill else dict(zip(placeholders, group, strict=True))
-        self.write(query, batch, **labels)
+    def add(self, kind: str, group: tuple[str, ...], row: dict[str, Any]) -> None:
+        buffer = self.buffers.setdefault((kind, group), [])
+        buffer.append(row)
+        if len(buffer) >= BATCH_SIZE:
+            self._flush_before(kind)
+            self._send(kind, group)
+
+    def close(self) -> None:
+        """Send what is left (in kind order) and wait until it is written."""
+        for kind in KINDS:
+            for key in [k for k in self.buffers if k[0] == kind]:
+                self._send(*key)
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _flush_before(self, kind: str) -> None:
+        """Send every pending row of the kinds before ``kind``, in kind order (entities, then records, ...)."""
+        for earlier in KINDS[: KINDS.index(kind)]:
+            for key in [k for k in self.buffers if k[0] == earlier]:
+                self._send(*key)
+
+    def _send(self, kind: str, group: tuple[str, ...]) -> None:
+        rows = self.buffers.pop((kind, group), [])
+        if not rows:
+            return
+        if self._error is not None:
+            raise self._error
+        create, merge, placeholders = WRITE_QUERIES[kind]
+        labels = _entity_labels(self.fresh)(group) if kind == "entity" else dict(zip(placeholders, group, strict=True))
+        self._queue.put((create if self.fresh else merge, rows, labels))
+        self.written[kind] += len(rows)
         if self.progress is not None:
-            self.progress(step, before + len(batch))
-        return len(batch)
+            self.progress(kind, self.written[kind])
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain: the first error is reported by the main thread
+            query, rows, labels = item
+            try:
+                counters = self.store.write(query, {"rows": rows, "loadId": self.load_id}, **labels)
+                _check_created(query, counters, len(rows))
+            except BaseException as error:  # handed to the main thread, which raises it
+                self._error = error
+
+
+# What each CREATE query must create per row; fewer means a row's MATCH found nothing (a bug, never data).
+CREATED: dict[str, str] = {
+    "create_entities": "nodes_created",
+    "create_records": "nodes_created",
+    "create_sanctions": "nodes_created",
+    "create_values": "nodes_created",
+    "create_links": "relationships_created",
+    "create_relations": "relationships_created",
+}
+
+
+def _check_created(query: str, counters: dict[str, int], rows: int) -> None:
+    counter = CREATED.get(query)
+    if counter is not None and counters.get(counter, 0) != rows:
+        raise GraphStoreError(
+            f"query {query} created {counters.get(counter, 0)} of {rows} rows; the load is incomplete",
+            hint="run `sanctiongraph load` again (it rewrites everything); report this as a bug",
+        )
 
 
 def _entity_labels(fresh: bool) -> Callable[[tuple[str, ...]], dict[str, str]]:
@@ -186,15 +225,6 @@ def _entity_labels(fresh: bool) -> Callable[[tuple[str, ...]], dict[str, str]]:
         return {"schema": label, "other_schemas": ":".join(sorted(SCHEMA_LABELS - {schema}))}
 
     return fill
-
-
-def _write_changes(writer: _Writer, state: LoadState, fresh: bool) -> dict[str, int]:
-    written: dict[str, int] = {}
-    for kind in KINDS:
-        create, merge, placeholders = WRITE_QUERIES[kind]
-        fill = _entity_labels(fresh) if kind == "entity" else None
-        written[kind] = writer.batched(create if fresh else merge, placeholders, state.changed(kind), kind, fill)
-    return written
 
 
 def _split(key: str) -> list[str]:
@@ -334,17 +364,34 @@ def _load(
 ) -> LoadSummary:
     summary.mode = _mode(store, state)
     store.write("start_load", {"loadId": summary.load_id, "runId": summary.run_id})
-    counts = state.stage(all_rows(con))
+    fresh = summary.mode == "fresh"
+    if fresh:
+        # Into an empty graph, building the name index once at the end is several times faster
+        # than updating it entity by entity; ensure_schema below creates it again.
+        store.run_schema(f"DROP INDEX {ENTITY_NAME_INDEX} IF EXISTS")
+    writer = _Writer(store, summary.load_id, fresh, progress)
+    try:
+        if fresh:  # everything is new: write rows as they are built
+            counts = state.stage(
+                all_rows(con), keep_payload=False, on_row=lambda r: writer.add(r.kind, r.group, r.payload)
+            )
+        else:
+            counts = state.stage(all_rows(con))
+            for kind in KINDS:
+                for group, row in state.changed(kind):
+                    writer.add(kind, group, row)
+    finally:
+        writer.close()
+    summary.written = writer.written
+    ensure_schema(store)
     summary.entities, summary.records = counts.get("entity", 0), counts.get("record", 0)
     summary.sanctions, summary.infra_links = counts.get("sanction", 0), counts.get("link", 0)
     summary.relations = counts.get("relation", 0)
     small = _small_rows(con)
     _keep_delisted(state, small["mark_delisted"])
-    writer = _Writer(store, summary.load_id, progress)
-    summary.written = _write_changes(writer, state, fresh=summary.mode == "fresh")
     for query, rows in small.items():
         for start in range(0, len(rows), BATCH_SIZE):
-            writer.write(query, rows[start : start + BATCH_SIZE])
+            store.write(query, {"rows": rows[start : start + BATCH_SIZE], "loadId": summary.load_id})
     summary.retired, summary.delisted = len(small["merge_retired"]), len(small["mark_delisted"])
     if summary.mode == "incremental":
         summary.deleted = _delete_removed(store, state)

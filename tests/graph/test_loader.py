@@ -173,3 +173,54 @@ def test_cypher_injection_through_every_ingested_field_changes_nothing_else(load
     total = counts(loaded)
     assert total["nodes"] > before["nodes"]  # the lists are all still there, plus the new records
     assert loaded.read_raw("MATCH (e:Entity) WHERE 'us_ofac_sdn' IN e.sources RETURN count(e) AS n")[0]["n"] > 9000
+
+
+@pytest.mark.slow
+def test_a_fresh_load_of_customers_writes_every_row_with_its_links(graph_store: GraphStore, tmp_path: Path) -> None:
+    """Thousands of generated accounts, each its own entity: every record, value and link arrives."""
+    import subprocess
+    import sys
+    from datetime import UTC, datetime
+
+    from ingest import staging as staging_db
+    from ingest.run import run_ingest
+    from resolution import store as resolution_store
+    from resolution.identity import Assignment
+
+    data = tmp_path / "customers"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sanctiongraph",
+            "generate",
+            "customers",
+            "--size",
+            "3000",
+            "--seed",
+            "11",
+            "--out",
+            str(data),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    path = tmp_path / "ws" / "staging.duckdb"
+    root = Path(__file__).resolve().parents[2]
+    run_ingest(path, data / "customers.csv", "mapping", mapping=root / "mappings" / "customers.yaml")
+    con = staging_db.connect(path)
+    try:
+        resolution_store.ensure_schema(con)
+        ids = [r[0] for r in con.execute("SELECT record_id FROM sg_records").fetchall()]
+        assignment = Assignment(entity_of={rid: f"sg-{i:08d}" for i, rid in enumerate(sorted(ids))})
+        resolution_store.write_run(con, "identity", datetime.now(UTC).replace(tzinfo=None), "identity", assignment, [])
+    finally:
+        con.close()
+    summary = run_load(graph_store, path)
+    assert summary.mode == "fresh"
+    records = graph_store.read_raw("MATCH (r:Record)-[:RESOLVES_TO]->(:Entity) RETURN count(r) AS n")[0]["n"]
+    assert records == len(ids) == summary.records
+    orphans = graph_store.read_raw("MATCH (e:Entity) WHERE NOT EXISTS { (e)<-[:RESOLVES_TO]-() } RETURN count(e) AS n")
+    assert orphans[0]["n"] == 0
+    links = graph_store.read_raw("MATCH (:Entity)-[l]->(v) WHERE v.key IS NOT NULL RETURN count(l) AS n")[0]["n"]
+    assert links == summary.infra_links
