@@ -280,9 +280,8 @@ def main() -> None:
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
     for name, figures in report["latency"].items():
-        print(
-            f"{name:36s} p50 {figures['p50_ms']:8.2f} ms  p95 {figures['p95_ms']:8.2f} ms  p99 {figures['p99_ms']:8.2f} ms"
-        )
+        p50, p95, p99 = figures["p50_ms"], figures["p95_ms"], figures["p99_ms"]
+        print(f"{name:36s} p50 {p50:8.2f} ms  p95 {p95:8.2f} ms  p99 {p99:8.2f} ms")
     print(f"wrote {out}; median of medians {statistics.median(f['p50_ms'] for f in report['latency'].values()):.2f} ms")
 
 

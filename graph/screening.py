@@ -9,8 +9,8 @@
 4. Network exposure: who else uses the applicant's values (a super-node never
    counts), and the shortest path from each of them to a listed party.
 
-The decision: ``HIT`` when a listed entity matches at or above the model's merge
-threshold (or an analyst said it is the same party); ``REVIEW`` when a listed
+The decision: ``HIT`` when a listed entity matches at ``HIT_PROBABILITY`` or above
+(and at least at the model's merge threshold), or an analyst said it is the same party; ``REVIEW`` when a listed
 entity matches above ``REVIEW_PROBABILITY`` or the applicant's values lead to
 a listed party with a score of at least ``REVIEW_EXPOSURE``; else ``CLEAR``.
 """
@@ -35,6 +35,10 @@ from resolution.features import FAMILY_OF_SCHEMA, Features, build_features
 from resolution.scorer import ScoredPair, Scorer
 from sanctiongraph.errors import ApiError, ResolutionError
 
+# A listed match this sure is a HIT even where the resolution model would merge at a lower
+# probability: a screening hit stops an onboarding, so it must be near certain; below it,
+# down to REVIEW_PROBABILITY, a person looks.
+HIT_PROBABILITY = 0.9
 REVIEW_PROBABILITY = 0.5
 REVIEW_EXPOSURE = 0.5
 NAME_CANDIDATES = 25
@@ -375,7 +379,7 @@ def family_of_schema(name: str) -> str:
 
 
 def _decide(matches: list[Match], exposure_score: float, scorer: Scorer | None) -> Decision:
-    hit_at = scorer.threshold if scorer is not None else 0.9
+    hit_at = max(HIT_PROBABILITY, scorer.threshold if scorer is not None else HIT_PROBABILITY)
     listed = [m for m in matches if m.listed]
     if any(m.judged == "same" or m.probability >= hit_at for m in listed):
         return Decision.HIT

@@ -22,6 +22,7 @@ from graph.store import GraphStore
 from graph_api.auth import Principal
 from graph_api.jobs import IngestJobs
 from resolution.judgements import record_judgement
+from sanctiongraph.errors import ApiError, ResolutionError
 
 T = TypeVar("T")
 
@@ -109,7 +110,12 @@ class RequestContext:
 
     def judge(self, store: GraphStore, record_a: str, record_b: str, same: bool, note: str | None) -> dict[str, Any]:
         """Record a judgement in staging (for later resolutions) and in the graph (for screening now)."""
-        judgement = record_judgement(self.services.staging_path, record_a, record_b, same, note, self.principal.name)
+        try:
+            judgement = record_judgement(
+                self.services.staging_path, record_a, record_b, same, note, self.principal.name
+            )
+        except ResolutionError as error:  # an unknown record, or a record judged against itself: the client's input
+            raise ApiError(str(error), code="BAD_REQUEST") from error
         verdict = "same" if same else "not_same"
         store.write(
             "merge_judgements",

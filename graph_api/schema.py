@@ -145,6 +145,11 @@ class Judgement(graphene.ObjectType):
     author = graphene.String(required=True)
 
 
+def _given(value: Any, default: Any) -> Any:
+    """An argument's default also when a client sends an explicit null for it."""
+    return default if value is None else value
+
+
 def _applicant(data: dict[str, Any]) -> screening.Applicant:
     snake = {
         "birth_date": "birthDate",
@@ -263,6 +268,8 @@ class Query(graphene.ObjectType):
         first: int = 200,
     ) -> analytics.Network:
         node_id = entity_id if ":" in entity_id else f"Entity:{entity_id}"
+        depth, first = _given(depth, 2), _given(first, 200)
+        min_confidence = _given(min_confidence, 0.0)
         return await context(info).read(
             analytics.network,
             node_id,
@@ -281,13 +288,14 @@ class Query(graphene.ObjectType):
         max_hops: int = 4,
         relationship_types: list[str] | None = None,
     ) -> list[analytics.Path]:
+        max_hops = _given(max_hops, 4)
         return await context(info).read(analytics.paths, from_id, to_id, max_hops=max_hops, types=relationship_types)
 
     @staticmethod
     async def resolve_exposure(
         root: None, info: GraphQLResolveInfo, entity_id: str, max_hops: int = 4
     ) -> analytics.Exposure:
-        return await context(info).read(analytics.exposure, entity_id, max_hops=max_hops)
+        return await context(info).read(analytics.exposure, entity_id, max_hops=_given(max_hops, 4))
 
     @staticmethod
     async def resolve_ownership(root: None, info: GraphQLResolveInfo, entity_id: str) -> analytics.Ownership:
@@ -297,7 +305,7 @@ class Query(graphene.ObjectType):
     async def resolve_front_companies(
         root: None, info: GraphQLResolveInfo, listed_entity_id: str, first: int = 50
     ) -> list[analytics.FrontCandidate]:
-        return await context(info).read(analytics.front_companies, listed_entity_id, limit=first)
+        return await context(info).read(analytics.front_companies, listed_entity_id, limit=_given(first, 50))
 
     @staticmethod
     async def resolve_shared_infrastructure(
@@ -308,6 +316,7 @@ class Query(graphene.ObjectType):
         first: int = 50,
         users_first: int = 10,
     ) -> list[analytics.SharedValue]:
+        first, users_first = _given(first, 50), _given(users_first, 10)
         if (entity_id is None) == (value is None):
             raise ApiError("give exactly one of entityId or value", code="BAD_REQUEST")
         if entity_id is not None:

@@ -133,8 +133,15 @@ def neo4j_status(workspace: Workspace = None) -> None:
 @app.command()
 def ingest(
     path: Annotated[Path, typer.Argument(help="The file (or folder: ofac-csv, icij, ch-psc) to load")],
-    format: Annotated[str, typer.Option("--format", "-f", help="Source format: ofac-csv, ofac-xml, un-xml, uk-fcdo, "
-                                        "ftm, gleif-lei, gleif-rr, gleif-lei-bic, ch-psc, icij, mapping")],
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Source format: ofac-csv, ofac-xml, un-xml, uk-fcdo, "
+            "ftm, gleif-lei, gleif-rr, gleif-lei-bic, ch-psc, icij, mapping",
+        ),
+    ],
     mapping: Annotated[
         Path | None, typer.Option("--mapping", "-m", help="YAML mapping file (for --format mapping)")
     ] = None,
@@ -158,13 +165,22 @@ def ingest(
                 last[0] = now
                 update("rows", rows)
 
-        summary = run(settings, lambda: run_ingest(
-            settings.staging_path, path, format, source=source, version=source_version, progress=progress,
-            mapping=mapping,
-        ))
+        summary = run(
+            settings,
+            lambda: run_ingest(
+                settings.staging_path,
+                path,
+                format,
+                source=source,
+                version=source_version,
+                progress=progress,
+                mapping=mapping,
+            ),
+        )
     if summary.already_ingested:
-        out.print(f"{summary.source} {summary.version}: this file was ingested before; nothing changed",
-                  highlight=False)
+        out.print(
+            f"{summary.source} {summary.version}: this file was ingested before; nothing changed", highlight=False
+        )
         return
     seconds = time.monotonic() - started
     out.print(
@@ -198,10 +214,18 @@ def sources(
         grouped: dict[str, dict[str, Any]] = {}
         for v in versions:
             entry = grouped.setdefault(v.source, {"name": v.source, "format": v.format, "versions": []})
-            entry["versions"].append({
-                "version": v.version, "rows_read": v.rows_read, "records": v.records, "quarantined": v.quarantined,
-                "added": v.added, "changed": v.changed, "removed": v.removed, "ingested_at": v.ingested_at.isoformat(),
-            })
+            entry["versions"].append(
+                {
+                    "version": v.version,
+                    "rows_read": v.rows_read,
+                    "records": v.records,
+                    "quarantined": v.quarantined,
+                    "added": v.added,
+                    "changed": v.changed,
+                    "removed": v.removed,
+                    "ingested_at": v.ingested_at.isoformat(),
+                }
+            )
         return list(grouped.values())
 
     result = run(settings, collect)
@@ -216,8 +240,9 @@ def sources(
 
 # --- generate ------------------------------------------------------------------
 
-generate_app = typer.Typer(help="Write synthetic data sets (with ground truth) for demos, tests and benchmarks.",
-                           no_args_is_help=True)
+generate_app = typer.Typer(
+    help="Write synthetic data sets (with ground truth) for demos, tests and benchmarks.", no_args_is_help=True
+)
 app.add_typer(generate_app, name="generate")
 
 
@@ -238,12 +263,15 @@ def generate_customers(
         f"with {summary.network_accounts:,} accounts, {summary.planted_accounts:,} planted accounts in all",
         highlight=False,
     )
-    out.print(f"load it with: sanctiongraph ingest {summary.csv_path} --format mapping "
-              "--mapping mappings/customers.yaml", highlight=False)
+    out.print(
+        f"load it with: sanctiongraph ingest {summary.csv_path} --format mapping --mapping mappings/customers.yaml",
+        highlight=False,
+    )
 
 
-def _generate(generate: Callable[..., Any], out_dir: Path, size: int, seed: int,
-              update: Callable[[str, int], None]) -> Any:
+def _generate(
+    generate: Callable[..., Any], out_dir: Path, size: int, seed: int, update: Callable[[str, int], None]
+) -> Any:
     try:
         return generate(out_dir, size, seed, progress=lambda n: update("rows", n))
     except ValueError as error:  # a size the generator cannot honour: the user's input, not a bug
@@ -267,10 +295,16 @@ def resolve(
 
     settings = settings_for(workspace)
     with console.status("resolving") as status:
-        summary = run(settings, lambda: run_resolve(
-            settings.staging_path, incremental=incremental, backend=backend, threshold=threshold,
-            progress=lambda s: status.update(f"resolving: {s}"),
-        ))
+        summary = run(
+            settings,
+            lambda: run_resolve(
+                settings.staging_path,
+                incremental=incremental,
+                backend=backend,
+                threshold=threshold,
+                progress=lambda s: status.update(f"resolving: {s}"),
+            ),
+        )
     out.print(
         f"run {summary.run_id} ({summary.mode}, {summary.scored_records:,} records scored): "
         f"{summary.records:,} records -> {summary.entities:,} entities "
@@ -299,8 +333,10 @@ def train(
     settings = settings_for(workspace)
     wanted = [f.strip() for f in families.split(",") if f.strip()] if families else None
     with console.status("training"):
-        report = run(settings, lambda: run_train(settings.staging_path, models_dir, pairs_path=pairs,
-                                                 truth_path=truth, families=wanted))
+        report = run(
+            settings,
+            lambda: run_train(settings.staging_path, models_dir, pairs_path=pairs, truth_path=truth, families=wanted),
+        )
     for path in report.written:
         out.print(f"wrote {path}", highlight=False)
     shown: set[str] = set()
@@ -310,8 +346,11 @@ def train(
             continue
         shown.add(together)
         cv, folds = figures["cv"], len(figures["fold_thresholds"])
-        out.print(f"{together}: in-sample F1 {figures['in_sample_f1']:.4f}; {folds}-fold CV F1 {cv['f1']:.4f} "
-                  f"(precision {cv['precision']:.4f}, recall {cv['recall']:.4f})", highlight=False)
+        out.print(
+            f"{together}: in-sample F1 {figures['in_sample_f1']:.4f}; {folds}-fold CV F1 {cv['f1']:.4f} "
+            f"(precision {cv['precision']:.4f}, recall {cv['recall']:.4f})",
+            highlight=False,
+        )
 
 
 @app.command()
@@ -351,8 +390,11 @@ def evaluate(
         best = m.get("best")
         extra = f"; best F1 {best['f1']:.4f} at {best['threshold']:.4g}" if best else ""
         count = m.get("pairs", m.get("records"))
-        out.print(f"{name}: {count} at threshold {m['threshold']:.4g}: precision {m['precision']:.4f}, "
-                  f"recall {m['recall']:.4f}, F1 {m['f1']:.4f}{extra}", highlight=False)
+        out.print(
+            f"{name}: {count} at threshold {m['threshold']:.4g}: precision {m['precision']:.4f}, "
+            f"recall {m['recall']:.4f}, F1 {m['f1']:.4f}{extra}",
+            highlight=False,
+        )
 
 
 @app.command()
@@ -373,9 +415,11 @@ def explain(
     where = "stored evidence of the last run" if result.stored else "scored now with the shipped model"
     verdict = {True: "same entity", False: "different entities", None: "not resolved yet"}[result.same_entity]
     out.print(f"{result.record_a} ~ {result.record_b} ({result.family}; {where}; {verdict})", highlight=False)
-    out.print(f"match probability {result.match_probability:.6f}, match weight {result.match_weight:.3f} "
-              f"(merge threshold {result.threshold}){'' if result.blocked else '; no blocking rule pairs them'}",
-              highlight=False)
+    out.print(
+        f"match probability {result.match_probability:.6f}, match weight {result.match_weight:.3f} "
+        f"(merge threshold {result.threshold}){'' if result.blocked else '; no blocking rule pairs them'}",
+        highlight=False,
+    )
     for c in result.comparisons:
         out.print(f"  {c['comparison']:<12} level {c['level']:>2}  {c['weight']:+8.3f}  {c['label']}", highlight=False)
 
@@ -394,8 +438,11 @@ def judge(
 
     settings = settings_for(workspace)
     made = run(settings, lambda: record_judgement(settings.staging_path, record_a, record_b, same, note, author))
-    out.print(f"recorded: {made.record_a} and {made.record_b} are {'the same' if made.same else 'not the same'} party; "
-              "run `sanctiongraph resolve` to apply", highlight=False)
+    out.print(
+        f"recorded: {made.record_a} and {made.record_b} are {'the same' if made.same else 'not the same'} party; "
+        "run `sanctiongraph resolve` to apply",
+        highlight=False,
+    )
 
 
 # --- load / serve --------------------------------------------------------------
@@ -435,28 +482,51 @@ def load(workspace: Workspace = None) -> None:
 
 
 @app.command()
-def serve(host: Host = "127.0.0.1", port: Port = 8000, workspace: Workspace = None) -> None:
+def serve(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    dev_key: Annotated[
+        bool, typer.Option("--dev-key/--no-dev-key", help="Mint a development admin key into the workspace")
+    ] = True,
+    workspace: Workspace = None,
+) -> None:
     """Serve the GraphQL API at /graphql (clients send Authorization: Bearer <API key>)."""
     settings = settings_for(workspace)
-    run(settings, lambda: _serve(settings, host, port))
+    run(settings, lambda: _serve(settings, host, port, mint_dev_key=dev_key))
 
 
-def _serve(settings: Settings, host: str, port: int, banner: Callable[[], None] | None = None) -> None:
+def _serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    banner: Callable[[], None] | None = None,
+    *,
+    mint_dev_key: bool = True,
+    show_key: bool = False,
+) -> None:
     import uvicorn
 
     from graph_api.app import create_app
     from graph_api.auth import DEV_KEY_FILE, dev_key
 
-    key = dev_key(settings.home)
     logs.configure(json_lines=os.environ.get("SANCTIONGRAPH_LOG_FORMAT", "json") != "text")
     # No access log: a GraphQL GET carries the query (perhaps a name) in its URL; the app logs requests itself.
     config = uvicorn.Config(
-        create_app(settings), host=host, port=port, log_level="warning", access_log=False,
-        timeout_graceful_shutdown=10, log_config=None,
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+        log_config=None,
     )
     server = uvicorn.Server(config)
     out.print(f"GraphQL API at http://{host}:{port}/graphql (Ctrl-C stops)", highlight=False)
-    out.print(f"development API key (admin; also in {settings.home / DEV_KEY_FILE}): {key}", highlight=False)
+    if mint_dev_key:
+        key = dev_key(settings.home)
+        # The key itself goes only to an interactive terminal (demo); logs get the file it is in.
+        shown = key if show_key else "see the file"
+        out.print(f"development API key (admin) in {settings.home / DEV_KEY_FILE}: {shown}", highlight=False)
     if banner is not None:
         banner()
     server.run()
@@ -514,8 +584,21 @@ def screen(
 
     def requests() -> list[tuple[Any, Applicant]]:
         if batch is None:
-            return [(None, Applicant.from_dict({"name": name, "schema": schema, "birthDate": birth_date,
-                                                "country": country, "email": email, "phone": phone}))]
+            return [
+                (
+                    None,
+                    Applicant.from_dict(
+                        {
+                            "name": name,
+                            "schema": schema,
+                            "birthDate": birth_date,
+                            "country": country,
+                            "email": email,
+                            "phone": phone,
+                        }
+                    ),
+                )
+            ]
         return list(_batch_requests(batch))
 
     def body() -> None:
@@ -603,7 +686,7 @@ def demo(host: Host = "127.0.0.1", port: Port = 8000, workspace: Workspace = Non
 
     def banner() -> None:
         out.print(
-            "Try these queries (POST {\"query\": ...} to /graphql with the header Authorization: Bearer <key>, "
+            'Try these queries (POST {"query": ...} to /graphql with the header Authorization: Bearer <key>, '
             "or paste them into GraphiQL):",
             highlight=False,
         )
@@ -611,7 +694,7 @@ def demo(host: Host = "127.0.0.1", port: Port = 8000, workspace: Workspace = Non
             out.print(f"  {query}", highlight=False, soft_wrap=True)
 
     run(settings, prepare)
-    run(settings, lambda: _serve(settings, host, port, banner))
+    run(settings, lambda: _serve(settings, host, port, banner, show_key=True))
 
 
 def main() -> None:

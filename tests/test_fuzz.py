@@ -33,19 +33,15 @@ import httpx
 import pytest
 import schemathesis
 from graphql import (
-    FieldNode,
     GraphQLEnumType,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLList,
-    NullValueNode,
-    OperationDefinitionNode,
     build_schema,
     get_named_type,
     get_nullable_type,
     is_leaf_type,
     is_non_null_type,
-    parse,
 )
 from hypothesis import HealthCheck, settings
 
@@ -65,45 +61,6 @@ SDL = ROOT / "graph_api" / "schema.graphql"
 EXAMPLES = int(os.environ.get("SANCTIONGRAPH_FUZZ_EXAMPLES", "25"))
 
 schema = schemathesis.graphql.from_path(SDL)
-
-# Known bugs, reported with issue 8 (reproductions in the xfail tests at the end).
-# Requests that may hit them are still sent and checked, but an INTERNAL answer is
-# tolerated for them until the bugs are fixed:
-# 1. an explicit null for a root-field argument that has a default reaches the
-#    resolver as None and fails as INTERNAL (TypeError);
-# 2. recordJudgement with a record that is not staged, or the same record twice,
-#    raises ResolutionError, which the API maps to INTERNAL instead of a client error.
-NULL_DEFAULTS = {
-    "network": {"depth", "minConfidence", "first"},
-    "paths": {"maxHops"},
-    "exposure": {"maxHops"},
-    "frontCompanies": {"first"},
-    "sharedInfrastructure": {"first", "usersFirst"},
-}
-
-
-def query_text(case: Any) -> str:
-    body = case.body
-    return str(body.get("query", "")) if isinstance(body, dict) else str(body)
-
-
-def known_bug(query: str) -> str | None:
-    """Which known bug a query would hit, if any."""
-    for definition in parse(query).definitions:
-        if not isinstance(definition, OperationDefinitionNode):
-            continue
-        for field in definition.selection_set.selections:
-            if not isinstance(field, FieldNode):
-                continue
-            if field.name.value == "recordJudgement":
-                return "judgement input errors are INTERNAL"
-            for argument in field.arguments:
-                if argument.name.value in NULL_DEFAULTS.get(field.name.value, ()) and isinstance(
-                    argument.value, NullValueNode
-                ):
-                    return "explicit null for a defaulted argument is INTERNAL"
-    return None
-
 
 @dataclass(frozen=True)
 class Served:
@@ -175,7 +132,7 @@ def api_without_neo4j(neo4j_settings: Settings, tmp_path_factory: pytest.TempPat
         stop(process)
 
 
-def check(case: Any, response: Any, served: Served, *, neo4j_down: bool = False, known: str | None = None) -> None:
+def check(case: Any, response: Any, served: Served, *, neo4j_down: bool = False) -> None:
     status, text = response.status_code, response.text
     sent = f"request: {case.body}\nstatus {status}: {text[:1500]}\nserver log: "
     assert status < 500 or (status == 503 and neo4j_down), sent + served.last_error()
@@ -189,7 +146,7 @@ def check(case: Any, response: Any, served: Served, *, neo4j_down: bool = False,
         assert codes == {"SERVICE_UNAVAILABLE"}, sent
     if not neo4j_down:
         assert "SERVICE_UNAVAILABLE" not in codes, sent
-        assert "INTERNAL" not in codes or known, sent + served.last_error()
+        assert "INTERNAL" not in codes, sent + served.last_error()
 
 
 COMMON = {
@@ -204,7 +161,7 @@ COMMON = {
 @settings(max_examples=EXAMPLES, **COMMON)
 def test_fuzz_the_schema(case: Any, live_api: Served) -> None:
     response = case.call(base_url=live_api.url, headers=live_api.headers, timeout=60)
-    check(case, response, live_api, known=known_bug(query_text(case)))
+    check(case, response, live_api)
 
 
 # One small valid request per root field, built from the SDL (required arguments
@@ -289,7 +246,6 @@ def internal_errors(served: Served, queries: list[str]) -> list[str]:
     return internal
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: explicit null for a defaulted argument answers INTERNAL")
 def test_explicit_null_for_a_defaulted_argument_is_a_client_error_or_the_default(live_api: Served) -> None:
     queries = [
         '{ network(entityId: "x", depth: null) { truncated } }',
@@ -300,11 +256,9 @@ def test_explicit_null_for_a_defaulted_argument_is_a_client_error_or_the_default
         '{ frontCompanies(listedEntityId: "x", first: null) { score } }',
         '{ sharedInfrastructure(value: "Email:x@example.com", first: null) { kind } }',
     ]
-    assert all(known_bug(q) for q in queries)
     assert not internal_errors(live_api, queries)
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: recordJudgement input errors answer INTERNAL")
 def test_a_bad_judgement_is_a_client_error(live_api: Served) -> None:
     queries = [
         'mutation { recordJudgement(input: {recordA: "nope:1", recordB: "nope:2", same: true}) { author } }',
