@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from rapidfuzz import fuzz
+from rigour.text.translit import ascii_text
 
 from graph import analytics
 from graph.model import ENTITY_NAME_INDEX, Label
@@ -49,6 +53,7 @@ EXPOSURE_HOPS = 3
 MAX_NAMES = 10
 FEATURE_CACHE_SIZE = 200_000
 REQUIRED_FAMILIES = ("person", "organization")
+_WORDS = re.compile(r"[a-z0-9]+")
 
 log = logging.getLogger("sanctiongraph.screening")
 
@@ -117,6 +122,7 @@ class Match:
     records: list[dict[str, str]]  # [{"source", "sourceKey"}]
     via: list[str]
     judged: str | None = None  # "same" / "not_same" when an analyst said so
+    name_similarity: float = 0.0  # best token-sort similarity of the two parties' names, 0 to 1
 
 
 @dataclass(slots=True)
@@ -223,27 +229,40 @@ def analytics_key(text: str) -> list[str]:
     return "".join(c if c.isalnum() else " " for c in text.lower()).split()
 
 
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A candidate record as screening compares it: model features and plain names."""
+
+    features: Features
+    names: tuple[str, ...]  # lower-case ASCII, legal forms kept (typos there still count)
+
+
+def plain_names(record: Record) -> tuple[str, ...]:
+    return tuple(sorted({" ".join(_WORDS.findall(ascii_text(n.value).lower())) for n in record.names}))
+
+
 class FeatureCache:
-    """Features of candidate records, kept across requests (keyed by record id and load)."""
+    """Candidates' features and names, kept across requests (keyed by record id and load)."""
 
     def __init__(self, size: int = FEATURE_CACHE_SIZE) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[str, str, Any], Features] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str, Any], Candidate] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, record: dict[str, Any], family: str) -> Features:
+    def get(self, record: dict[str, Any], family: str) -> Candidate:
         key = (record["id"], family, record.get("loadId"))
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
                 return found
-        features = build_features(Record.from_dict(json.loads(record["data"])), family)
+        parsed = Record.from_dict(json.loads(record["data"]))
+        candidate = Candidate(build_features(parsed, family), plain_names(parsed))
         with self._lock:
-            self._items[key] = features
+            self._items[key] = candidate
             if len(self._items) > self.size:
                 self._items.popitem(last=False)
-        return features
+        return candidate
 
 
 class Screener:
@@ -277,8 +296,8 @@ class Screener:
             raise ApiError("give the applicant's name or at least one identifier or contact value", code="BAD_REQUEST")
         family = family_of_schema(record.schema)
         scorer = self.scorers.get(family)
-        features = build_features(record, family)
-        matches = self._matches(store, record, keys, applicant.record_id, family, scorer, features)
+        itself = Candidate(build_features(record, family), plain_names(record))
+        matches = self._matches(store, record, keys, applicant.record_id, family, scorer, itself)
         exposure = self._exposure(store, keys) if keys else []
         exposure_score = max((hit.score for hit in exposure), default=0.0)
         return ScreenResult(_decide(matches, exposure_score, scorer), matches, exposure, exposure_score)
@@ -291,7 +310,7 @@ class Screener:
         record_id: str | None,
         family: str,
         scorer: Scorer | None,
-        features: Features,
+        itself: Candidate,
     ) -> list[Match]:
         by_label: dict[str, list[str]] = {}
         for item in keys:
@@ -312,26 +331,33 @@ class Screener:
                 "recordId": record_id or "",
             },
         )
-        matches = [m for m in (self._score(row, family, scorer, features) for row in rows) if m is not None]
+        matches = [m for m in (self._score(row, family, scorer, itself) for row in rows) if m is not None]
         matches.sort(key=lambda m: (-(m.judged == "same"), -m.probability, m.entity_id))
-        return [m for m in matches if m.probability >= 0.05 or m.judged == "same"][:20]
+        return [m for m in matches if m.probability >= MIN_MATCH_PROBABILITY or m.judged == "same"][:20]
 
-    def _score(self, row: dict[str, Any], family: str, scorer: Scorer | None, features: Features) -> Match | None:
+    def _score(self, row: dict[str, Any], family: str, scorer: Scorer | None, applicant: Candidate) -> Match | None:
         if family_of_schema(row["schema"]) != family:
             return None
         best: ScoredPair | None = None
         judged: str | None = None
+        similarity = 0.0
         for record in row["records"]:
             judgements = record.get("judgements") or []
             if "not_same" in judgements:
                 return None
             if "same" in judgements:
                 judged = "same"
+            candidate = self.cache.get(record, family)
+            similarity = max(similarity, name_similarity(applicant, candidate))
             if scorer is not None:
-                scored = scorer.score(features, self.cache.get(record, family))
+                scored = scorer.score(applicant.features, candidate.features)
                 if best is None or scored.match_weight > best.match_weight:
                     best = scored
-        probability = 1.0 if judged == "same" else (best.match_probability if best else 0.0)
+        probability = best.match_probability if best else 0.0
+        if judged == "same":
+            probability = 1.0
+        elif row["via"] == ["name"]:
+            probability = screening_probability(probability, similarity)
         return Match(
             entity_id=row["entityId"],
             name=row["name"],
@@ -343,6 +369,7 @@ class Screener:
             records=[{"source": r["source"], "sourceKey": r["sourceKey"]} for r in row["records"]],
             via=list(row["via"]),
             judged=judged,
+            name_similarity=round(similarity, 4),
         )
 
     def _exposure(self, store: GraphStore, keys: list[dict[str, str]]) -> list[ExposureHit]:
@@ -369,6 +396,43 @@ class Screener:
                 hits.append(ExposureHit(row["label"], row["value"] or row["key"], user, round(score, 6), path))
         hits.sort(key=lambda h: -h.score)
         return hits[:20]
+
+
+# Screening policy on top of the resolution model, for candidates found by name alone
+# (an applicant is often a bare name, a list entry a rich record):
+# - names this unlike (token-sort similarity) are not the same party, whatever else agrees:
+#   "Elena Petrov" is not "Alexander Petrov", "Horizon Trading" is not "Pishgaman Horizon ... Trading";
+# - names this alike are worth a look even when the model, which never saw typos in
+#   list names, scores them low: "NATIONAL IRANIAN OIL CMOPANY" is the listed company.
+UNLIKE_NAMES = 0.75
+NEAR_IDENTICAL_NAMES = 0.92
+UNLIKE_CAP = 0.2
+# Candidates below this are not reported as matches at all.
+MIN_MATCH_PROBABILITY = 0.3
+
+
+def name_similarity(applicant: Candidate, candidate: Candidate) -> float:
+    """The best token-sort similarity of any two names, 0 to 1, on model keys or plain names.
+
+    Model keys drop legal forms and honorifics (so word order and "LTD" do not
+    matter); plain names keep every word (so a typo in "COMPANY" still counts).
+    """
+    best = 0.0
+    pairs = ((applicant.features.name_keys, candidate.features.name_keys), (applicant.names, candidate.names))
+    for ours, theirs in pairs:
+        for a in ours:
+            for b in theirs:
+                best = max(best, fuzz.token_sort_ratio(a, b) / 100.0)
+    return best
+
+
+def screening_probability(model: float, similarity: float) -> float:
+    """The model's probability, bounded by how alike the names are (see UNLIKE_NAMES)."""
+    if similarity < UNLIKE_NAMES:
+        return min(model, UNLIKE_CAP)
+    if similarity >= NEAR_IDENTICAL_NAMES:
+        return max(model, REVIEW_PROBABILITY)
+    return model
 
 
 def family_of_schema(name: str) -> str:

@@ -447,3 +447,17 @@ def test_entity_names_with_scripts_identifiers_and_judgements(api: Api) -> None:
 def test_relationship_types_are_listed(api: Api) -> None:
     types = api.data("{ relationshipTypes }")["relationshipTypes"]
     assert {"OWNS", "DIRECTOR_OF", "HAS_EMAIL", "LINKED_TO"} <= set(types)
+
+
+@pytest.mark.parametrize(
+    ("name", "schema", "decision"),
+    [
+        ("KOREA KWANGSON BANKING CROP", "Organization", "REVIEW"),  # a typo in a listed name: a person looks
+        ("Chol Song JO", "Person", "HIT"),  # word order
+        ("Alexander Kim", "Person", "CLEAR"),  # a common surname shared with listed people is not a match
+        ("Horizon Trading LLC", "Organization", "CLEAR"),  # generic words shared with a listed firm are not a match
+    ],
+)
+def test_screening_decisions_for_realistic_applicants(api: Api, name: str, schema: str, decision: str) -> None:
+    result = api.data(SCREEN_FULL, {"input": {"name": name, "schema": schema}})["screen"]
+    assert result["decision"] == decision, result["matches"][:3]
