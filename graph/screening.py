@@ -45,9 +45,9 @@ from sanctiongraph.errors import ApiError, ResolutionError
 HIT_PROBABILITY = 0.9
 REVIEW_PROBABILITY = 0.5
 REVIEW_EXPOSURE = 0.5
-NAME_CANDIDATES = 25
-MAX_CANDIDATES = 60
-RECORDS_PER_ENTITY = 5
+NAME_CANDIDATES = 20
+MAX_CANDIDATES = 40
+RECORDS_PER_ENTITY = 4
 EXPOSURE_USERS = 50
 EXPOSURE_HOPS = 3
 MAX_NAMES = 10
@@ -249,20 +249,31 @@ class FeatureCache:
         self._items: OrderedDict[tuple[str, str, Any], Candidate] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, record: dict[str, Any], family: str) -> Candidate:
+    def get(self, record: dict[str, Any], family: str) -> Candidate | None:
+        """The cached candidate for a record row (id and loadId), or None."""
         key = (record["id"], family, record.get("loadId"))
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
-                return found
-        parsed = Record.from_dict(json.loads(record["data"]))
+            return found
+
+    def put(self, record: dict[str, Any], family: str, data: str) -> Candidate:
+        parsed = Record.from_dict(json.loads(data))
         candidate = Candidate(build_features(parsed, family), plain_names(parsed))
         with self._lock:
-            self._items[key] = candidate
+            self._items[(record["id"], family, record.get("loadId"))] = candidate
             if len(self._items) > self.size:
                 self._items.popitem(last=False)
         return candidate
+
+    def fill(self, store: GraphStore, rows: list[dict[str, Any]], family: str) -> None:
+        """Fetch and cache the records of candidate rows not cached yet, in one query."""
+        missing = [r for row in rows for r in row["records"] if self.get(r, family) is None]
+        if not missing:
+            return
+        for found in store.read("records_data", {"ids": [r["id"] for r in missing]}):
+            self.put({"id": found["id"], "loadId": found["loadId"]}, family, found["data"])
 
 
 class Screener:
@@ -331,6 +342,8 @@ class Screener:
                 "recordId": record_id or "",
             },
         )
+        rows = [row for row in rows if family_of_schema(row["schema"]) == family]
+        self.cache.fill(store, rows, family)
         matches = [m for m in (self._score(row, family, scorer, itself) for row in rows) if m is not None]
         matches.sort(key=lambda m: (-(m.judged == "same"), -m.probability, m.entity_id))
         return [m for m in matches if m.probability >= MIN_MATCH_PROBABILITY or m.judged == "same"][:20]
@@ -348,6 +361,8 @@ class Screener:
             if "same" in judgements:
                 judged = "same"
             candidate = self.cache.get(record, family)
+            if candidate is None:  # the record changed under us (a load ran): skip it this time
+                continue
             similarity = max(similarity, name_similarity(applicant, candidate))
             if scorer is not None:
                 scored = scorer.score(applicant.features, candidate.features)

@@ -15,11 +15,12 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from inspect import isawaitable
 from pathlib import Path
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSchema, execute, parse, specified_rules, validate
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, execute, parse, specified_rules, validate
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -84,13 +85,6 @@ async def _read_operation(request: Request) -> dict[str, Any]:
     return data
 
 
-def _validation_rules(settings: Settings) -> list[Any]:
-    rules = list(specified_rules)
-    if not settings.introspection:
-        rules.append(NoSchemaIntrospectionCustomRule)
-    return rules
-
-
 def _prepare(state: ApiState, principal: Principal, operation: dict[str, Any]) -> tuple[Any, limits.QueryShape]:
     query = operation.get("query")
     if not isinstance(query, str) or not query.strip():
@@ -98,12 +92,9 @@ def _prepare(state: ApiState, principal: Principal, operation: dict[str, Any]) -
     variables = operation.get("variables") or {}
     if not isinstance(variables, dict):
         raise ApiError("variables must be an object", code="BAD_REQUEST")
-    try:
-        document = parse(query, max_tokens=20_000)
-    except GraphQLError as error:
-        raise ApiError(f"syntax error: {error.message}", code="BAD_REQUEST") from None
-    shape = limits.shape_of(document, operation.get("operationName"), variables)
     settings = state.settings
+    document, problems = _parse_and_validate(query, settings.introspection)
+    shape = limits.shape_of(document, operation.get("operationName"), variables)
     limits.check(
         shape,
         principal,
@@ -111,11 +102,27 @@ def _prepare(state: ApiState, principal: Principal, operation: dict[str, Any]) -
         max_cost=settings.max_query_cost,
         introspection=settings.introspection,
     )
-    graphql_schema: GraphQLSchema = schema.graphql_schema
-    errors = validate(graphql_schema, document, _validation_rules(settings))
-    if errors:
-        raise ApiError("; ".join(e.message for e in errors[:5]), code="BAD_REQUEST")
+    if problems:
+        raise ApiError(problems, code="BAD_REQUEST")
     return document, shape
+
+
+@lru_cache(maxsize=1024)
+def _parse_and_validate(query: str, introspection: bool) -> tuple[DocumentNode, str | None]:
+    """Parse and validate a query text once: clients send the same few queries over and over.
+
+    Validation against the schema costs milliseconds per request, more than a
+    screening's scoring; the schema never changes while the app runs, so the
+    verdict for a given text does not either. Variables are checked at execution.
+    """
+    try:
+        document = parse(query, max_tokens=20_000)
+    except GraphQLError as error:
+        raise ApiError(f"syntax error: {error.message}", code="BAD_REQUEST") from None
+    graphql_schema: GraphQLSchema = schema.graphql_schema
+    rules = list(specified_rules) + ([] if introspection else [NoSchemaIntrospectionCustomRule])
+    errors = validate(graphql_schema, document, rules)
+    return document, ("; ".join(e.message for e in errors[:5]) if errors else None)
 
 
 async def graphql_endpoint(request: Request) -> Response:

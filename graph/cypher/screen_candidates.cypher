@@ -35,5 +35,5 @@ WITH e, via, r
 ORDER BY r.id
 WITH e, via, collect(r)[..$recordsPerEntity] AS records
 RETURN e.id AS entityId, e.name AS name, e.schema AS schema, e.listed AS listed, via,
-       [r IN records | {id: r.id, source: r.source, sourceKey: r.sourceKey, data: r.data, loadId: r.loadId,
+       [r IN records | {id: r.id, source: r.source, sourceKey: r.sourceKey, loadId: r.loadId,
                         judgements: [(r)-[j:JUDGED]-(other:Record) WHERE other.id = $recordId | j.judgement]}] AS records
