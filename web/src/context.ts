@@ -15,27 +15,3 @@ export interface Ctx {
   selectTab(tab: Tab, focus?: boolean): void;
   status(message: string): void;
 }
-
-/** Relationship types the API's network and paths accept (graph/analytics.py NETWORK_RELS). */
-export const RELATIONSHIP_TYPES = [
-  "ASSOCIATE_OF",
-  "DIRECTOR_OF",
-  "FAMILY_OF",
-  "INTERMEDIARY_OF",
-  "LINKED_TO",
-  "OFFICER_OF",
-  "OPERATES",
-  "OWNS",
-  "PARENT_OF",
-  "HAS_ADDRESS",
-  "HAS_DEVICE",
-  "HAS_DOMAIN",
-  "HAS_EMAIL",
-  "HAS_IDENTIFIER",
-  "HAS_IP",
-  "HAS_PAYMENT_INSTRUMENT",
-  "HAS_PHONE",
-  "HAS_WALLET",
-  "AT_DOMAIN",
-  "IN_NETWORK",
-];

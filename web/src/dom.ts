@@ -1,4 +1,4 @@
-// Small DOM helpers: build elements, format numbers, detect a name's script, download.
+// Small DOM helpers: build elements, format numbers and identifier kinds, download.
 
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | null | undefined | EventListener>;
@@ -55,23 +55,26 @@ export function fmtShare(value: number | null | undefined): string {
   return value == null ? "share unknown" : `${Number(value.toFixed(2))}%`;
 }
 
-const SCRIPTS: [string, RegExp][] = [
-  ["Hangul", /\p{Script=Hangul}/u],
-  ["Han", /\p{Script=Han}/u],
-  ["Japanese kana", /[\p{Script=Hiragana}\p{Script=Katakana}]/u],
-  ["Cyrillic", /\p{Script=Cyrillic}/u],
-  ["Arabic", /\p{Script=Arabic}/u],
-  ["Hebrew", /\p{Script=Hebrew}/u],
-  ["Greek", /\p{Script=Greek}/u],
-  ["Thai", /\p{Script=Thai}/u],
-  ["Devanagari", /\p{Script=Devanagari}/u],
-  ["Latin", /\p{Script=Latin}/u],
-];
+const ACRONYMS = new Set(["imo", "lei", "bic", "swift", "iban", "vat", "tin", "ogrn", "inn", "duns", "mmsi", "icao"]);
 
-/** The writing system of a name (the first non-Latin script found wins). */
-export function scriptOf(name: string): string {
-  for (const [script, pattern] of SCRIPTS) if (pattern.test(name)) return script;
-  return /\p{L}/u.test(name) ? "other" : "–";
+/** An identifier kind of the API (passport, national_id, imo, ...) as words: "national id", "IMO". */
+export function identifierKind(kind: string): string {
+  return kind
+    .split(/[_\s]+/)
+    .map((word) => (ACRONYMS.has(word.toLowerCase()) || word.toLowerCase() === "id" ? word.toUpperCase() : word))
+    .join(" ");
+}
+
+/** The language a script implies, where only one language writes it (for `lang`, so it is read right). */
+const SCRIPT_LANGUAGES: Record<string, string> = {
+  Hangul: "ko",
+  Hiragana: "ja",
+  Katakana: "ja",
+  Thai: "th",
+  Greek: "el",
+};
+export function langOf(script: string | null): string | null {
+  return script ? (SCRIPT_LANGUAGES[script] ?? null) : null;
 }
 
 export function download(filename: string, data: Blob): void {

@@ -209,9 +209,16 @@ export class NetworkView {
     let added = 0;
     this.cy.batch(() => {
       for (const node of nodes) {
-        if (this.cy.getElementById(node.id).nonempty()) continue;
         const kind = kindOf(node);
         const look = NODE_TYPES[kind] ?? NODE_TYPES.Entity;
+        const existing = this.cy.getElementById(node.id);
+        if (existing.nonempty()) {
+          // A node first drawn without a schema takes its look from a later answer that has one.
+          if (existing.data("kind") === "Entity" && kind !== "Entity") {
+            existing.data({ node, kind, color: look.color, shape: look.shape });
+          }
+          continue;
+        }
         const classes = [look.infra ? "infra" : "entity"];
         if (node.listed) classes.push("listed");
         if (node.superNode) classes.push("super");

@@ -1,8 +1,8 @@
 // The investigator page: login, search, the network panel and its inspector; the
 // profile, paths and screening panels live in their own modules.
 import { ApiError, apiKey, gql, setApiKey } from "./api";
-import { RELATIONSHIP_TYPES, type Ctx, type Tab } from "./context";
-import { $, csv, download, errorBox, fmtNum, h, replace, stamp } from "./dom";
+import type { Ctx, Tab } from "./context";
+import { $, csv, download, errorBox, fmtNum, h, identifierKind, replace, stamp } from "./dom";
 import { edgeId, type Highlight, kindOf, NetworkView, NODE_TYPES } from "./graph";
 import { PathsPanel } from "./paths";
 import { renderProfile } from "./profile";
@@ -14,11 +14,11 @@ import {
   NETWORK,
   type Path,
   PING,
+  RELATIONSHIP_TYPES,
   SEARCH,
   type SearchHit,
 } from "./queries";
 import { ScreenPanel } from "./screen";
-import { lookupValue } from "./values";
 import "./style.css";
 
 const view = new NetworkView($("#cy"));
@@ -79,6 +79,7 @@ function renderLogin(): void {
       setApiKey(key);
       renderLogin();
       status("Signed in.");
+      void loadRelationshipTypes();
       $("#search-input").focus();
     } catch (error) {
       message.textContent =
@@ -135,44 +136,33 @@ $("#search-form").addEventListener("submit", async (event) => {
   selectTab("entity");
   replace(results, h("p", { class: "loading" }, `Searching “${query}”…`));
   try {
-    const [names, byValue] = await Promise.all([
-      gql<{ search: { edges: { node: SearchHit }[] } }>(SEARCH, { query, first: 15 }),
-      lookupValue(query),
-    ]);
+    // One request: the API matches names and aliases, and on the first page also exact
+    // identifier and contact values (passport, registration, e-mail, phone, IP, domain, wallet).
+    const { search } = await gql<{ search: { edges: { node: SearchHit }[] } }>(SEARCH, { query, first: 15 });
     showResults(
       query,
-      names.search.edges.map((e) => e.node),
-      byValue,
+      search.edges.map((e) => e.node),
     );
   } catch (error) {
     replace(results, errorBox(error));
   }
 });
 
-function showResults(query: string, hits: SearchHit[], byValue: { value: GraphNode; users: GraphNode[] } | null): void {
-  const items: HTMLElement[] = [];
-  const seen = new Set<string>();
-  if (byValue) {
-    for (const user of byValue.users) {
-      seen.add(user.entityId ?? user.id);
-      items.push(
-        resultItem(
-          user.entityId ?? user.id,
-          user.name,
-          `${user.schema ?? user.label} · uses ${byValue.value.label} ${byValue.value.name}`,
-          user.listed,
-        ),
-      );
-    }
-  }
-  for (const hit of hits.filter((h) => !seen.has(h.id))) {
+/** Letters and digits only, for telling which identifier a search text named (display only). */
+const compact = (text: string) => text.replace(/[^\p{L}\p{N}]/gu, "").toUpperCase();
+
+function showResults(query: string, hits: SearchHit[]): void {
+  const wanted = compact(query);
+  const items = hits.map((hit) => {
+    const matched = wanted ? hit.identifiers.find((i) => compact(i.value) === wanted) : undefined;
     const detail = [
       hit.schema,
+      matched ? `${identifierKind(matched.kind)} ${matched.value}` : "",
       hit.countries.join(", "),
       hit.aliases.length ? `aka ${hit.aliases.slice(0, 2).join("; ")}` : "",
     ];
-    items.push(resultItem(hit.id, hit.name, detail.filter(Boolean).join(" · "), hit.listed));
-  }
+    return resultItem(hit.id, hit.name, detail.filter(Boolean).join(" · "), hit.listed);
+  });
   const list = h("ul", { class: "results", "aria-labelledby": "results-title" }, items);
   const title = items.length
     ? `${items.length} result${items.length === 1 ? "" : "s"} for “${query}”`
@@ -348,16 +338,40 @@ function showPaths(found: Path[], kind: Highlight, extra?: { nodes: GraphNode[];
 
 // --- inspector: filters, node list, legend --------------------------------------------
 
+/** The relationship types the API's network and paths accept (`relationshipTypes`), in its order. */
+let apiTypes: string[] = [];
+/** Whether the filter's "other types" list is open (kept across redraws). */
+let otherTypesOpen = false;
+
+async function loadRelationshipTypes(): Promise<void> {
+  try {
+    const { relationshipTypes } = await gql<{ relationshipTypes: string[] }>(RELATIONSHIP_TYPES);
+    apiTypes = relationshipTypes;
+  } catch (error) {
+    // Without the list the filter offers the types in view; paths then use those. A screening
+    // key may not ask (it may only screen), which needs no message.
+    if (!(error instanceof ApiError && error.code === "FORBIDDEN"))
+      status(`Could not load the relationship types: ${error instanceof Error ? error.message : error}`);
+  }
+  renderTypeFilters();
+}
+
 function chosenTypes(): string[] | null {
   const hidden = view.filters.hiddenTypes;
   if (hidden.size === 0) return null;
-  return RELATIONSHIP_TYPES.filter((t) => !hidden.has(t));
+  const known = apiTypes.length ? apiTypes : [...view.typeCounts().keys()];
+  return known.filter((t) => !hidden.has(t));
 }
 
 function renderTypeFilters(): void {
   const box = $("#type-filters");
   const counts = view.typeCounts();
-  const shown = [...counts.keys()].join("|") + [...view.filters.hiddenTypes].join("|");
+  const hidden = view.filters.hiddenTypes;
+  // Types in view or unticked come first (with their edge counts); the API's other types
+  // fold into a list of their own, so they can be left out of paths before they appear.
+  const main = [...new Set([...counts.keys(), ...hidden])].sort();
+  const others = apiTypes.filter((t) => !counts.has(t) && !hidden.has(t));
+  const shown = `${main.join("|")}/${[...hidden].join("|")}/${others.join("|")}`;
   if (box.dataset.shown === shown) {
     for (const [type, count] of counts) {
       const label = box.querySelector(`[data-type="${type}"] .count`);
@@ -366,24 +380,38 @@ function renderTypeFilters(): void {
     return;
   }
   box.dataset.shown = shown;
-  const types = new Set([...counts.keys(), ...view.filters.hiddenTypes]);
+  const row = (type: string) => {
+    const input = h("input", { type: "checkbox", value: type, checked: !hidden.has(type) });
+    input.addEventListener("change", () => {
+      if (input.checked) view.filters.hiddenTypes.delete(type);
+      else view.filters.hiddenTypes.add(type);
+      view.applyFilters();
+    });
+    const count = h("span", { class: "count" }, counts.get(type) ?? 0);
+    return h("label", { class: "row", "data-type": type }, input, h("span", {}, `${type} (`, count, ")"));
+  };
+  const more = others.length
+    ? h(
+        "details",
+        { class: "other-types", open: otherTypesOpen },
+        h(
+          "summary",
+          {},
+          `${others.length} ${main.length ? "more " : ""}type${others.length === 1 ? "" : "s"}, none in view`,
+        ),
+        others.map(row),
+      )
+    : null;
+  more?.addEventListener("toggle", () => (otherTypesOpen = (more as HTMLDetailsElement).open));
   replace(
     box,
     h("span", { class: "filter-title", id: "types-title" }, "Relationship types"),
-    types.size === 0 ? h("span", { class: "hint" }, "none yet") : null,
     h(
       "div",
       { role: "group", "aria-labelledby": "types-title" },
-      [...types].sort().map((type) => {
-        const input = h("input", { type: "checkbox", value: type, checked: !view.filters.hiddenTypes.has(type) });
-        input.addEventListener("change", () => {
-          if (input.checked) view.filters.hiddenTypes.delete(type);
-          else view.filters.hiddenTypes.add(type);
-          view.applyFilters();
-        });
-        const count = h("span", { class: "count" }, counts.get(type) ?? 0);
-        return h("label", { class: "row", "data-type": type }, input, h("span", {}, `${type} (`, count, ")"));
-      }),
+      main.length === 0 && !others.length ? h("span", { class: "hint" }, "none yet") : null,
+      main.map(row),
+      more,
     ),
   );
 }
@@ -561,6 +589,7 @@ $("#export-edges").addEventListener("click", () => {
 renderLogin();
 showSelected(null);
 view.onChange();
+if (apiKey()) void loadRelationshipTypes();
 // #entity=<id> links to an entity (the page keeps it up to date, so a reload stays put).
 function followLink(): void {
   const linked = new URLSearchParams(location.hash.slice(1)).get("entity");

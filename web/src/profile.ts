@@ -1,9 +1,9 @@
-// The entity profile: names (with scripts), listings, identifiers, infrastructure,
-// relations, source records with their merge evidence, analysis (exposure, 50%
-// ownership, front companies) and analyst judgements.
+// The entity profile: names (with kind and script), listings, typed identifiers,
+// shared infrastructure, relations, source records with their merge evidence, analysis
+// (exposure, 50% ownership, front companies) and analysts' judgements.
 import { ApiError, gql } from "./api";
 import type { Ctx } from "./context";
-import { errorBox, fmtNum, fmtProb, fmtShare, h, replace, scriptOf } from "./dom";
+import { errorBox, fmtNum, fmtProb, fmtShare, h, identifierKind, langOf, replace } from "./dom";
 import type { Highlight } from "./graph";
 import {
   ANALYSIS,
@@ -15,14 +15,15 @@ import {
   type GraphEdge,
   type GraphNode,
   type Judgement,
+  JUDGEMENTS,
+  MORE_INFRASTRUCTURE,
   MORE_RECORDS,
   type Ownership,
   RECORD_JUDGEMENT,
+  type RecordJudgement,
+  type SharedValue,
   type SourceRecord,
 } from "./queries";
-
-/** Judgements recorded from this page, by entity (the API has no query listing them). */
-const judgements = new Map<string, Judgement[]>();
 
 function section(title: string, id: string, ...body: (Node | null)[]): HTMLElement {
   return h("section", { class: "card", "aria-labelledby": id }, h("h3", { id }, title), ...body);
@@ -78,17 +79,62 @@ export function comparisonsTable(comparisons: Comparison[], caption: string): HT
   );
 }
 
+/** Kinds of names in the order they are listed. */
+const NAME_KINDS = ["primary", "alias", "acronym", "former", "weak"];
+
+/** The entity's names, one row per spelling with every kind the API gave it. */
+function nameRows(entity: Entity): { value: string; kinds: string[]; script: string | null }[] {
+  const rows = new Map<string, { value: string; kinds: string[]; script: string | null }>();
+  for (const name of entity.names) {
+    const row = rows.get(name.value) ?? { value: name.value, kinds: [], script: name.script };
+    if (!row.kinds.includes(name.kind)) row.kinds.push(name.kind);
+    rows.set(name.value, row);
+  }
+  const rank = (kind: string) => (NAME_KINDS.includes(kind) ? NAME_KINDS.indexOf(kind) : NAME_KINDS.length);
+  for (const row of rows.values()) row.kinds.sort((a, b) => rank(a) - rank(b));
+  return [...rows.values()].sort(
+    (a, b) =>
+      Number(b.value === entity.name) - Number(a.value === entity.name) ||
+      rank(a.kinds[0]) - rank(b.kinds[0]) ||
+      a.value.localeCompare(b.value),
+  );
+}
+
+/** Infrastructure worth listing: every value but identifiers nobody else uses (listed above them). */
+function sharedItems(values: SharedValue[], ctx: Ctx): HTMLElement[] {
+  return values
+    .filter((v) => v.node.label !== "Identifier" || v.users.length > 0)
+    .map((v) =>
+      h(
+        "li",
+        {},
+        h("span", { class: "kind" }, v.node.label),
+        " ",
+        v.node.name,
+        v.node.superNode ? h("span", { class: "badge" }, "super-node") : null,
+        usersNote(v, ctx),
+      ),
+    );
+}
+
 export function renderProfile(entity: Entity, ctx: Ctx): HTMLElement {
   const records = entity.records.edges.map((e) => e.node);
-  const infra = entity.infrastructure.edges.map((e) => e.node);
-  const identifiers = infra.filter((v) => v.node.label === "Identifier");
-  const shared = infra.filter((v) => v.node.label !== "Identifier");
-
-  const names = new Map<string, string>();
-  names.set(entity.name, "primary");
-  for (const alias of entity.aliases) if (!names.has(alias)) names.set(alias, "alias");
-  for (const record of records)
-    for (const name of record.names) if (!names.has(name)) names.set(name, `record ${record.id}`);
+  const shared = h(
+    "ul",
+    { class: "plain", id: "infra-list" },
+    sharedItems(
+      entity.infrastructure.edges.map((e) => e.node),
+      ctx,
+    ),
+  );
+  const sharedBox = h(
+    "div",
+    {},
+    shared.childElementCount || entity.infrastructure.pageInfo.hasNextPage
+      ? shared
+      : h("p", { class: "hint" }, "None recorded."),
+    entity.infrastructure.pageInfo.hasNextPage ? moreInfrastructureButton(entity, shared, ctx) : null,
+  );
 
   const analysis = h("div", { class: "analysis" }, h("p", { class: "loading" }, "Loading exposure and ownership…"));
   const recordList = h("div", { class: "records" }, records.map(renderRecord));
@@ -130,11 +176,11 @@ export function renderProfile(entity: Entity, ctx: Ctx): HTMLElement {
       "Names and aliases",
       "names-title",
       table(
-        ["Name", "Script", "From"],
-        [...names].map(([name, from]) => [
-          h("span", { lang: scriptOf(name) === "Latin" ? "en" : null }, name),
-          scriptOf(name),
-          from,
+        ["Name", "Kind", "Script"],
+        nameRows(entity).map((n) => [
+          h("bdi", { lang: langOf(n.script) }, n.value),
+          n.kinds.join(", "),
+          n.script ?? "–",
         ]),
         "Names and aliases",
       ),
@@ -163,35 +209,15 @@ export function renderProfile(entity: Entity, ctx: Ctx): HTMLElement {
     section(
       "Identifiers",
       "identifiers-title",
-      identifiers.length
-        ? h(
-            "ul",
-            { class: "plain" },
-            identifiers.map((v) => h("li", {}, h("code", {}, v.node.name), usersNote(v.users, ctx))),
+      entity.identifiers.length
+        ? table(
+            ["Type", "Number", "Country"],
+            entity.identifiers.map((i) => [identifierKind(i.kind), h("code", {}, i.value), i.country ?? "–"]),
+            "Identifiers",
           )
         : h("p", { class: "hint" }, "None recorded."),
     ),
-    section(
-      "Shared infrastructure",
-      "infra-title",
-      shared.length
-        ? h(
-            "ul",
-            { class: "plain" },
-            shared.map((v) =>
-              h(
-                "li",
-                {},
-                h("span", { class: "kind" }, v.node.label),
-                " ",
-                v.node.name,
-                v.node.superNode ? h("span", { class: "badge" }, "super-node") : null,
-                usersNote(v.users, ctx),
-              ),
-            ),
-          )
-        : h("p", { class: "hint" }, "None recorded."),
-    ),
+    section("Shared infrastructure", "infra-title", sharedBox),
     section(
       "Relations",
       "relations-title",
@@ -219,23 +245,24 @@ export function renderProfile(entity: Entity, ctx: Ctx): HTMLElement {
       recordList,
       entity.records.pageInfo.hasNextPage ? moreRecordsButton(entity, recordList) : null,
     ),
-    section("Analyst judgements", "judgements-title", renderJudgements(entity, records)),
+    section("Analyst judgements", "judgements-title", renderJudgements(entity, records, ctx)),
   );
   void loadAnalysis(entity, analysis, ctx);
   return root;
 }
 
-function usersNote(
-  users: { name: string; listed: boolean; entityId: string | null; id: string }[],
-  ctx: Ctx,
-): HTMLElement | null {
+/** " — also used by A, B and 3 more" (the API gives some of the other users; the value's degree counts all). */
+function usersNote(value: SharedValue, ctx: Ctx): HTMLElement | null {
+  const users = value.users;
   if (!users.length) return null;
+  const shown = users.slice(0, 5);
+  const others = Math.max((value.node.degree ?? users.length + 1) - 1, users.length);
   return h(
     "span",
     { class: "users" },
     " — also used by ",
-    users.slice(0, 5).flatMap((u, i) => [i ? ", " : "", partyButton({ ...u, label: "Entity" } as GraphNode, ctx)]),
-    users.length > 5 ? ` and ${users.length - 5} more` : "",
+    shown.flatMap((u, i) => [i ? ", " : "", partyButton({ ...u, label: "Entity" }, ctx)]),
+    others > shown.length ? ` and ${others - shown.length} more` : "",
   );
 }
 
@@ -288,6 +315,30 @@ function moreRecordsButton(entity: Entity, list: HTMLElement): HTMLElement {
       for (const edge of data.entity.records.edges) list.append(renderRecord(edge.node));
       after = data.entity.records.pageInfo.endCursor;
       if (data.entity.records.pageInfo.hasNextPage) button.disabled = false;
+      else button.remove();
+    } catch (error) {
+      button.replaceWith(errorBox(error));
+    }
+  });
+  return button;
+}
+
+function moreInfrastructureButton(entity: Entity, list: HTMLElement, ctx: Ctx): HTMLElement {
+  let after = entity.infrastructure.pageInfo.endCursor;
+  const button = h("button", { type: "button" }, "More values");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      const data = await gql<{ entity: Entity }>(MORE_INFRASTRUCTURE, { id: entity.id, after });
+      const page = data.entity.infrastructure;
+      list.append(
+        ...sharedItems(
+          page.edges.map((e) => e.node),
+          ctx,
+        ),
+      );
+      after = page.pageInfo.endCursor;
+      if (page.pageInfo.hasNextPage) button.disabled = false;
       else button.remove();
     } catch (error) {
       button.replaceWith(errorBox(error));
@@ -483,24 +534,64 @@ function renderFronts(entity: Entity, fronts: FrontCandidate[], ctx: Ctx): HTMLE
 
 // --- judgements ----------------------------------------------------------------------
 
-function renderJudgements(entity: Entity, records: SourceRecord[]): HTMLElement {
+/**
+ * One line per judgement: the API lists a judgement between two records of this entity
+ * once from each side, so a pair judged at the same moment is shown once.
+ */
+function distinctJudgements(found: RecordJudgement[]): RecordJudgement[] {
+  const seen = new Set<string>();
+  return found.filter((j) => {
+    const key = `${[j.recordId, j.otherRecordId].sort().join("|")}|${j.judgement}|${j.at ?? ""}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function judgementItem(j: RecordJudgement, entity: Entity, ctx: Ctx): HTMLElement {
+  const otherId = j.otherEntityId;
+  const other =
+    otherId && otherId !== entity.id
+      ? [
+          " (",
+          h(
+            "button",
+            { type: "button", class: "link", onclick: () => ctx.openEntity(otherId) },
+            j.otherName ?? otherId,
+          ),
+          ")",
+        ]
+      : otherId === entity.id
+        ? " (a record of this entity too)"
+        : "";
+  return h(
+    "li",
+    { "data-judgement": `${j.recordId}|${j.otherRecordId}` },
+    h("code", {}, j.recordId),
+    j.judgement === "same" ? " is the same party as " : " is not the same party as ",
+    h("code", {}, j.otherRecordId),
+    other,
+    h(
+      "span",
+      { class: "judgement-meta" },
+      ` — ${j.author ?? "unknown author"}${j.at ? `, ${j.at.slice(0, 16).replace("T", " ")}` : ""}`,
+    ),
+    j.note ? `: “${j.note}”` : "",
+  );
+}
+
+function renderJudgements(entity: Entity, records: SourceRecord[], ctx: Ctx): HTMLElement {
   const list = h("ul", { class: "plain judgements" });
-  const draw = () =>
+  const draw = (found: RecordJudgement[]) => {
+    const items = distinctJudgements(found);
     replace(
       list,
-      (judgements.get(entity.id) ?? []).map((j) =>
-        h(
-          "li",
-          {},
-          h("code", {}, j.recordA),
-          j.judgement === "same" ? " is the same party as " : " is not the same party as ",
-          h("code", {}, j.recordB),
-          ` — ${j.author}`,
-          j.note ? `: “${j.note}”` : "",
-        ),
-      ),
+      items.length
+        ? items.map((j) => judgementItem(j, entity, ctx))
+        : h("li", { class: "hint" }, "No judgements about its records yet."),
     );
-  draw();
+  };
+  draw(entity.judgements);
   const ids = records.map((r) => r.id);
   const partners = records.flatMap((r) => (r.evidence ? [r.evidence.partnerRecordId] : []));
   const recordA = h(
@@ -549,12 +640,9 @@ function renderJudgements(entity: Entity, records: SourceRecord[]): HTMLElement 
     message.textContent = "Recording…";
     message.className = "message";
     try {
-      const { recordJudgement } = await gql<{ recordJudgement: Judgement }>(RECORD_JUDGEMENT, {
+      await gql<{ recordJudgement: Judgement }>(RECORD_JUDGEMENT, {
         input: { recordA: recordA.value, recordB: recordB.value.trim(), same, note: note.value.trim() || null },
       });
-      judgements.set(entity.id, [...(judgements.get(entity.id) ?? []), recordJudgement]);
-      draw();
-      message.textContent = "Recorded. The next resolution honours it.";
     } catch (error) {
       message.className = "message error";
       message.textContent =
@@ -563,16 +651,22 @@ function renderJudgements(entity: Entity, records: SourceRecord[]): HTMLElement 
           : error instanceof Error
             ? error.message
             : String(error);
+      return;
+    }
+    // The list is the API's: ask again, so it shows what was stored (and anything others added).
+    try {
+      const data = await gql<{ entity: Pick<Entity, "id" | "judgements"> | null }>(JUDGEMENTS, { id: entity.id });
+      draw(data.entity?.judgements ?? []);
+      message.textContent = "Recorded. The next resolution honours it.";
+    } catch (error) {
+      message.className = "message error";
+      message.textContent = `Recorded, but the list could not be reloaded: ${error instanceof Error ? error.message : error}`;
     }
   });
   return h(
     "div",
     {},
-    h(
-      "p",
-      { class: "hint" },
-      "Judgements recorded from this page in this session (the API does not list earlier ones yet):",
-    ),
+    h("p", { class: "hint" }, "Analysts’ judgements about this entity’s records, newest first:"),
     list,
     form,
   );

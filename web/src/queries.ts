@@ -90,6 +90,31 @@ interface Page<T> {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 
+export interface EntityName {
+  value: string;
+  /** primary, alias, weak, former or acronym */
+  kind: string;
+  script: string | null;
+}
+
+export interface EntityIdentifier {
+  /** passport, national_id, imo, lei, bic, registration, ... */
+  kind: string;
+  value: string;
+  country: string | null;
+}
+
+export interface RecordJudgement {
+  recordId: string;
+  otherRecordId: string;
+  otherEntityId: string | null;
+  otherName: string | null;
+  judgement: string;
+  note: string | null;
+  author: string | null;
+  at: string | null;
+}
+
 export interface Entity {
   id: string;
   name: string;
@@ -104,6 +129,9 @@ export interface Entity {
   records: Page<SourceRecord>;
   relations: Page<Relation>;
   infrastructure: Page<SharedValue>;
+  names: EntityName[];
+  identifiers: EntityIdentifier[];
+  judgements: RecordJudgement[];
 }
 
 export interface SearchHit {
@@ -114,6 +142,7 @@ export interface SearchHit {
   score: number | null;
   aliases: string[];
   countries: string[];
+  identifiers: EntityIdentifier[];
 }
 
 export interface Exposure {
@@ -175,12 +204,14 @@ const NODE = "id label name entityId key schema listed degree specificity superN
 const EDGE = "source target type confidence share role records";
 const PATH = `nodes { ${NODE} } edges { ${EDGE} } score explanation`;
 const COMPARISON = "comparison level label weight";
+const JUDGEMENT = "recordId otherRecordId otherEntityId otherName judgement note author at";
+const SHARED = `kind node { ${NODE} } users { id name listed entityId }`;
 
 export const PING = "query Ping { __typename }";
 
 export const SEARCH = `query Search($query: String!, $first: Int, $after: String) {
   search(query: $query, first: $first, after: $after) {
-    edges { node { id name schema listed score aliases countries } }
+    edges { node { id name schema listed score aliases countries identifiers { kind value country } } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
@@ -188,6 +219,9 @@ export const SEARCH = `query Search($query: String!, $first: Int, $after: String
 export const ENTITY = `query Entity($id: ID!) {
   entity(id: $id) {
     id name schema aliases listed countries birthDates sources recordCount
+    names { value kind script }
+    identifiers { kind value country }
+    judgements { ${JUDGEMENT} }
     sanctions { id authority program listName listedOn reference recordId source delistedIn }
     records(first: 20) {
       edges { node { id source sourceKey sourceVersion schema name names matchProbability matchWeight
@@ -199,11 +233,27 @@ export const ENTITY = `query Entity($id: ID!) {
       pageInfo { hasNextPage endCursor }
     }
     infrastructure(first: 20) {
-      edges { node { kind node { ${NODE} } users { id name listed entityId } } }
+      edges { node { ${SHARED} } }
       pageInfo { hasNextPage endCursor }
     }
   }
 }`;
+
+export const MORE_INFRASTRUCTURE = `query MoreInfrastructure($id: ID!, $after: String) {
+  entity(id: $id) {
+    id
+    infrastructure(first: 20, after: $after) {
+      edges { node { ${SHARED} } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}`;
+
+export const JUDGEMENTS = `query Judgements($id: ID!) {
+  entity(id: $id) { id judgements { ${JUDGEMENT} } }
+}`;
+
+export const RELATIONSHIP_TYPES = "query RelationshipTypes { relationshipTypes }";
 
 export const MORE_RECORDS = `query MoreRecords($id: ID!, $after: String) {
   entity(id: $id) {
