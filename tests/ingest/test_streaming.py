@@ -25,6 +25,7 @@ from tests.ingest.conftest import ROOT
 pytestmark = pytest.mark.slow
 
 MAPPING = ROOT / "mappings" / "customers.yaml"
+KILL_SIZE = 40_000  # rows of the file killed mid-load
 CONTRACT_TABLES = ("sg_records", "sg_source_versions", "sg_changes", "sg_quarantine")
 
 INGEST_AND_REPORT = """
@@ -104,12 +105,12 @@ def test_kill_mid_file_leaves_staging_as_before_and_a_rerun_loads_once(tmp_path:
     path = tmp_path / "staging.duckdb"
     run_ingest(path, samples.un_xml_2024, "un-xml")  # something staged before
     before = snapshot(path)
-    table = generate(tmp_path / "gen", 40_000)
+    table = generate(tmp_path / "gen", KILL_SIZE)
     process = ingest_process(path, table)
     assert process.stdout is not None
     deadline = time.monotonic() + 600
     for line in process.stdout:  # wait until the load is well under way
-        if line.strip().isdigit() and int(line) >= 20_000:
+        if line.strip().isdigit() and int(line) >= KILL_SIZE // 2:
             break
         assert time.monotonic() < deadline
     process.send_signal(signal.SIGKILL)
@@ -118,13 +119,13 @@ def test_kill_mid_file_leaves_staging_as_before_and_a_rerun_loads_once(tmp_path:
     assert snapshot(path) == before
 
     summary = run_ingest(path, table, "mapping", mapping=MAPPING)
-    assert summary.rows_read == 60_000 and not summary.already_ingested
+    assert summary.rows_read == KILL_SIZE and not summary.already_ingested
     again = run_ingest(path, table, "mapping", mapping=MAPPING)
     assert again.already_ingested
     con = staging.connect(path, read_only=True)
     try:
         versions = [v for v in staging.list_versions(con) if v.source == "customer_accounts"]
-        assert len(versions) == 1 and versions[0].rows_read == 60_000
+        assert len(versions) == 1 and versions[0].rows_read == KILL_SIZE
         tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         assert not {t for t in tables if t.startswith("sg_load_")}  # the killed load's work tables are gone
     finally:
