@@ -26,10 +26,14 @@ import orjson
 import pyarrow as pa
 
 from graph.load_rows import Row
+from ingest import staging
 from sanctiongraph.errors import GraphStoreError
 
 STATE_FILE = "graph-state.duckdb"
 BATCH = 20_000
+# DuckDB's memory for the state (beyond it spills to the workspace's tmp/): a load of a million
+# customers stages ~25 M rows here, which uncapped held ~9 GB of RAM.
+STATE_MEMORY_LIMIT = "1GB"
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS sg_graph_rows (
@@ -81,7 +85,7 @@ class LoadState:
             raise GraphStoreError(
                 f"{path}: cannot open the load state ({error})", hint="check the workspace is writable"
             ) from error
-        con.execute("SET enable_progress_bar = false")
+        staging.bound_memory(con, STATE_MEMORY_LIMIT, keep_order=True)
         con.execute(SCHEMA_SQL)
         con.execute(
             "CREATE OR REPLACE TEMP TABLE sg_new_rows (seq BIGINT, kind VARCHAR, key VARCHAR, grp VARCHAR,"

@@ -41,6 +41,8 @@ from resolution.store import current_entity_id
 from sanctiongraph.errors import GraphStoreError
 
 BATCH_SIZE = 2_000
+# DuckDB memory for reading staging during a load (spills to the workspace's tmp/ beyond it).
+READ_MEMORY_LIMIT = "1GB"
 SWEEP_BATCH = 10_000
 
 Progress = Callable[[str, int], None]
@@ -336,7 +338,7 @@ def run_load(
             f"{staging_path}: no staging database", hint="run `sanctiongraph ingest` and `resolve` first"
         )
     con = staging.connect(staging_path, read_only=True)
-    con.execute("SET enable_progress_bar = false")
+    staging.bound_memory(con, READ_MEMORY_LIMIT, keep_order=True)
     try:
         runs = con.execute("SELECT run_id FROM sg_runs ORDER BY finished_at DESC LIMIT 1").fetchall()
         run = runs[0] if runs else None

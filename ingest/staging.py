@@ -323,7 +323,7 @@ def stage_version(
     """
     now = datetime.now(UTC).replace(tzinfo=None)
     params: dict[str, Any] = {"source": summary.source, "version": summary.version}
-    _bound_memory(con)
+    bound_memory(con)
     _drop_work_tables(con)
     con.execute(LOAD_TABLES_SQL)
     try:
@@ -387,15 +387,20 @@ def _drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE IF EXISTS sg_load_records; DROP TABLE IF EXISTS sg_load_quarantine")
 
 
-def _bound_memory(con: duckdb.DuckDBPyConnection) -> None:
-    """Cap DuckDB's memory for a load and let it spill next to the staging file instead."""
+def bound_memory(con: duckdb.DuckDBPyConnection, limit: str = LOAD_MEMORY_LIMIT, *, keep_order: bool = False) -> None:
+    """Cap DuckDB's memory and let it spill to the workspace's temp folder instead.
+
+    Without a cap DuckDB may take 80% of RAM for one big query or temp table,
+    which on a shared machine is someone else's memory.
+    """
     row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
     if row is not None and row[0]:
         spill = Path(str(row[0])).parent / "tmp"
         spill.mkdir(parents=True, exist_ok=True)
         con.execute(f"SET temp_directory = '{spill.as_posix()}'")  # a path we made; no user text
-    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
-    con.execute("SET preserve_insertion_order = false")
+    con.execute(f"SET memory_limit = '{limit}'")
+    if not keep_order:
+        con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")  # the CLI shows its own progress
 
 
