@@ -47,6 +47,7 @@ class FakeValues:
         self.weights = [c.weight for c in vocab.COUNTRIES]
         self.cultures = {c.name: c for c in vocab.CULTURES}
         self.person_count = 0
+        self.emails: set[str] = set()
 
     def country(self, code: str | None = None) -> vocab.Country:
         if code is not None:
@@ -95,7 +96,14 @@ class FakeValues:
         handle = handle or "user"
         if self.rng.random() < 0.6:
             handle += str(self.rng.randrange(1, 999))
-        return f"{handle}@{domain or self.rng.choice(vocab.WEBMAIL)}"
+        domain = domain or self.rng.choice(vocab.WEBMAIL)
+        # A mailbox has one owner: a second "amit.gupta@mail.ru" signs up as amit.gupta4821@mail.ru.
+        # (Without this, a million accounts shared ~400k addresses by chance, and chance-shared
+        # addresses joined unrelated people into the planted networks' clusters.)
+        while f"{handle}@{domain}" in self.emails:
+            handle += str(self.rng.randrange(10))
+        self.emails.add(f"{handle}@{domain}")
+        return f"{handle}@{domain}"
 
     def residential_ip(self) -> str:
         octet = self.rng.choice(vocab.RESIDENTIAL_FIRST_OCTETS)

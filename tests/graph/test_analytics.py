@@ -24,11 +24,13 @@ from graph import analytics
 from graph.loader import run_load
 from graph.queries import search_entities
 from graph.store import GraphStore
+from ingest.generate.vocab import WEBMAIL
 from ingest.run import run_ingest
 from resolution.run import run_resolve
 from sanctiongraph.errors import ApiError
 from sanctiongraph.settings import Settings
 from tests.conftest import wipe
+from tests.graph.customers import stage_customers
 
 pytestmark = pytest.mark.neo4j
 
@@ -161,3 +163,32 @@ def test_api_queries_never_scan_all_nodes(ownership_graph: GraphStore) -> None:
     for name, params, labels in cases:
         operators = ownership_graph.plan_operators(name, params, **labels)
         assert not operators & {"AllNodesScan", "NodeByLabelScan"}, (name, operators)
+
+
+@pytest.mark.slow
+def test_shared_infrastructure_clusters_recover_the_planted_networks(graph_store: GraphStore, tmp_path: Path) -> None:
+    """Generated accounts (each its own entity): the planted networks come out as clusters.
+
+    The generator's benign sharing (webmail domains, cloud egress addresses, the
+    offices of ordinary companies) must not join unrelated accounts into them.
+    """
+    customers = stage_customers(tmp_path, 4000, 5)
+    run_load(graph_store, customers.staging)
+    clusters = analytics.infrastructure_clusters(graph_store)
+    cluster_of = {entity: index for index, cluster in enumerate(clusters) for entity in cluster.entities}
+    networks = {net: members for net, members in customers.networks().items() if len(members) >= 2}
+    assert len(networks) >= 3
+    for net, members in networks.items():  # most of every network's accounts in one cluster
+        homes = [cluster_of.get(m) for m in members]
+        biggest = max(homes.count(c) for c in set(homes) if c is not None)
+        assert biggest >= 0.8 * len(members), (net, homes)
+    planted = {m for members in networks.values() for m in members}
+    around = [clusters[i] for i in {cluster_of[m] for m in planted if m in cluster_of}]
+    strangers = sum(1 for c in around for e in c.entities if e not in planted)
+    assert strangers <= 0.2 * len(planted), [c.values for c in around]
+    webmail = graph_store.read_raw(
+        "MATCH (d:Domain) WHERE d.key IN $keys RETURN count(d) AS n", {"keys": list(WEBMAIL)}
+    )
+    assert webmail[0]["n"] >= 3  # the webmail domains are in the graph ...
+    joined_by = {key for c in clusters for label, key, _ in c.values if label == "Domain"}
+    assert not joined_by & set(WEBMAIL)  # ... and join nobody

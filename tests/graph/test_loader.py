@@ -12,6 +12,7 @@ from graph.model import ENTITY_NAME_INDEX
 from graph.queries import entity_records, search_entities
 from graph.store import GraphStore
 from tests.conftest import Samples, copy_workspace
+from tests.graph.customers import stage_customers
 
 pytestmark = pytest.mark.neo4j
 
@@ -178,45 +179,9 @@ def test_cypher_injection_through_every_ingested_field_changes_nothing_else(load
 @pytest.mark.slow
 def test_a_fresh_load_of_customers_writes_every_row_with_its_links(graph_store: GraphStore, tmp_path: Path) -> None:
     """Thousands of generated accounts, each its own entity: every record, value and link arrives."""
-    import subprocess
-    import sys
-    from datetime import UTC, datetime
-
-    from ingest import staging as staging_db
-    from ingest.run import run_ingest
-    from resolution import store as resolution_store
-    from resolution.identity import Assignment
-
-    data = tmp_path / "customers"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sanctiongraph",
-            "generate",
-            "customers",
-            "--size",
-            "3000",
-            "--seed",
-            "11",
-            "--out",
-            str(data),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    path = tmp_path / "ws" / "staging.duckdb"
-    root = Path(__file__).resolve().parents[2]
-    run_ingest(path, data / "customers.csv", "mapping", mapping=root / "mappings" / "customers.yaml")
-    con = staging_db.connect(path)
-    try:
-        resolution_store.ensure_schema(con)
-        ids = [r[0] for r in con.execute("SELECT record_id FROM sg_records").fetchall()]
-        assignment = Assignment(entity_of={rid: f"sg-{i:08d}" for i, rid in enumerate(sorted(ids))})
-        resolution_store.write_run(con, "identity", datetime.now(UTC).replace(tzinfo=None), "identity", assignment, [])
-    finally:
-        con.close()
-    summary = run_load(graph_store, path)
+    customers = stage_customers(tmp_path, 3000, 11)
+    ids = list(customers.entity_of)
+    summary = run_load(graph_store, customers.staging)
     assert summary.mode == "fresh"
     records = graph_store.read_raw("MATCH (r:Record)-[:RESOLVES_TO]->(:Entity) RETURN count(r) AS n")[0]["n"]
     assert records == len(ids) == summary.records
