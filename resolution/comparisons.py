@@ -13,6 +13,9 @@ exact Python twin exist, so a pair gets the same level both ways:
 - ``jw``: some pair of values has Jaro-Winkler similarity >= ``threshold``
   (DuckDB's ``jaro_winkler_similarity``, reproduced bit for bit by ``jaro_winkler``);
 - ``equal``: two scalar values are equal;
+- ``both``: both records have a value in the column and, when a second column
+  is given, share no value of it (placed after the levels that catch
+  agreement, it means "both have one, and they disagree");
 - ``else``: anything left.
 """
 
@@ -38,7 +41,7 @@ PREFIX_WEIGHT = 0.1
 
 @dataclass(frozen=True, slots=True)
 class Level:
-    kind: str  # null | any | cross | jw | equal | else
+    kind: str  # null | any | cross | jw | equal | both | else
     columns: tuple[str, ...] = ()
     threshold: float = 1.0  # jw: similarity; any: minimum shared values
     label: str = ""
@@ -60,6 +63,12 @@ class Level:
             level = cll.PairwiseStringDistanceFunctionLevel(self.columns[0], "jaro_winkler", self.threshold)
         elif self.kind == "equal":
             level = cll.ExactMatchLevel(self.columns[0])
+        elif self.kind == "both":
+            column = self.columns[0]
+            sql = f"{column}_l IS NOT NULL AND {column}_r IS NOT NULL"
+            for unless in self.columns[1:]:
+                sql += f" AND coalesce(array_length(array_intersect({unless}_l, {unless}_r)), 0) = 0"
+            level = cll.CustomLevel(sql, base_dialect_str="duckdb")
         else:
             level = cll.ElseLevel()
         return level.configure(label_for_charts=self.label) if self.label else level
@@ -92,6 +101,11 @@ def cross(left: str, right: str, label: str) -> Level:
 
 def equal(column: str, label: str) -> Level:
     return Level("equal", (column,), label=label)
+
+
+def both(column: str, label: str, *, unless: str | None = None) -> Level:
+    """Both records have ``column``, and (with ``unless``) share no value of ``unless``."""
+    return Level("both", (column,) if unless is None else (column, unless), label=label)
 
 
 def other(label: str = "disagree") -> Level:
@@ -163,6 +177,10 @@ def matches(level: Level, a: Features, b: Features) -> bool:
     if kind == "equal":
         left, right = getattr(a, level.columns[0]), getattr(b, level.columns[0])
         return left is not None and left == right
+    if kind == "both":
+        column, *unless = level.columns
+        present = not _empty(getattr(a, column)) and not _empty(getattr(b, column))
+        return present and all(set(getattr(a, u) or []).isdisjoint(getattr(b, u) or []) for u in unless)
     return True
 
 

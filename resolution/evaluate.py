@@ -21,16 +21,16 @@ import csv
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 from ingest import staging
 from resolution.cluster import Link, cluster_records
-from resolution.models import FAMILIES, MODELS_DIR, load_meta
+from resolution.models import FAMILIES, MODELS_DIR, blocked, load_meta
 from resolution.pairs import load_pairs, pair_features
 from resolution.scorer import Scorer
-from resolution.train import blocked
 from resolution.vocabulary import load_vocabulary
 from sanctiongraph.errors import ResolutionError
 
@@ -118,17 +118,38 @@ def evaluate_pairs(
     return result
 
 
-def load_truth(path: Path) -> dict[str, str]:
-    """record_id -> true cluster from a CSV (``record_id,cluster``) or JSON lines file."""
+@dataclass(frozen=True, slots=True)
+class Truth:
+    """True clusters: record_id -> cluster; records of ``complete_schema`` not listed are singletons."""
+
+    clusters: dict[str, str]
+    complete_schema: str | None = None
+
+
+# The customer generator's truth file names accounts by id; ingest stages them under this source.
+GENERATOR_SOURCE = "customer_accounts"
+
+
+def load_truth(path: Path) -> Truth:
+    """True clusters from a CSV (``record_id,cluster``), JSON lines of the same, or the generator's truth.
+
+    The generator's ``customers_truth.jsonl`` lists planted accounts only (``kind:
+    account``, clustered by ``person_id``); every other customer account is a
+    different person, so all staged ``CustomerAccount`` records count.
+    """
     if not path.is_file():
         raise ResolutionError(f"{path}: no such truth file")
     text = path.read_text(encoding="utf-8")
     if text.lstrip().startswith("{"):
         rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        if rows and "kind" in rows[0]:
+            accounts = (r for r in rows if r.get("kind") == "account")
+            return Truth({f"{GENERATOR_SOURCE}:{r['account_id']}": str(r["person_id"]) for r in accounts},
+                         "CustomerAccount")
     else:
         rows = list(csv.DictReader(text.splitlines()))
     try:
-        return {str(r["record_id"]): str(r["cluster"]) for r in rows}
+        return Truth({str(r["record_id"]): str(r["cluster"]) for r in rows})
     except KeyError:
         raise ResolutionError(f"{path}: rows need 'record_id' and 'cluster'",
                               hint="one row per record: its record id and its true entity") from None
@@ -141,7 +162,8 @@ def _pairs_of(clusters: dict[str, list[str]]) -> set[tuple[str, str]]:
 def evaluate_truth(staging_path: Path, truth_path: Path, *, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
     """Pairwise precision, recall and F1 of an in-memory resolution against true clusters.
 
-    Only records named in the truth file count; the workspace is read, never written.
+    Only records named in the truth file count (or all of its complete schema);
+    the workspace is read, never written.
     """
     from resolution.run import _full
 
@@ -149,17 +171,17 @@ def evaluate_truth(staging_path: Path, truth_path: Path, *, models_dir: Path = M
     cut = min(load_meta(models_dir).threshold(f) for f in FAMILIES)
     con = staging.connect(staging_path, read_only=True)
     try:
-        records = [r for r in staging.iter_current_records(con) if r.record_id in truth]
+        staged = con.execute("SELECT record_id, schema FROM sg_records WHERE removed_in IS NULL").fetchall()
+        ids = sorted(rid for rid, schema in staged if rid in truth.clusters or schema == truth.complete_schema)
+        evidence, _, _, _ = _full(con, ids, models_dir, "duckdb", load_vocabulary(models_dir), lambda _: None)
     finally:
         con.close()
-    evidence, _, _ = _full(records, models_dir, "duckdb", lambda _: None)
-    ids = [r.record_id for r in records]
     clusters = cluster_records(ids, (Link(e.record_l, e.record_r, e.match_probability) for e in evidence),
                                threshold=cut, group_of=lambda _: None)
     predicted = _pairs_of({str(i): c for i, c in enumerate(clusters)})
     true_groups: dict[str, list[str]] = defaultdict(list)
     for rid in ids:
-        true_groups[truth[rid]].append(rid)
+        true_groups[truth.clusters.get(rid, rid)].append(rid)
     actual = _pairs_of(true_groups)
     tp = len(predicted & actual)
     precision, recall, f1 = _prf(tp, len(predicted - actual), len(actual - predicted))

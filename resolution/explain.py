@@ -16,10 +16,9 @@ import duckdb
 from ingest import staging
 from resolution import store
 from resolution.features import build_features
-from resolution.models import MODELS_DIR, load_meta
+from resolution.models import MODELS_DIR, blocked, load_meta
 from resolution.pairs import pair_family
 from resolution.scorer import Scorer
-from resolution.train import blocked
 from resolution.vocabulary import load_vocabulary
 from sanctiongraph.errors import ResolutionError
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ingest.record import Address, InfraKind, NameKind, Record, Schema
+from ingest.record import InfraKind, NameKind, Record, Schema
 from ingest.values import country_code
 from resolution.identifiers import UNIQUE_KINDS, digits_key, normalize_identifier
 from resolution.normalize import ORGANIZATION, PERSON, fuzzy_keys, latin, name_tokens, name_variants, sorted_key
@@ -64,6 +64,7 @@ class Features:
     name_tokens: list[str] = field(default_factory=list)
     token_pairs: list[str] = field(default_factory=list)
     dates: list[str] = field(default_factory=list)
+    months: list[str] = field(default_factory=list)
     years: list[str] = field(default_factory=list)
     years_near: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
@@ -100,14 +101,18 @@ def _unique(values: Iterable[str | None]) -> list[str]:
     return sorted({v for v in values if v})
 
 
-def _token_pairs(keys: list[str]) -> list[str]:
-    """Every pair of words that occur together in one name: the blocking key for names."""
+def _token_pairs(keys: list[str], rare: set[str]) -> list[str]:
+    """Every pair of words of one name with a rare word in it (a one-word name alone): a blocking key.
+
+    Pairs of two common words are left out: ``abd al`` or ``korea trading`` would
+    put hundreds of unrelated list entries into one block.
+    """
     pairs: set[str] = set()
     for key in keys:
         tokens = sorted(set(key.split()))[:MAX_TOKENS_FOR_PAIRS]
-        if len(tokens) == 1:
+        if len(tokens) == 1 and tokens[0] in rare:
             pairs.add(tokens[0])
-        pairs.update(f"{a} {b}" for a, b in combinations(tokens, 2))
+        pairs.update(f"{a} {b}" for a, b in combinations(tokens, 2) if a in rare or b in rare)
     return sorted(pairs)
 
 
@@ -133,18 +138,13 @@ def _sub_keys(keys: list[str], rare: set[str]) -> list[str]:
     return sorted(found)
 
 
-def _name_values(record: Record, family: str) -> list[str]:
-    """Names worth comparing, with their variants: weak aliases only when there is nothing better."""
-    strong = [n.value for n in record.names if n.kind not in (NameKind.WEAK, NameKind.ACRONYM)]
-    return [v for name in (strong or [n.value for n in record.names]) for v in name_variants(name, family)]
-
-
 @lru_cache(maxsize=100_000)
 def _country_part(text: str) -> str | None:
     return country_code(text)
 
 
-def address_key(address: Address) -> str:
+@lru_cache(maxsize=200_000)
+def address_key(full: str, country: str | None) -> str:
     """An address without its country, in Latin letters.
 
     The country is compared on its own, and lists write it every way
@@ -152,12 +152,13 @@ def address_key(address: Address) -> str:
     would make one address look like two. An address that is only a country
     gives ``""`` (no address).
     """
-    parts = [p.strip() for p in address.full.split(",") if p.strip()]
-    if address.country:
-        for width in (2, 1):
-            if len(parts) >= width and _country_part(", ".join(parts[-width:])) == address.country:
-                parts = parts[:-width]
-                break
+    parts = [p.strip() for p in full.split(",") if p.strip()]
+    if country and parts:
+        last = parts[-1]
+        if last.upper() == country or _country_part(last) == country:
+            parts = parts[:-1]
+        elif len(parts) >= 2 and " " not in last and _country_part(f"{parts[-2]}, {last}") == country:
+            parts = parts[:-2]  # "Korea, North"
     return latin(", ".join(parts))
 
 
@@ -184,15 +185,58 @@ def _email_domains(emails: list[str]) -> list[str]:
     return [e.rsplit("@", 1)[-1] for e in emails if "@" in e]
 
 
+# Name features, in Features field order; computed together, once per distinct name list.
+NAME_COLUMNS = (
+    "name_keys", "sorted_keys", "long_keys", "rare_keys", "core_keys", "sub_keys", "fuzzy_keys", "name_tokens",
+    "token_pairs",
+)
+NameFeatures = tuple[list[str], ...]
+Names = tuple[tuple[str, str], ...]  # (value, kind) per name, as the record lists them
+
+
+def record_names(record: Record) -> Names:
+    return tuple((n.value, str(n.kind)) for n in record.names)
+
+
 def name_keys(record: Record, family: str) -> list[str]:
     """The name keys of every name and variant of a record, as compared under ``family``."""
-    norm_family = _norm_family(record, family)
-    return _unique(" ".join(name_tokens(n, norm_family)) for n in _name_values(record, norm_family))
+    return _keys(record_names(record), _norm_family(record.schema, family))
 
 
-def _norm_family(record: Record, family: str) -> str:
+def _norm_family(schema: str, family: str) -> str:
     """How a record's names are read: as a person's or an organisation's."""
-    return PERSON if family in (PERSON, ACCOUNT) and record.schema is not Schema.COMPANY else ORGANIZATION
+    return PERSON if family in (PERSON, ACCOUNT) and schema != Schema.COMPANY else ORGANIZATION
+
+
+def _keys(names: Names, norm_family: str) -> list[str]:
+    strong = [value for value, kind in names if kind not in (NameKind.WEAK, NameKind.ACRONYM)]
+    values = strong or [value for value, _ in names]
+    return _unique(" ".join(name_tokens(v, norm_family)) for name in values for v in name_variants(name, norm_family))
+
+
+@lru_cache(maxsize=200_000)
+def name_features(names: Names, norm_family: str, common: frozenset[str]) -> NameFeatures:
+    """Every name column of a record with these names (``NAME_COLUMNS`` order); pure and cached.
+
+    Customer data repeats names (families, common names), so a bulk run computes
+    each distinct list of names once.
+    """
+    keys = _keys(names, norm_family)
+    sorted_keys = _unique(sorted_key(k) for k in keys)
+    words = {t for k in keys for t in k.split()}
+    rare = {t for t in words if len(t) >= MIN_TOKEN_CHARS and t not in common}
+    rare_keys = [k for k in sorted_keys if not rare.isdisjoint(k.split())]
+    return (
+        keys,
+        sorted_keys,
+        [k for k in rare_keys if _is_long(k)],
+        rare_keys,
+        _unique(" ".join(w for w in k.split() if w in rare) or k for k in sorted_keys),
+        _sub_keys(keys, rare),
+        _unique(f for k in keys for f in fuzzy_keys(k, norm_family)),
+        sorted(rare),
+        _token_pairs(keys, rare),
+    )
 
 
 def build_features(record: Record, family: str | None = None, *, vocabulary: Vocabulary | None = None) -> Features:
@@ -200,20 +244,17 @@ def build_features(record: Record, family: str | None = None, *, vocabulary: Voc
 
     ``family`` overrides the record's own family: a ``LegalEntity`` may be a person
     or an organisation, so resolve compares it under both models. ``vocabulary``
-    (the model's common words) defaults to the shipped model's.
+    (the model's common words) defaults to the shipped model's. ``resolution.bulk``
+    computes the same rows for many staged records at once in DuckDB.
     """
     family = family or family_of(record)
     common = (vocabulary or load_vocabulary(MODELS_DIR)).words(family)
-    keys = name_keys(record, family)
-    sorted_keys = _unique(sorted_key(k) for k in keys)
-    words = {t for k in keys for t in k.split()}
-    rare = {t for t in words if len(t) >= MIN_TOKEN_CHARS and t not in common}
-    rare_keys = [k for k in sorted_keys if not rare.isdisjoint(k.split())]
+    named = dict(zip(NAME_COLUMNS, name_features(record_names(record), _norm_family(record.schema, family), common),
+                     strict=True))
     dates = _unique(record.birth_dates + record.incorporation_dates)
     years = _unique(d[:4] for d in dates)
     typed = [(i.kind, normalize_identifier(i.kind, i.value)) for i in record.identifiers]
     identifiers = _unique(value for _, value in typed)
-    unique = _unique(f"{kind}:{len(digits_key(v) or v)}" for kind, v in typed if v and kind in UNIQUE_KINDS)
     emails = _infra(record, InfraKind.EMAIL)
     phones = _infra(record, InfraKind.PHONE)
     wallets = _infra(record, InfraKind.WALLET)
@@ -224,24 +265,17 @@ def build_features(record: Record, family: str | None = None, *, vocabulary: Voc
         unique_id=record.record_id,
         source_dataset=record.source,
         family=family,
-        name_keys=keys,
-        sorted_keys=sorted_keys,
-        long_keys=[k for k in rare_keys if _is_long(k)],
-        rare_keys=rare_keys,
-        core_keys=_unique(" ".join(w for w in k.split() if w in rare) or k for k in sorted_keys),
-        sub_keys=_sub_keys(keys, rare),
-        fuzzy_keys=_unique(f for k in keys for f in fuzzy_keys(k, _norm_family(record, family))),
-        name_tokens=sorted(rare),
-        token_pairs=_token_pairs(keys),
+        **named,
         dates=[d for d in dates if len(d) == 10],
+        months=_unique(d[:7] for d in dates if len(d) == 10),
         years=years,
         years_near=_near_years(years),
         countries=_unique(c.upper() for c in record.countries + record.nationalities + record.jurisdictions),
         identifiers=identifiers,
         id_digits=_unique(digits_key(i) for i in identifiers),
         id_kinds=_unique(kind for kind, value in typed if value and kind not in WEAK_ID_KINDS),
-        id_unique=unique,
-        addresses=_unique(address_key(a) for a in record.addresses),
+        id_unique=_unique(unique_tag(kind, v) for kind, v in typed if v),
+        addresses=_unique(address_key(a.full, a.country) for a in record.addresses),
         cities=_unique(latin(a.city) for a in record.addresses if a.city),
         emails=emails,
         phones=phones,
@@ -256,6 +290,16 @@ def build_features(record: Record, family: str | None = None, *, vocabulary: Voc
     )
 
 
+def unique_tag(kind: str, value: str) -> str | None:
+    """``kind:length`` of an identifier a party has one value of (``national_id:13``); else ``None``.
+
+    The length stands in for the issuing system: two 13-digit national ids are
+    one register's numbers for two people, while an 11-digit and a 13-digit one
+    are two countries' numbers, possibly of one person.
+    """
+    return f"{kind}:{len(digits_key(value) or value)}" if kind in UNIQUE_KINDS else None
+
+
 def _gender(value: str | None) -> str | None:
     if value is None:
         return None
@@ -265,8 +309,8 @@ def _gender(value: str | None) -> str | None:
 
 LIST_COLUMNS = [
     "name_keys", "sorted_keys", "long_keys", "rare_keys", "core_keys", "sub_keys", "fuzzy_keys", "name_tokens",
-    "token_pairs", "dates", "years", "years_near", "countries", "identifiers", "id_digits", "id_kinds", "id_unique",
-    "addresses", "cities", "emails", "phones", "domains",
+    "token_pairs", "dates", "months", "years", "years_near", "countries", "identifiers", "id_digits", "id_kinds",
+    "id_unique", "addresses", "cities", "emails", "phones", "domains",
     "wallets", "ips", "networks", "payments", "devices", "contacts",
 ]
 FEATURE_SCHEMA = pa.schema(

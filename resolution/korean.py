@@ -19,6 +19,7 @@ import re
 from functools import lru_cache
 
 _HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
+_HANGUL = re.compile("[\uac00-\ud7a3]")
 # Revised Romanisation of the 19 initials, 21 medials and 28 finals (Unicode order).
 _INITIALS = "g kk n d tt r m b pp s ss - j jj ch k t p h".split()
 _MEDIALS = "a ae ya yae eo e yeo ye o wa wae oe yo u wo we wi yu eu ui i".split()
@@ -71,7 +72,7 @@ def romanize_hangul(text: str) -> str:
     ``최광혁`` -> ``choe gwang hyeok``: keeping syllables apart lets the surname be
     found and lets ``Kwang Hyok`` and ``Kwanghyok`` be joined the same way later.
     """
-    if not any(is_hangul(c) for c in text):
+    if not _HANGUL.search(text):
         return text
     parts = [f" {romanize_syllable(c)} " if is_hangul(c) else c for c in text]
     return " ".join("".join(parts).split())

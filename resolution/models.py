@@ -25,13 +25,17 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
-from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink import DuckDBAPI, Linker, SettingsCreator
 
+from resolution.blocking import BLOCKING_RULES as BLOCKING_RULES
+from resolution.blocking import blocked as blocked
+from resolution.blocking import blocking_rules as blocking_rules
+from resolution.blocking import with_blocking_columns
 from resolution.comparisons import (
     Comparison,
     agree_or_not,
     any_of,
+    both,
     cross,
     equal,
     jw,
@@ -48,8 +52,11 @@ LIST_FAMILIES = (PERSON, ORGANIZATION, VESSEL)
 
 # Share of record pairs that are the same party, before any evidence.
 PRIOR = 1e-4
-# Pairs below this probability are not kept at all (they explain nothing).
-PREDICT_FLOOR = 0.01
+# Pairs below this probability are not kept at all (they explain nothing); it is also
+# the evidence threshold of ``resolve``, below every merge threshold.
+PREDICT_FLOOR = 0.1
+# DuckDB memory per Splink linker (it spills to disk beyond it).
+SPLINK_MEMORY = "4GB"
 # Merge threshold used when a model's metadata does not give one.
 DEFAULT_THRESHOLD = 0.9
 
@@ -83,9 +90,17 @@ def names(*, tokens: bool = True) -> Comparison:
 
 
 def dates() -> Comparison:
+    """Birth or incorporation dates: two full dates in different months are a conflict even in one year.
+
+    Full dates in one month but on another day count as the same year, not as
+    a conflict: lists disagree by a day (UN ``1966-01-27`` / OFAC ``1966-01-28``
+    for KIM TONG CHOL) and data entry mistypes the day. The labelled pairs hold
+    no such case, so a level of its own would get no weight from them.
+    """
     return Comparison("dates", (
         null("years"),
         any_of("dates", "same date"),
+        both("dates", "different full dates", unless="months"),
         any_of("years", "same year"),
         cross("years", "years_near", "year one off"),
         other("different dates"),
@@ -128,21 +143,6 @@ COMPARISONS: dict[str, tuple[Comparison, ...]] = {
               agree_or_not("payments"), agree_or_not("wallets"), agree_or_not("ips"), agree_or_not("networks"),
               addresses(), agree_or_not("countries")),
 }
-
-# Blocking: a pair is scored when the two records share a value of any of these
-# list columns (each rule explodes the list). Chosen by blocking analysis, see
-# bench/bench_resolution_blocking.py and docs/resolution.md.
-BLOCKING_COLUMNS: dict[str, tuple[str, ...]] = {
-    PERSON: ("sorted_keys", "fuzzy_keys", "token_pairs", "identifiers", "dates"),
-    ORGANIZATION: ("sorted_keys", "fuzzy_keys", "token_pairs", "identifiers"),
-    VESSEL: ("sorted_keys", "fuzzy_keys", "identifiers"),
-    ACCOUNT: ("contacts", "sorted_keys"),
-}
-
-
-def blocking_rules(family: str) -> list[BlockingRuleCreator | dict[str, Any]]:
-    return [block_on(c, arrays_to_explode=[c]) for c in BLOCKING_COLUMNS[family]]
-
 
 def build_settings(family: str, prior: float = PRIOR) -> SettingsCreator:
     return SettingsCreator(
@@ -196,12 +196,18 @@ def duckdb_api() -> DuckDBAPI:
     # Splink 5 writes list lambdas as ``x -> ...``, which DuckDB 2 rejects by default.
     con.execute("SET lambda_syntax='ENABLE_SINGLE_ARROW'")
     con.execute("SET enable_progress_bar = false")
+    # Several linkers may live at once (one per family); each gets a share, not DuckDB's 80% of RAM.
+    con.execute(f"SET memory_limit = '{SPLINK_MEMORY}'")
     return DuckDBAPI(connection=con)
 
 
-def make_linker(table: pa.Table, settings: SettingsCreator | Path | dict[str, Any], name: str) -> Linker:
+def make_linker(
+    table: pa.Table, settings: SettingsCreator | Path | dict[str, Any], family: str,
+    purged: dict[str, list[str]] | None = None,
+) -> Linker:
+    """A DuckDB linker over ``table`` with the blocking columns the rules join on (purged by ``purged``)."""
     api = duckdb_api()
-    frame = api.register(table, dataset_display_name=name)
+    frame = api.register(with_blocking_columns(table, family, purged), dataset_display_name=family)
     return Linker(frame, settings, log_level=logging.WARNING)
 
 
@@ -220,6 +226,12 @@ def load_model(family: str, models_dir: Path = MODELS_DIR) -> dict[str, Any]:
     if not path.is_file():
         raise ResolutionError(f"{path}: no trained {family} model", hint="run `sanctiongraph train` first")
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    # Blocking is code, like the comparisons: the rules written at training time are
+    # replaced by the current ones, so ``resolve`` and ``blocked`` always agree.
+    data["blocking_rules_to_generate_predictions"] = [
+        rule.splink().get_blocking_rule("duckdb").as_dict()  # type: ignore[no-untyped-call]
+        for rule in BLOCKING_RULES[family]
+    ]
     return data
 
 

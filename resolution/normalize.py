@@ -73,6 +73,8 @@ def latin(text: str) -> str:
     Apostrophes are removed rather than spaced, since in McCune-Reischauer and in
     Arabic romanisations they mark a sound inside a word (``Ch'o'ngsong``, ``Sa'id``).
     """
+    if text.isascii():  # the common case: no script to convert (ascii_text is the identity here)
+        return _NON_ALNUM.sub(" ", _APOSTROPHES.sub("", text.lower())).strip()
     text = _HAN.sub(_han_run, romanize_hangul(_APOSTROPHES.sub("", text)))
     ascii_form = ascii_text(text).lower()
     return _NON_ALNUM.sub(" ", _APOSTROPHES.sub("", ascii_form)).strip()

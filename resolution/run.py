@@ -23,12 +23,16 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 from splink import Linker
 
 from ingest import staging
 from ingest.formats import FORMATS
 from ingest.record import Record
 from resolution import store
+from resolution.blocking import purged_values, with_blocking_columns
+from resolution.bulk import features_of, read_records
 from resolution.cluster import Link, cluster_records
 from resolution.features import Features, build_features, features_table, record_families
 from resolution.identity import assign_ids
@@ -46,7 +50,7 @@ from sanctiongraph.errors import ResolutionError
 
 # Evidence is kept for pairs at or above this probability (merges and near misses);
 # it must stay below every merge threshold for incremental runs to be exact.
-EVIDENCE_THRESHOLD = 0.1
+EVIDENCE_THRESHOLD = PREDICT_FLOOR
 BACKENDS = ("duckdb", "spark")
 
 
@@ -97,22 +101,32 @@ def _evidence(family: str, row: dict[str, Any], labels: dict[str, dict[int, str]
     return store.Evidence(left, right, family, float(row["match_probability"]), float(row["match_weight"]), parts)
 
 
-def _linker(family: str, rows: list[Features], models_dir: Path, backend: str) -> Linker:
+def _table(rows: list[Features] | pa.Table) -> pa.Table:
+    return rows if isinstance(rows, pa.Table) else features_table(rows)
+
+
+Purged = dict[str, list[str]]  # blocking column -> values too common to block on
+
+
+def _linker(family: str, rows: list[Features] | pa.Table, models_dir: Path, backend: str, purged: Purged) -> Linker:
+    table = with_blocking_columns(_table(rows), family, purged)
     if backend == "spark":
         from resolution.spark import spark_linker
 
-        linker: Linker = spark_linker(family, rows, load_model(family, models_dir))
+        linker: Linker = spark_linker(family, table, load_model(family, models_dir))
         return linker
-    return make_linker(features_table(rows), load_model(family, models_dir), family)
+    return make_linker(table, load_model(family, models_dir), family)
 
 
 def score_family(
-    family: str, rows: list[Features], models_dir: Path = MODELS_DIR, backend: str = "duckdb"
+    family: str, rows: list[Features] | pa.Table, models_dir: Path = MODELS_DIR, backend: str = "duckdb",
+    purged: Purged | None = None,
 ) -> Iterator[store.Evidence]:
-    """All candidate pairs of one family scored by its trained model."""
+    """All candidate pairs of one family scored by its trained model (purging by ``rows`` by default)."""
     if len(rows) < 2:
         return
-    linker = _linker(family, rows, models_dir, backend)
+    table = _table(rows)
+    linker = _linker(family, table, models_dir, backend, purged or purged_values([table], family))
     labels = _levels(linker)
     predictions = linker.inference.predict(threshold_match_probability=PREDICT_FLOOR)
     for row in predictions.as_record_list():
@@ -120,19 +134,27 @@ def score_family(
 
 
 def score_new(
-    family: str, new: list[Features], old: list[Features], models_dir: Path = MODELS_DIR
+    family: str, new: list[Features] | pa.Table, old: list[Features] | pa.Table, models_dir: Path = MODELS_DIR,
+    purged: Purged | None = None,
 ) -> Iterator[store.Evidence]:
-    """Pairs within the new records and between new and existing ones (not old-old)."""
-    if not new or len(new) + len(old) < 2:
+    """Pairs within the new records and between new and existing ones (not old-old).
+
+    ``purged`` must be the purging of all records, old and new, as a full run computes it.
+    """
+    if not len(new) or len(new) + len(old) < 2:
         return
-    linker = make_linker(features_table(new), load_model(family, models_dir), family)
+    new_table, old_table = _table(new), _table(old)
+    purged = purged if purged is not None else purged_values([new_table, old_table], family)
+    new_table = with_blocking_columns(new_table, family, purged)
+    linker = make_linker(new_table, load_model(family, models_dir), family)
     labels = _levels(linker)
-    new_frame = linker._db_api.register(features_table(new), dataset_display_name=f"{family}_new")
+    new_frame = linker._db_api.register(new_table, dataset_display_name=f"{family}_new")
     frames = []
     if len(new) > 1:
         frames.append(linker.inference.predict_within(new_frame, threshold_match_probability=PREDICT_FLOOR))
-    if old:
-        old_frame = linker._db_api.register(features_table(old), dataset_display_name=f"{family}_old")
+    if len(old):
+        old_frame = linker._db_api.register(with_blocking_columns(old_table, family, purged),
+                                            dataset_display_name=f"{family}_old")
         frames.append(linker.inference.predict_between(new_frame, old_frame, threshold_match_probability=PREDICT_FLOOR))
     for frame in frames:
         for row in frame.as_record_list():
@@ -149,22 +171,19 @@ def _dedupe(evidence: Iterable[store.Evidence]) -> list[store.Evidence]:
     return sorted(best.values(), key=lambda e: (e.record_l, e.record_r))
 
 
-def _load_current(con: duckdb.DuckDBPyConnection, model: str) -> tuple[list[Record], dict[str, str]]:
-    """Current records and, per record, its content hash tied to the model that scores it.
+def _load_current(con: duckdb.DuckDBPyConnection, model: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Current record ids with their source and, per record, its content hash tied to the scoring model.
 
     A retrained model changes every hash, so an incremental run after ``train``
     rescores everything instead of reusing features and evidence of the old model.
     """
-    records = list(staging.iter_current_records(con))
-    rows = con.execute("SELECT record_id, content_hash FROM sg_records WHERE removed_in IS NULL").fetchall()
-    return records, {rid: f"{h}:{model}" for rid, h in rows}
+    rows = con.execute("SELECT record_id, source, content_hash FROM sg_records WHERE removed_in IS NULL").fetchall()
+    return {rid: source for rid, source, _ in rows}, {rid: f"{h}:{model}" for rid, _, h in rows}
 
 
-def _group(rows: Iterable[Features]) -> dict[str, list[Features]]:
-    grouped: dict[str, list[Features]] = {}
-    for row in rows:
-        grouped.setdefault(row.family, []).append(row)
-    return grouped
+def _by_family(table: pa.Table) -> dict[str, pa.Table]:
+    families = table["family"]
+    return {f: table.filter(pc.equal(families, f)) for f in FAMILIES}
 
 
 def run_resolve(
@@ -190,19 +209,21 @@ def run_resolve(
     try:
         store.ensure_schema(con)
         say("reading records")
-        records, hashes = _load_current(con, model_fingerprint(models_dir))
-        if not records:
+        source_of, hashes = _load_current(con, model_fingerprint(models_dir))
+        if not source_of:
             raise ResolutionError(f"{staging_path}: nothing staged to resolve", hint="run `sanctiongraph ingest` first")
         previous = store.load_features(con) if incremental else None
-        mode = "incremental" if previous is not None and previous.hashes else "full"
-        if mode == "incremental" and previous is not None:
-            evidence, features, scored = _incremental(records, hashes, previous, con, models_dir, say)
-        else:
-            evidence, features, scored = _full(records, models_dir, backend, say)
+        vocabulary = load_vocabulary(models_dir)
+        result = None
+        if previous is not None and previous.hashes:
+            result = _incremental(con, hashes, previous, models_dir, vocabulary, say)
+        mode = "full" if result is None else "incremental"
+        if result is None:
+            result = _full(con, None, models_dir, backend, vocabulary, say)
+        evidence, features, scored, purged = result
         say("clustering")
         exclusive = _exclusive_sources(con)
         same, not_same = store.judgements(con)
-        source_of = {r.record_id: r.source for r in records}
         clusters = cluster_records(
             list(source_of),
             (Link(e.record_l, e.record_r, e.match_probability) for e in evidence),
@@ -213,7 +234,7 @@ def run_resolve(
         )
         assignment = assign_ids(clusters, store.previous_assignment(con), store.issued_ids(con))
         kept = [e for e in evidence if e.match_probability >= EVIDENCE_THRESHOLD]
-        store.write_run(con, run_id, started, mode, assignment, kept, features=(features, hashes))
+        store.write_run(con, run_id, started, mode, assignment, kept, features=(features, hashes), purged=purged)
     finally:
         con.close()
     return ResolveSummary(
@@ -223,35 +244,47 @@ def run_resolve(
     )
 
 
+Scored = tuple[list[store.Evidence], pa.Table, int, dict[str, Purged]]
+
+
 def _full(
-    records: list[Record], models_dir: Path, backend: str, say: Progress
-) -> tuple[list[store.Evidence], list[Features], int]:
+    con: duckdb.DuckDBPyConnection, record_ids: list[str] | None, models_dir: Path, backend: str,
+    vocabulary: Vocabulary, say: Progress,
+) -> Scored:
+    """Every blocked pair of every family scored; ``record_ids`` limits the records (all when ``None``)."""
     say("building features")
-    vocabulary = load_vocabulary(models_dir)
-    features = [f for record in records for f in record_features(record, vocabulary)]
-    by_family = _group(features)
+    features = features_of(read_records(con, record_ids), vocabulary)
     evidence: list[store.Evidence] = []
-    for family in FAMILIES:
-        rows = by_family.get(family, [])
-        say(f"scoring {family} ({len(rows)} records)")
-        evidence.extend(score_family(family, rows, models_dir, backend))
-    return _dedupe(evidence), features, len(records)
+    purged: dict[str, Purged] = {}
+    for family, rows in _by_family(features).items():
+        say(f"scoring {family} ({len(rows):,} records)")
+        purged[family] = purged_values([rows], family)
+        evidence.extend(score_family(family, rows, models_dir, backend, purged[family]))
+    return _dedupe(evidence), features, len(set(features["unique_id"].to_pylist())), purged
 
 
 def _incremental(
-    records: list[Record], hashes: dict[str, str], previous: store.StoredFeatures,
-    con: duckdb.DuckDBPyConnection, models_dir: Path, say: Progress,
-) -> tuple[list[store.Evidence], list[Features], int]:
-    """New evidence for added or changed records plus stored evidence among the rest."""
+    con: duckdb.DuckDBPyConnection, hashes: dict[str, str], previous: store.StoredFeatures, models_dir: Path,
+    vocabulary: Vocabulary, say: Progress,
+) -> Scored | None:
+    """New evidence for added or changed records plus stored evidence among the rest.
+
+    ``None`` when the values too common to block on changed since the last run:
+    the stored evidence then no longer holds every pair a full run would score,
+    and the caller runs a full one.
+    """
     unchanged = {rid for rid, h in hashes.items() if previous.hashes.get(rid) == h}
-    fresh = [r for r in records if r.record_id not in unchanged]
-    say(f"building features for {len(fresh)} new or changed records")
-    vocabulary = load_vocabulary(models_dir)
-    new_rows = [f for record in fresh for f in record_features(record, vocabulary)]
-    old_rows = [f for f in previous.rows if f.unique_id in unchanged]
-    new_by_family, old_by_family = _group(new_rows), _group(old_rows)
+    fresh = [rid for rid in hashes if rid not in unchanged]
+    say(f"building features for {len(fresh):,} new or changed records")
+    new_rows = features_of(read_records(con, fresh), vocabulary) if fresh else previous.rows.slice(0, 0)
+    old_rows = previous.rows.filter(pc.is_in(previous.rows["unique_id"], pa.array(sorted(unchanged), pa.string())))
+    new_by_family, old_by_family = _by_family(new_rows), _by_family(old_rows)
+    purged = {f: purged_values([new_by_family[f], old_by_family[f]], f) for f in FAMILIES}
+    if purged != store.load_purged(con):
+        say("values too common to block on changed: running in full")
+        return None
     evidence = [e for e in store.load_evidence(con) if e.record_l in unchanged and e.record_r in unchanged]
     for family in FAMILIES:
-        say(f"scoring {family} ({len(new_by_family.get(family, []))} new records)")
-        evidence.extend(score_new(family, new_by_family.get(family, []), old_by_family.get(family, []), models_dir))
-    return _dedupe(evidence), old_rows + new_rows, len(fresh)
+        say(f"scoring {family} ({len(new_by_family[family]):,} new records)")
+        evidence.extend(score_new(family, new_by_family[family], old_by_family[family], models_dir, purged[family]))
+    return _dedupe(evidence), pa.concat_tables([old_rows, new_rows]), len(fresh), purged

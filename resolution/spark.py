@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import pyarrow as pa
 from splink import Linker
 
-from resolution.features import Features, features_table
 from sanctiongraph.errors import ResolutionError
 
 
@@ -35,12 +35,12 @@ def spark_session() -> Any:
     )
 
 
-def spark_linker(family: str, rows: list[Features], model: dict[str, Any]) -> Linker:
+def spark_linker(family: str, rows: pa.Table, model: dict[str, Any]) -> Linker:
     """A Splink linker over ``rows`` on Spark, with the trained ``model``."""
     from splink.backends.spark import SparkAPI
 
     spark = spark_session()
     api = SparkAPI(spark_session=spark, num_partitions_on_repartition=4)  # type: ignore[no-untyped-call]
-    frame = spark.createDataFrame(features_table(rows).to_pandas())
+    frame = spark.createDataFrame(rows.to_pandas())
     sdf = api.register(frame, dataset_display_name=family)
     return Linker(sdf, model, log_level=logging.WARNING)

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from resolution.features import FEATURE_SCHEMA, Features, features_from_row, features_table
+from resolution.features import FEATURE_SCHEMA
 from resolution.identity import Assignment
 
 SCHEMA_SQL = """
@@ -55,6 +55,11 @@ CREATE TABLE IF NOT EXISTS sg_match_evidence (
     run_id VARCHAR NOT NULL,
     PRIMARY KEY (record_l, record_r)
 );
+CREATE TABLE IF NOT EXISTS sg_blocking_purged (
+    family VARCHAR NOT NULL,
+    blocking_column VARCHAR NOT NULL,
+    value VARCHAR NOT NULL
+);
 CREATE TABLE IF NOT EXISTS sg_judgements (
     record_l VARCHAR NOT NULL,
     record_r VARCHAR NOT NULL,
@@ -81,9 +86,9 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class StoredFeatures:
-    """The comparison rows of the last run and the content hash of each record they came from."""
+    """The comparison rows of the last run (``FEATURE_SCHEMA``) and the content hash of each record."""
 
-    rows: list[Features]
+    rows: pa.Table
     hashes: dict[str, str]  # record_id -> content_hash
 
 
@@ -107,17 +112,15 @@ def load_features(con: duckdb.DuckDBPyConnection) -> StoredFeatures:
     ``sg_features`` is rewritten whole by every run, so a feature column added in a
     later version just makes the next incremental run a full one.
     """
+    empty = StoredFeatures(FEATURE_SCHEMA.empty_table(), {})
     exists = first_row(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'sg_features'")
     if not exists or not exists[0]:
-        return StoredFeatures([], {})
+        return empty
     table = con.sql("SELECT * FROM sg_features").to_arrow_table()
     if table is None or table.column_names != [*FEATURE_SCHEMA.names, "content_hash"]:
-        return StoredFeatures([], {})
-    rows, hashes = [], {}
-    for row in table.to_pylist():
-        hashes[row["unique_id"]] = row.pop("content_hash")
-        rows.append(features_from_row(row))
-    return StoredFeatures(rows, hashes)
+        return empty
+    hashes = dict(zip(table["unique_id"].to_pylist(), table["content_hash"].to_pylist(), strict=True))
+    return StoredFeatures(table.select(FEATURE_SCHEMA.names).cast(FEATURE_SCHEMA), hashes)
 
 
 def load_evidence(con: duckdb.DuckDBPyConnection) -> list[Evidence]:
@@ -137,14 +140,35 @@ def load_evidence_pair(con: duckdb.DuckDBPyConnection, left: str, right: str) ->
     return None if row is None else Evidence(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))
 
 
-def _write_features(con: duckdb.DuckDBPyConnection, rows: list[Features], hashes: dict[str, str]) -> None:
-    table = features_table(rows)
-    table = table.append_column("content_hash", pa.array([hashes.get(r.unique_id, "") for r in rows], pa.string()))
+def _write_features(con: duckdb.DuckDBPyConnection, table: pa.Table, hashes: dict[str, str]) -> None:
+    ids = table["unique_id"].to_pylist()
+    table = table.append_column("content_hash", pa.array([hashes.get(i, "") for i in ids], pa.string()))
     con.register("sg_features_new", table)
     try:
         con.execute("CREATE OR REPLACE TABLE sg_features AS SELECT * FROM sg_features_new")
     finally:
         con.unregister("sg_features_new")
+
+
+def _write_purged(con: duckdb.DuckDBPyConnection, purged: dict[str, dict[str, list[str]]]) -> None:
+    con.execute("DELETE FROM sg_blocking_purged")
+    rows = [(family, column, value) for family, columns in purged.items() for column, values in columns.items()
+            for value in values]
+    if rows:
+        _insert(con, "sg_blocking_purged", {"family": [r[0] for r in rows], "blocking_column": [r[1] for r in rows],
+                                            "value": [r[2] for r in rows]})
+
+
+def load_purged(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, list[str]]]:
+    """The blocking values the last run did not block on, per family and column (see ``resolution.blocking``)."""
+    from resolution.blocking import purge_columns
+    from resolution.models import FAMILIES
+
+    found: dict[str, dict[str, list[str]]] = {f: {c: [] for c in purge_columns(f)} for f in FAMILIES}
+    rows = con.execute("SELECT family, blocking_column, value FROM sg_blocking_purged ORDER BY value").fetchall()
+    for family, column, value in rows:
+        found.setdefault(family, {}).setdefault(column, []).append(value)
+    return found
 
 
 def previous_assignment(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -173,7 +197,8 @@ def write_run(
     mode: str,
     assignment: Assignment,
     evidence: Iterable[Evidence],
-    features: tuple[list[Features], dict[str, str]] | None = None,
+    features: tuple[pa.Table, dict[str, str]] | None = None,
+    purged: dict[str, dict[str, list[str]]] | None = None,
 ) -> None:
     """Replace the current assignment, evidence and feature rows with this run's, atomically."""
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -201,6 +226,8 @@ def write_run(
             })
         if features is not None:
             _write_features(con, *features)
+        if purged is not None:
+            _write_purged(con, purged)
         entities = len(set(assignment.entity_of.values()))
         con.execute(
             "INSERT INTO sg_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -212,7 +239,7 @@ def write_run(
     con.commit()
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, list[Any]]) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, Any]) -> None:
     """Bulk insert through Arrow: row-by-row inserts are far too slow at a million rows."""
     frame = pa.table(columns)
     con.register("sg_bulk", frame)
@@ -225,16 +252,25 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, list[
 def _write_ids(con: duckdb.DuckDBPyConnection, run_id: str, assignment: Assignment) -> None:
     created = [e.entity_id for e in assignment.events if e.event == "created"]
     if created:
-        con.executemany("INSERT INTO sg_entity_ids VALUES (?, ?, NULL, NULL)", [[i, run_id] for i in created])
-    for old, successor in assignment.retired.items():
-        con.execute(
-            "UPDATE sg_entity_ids SET retired_run = ?, successor = ? WHERE entity_id = ?", [run_id, successor, old]
-        )
+        _insert(con, "sg_entity_ids", {"entity_id": created, "created_run": [run_id] * len(created)})
+    if assignment.retired:
+        retired = pa.table({"entity_id": list(assignment.retired), "successor": list(assignment.retired.values())},
+                           schema=pa.schema([("entity_id", pa.string()), ("successor", pa.string())]))
+        con.register("sg_retired", retired)
+        try:
+            con.execute(
+                "UPDATE sg_entity_ids SET retired_run = ?, successor = sg_retired.successor FROM sg_retired"
+                " WHERE sg_entity_ids.entity_id = sg_retired.entity_id", [run_id]
+            )
+        finally:
+            con.unregister("sg_retired")
     if assignment.events:
-        con.executemany(
-            "INSERT INTO sg_entity_events VALUES (?, ?, ?, ?)",
-            [[run_id, e.entity_id, e.event, e.other_id] for e in assignment.events],
-        )
+        _insert(con, "sg_entity_events", {
+            "run_id": [run_id] * len(assignment.events),
+            "entity_id": [e.entity_id for e in assignment.events],
+            "event": [e.event for e in assignment.events],
+            "other_id": pa.array([e.other_id for e in assignment.events], pa.string()),
+        })
 
 
 def current_entity_id(con: duckdb.DuckDBPyConnection, entity_id: str) -> str | None:

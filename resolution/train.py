@@ -29,22 +29,32 @@ import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations, product
 from pathlib import Path
 from typing import Any
 
-from splink import block_on
-
 from ingest import staging
 from ingest.record import Record
+from resolution.bulk import features_of, read_records
 from resolution.comparisons import level_of
-from resolution.features import Features, build_features, features_table, name_keys, record_families
+from resolution.evaluate import Truth, load_truth
+from resolution.features import (
+    Features,
+    build_features,
+    features_from_row,
+    features_table,
+    name_keys,
+    record_families,
+)
 from resolution.models import (
-    BLOCKING_COLUMNS,
+    BLOCKING_RULES,
     COMPARISONS,
     FAMILIES,
     MODELS_DIR,
     ModelMeta,
+    blocked,
     build_settings,
+    load_meta,
     make_linker,
     model_path,
     save_meta,
@@ -52,7 +62,14 @@ from resolution.models import (
 from resolution.normalize import ORGANIZATION
 from resolution.pairs import LabelledPair, load_pairs, pair_family, pair_features
 from resolution.scorer import Scorer
-from resolution.vocabulary import Vocabulary, common_words, count_words, generic_org_words, save_vocabulary
+from resolution.vocabulary import (
+    Vocabulary,
+    common_words,
+    count_words,
+    generic_org_words,
+    load_vocabulary,
+    save_vocabulary,
+)
 from sanctiongraph.errors import ResolutionError
 
 MIN_RECORDS = 50
@@ -61,6 +78,9 @@ ALPHA = 1.0
 CV_FOLDS = 5
 # The shipped threshold: the prior is set so the chosen weight is this probability.
 SHIPPED_THRESHOLD = 0.5
+# Random pairs sampled for u; a level none of them fell in gets u = U_FLOOR.
+U_MAX_PAIRS = 2e6
+U_FLOOR = 1.0 / U_MAX_PAIRS
 
 Pair = tuple[Features, Features, bool]
 
@@ -69,11 +89,6 @@ Pair = tuple[Features, Features, bool]
 class TrainReport:
     written: list[Path] = field(default_factory=list)
     cv: dict[str, Any] = field(default_factory=dict)
-
-
-def blocked(family: str, a: Features, b: Features) -> bool:
-    """Whether ``resolve`` would compare the two records at all (any blocking rule)."""
-    return any(not set(getattr(a, c)).isdisjoint(getattr(b, c)) for c in BLOCKING_COLUMNS[family])
 
 
 def _level_counts(family: str, pairs: Iterable[tuple[Features, Features]]) -> list[Counter[int]]:
@@ -101,7 +116,15 @@ def _smoothed(counts: Counter[int], levels: Sequence[dict[str, Any]], prior_key:
 
 
 def fit_model(model: dict[str, Any], family: str, pairs: Sequence[Pair]) -> dict[str, Any]:
-    """A copy of ``model`` with m (and candidate u) estimated from labelled pairs."""
+    """A copy of ``model`` with m (and candidate u) estimated from labelled pairs.
+
+    A level that no labelled pair and no randomly sampled pair fell in is never
+    evidence *for* a match: its m is capped at its u (weight <= 0). Without the
+    cap, such a level (a year-only birth date among customer accounts, two
+    vessels with different MMSIs) gets pseudo-count m over floor u, a weight of
+    +15 to +20 that nothing in the data supports. A level the random sample did
+    see keeps its smoothed m: rare agreement there is still evidence.
+    """
     fitted: dict[str, Any] = json.loads(json.dumps(model))
     positives = _level_counts(family, ((a, b) for a, b, y in pairs if y))
     negatives = _level_counts(family, ((a, b) for a, b, y in pairs if not y))
@@ -112,10 +135,20 @@ def fit_model(model: dict[str, Any], family: str, pairs: Sequence[Pair]) -> dict
         for j, level in enumerate(levels):
             if level.get("is_null_level"):
                 continue
-            level["m_probability"] = m[j]
             if u is not None:
                 level["u_probability"] = u[j]
+            m_j = m[j]
+            unseen = positives[i][j] == 0 and negatives[i][j] == 0 and _unsampled(model, i, j)
+            if m_j is not None and unseen:
+                m_j = min(m_j, float(level["u_probability"]))
+            level["m_probability"] = m_j
     return fitted
+
+
+def _unsampled(model: dict[str, Any], comparison: int, level: int) -> bool:
+    """Whether random sampling never saw this level (``_fill_unobserved`` gave it the floor u)."""
+    u = model["comparisons"][comparison]["comparison_levels"][level].get("u_probability")
+    return u is None or u <= U_FLOOR
 
 
 def _weights(model: dict[str, Any], family: str, pairs: Sequence[Pair]) -> list[tuple[float, bool]]:
@@ -188,7 +221,9 @@ def f1_at(scored: Sequence[tuple[float, bool]], threshold: float) -> dict[str, f
     return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
 
 
-def estimate_u(family: str, corpus: list[Features], *, max_pairs: float = 2e6, seed: int = 42) -> dict[str, Any]:
+def estimate_u(
+    family: str, corpus: list[Features], *, max_pairs: float = U_MAX_PAIRS, seed: int = 42
+) -> dict[str, Any]:
     """Splink's random-sampling u over the corpus, as a model dict (m still the defaults)."""
     linker = make_linker(features_table(corpus), build_settings(family), family)
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
@@ -200,8 +235,8 @@ def estimate_u(family: str, corpus: list[Features], *, max_pairs: float = 2e6, s
 def estimate_m_by_em(family: str, corpus: list[Features], model: dict[str, Any]) -> dict[str, Any]:
     """m by Splink's EM on each blocking rule, for families without labelled pairs."""
     linker = make_linker(features_table(corpus), model, family)
-    for column in BLOCKING_COLUMNS[family]:
-        rule = block_on(column, arrays_to_explode=[column])
+    for block in BLOCKING_RULES[family]:
+        rule = block.splink()
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True
         )
@@ -285,49 +320,126 @@ def labelled_by_family(pairs: Sequence[LabelledPair], vocabulary: Vocabulary | N
     return grouped
 
 
+def labelled_from_truth(rows: list[Features], truth: Truth, family: str) -> list[Pair]:
+    """Every pair ``resolve`` would compare (blocking) among ``rows``, labelled by the true clusters.
+
+    All candidate pairs, not a sample: among them, different parties that share
+    a NAT address or a webmail domain are exactly the negatives the model must
+    learn to tell apart. A record the truth does not list is its own cluster.
+    """
+    found: set[tuple[int, int]] = set()
+    for rule in BLOCKING_RULES[family]:
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for index, row in enumerate(rows):
+            for key in product(*(getattr(row, column) for column in rule.columns)):
+                groups.setdefault(key, []).append(index)
+        for members in groups.values():
+            found.update((i, j) for i, j in combinations(members, 2) if rule.holds(rows[i], rows[j]))
+    cluster = [truth.clusters.get(r.unique_id, r.unique_id) for r in rows]
+    return [(rows[i], rows[j], cluster[i] == cluster[j]) for i, j in sorted(found)]
+
+
+def _truth_pairs(
+    staging_path: Path | None, truth_path: Path, vocabulary: Vocabulary, wanted: set[str]
+) -> dict[str, list[Pair]]:
+    """Labelled candidate pairs, per family, of the workspace's records a truth file covers."""
+    if staging_path is None or not staging_path.exists():
+        raise ResolutionError(f"{staging_path}: no workspace to read the records of {truth_path} from",
+                              hint="ingest the data the truth file describes first")
+    truth = load_truth(truth_path)
+    con = staging.connect(staging_path, read_only=True)
+    try:
+        staged = con.execute("SELECT record_id, schema FROM sg_records WHERE removed_in IS NULL").fetchall()
+        ids = [rid for rid, schema in staged if rid in truth.clusters or schema == truth.complete_schema]
+        table = features_of(read_records(con, ids), vocabulary)
+    finally:
+        con.close()
+    rows = [features_from_row(row) for row in table.to_pylist()]
+    by_family: dict[str, list[Features]] = {}
+    for row in rows:
+        if row.family in wanted:
+            by_family.setdefault(row.family, []).append(row)
+    return {family: labelled_from_truth(members, truth, family) for family, members in by_family.items()}
+
+
 def run_train(
     staging_path: Path | None, models_dir: Path | None = None, *, pairs_path: Path | None = None,
-    seed: int = 42,
+    truth_path: Path | None = None, families: Sequence[str] | None = None, seed: int = 42,
 ) -> TrainReport:
-    """Train one model per family with enough data; write the JSON files, common words and meta.json."""
+    """Train one model per family with enough data; write the JSON files, common words and meta.json.
+
+    Args:
+        staging_path: the workspace whose staged records are the corpus (u, common words).
+        models_dir: where to write (default: the shipped models).
+        pairs_path: labelled pairs (OpenSanctions Pairs format) for the list families.
+        truth_path: true clusters of staged records (CSV, JSON lines or the customer
+            generator's truth), labelling every blocked pair among them.
+        families: retrain only these; the other families' files are kept as they are.
+        seed: random sampling seed for u.
+    """
     target = models_dir or MODELS_DIR
     target.mkdir(parents=True, exist_ok=True)
+    wanted = set(families or FAMILIES)
+    unknown = wanted - set(FAMILIES)
+    if unknown:
+        raise ResolutionError(f"unknown famil{'ies' if len(unknown) > 1 else 'y'}: {', '.join(sorted(unknown))}",
+                              hint=f"use some of: {', '.join(FAMILIES)}")
     pairs = load_pairs(pairs_path) if pairs_path else []
-    grouped = _family_records(_staged_records(staging_path), pairs)
+    grouped = {f: items for f, items in _family_records(_staged_records(staging_path), pairs).items() if f in wanted}
     vocabulary = build_vocabulary(grouped)
     corpus = {f: [build_features(r, fam, vocabulary=vocabulary) for r, fam in items] for f, items in grouped.items()}
-    labelled = labelled_by_family(pairs, vocabulary)
-    base: dict[str, dict[str, Any]] = {}
-    for family in FAMILIES:
-        rows = corpus.get(family, [])
-        if len(rows) >= MIN_RECORDS:
-            base[family] = estimate_u(family, rows, seed=seed)
+    label_sets = [labelled_by_family(pairs, vocabulary)]
+    if truth_path is not None:
+        label_sets.append(_truth_pairs(staging_path, truth_path, vocabulary, wanted))
+    base = {f: estimate_u(f, corpus[f], seed=seed) for f in FAMILIES if len(corpus.get(f, [])) >= MIN_RECORDS}
     if not base:
-        raise ResolutionError("fewer than 50 records in every family; nothing to train on",
+        raise ResolutionError(f"fewer than {MIN_RECORDS} records in every family to train; nothing to train on",
                               hint="ingest lists first, or give --pairs")
     report = TrainReport()
-    threshold = _threshold(base, labelled, report)
+    thresholds: dict[str, float] = {}
+    labelled: dict[str, list[Pair]] = {}
+    for label_set in label_sets:
+        usable = {f: p for f, p in label_set.items() if f in base and p}
+        weight = _threshold(base, usable, report)
+        thresholds.update(dict.fromkeys(usable, weight))
+        labelled.update(usable)
     for family, model in base.items():
         pairs_of = labelled.get(family, [])
         fitted = fit_model(model, family, pairs_of) if pairs_of else estimate_m_by_em(family, corpus[family], model)
-        set_prior(fitted, threshold)
+        set_prior(fitted, thresholds.get(family, 0.0))
         path = model_path(family, target)
         path.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
         report.written.append(path)
-    report.written.append(save_vocabulary(vocabulary, target))
-    notes = {"cv": report.cv, "weight_threshold": threshold, "labelled_pairs": sum(map(len, labelled.values()))}
-    save_meta(ModelMeta({f: SHIPPED_THRESHOLD for f in base}, notes), target)
+    kept = load_vocabulary(target)
+    merged = Vocabulary({f: w for f, w in kept.common.items() if f not in base} | vocabulary.common)
+    report.written.append(save_vocabulary(merged, target))
+    _save_meta(target, base, thresholds, report, labelled)
     return report
 
 
-def _threshold(base: dict[str, dict[str, Any]], labelled: dict[str, list[Pair]], report: TrainReport) -> float:
-    """The weight threshold: best F1 on all labelled pairs, checked by cross-validation."""
-    usable = {f: p for f, p in labelled.items() if f in base}
+def _save_meta(
+    target: Path, base: dict[str, dict[str, Any]], thresholds: dict[str, float], report: TrainReport,
+    labelled: dict[str, list[Pair]],
+) -> None:
+    """meta.json with this run's families updated and the others' entries kept."""
+    old = load_meta(target)
+    notes = {f: n for f, n in old.notes.get("families", {}).items() if f not in base}
+    for family in base:
+        notes[family] = {"weight_threshold": thresholds.get(family, 0.0),
+                         "labelled_pairs": len(labelled.get(family, [])), "cv": report.cv.get(family)}
+    kept = {f: t for f, t in old.thresholds.items() if f not in base}
+    save_meta(ModelMeta(kept | dict.fromkeys(base, SHIPPED_THRESHOLD), {"families": notes}), target)
+
+
+def _threshold(base: dict[str, dict[str, Any]], usable: dict[str, list[Pair]], report: TrainReport) -> float:
+    """One weight threshold for these labelled families: best F1 on their pairs, checked by cross-validation."""
     if not usable:
         return 0.0
     fitted = {f: fit_model(base[f], f, p) for f, p in usable.items()}
     scored = [s for f in fitted for s in _weights(fitted[f], f, usable[f])]
     threshold, f1 = best_threshold(scored)
     oof, fold_thresholds = cross_validate(base, usable)
-    report.cv = {"in_sample_f1": f1, "cv": f1_at(oof, 0.0), "fold_thresholds": fold_thresholds}
+    figures = {"in_sample_f1": f1, "cv": f1_at(oof, 0.0), "fold_thresholds": fold_thresholds,
+               "trained_together": sorted(usable)}
+    report.cv.update(dict.fromkeys(usable, figures))
     return threshold
