@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything sanctiongraph needs on a fresh Debian machine with Python 3.11+,
-# a JDK >= 21, Maven and Node.js: the Python venv with the project and its test tools,
+# a JDK >= 21, Maven and Node.js: the Python venv with the project, its test tools and pyspark,
 # the managed Neo4j (jars from Maven Central), and, with --browser, Chromium for the
 # page tests. Idempotent: a second run only checks. One line per step; on failure,
 # one line saying what failed and where to look.
@@ -34,7 +34,8 @@ fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     say "installing Python packages (pip, from PyPI)"
     .venv/bin/python -m pip install --quiet --upgrade pip >>"$log" 2>&1 || fail "pip upgrade failed; see $log"
-    .venv/bin/python -m pip install --quiet -e ".[test,dev]" >>"$log" 2>&1 \
+    # spark: pyspark for `resolve --backend spark` and its test (~30-75 s, ~500 MB; runs on the JDK above).
+    .venv/bin/python -m pip install --quiet -e ".[test,dev,spark]" >>"$log" 2>&1 \
         || fail "pip install failed (is PyPI reachable?); see $log"
     touch "$stamp"
 else
