@@ -40,7 +40,8 @@ RECORD_TYPE = (
     '{"schema": "VARCHAR", "names": [{"value": "VARCHAR", "kind": "VARCHAR"}], "birth_dates": ["VARCHAR"], '
     '"incorporation_dates": ["VARCHAR"], "countries": ["VARCHAR"], "nationalities": ["VARCHAR"], '
     '"jurisdictions": ["VARCHAR"], "addresses": [{"full": "VARCHAR", "city": "VARCHAR", "country": "VARCHAR"}], '
-    '"identifiers": [{"kind": "VARCHAR", "value": "VARCHAR"}], "infra": [{"kind": "VARCHAR", "value": "VARCHAR"}], '
+    '"identifiers": [{"kind": "VARCHAR", "value": "VARCHAR", "country": "VARCHAR"}], '
+    '"infra": [{"kind": "VARCHAR", "value": "VARCHAR"}], '
     '"gender": "VARCHAR"}'
 )
 # ``record_families`` in SQL: the models a record is compared under.
@@ -115,15 +116,20 @@ def _register_names(mem: duckdb.DuckDBPyConnection, vocabulary: Vocabulary) -> N
 
 def _register_values(mem: duckdb.DuckDBPyConnection) -> None:
     """Identifier, address and city lookups: Python once per distinct value."""
-    ids = mem.execute("SELECT DISTINCT i.kind, i.value FROM (SELECT unnest(d.identifiers) AS i FROM raw)").fetchall()
-    id_rows: dict[str, list[Any]] = {"kind": [], "value": [], "norm": [], "digits": [], "tag": [], "kind_ok": []}
-    for kind, value in ids:
+    ids = mem.execute(
+        "SELECT DISTINCT i.kind, i.value, i.country FROM (SELECT unnest(d.identifiers) AS i FROM raw)"
+    ).fetchall()
+    id_rows: dict[str, list[Any]] = {
+        "kind": [], "value": [], "country": [], "norm": [], "digits": [], "tag": [], "kind_ok": [],
+    }
+    for kind, value, country in ids:
         norm = normalize_identifier(kind, value) if kind is not None and value is not None else None
         id_rows["kind"].append(kind)
         id_rows["value"].append(value)
+        id_rows["country"].append(country)
         id_rows["norm"].append(norm)
         id_rows["digits"].append(digits_key(norm) if norm else None)
-        id_rows["tag"].append(unique_tag(kind, norm) if norm else None)
+        id_rows["tag"].append(unique_tag(kind, norm, country) if norm else None)
         id_rows["kind_ok"].append(kind if norm and kind not in WEAK_ID_KINDS else None)
     mem.register("id_map", pa.table(id_rows, schema=pa.schema([(k, pa.string()) for k in id_rows])))
     addresses = mem.execute(
@@ -148,6 +154,7 @@ WITH id_agg AS (
            {_sorted_set("list(m.tag)")} AS id_unique
     FROM (SELECT record_id, unnest(d.identifiers) AS i FROM raw) u
     JOIN id_map m ON m.kind IS NOT DISTINCT FROM u.i.kind AND m.value IS NOT DISTINCT FROM u.i.value
+                 AND m.country IS NOT DISTINCT FROM u.i.country
     GROUP BY record_id
 ), address_agg AS (
     SELECT record_id, {_sorted_set("list(m.akey)")} AS addresses, {_sorted_set("list(m.ckey)")} AS cities

@@ -3,8 +3,12 @@
 Plain connected components lets one doubtful link chain two listed parties
 together. Here links are taken strongest first and a merge is refused when it
 would put two entries of the same sanctions list into one entity (a list never
-lists one party twice) or join records an analyst said are different. Analyst
-"same" judgements are applied before any scored link.
+lists one party twice), join records an analyst said are different, or give
+one entity two different values of an identifier a party has one of (two
+registration numbers: without this, a listed "FALCON SYSTEMS" with no number
+chains eighteen customers' "Falcon Systems" companies, each with its own
+registration number, into one entity). Analyst "same" judgements are applied
+before any scored link and override the constraints.
 """
 
 from __future__ import annotations
@@ -20,23 +24,35 @@ class Link:
     probability: float
 
 
+# Per identifier tag (``features.unique_tag``), the values a record or entity has.
+UniqueIds = dict[str, frozenset[str]]
+
+
 @dataclass(slots=True)
 class _Cluster:
     members: list[str]
     groups: set[str] = field(default_factory=set)
     forbidden: set[str] = field(default_factory=set)
+    ids: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+def _conflict(a: UniqueIds, b: UniqueIds) -> bool:
+    """Some tag both have, with no value in common."""
+    return any(a[tag].isdisjoint(b[tag]) for tag in a.keys() & b.keys())
 
 
 class _Clusters:
     """Union-find over record ids with per-cluster constraint sets."""
 
-    def __init__(self, record_ids: Iterable[str], group_of: Callable[[str], str | None]) -> None:
+    def __init__(
+        self, record_ids: Iterable[str], group_of: Callable[[str], str | None], ids_of: Callable[[str], UniqueIds]
+    ) -> None:
         self.parent: dict[str, str] = {}
         self.clusters: dict[str, _Cluster] = {}
         for record_id in record_ids:
             group = group_of(record_id)
             self.parent[record_id] = record_id
-            self.clusters[record_id] = _Cluster([record_id], {group} if group else set())
+            self.clusters[record_id] = _Cluster([record_id], {group} if group else set(), ids=dict(ids_of(record_id)))
 
     def find(self, record_id: str) -> str:
         root = record_id
@@ -51,7 +67,7 @@ class _Clusters:
         self.clusters[self.find(b)].forbidden.add(a)
 
     def allowed(self, a: _Cluster, b: _Cluster, *, check_groups: bool) -> bool:
-        if check_groups and a.groups & b.groups:
+        if check_groups and (a.groups & b.groups or _conflict(a.ids, b.ids)):
             return False
         small, large = (a, b) if len(a.members) <= len(b.members) else (b, a)
         return not any(m in large.forbidden for m in small.members) and not any(
@@ -71,6 +87,8 @@ class _Clusters:
         ca.members.extend(cb.members)
         ca.groups |= cb.groups
         ca.forbidden |= cb.forbidden
+        for tag, values in cb.ids.items():
+            ca.ids[tag] = ca.ids.get(tag, frozenset()) | values
         del self.clusters[root_b]
         return True
 
@@ -83,14 +101,16 @@ def cluster_records(
     group_of: Callable[[str], str | None],
     same: Iterable[tuple[str, str]] = (),
     not_same: Iterable[tuple[str, str]] = (),
+    ids_of: Callable[[str], UniqueIds] = lambda _: {},
 ) -> list[list[str]]:
     """Entities as sorted lists of record ids, every record in exactly one.
 
     ``group_of`` names the exclusive group of a record (its sanctions list) or
     ``None``; two records of one group never share an entity unless an analyst
-    said they are the same.
+    said they are the same. ``ids_of`` gives a record's one-per-party
+    identifiers; an entity never holds two different values of one tag.
     """
-    clusters = _Clusters(record_ids, group_of)
+    clusters = _Clusters(record_ids, group_of, ids_of)
     known = clusters.parent
     for a, b in not_same:
         if a in known and b in known:

@@ -165,7 +165,7 @@ def evaluate_truth(staging_path: Path, truth_path: Path, *, models_dir: Path = M
     Only records named in the truth file count (or all of its complete schema);
     the workspace is read, never written.
     """
-    from resolution.run import _full
+    from resolution.run import _full, unique_identifiers
 
     truth = load_truth(truth_path)
     cut = min(load_meta(models_dir).threshold(f) for f in FAMILIES)
@@ -174,10 +174,11 @@ def evaluate_truth(staging_path: Path, truth_path: Path, *, models_dir: Path = M
         staged = con.execute("SELECT record_id, schema FROM sg_records WHERE removed_in IS NULL").fetchall()
         ids = sorted(rid for rid, schema in staged if rid in truth.clusters or schema == truth.complete_schema)
         evidence, _, _, _ = _full(con, ids, models_dir, "duckdb", load_vocabulary(models_dir), lambda _: None)
+        unique = unique_identifiers(con)
     finally:
         con.close()
     clusters = cluster_records(ids, (Link(e.record_l, e.record_r, e.match_probability) for e in evidence),
-                               threshold=cut, group_of=lambda _: None)
+                               threshold=cut, group_of=lambda _: None, ids_of=lambda rid: unique.get(rid, {}))
     predicted = _pairs_of({str(i): c for i, c in enumerate(clusters)})
     true_groups: dict[str, list[str]] = defaultdict(list)
     for rid in ids:

@@ -43,6 +43,8 @@ LONG_KEY_CHARS = 16
 LONG_KEY_WORDS = 3
 # Identifier kinds too loosely used to say two records conflict when they differ.
 WEAK_ID_KINDS = frozenset({"call_sign", "other", "registration_other"})
+# Unique kinds issued per country: two values conflict only within one country.
+PER_COUNTRY_KINDS = frozenset({"national_id", "tax_id"})
 # Person name words this short are initials or particles, not evidence.
 MIN_TOKEN_CHARS = 2
 # Names with more words than this give no part-names (``sub_keys``): 2^n grows fast.
@@ -253,8 +255,8 @@ def build_features(record: Record, family: str | None = None, *, vocabulary: Voc
                      strict=True))
     dates = _unique(record.birth_dates + record.incorporation_dates)
     years = _unique(d[:4] for d in dates)
-    typed = [(i.kind, normalize_identifier(i.kind, i.value)) for i in record.identifiers]
-    identifiers = _unique(value for _, value in typed)
+    typed = [(i.kind, normalize_identifier(i.kind, i.value), i.country) for i in record.identifiers]
+    identifiers = _unique(value for _, value, _ in typed)
     emails = _infra(record, InfraKind.EMAIL)
     phones = _infra(record, InfraKind.PHONE)
     wallets = _infra(record, InfraKind.WALLET)
@@ -273,8 +275,8 @@ def build_features(record: Record, family: str | None = None, *, vocabulary: Voc
         countries=_unique(c.upper() for c in record.countries + record.nationalities + record.jurisdictions),
         identifiers=identifiers,
         id_digits=_unique(digits_key(i) for i in identifiers),
-        id_kinds=_unique(kind for kind, value in typed if value and kind not in WEAK_ID_KINDS),
-        id_unique=_unique(unique_tag(kind, v) for kind, v in typed if v),
+        id_kinds=_unique(kind for kind, value, _ in typed if value and kind not in WEAK_ID_KINDS),
+        id_unique=_unique(unique_tag(kind, v, country) for kind, v, country in typed if v),
         addresses=_unique(address_key(a.full, a.country) for a in record.addresses),
         cities=_unique(latin(a.city) for a in record.addresses if a.city),
         emails=emails,
@@ -290,14 +292,22 @@ def build_features(record: Record, family: str | None = None, *, vocabulary: Voc
     )
 
 
-def unique_tag(kind: str, value: str) -> str | None:
-    """``kind:length`` of an identifier a party has one value of (``national_id:13``); else ``None``.
+def unique_tag(kind: str, value: str, country: str | None = None) -> str | None:
+    """What two different values of this identifier conflict on; ``None`` for kinds a party has several of.
 
-    The length stands in for the issuing system: two 13-digit national ids are
-    one register's numbers for two people, while an 11-digit and a 13-digit one
-    are two countries' numbers, possibly of one person.
+    A register gives a party one number: two different LEIs, IMO numbers or
+    registration numbers are two parties, so the tag is the kind alone (two
+    "Golden Networks Inc." with different registration numbers are two
+    companies, wherever registered). National ids and tax ids are issued per
+    country and a person may hold two countries' ids, so they conflict only
+    within one issuing country (the number's length stands in for it when the
+    list does not say).
     """
-    return f"{kind}:{len(digits_key(value) or value)}" if kind in UNIQUE_KINDS else None
+    if kind not in UNIQUE_KINDS:
+        return None
+    if kind in PER_COUNTRY_KINDS:
+        return f"{kind}:{country or len(digits_key(value) or value)}"
+    return kind
 
 
 def _gender(value: str | None) -> str | None:

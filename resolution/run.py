@@ -33,8 +33,9 @@ from ingest.record import Record
 from resolution import store
 from resolution.blocking import purged_values, with_blocking_columns
 from resolution.bulk import features_of, read_records
-from resolution.cluster import Link, cluster_records
-from resolution.features import Features, build_features, features_table, record_families
+from resolution.cluster import Link, UniqueIds, cluster_records
+from resolution.features import Features, build_features, features_table, record_families, unique_tag
+from resolution.identifiers import UNIQUE_KINDS, digits_key, normalize_identifier
 from resolution.identity import assign_ids
 from resolution.models import (
     FAMILIES,
@@ -74,6 +75,32 @@ def _exclusive_sources(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Sources whose entries are distinct parties by construction (sanctions lists)."""
     rows = con.execute("SELECT DISTINCT source, format FROM sg_source_versions").fetchall()
     return {source for source, fmt in rows if fmt in FORMATS and FORMATS[fmt].distinct_entries}
+
+
+def unique_identifiers(con: duckdb.DuckDBPyConnection) -> dict[str, UniqueIds]:
+    """Per current record, its identifiers of one-per-party kinds by ``unique_tag`` (value and digits key).
+
+    Clustering refuses an entity two different values of one tag; ``blocked`` and
+    the identifier comparison read the same tags from the features.
+    """
+    kinds = sorted(UNIQUE_KINDS)
+    rows = con.execute(_UNIQUE_IDS_SQL, [kinds]).fetchall()
+    found: dict[str, dict[str, set[str]]] = {}
+    for record_id, kind, value, country in rows:
+        norm = normalize_identifier(kind, value)
+        tag = unique_tag(kind, norm, country) if norm else None
+        if tag is not None and norm:
+            found.setdefault(record_id, {}).setdefault(tag, set()).update(v for v in (norm, digits_key(norm)) if v)
+    return {rid: {tag: frozenset(v) for tag, v in tags.items()} for rid, tags in found.items()}
+
+
+_UNIQUE_IDS_SQL = """
+    SELECT record_id, i.kind, i.value, i.country
+    FROM (SELECT record_id, unnest(json_transform(data,
+            '{"identifiers": [{"kind": "VARCHAR", "value": "VARCHAR", "country": "VARCHAR"}]}').identifiers) AS i
+          FROM sg_records WHERE removed_in IS NULL)
+    WHERE list_contains($1, i.kind) AND i.value IS NOT NULL
+"""
 
 
 def record_features(record: Record, vocabulary: Vocabulary | None = None) -> list[Features]:
@@ -224,6 +251,7 @@ def run_resolve(
         say("clustering")
         exclusive = _exclusive_sources(con)
         same, not_same = store.judgements(con)
+        ids = unique_identifiers(con)
         clusters = cluster_records(
             list(source_of),
             (Link(e.record_l, e.record_r, e.match_probability) for e in evidence),
@@ -231,6 +259,7 @@ def run_resolve(
             group_of=lambda rid: source_of[rid] if source_of[rid] in exclusive else None,
             same=same,
             not_same=not_same,
+            ids_of=lambda rid: ids.get(rid, {}),
         )
         assignment = assign_ids(clusters, store.previous_assignment(con), store.issued_ids(con))
         kept = [e for e in evidence if e.match_probability >= EVIDENCE_THRESHOLD]
