@@ -3,11 +3,14 @@
 Plain connected components lets one doubtful link chain two listed parties
 together. Here links are taken strongest first and a merge is refused when it
 would put two entries of the same sanctions list into one entity (a list never
-lists one party twice), join records an analyst said are different, or give
-one entity two different values of an identifier a party has one of (two
-registration numbers: without this, a listed "FALCON SYSTEMS" with no number
+lists one party twice), join records an analyst said are different, or chain
+two different values of an identifier a party has one of into one entity
+through other records (without this, a listed "FALCON SYSTEMS" with no number
 chains eighteen customers' "Falcon Systems" companies, each with its own
-registration number, into one entity). Analyst "same" judgements are applied
+registration number, into one entity; numbers one typo apart do not conflict).
+A link between the two conflicting records themselves is kept: the model saw
+the conflict (a level of its identifier comparison) and still found a match,
+as for a FEBRL duplicate whose social security number was replaced. Analyst "same" judgements are applied
 before any scored link and override the constraints.
 """
 
@@ -15,6 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+from resolution.comparisons import jaro_winkler
+from resolution.identifiers import TYPO_SIMILARITY
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +43,17 @@ class _Cluster:
 
 
 def _conflict(a: UniqueIds, b: UniqueIds) -> bool:
-    """Some tag both have, with no value in common."""
-    return any(a[tag].isdisjoint(b[tag]) for tag in a.keys() & b.keys())
+    """Some tag both have, with no value in common and no two values one typo apart.
+
+    A typo (``1234567`` / ``1234576``) is the model's "nearly the same
+    identifier" level, evidence *for* a match, so it must not block the merge.
+    """
+    return any(
+        a[tag].isdisjoint(b[tag]) and not any(
+            jaro_winkler(x, y, (TYPO_SIMILARITY,)) >= TYPO_SIMILARITY for x in a[tag] for y in b[tag]
+        )
+        for tag in a.keys() & b.keys()
+    )
 
 
 class _Clusters:
@@ -49,6 +64,7 @@ class _Clusters:
     ) -> None:
         self.parent: dict[str, str] = {}
         self.clusters: dict[str, _Cluster] = {}
+        self.ids_of = ids_of
         for record_id in record_ids:
             group = group_of(record_id)
             self.parent[record_id] = record_id
@@ -67,7 +83,7 @@ class _Clusters:
         self.clusters[self.find(b)].forbidden.add(a)
 
     def allowed(self, a: _Cluster, b: _Cluster, *, check_groups: bool) -> bool:
-        if check_groups and (a.groups & b.groups or _conflict(a.ids, b.ids)):
+        if check_groups and a.groups & b.groups:
             return False
         small, large = (a, b) if len(a.members) <= len(b.members) else (b, a)
         return not any(m in large.forbidden for m in small.members) and not any(
@@ -81,6 +97,8 @@ class _Clusters:
         ca, cb = self.clusters[root_a], self.clusters[root_b]
         if not self.allowed(ca, cb, check_groups=check_groups):
             return False
+        if check_groups and _conflict(ca.ids, cb.ids) and not _conflict(self.ids_of(a), self.ids_of(b)):
+            return False  # the conflict is between other members: only the chain joins them
         if len(ca.members) < len(cb.members):
             root_a, root_b, ca, cb = root_b, root_a, cb, ca
         self.parent[root_b] = root_a
@@ -108,7 +126,8 @@ def cluster_records(
     ``group_of`` names the exclusive group of a record (its sanctions list) or
     ``None``; two records of one group never share an entity unless an analyst
     said they are the same. ``ids_of`` gives a record's one-per-party
-    identifiers; an entity never holds two different values of one tag.
+    identifiers; two different values of one tag join an entity only by a
+    link between their own records.
     """
     clusters = _Clusters(record_ids, group_of, ids_of)
     known = clusters.parent

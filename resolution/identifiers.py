@@ -22,6 +22,8 @@ from stdnum import lei as std_lei
 STRONG_KINDS = frozenset({"imo", "lei", "bic", "mmsi", "wikidata"})
 # Kinds a party has one value of (per issuing system): two different values mean two parties.
 # Passports are renewed and BICs name branches, so neither is here.
+# Two identifiers this similar (Jaro-Winkler) are one number with a typo, not two numbers.
+TYPO_SIMILARITY = 0.9
 UNIQUE_KINDS = frozenset({"national_id", "tax_id", "registration", "lei", "imo", "mmsi", "wikidata", "inn", "ogrn"})
 _CANDIDATE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/.\- ]*[0-9][A-Za-z0-9/.\-]*")
 _SEPARATORS = re.compile(r"[\s\-./]")

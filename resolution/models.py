@@ -43,6 +43,7 @@ from resolution.comparisons import (
     other,
 )
 from resolution.features import ACCOUNT, VESSEL
+from resolution.identifiers import TYPO_SIMILARITY
 from resolution.normalize import ORGANIZATION, PERSON
 from resolution.vocabulary import MODELS_DIR as MODELS_DIR
 from sanctiongraph.errors import ResolutionError
@@ -112,7 +113,7 @@ def identifiers() -> Comparison:
         null("identifiers"),
         any_of("identifiers", "same identifier"),
         any_of("id_digits", "same identifier digits"),
-        jw("identifiers", 0.9, "nearly the same identifier (a typo)"),
+        jw("identifiers", TYPO_SIMILARITY, "nearly the same identifier (a typo)"),
         any_of("id_unique", "different values of an identifier a party has one of"),
         any_of("id_kinds", "same kind of identifier, different value"),
         other("identifiers of different kinds"),

@@ -24,3 +24,15 @@ def test_a_record_without_numbers_does_not_chain_two_numbered_ones() -> None:
 
 def test_an_analyst_can_still_merge_them() -> None:
     assert clusters([], same=[("co:a", "co:b")]) == [["co:a", "co:b"], ["co:c"], ["list:falcon"]]
+
+
+def test_a_direct_link_between_two_numbers_is_the_models_call() -> None:
+    # The model scored co:a and co:b themselves, conflict included, as one party (a replaced number).
+    assert clusters([Link("co:a", "co:b", 0.97)]) == [["co:a", "co:b"], ["co:c"], ["list:falcon"]]
+
+
+def test_numbers_one_typo_apart_do_not_conflict() -> None:
+    typo = {"co:a": {"registration": frozenset({"76267697"})}, "co:b": {"registration": frozenset({"76267679"})}}
+    found = cluster_records(["hub", "co:a", "co:b"], [Link("hub", "co:a", 0.9), Link("hub", "co:b", 0.8)],
+                            threshold=0.5, group_of=lambda _: None, ids_of=lambda rid: typo.get(rid, {}))
+    assert found == [["co:a", "co:b", "hub"]]
