@@ -91,7 +91,7 @@ def _names_then(*others: Block) -> tuple[Block, ...]:
 
 
 # Blocking: a pair is scored when some rule holds. Chosen by blocking analysis
-# (bench/bench_resolution_blocking.py, figures in docs/resolution.md). Customer
+# (bench/bench_resolution.py blocking, figures in docs/resolution.md). Customer
 # accounts are never blocked on a name alone (common names repeat by the
 # thousand in a million accounts, so a name must come with a birth date), nor on
 # an e-mail address: addresses like ``name.surname@webmail`` recur between

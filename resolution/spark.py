@@ -1,7 +1,7 @@
 """Splink's Spark backend for the same trained models (``resolve --backend spark``).
 
-pyspark is optional (``pip install -e '.[spark]'``); importing this module
-without it raises a ``ResolutionError`` that says what to install.
+pyspark is optional (``pip install -e '.[spark]'``); using the backend without
+it raises a ``ResolutionError`` that says what to install.
 """
 
 from __future__ import annotations
