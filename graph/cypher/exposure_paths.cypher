@@ -1,5 +1,6 @@
 // Shortest paths from an entity to listed parties through relations and shared values (no super-nodes).
 MATCH (start:Entity {id: $id})
+USING INDEX start:Entity(id)
 // The target's label is tested in WHERE, not in the pattern, so the planner never starts from a scan of
 // every Entity: the walk always begins at the (index-seeked) start.
 MATCH p = SHORTEST 1 (start)(()-[r]-(x) WHERE type(r) IN $types AND NOT coalesce(x.superNode, false)){1,__MAX_HOPS__}(target)
