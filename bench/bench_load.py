@@ -139,8 +139,10 @@ def load_demo(settings: Settings) -> None:
         step(f"ingested {path.name}: {summary.records:,} records ({time.monotonic() - started:.1f} s)")
     started = time.monotonic()
     resolved = run_resolve(settings.staging_path)
-    step(f"resolved {resolved.records:,} records into {resolved.entities:,} entities "
-         f"({time.monotonic() - started:.1f} s)")
+    step(
+        f"resolved {resolved.records:,} records into {resolved.entities:,} entities "
+        f"({time.monotonic() - started:.1f} s)"
+    )
     with GraphStore(settings) as store:
         loaded = run_load(store, settings.staging_path)
     step(f"loaded {loaded.entities:,} entities ({loaded.seconds:.1f} s)")
@@ -171,7 +173,10 @@ def start_api(settings: Settings, log: Path) -> Api:
     handle = log.open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "sanctiongraph", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT,
+        env=env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -429,9 +434,18 @@ class PhaseResult:
     windows: list[dict[str, Any]] = field(default_factory=list)
 
 
-def summarise(name: str, samples: list[Sample], seconds: float, cpu_before: dict[str, float],
-              cpu_after: dict[str, float], load_before: dict[str, float], *, concurrency: int | None = None,
-              rate: float | None = None, skipped: int = 0) -> PhaseResult:
+def summarise(
+    name: str,
+    samples: list[Sample],
+    seconds: float,
+    cpu_before: dict[str, float],
+    cpu_after: dict[str, float],
+    load_before: dict[str, float],
+    *,
+    concurrency: int | None = None,
+    rate: float | None = None,
+    skipped: int = 0,
+) -> PhaseResult:
     kinds: dict[str, dict[str, Any]] = {}
     by_kind: dict[str, list[Sample]] = defaultdict(list)
     for s in samples:
@@ -488,12 +502,14 @@ def windows(samples: list[Sample], seconds: float, width: float = 30.0) -> list[
     for index in sorted(buckets):
         group = buckets[index]
         screens = [s.latency * 1000 for s in group if s.kind == "screen"]
-        out.append({
-            "from_s": index * width,
-            "per_second": round(len(group) / width, 1),
-            "screens_per_second": round(len(screens) / width, 1),
-            "screen_p95_ms": round(percentile(screens, 95), 1) if screens else None,
-        })
+        out.append(
+            {
+                "from_s": index * width,
+                "per_second": round(len(group) / width, 1),
+                "screens_per_second": round(len(screens) / width, 1),
+                "screen_p95_ms": round(percentile(screens, 95), 1) if screens else None,
+            }
+        )
     return out
 
 
@@ -520,30 +536,43 @@ def rss_report(monitor: Monitor, phase: str) -> dict[str, Any]:
 
 def print_phase(result: PhaseResult, baseline: PhaseResult | None) -> None:
     how = f"concurrency {result.concurrency}" if result.concurrency else f"open loop at {result.rate}/s"
-    print(f"\n{result.name}: {result.seconds:.0f} s, {how}: {result.requests:,} requests, "
-          f"{result.throughput:,.1f}/s, error rate {result.error_rate:.3%}"
-          + (f", {result.skipped_sends:,} sends skipped (server behind)" if result.skipped_sends else ""))
-    print(f"  {'kind':<10} {'count':>8} {'per s':>8} {'errors':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-          f"{'max ms':>8}")
+    print(
+        f"\n{result.name}: {result.seconds:.0f} s, {how}: {result.requests:,} requests, "
+        f"{result.throughput:,.1f}/s, error rate {result.error_rate:.3%}"
+        + (f", {result.skipped_sends:,} sends skipped (server behind)" if result.skipped_sends else "")
+    )
+    print(
+        f"  {'kind':<10} {'count':>8} {'per s':>8} {'errors':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+        f"{'max ms':>8}"
+    )
     for kind, k in result.kinds.items():
-        print(f"  {kind:<10} {k['count']:>8,} {k['per_second']:>8.1f} {k['errors']:>7,} {k['p50_ms']:>8.1f} "
-              f"{k['p95_ms']:>8.1f} {k['p99_ms']:>8.1f} {k['max_ms']:>8.1f}")
+        print(
+            f"  {kind:<10} {k['count']:>8,} {k['per_second']:>8.1f} {k['errors']:>7,} {k['p50_ms']:>8.1f} "
+            f"{k['p95_ms']:>8.1f} {k['p99_ms']:>8.1f} {k['max_ms']:>8.1f}"
+        )
     if baseline and "healthz" in baseline.kinds and result is not baseline:
         h = baseline.kinds["healthz"]
-        print(f"  vs /healthz baseline: throughput x{result.throughput / baseline.throughput:.3f}; " + ", ".join(
-            f"{kind} p50 x{k['p50_ms'] / h['p50_ms']:.1f}" for kind, k in result.kinds.items()))
+        print(
+            f"  vs /healthz baseline: throughput x{result.throughput / baseline.throughput:.3f}; "
+            + ", ".join(f"{kind} p50 x{k['p50_ms'] / h['p50_ms']:.1f}" for kind, k in result.kinds.items())
+        )
     cores = ", ".join(f"{k} {v:.2f}" for k, v in result.cores_used.items())
-    print(f"  cores used: {cores}; machine CPU {result.machine_cpu_percent:.0f}%; load average "
-          f"{result.load_before['1m']} -> {result.load_after['1m']} (1 min)")
+    print(
+        f"  cores used: {cores}; machine CPU {result.machine_cpu_percent:.0f}%; load average "
+        f"{result.load_before['1m']} -> {result.load_after['1m']} (1 min)"
+    )
     if result.error_codes:
         print(f"  errors: {result.error_codes}")
     if result.decisions:
-        print("  screen decisions by input: " + "; ".join(
-            f"{category} " + " ".join(f"{d} {n}" for d, n in sorted(counts.items()))
-            for category, counts in result.decisions.items()))
+        print(
+            "  screen decisions by input: "
+            + "; ".join(
+                f"{category} " + " ".join(f"{d} {n}" for d, n in sorted(counts.items()))
+                for category, counts in result.decisions.items()
+            )
+        )
     if result.windows:
-        print("  per 30 s: " + "  ".join(
-            f"{w['per_second']:.0f}/s p95 {w['screen_p95_ms']}" for w in result.windows))
+        print("  per 30 s: " + "  ".join(f"{w['per_second']:.0f}/s p95 {w['screen_p95_ms']}" for w in result.windows))
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -554,8 +583,9 @@ def parse_mix(text: str) -> dict[str, float]:
     return mix
 
 
-async def run_phases(args: argparse.Namespace, apis: list[Api], monitor: Monitor, inputs: load_inputs.Inputs
-                     ) -> dict[str, Any]:
+async def run_phases(
+    args: argparse.Namespace, apis: list[Api], monitor: Monitor, inputs: load_inputs.Inputs
+) -> dict[str, Any]:
     workload = Workload(inputs, parse_mix(args.mix), args.seed)
     results: dict[str, Any] = {}
     baseline: PhaseResult | None = None
@@ -576,27 +606,36 @@ async def run_phases(args: argparse.Namespace, apis: list[Api], monitor: Monitor
     await closed_loop(apis, workload.next, args.warmup, args.concurrency)
 
     step(f"baseline: GET /healthz for {args.baseline_seconds:.0f} s at concurrency {args.concurrency}")
-    baseline = await measured("baseline", lambda: closed_loop(
-        apis, lambda: workload.next("healthz"), args.baseline_seconds, args.concurrency), concurrency=args.concurrency)
+    baseline = await measured(
+        "baseline",
+        lambda: closed_loop(apis, lambda: workload.next("healthz"), args.baseline_seconds, args.concurrency),
+        concurrency=args.concurrency,
+    )
     results["baseline"] = asdict(baseline)
 
     if args.serial_seconds > 0:
         step(f"serial: {args.serial_seconds:.0f} s of the mix, one request at a time (service time, no queue)")
-        serial = await measured("serial", lambda: closed_loop(apis, workload.next, args.serial_seconds, 1),
-                                concurrency=1)
+        serial = await measured(
+            "serial", lambda: closed_loop(apis, workload.next, args.serial_seconds, 1), concurrency=1
+        )
         results["serial"] = asdict(serial)
 
     step(f"mixed: {args.duration:.0f} s at concurrency {args.concurrency}, mix {args.mix}")
-    mixed = await measured("mixed", lambda: closed_loop(apis, workload.next, args.duration, args.concurrency),
-                           concurrency=args.concurrency)
+    mixed = await measured(
+        "mixed", lambda: closed_loop(apis, workload.next, args.duration, args.concurrency), concurrency=args.concurrency
+    )
     results["mixed"] = asdict(mixed)
     results["mixed"]["rss"] = rss_report(monitor, "mixed")
 
     if args.target_rate > 0:
         step(f"rate: screen only, {args.target_rate:.0f}/s open loop for {args.rate_seconds:.0f} s")
-        rated = await measured("rate", lambda: open_loop(
-            apis, lambda: workload.next("screen"), args.rate_seconds, args.target_rate, args.max_in_flight),
-            rate=args.target_rate)
+        rated = await measured(
+            "rate",
+            lambda: open_loop(
+                apis, lambda: workload.next("screen"), args.rate_seconds, args.target_rate, args.max_in_flight
+            ),
+            rate=args.target_rate,
+        )
         results["rate"] = asdict(rated)
         results["rate"]["rss"] = rss_report(monitor, "rate")
     return results
@@ -614,8 +653,12 @@ def main() -> None:
     parser.add_argument("--target-rate", type=float, default=200, help="Screens/s of the open-loop phase; 0 skips")
     parser.add_argument("--rate-seconds", type=float, default=120)
     parser.add_argument("--max-in-flight", type=int, default=64, help="Open loop: at most this many outstanding")
-    parser.add_argument("--api-processes", type=int, default=1,
-                        help="API processes sharing the workspace, requests spread round robin (default 1)")
+    parser.add_argument(
+        "--api-processes",
+        type=int,
+        default=1,
+        help="API processes sharing the workspace, requests spread round robin (default 1)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--neo4j-heap", default="1g")
     parser.add_argument("--neo4j-pagecache", default="1g")
@@ -632,15 +675,19 @@ def main() -> None:
         load_demo(settings)
         with GraphStore(settings) as store:
             inputs = load_inputs.build(store, seed=args.seed)
-        step(f"inputs: {len(inputs.applicants):,} applicants {inputs.counts}, {len(inputs.entity_ids):,} entities "
-             f"to explore, {len(inputs.search_terms)} search terms")
+        step(
+            f"inputs: {len(inputs.applicants):,} applicants {inputs.counts}, {len(inputs.entity_ids):,} entities "
+            f"to explore, {len(inputs.search_terms)} search terms"
+        )
         for n in range(args.api_processes):
             apis.append(start_api(settings, work / f"api-{n}.log"))
         neo4j_pid = server.status(settings).pid if managed else None
         monitor = Monitor([a.process.pid for a in apis], neo4j_pid)
         monitor.start()
-        step(f"API at {', '.join(a.url for a in apis)} (pids {[a.process.pid for a in apis]}); "
-             f"Neo4j pid {neo4j_pid or 'external'}")
+        step(
+            f"API at {', '.join(a.url for a in apis)} (pids {[a.process.pid for a in apis]}); "
+            f"Neo4j pid {neo4j_pid or 'external'}"
+        )
         phases = asyncio.run(run_phases(args, apis, monitor, inputs))
         monitor.stop()
     finally:
@@ -663,19 +710,28 @@ def main() -> None:
     }
     rss = mixed.get("rss", {})
     print("\nagainst the targets (screen p95 < 50 ms, 200 screens/s):")
-    print(f"  mixed closed loop: {targets['mixed_screens_per_s']} screens/s, "
-          f"screen p95 {targets['mixed_screen_p95_ms']} ms")
+    print(
+        f"  mixed closed loop: {targets['mixed_screens_per_s']} screens/s, "
+        f"screen p95 {targets['mixed_screen_p95_ms']} ms"
+    )
     if rated:
-        print(f"  open loop at {args.target_rate:.0f}/s: achieved {targets['rate_screens_per_s']} screens/s, "
-              f"p95 {targets['rate_screen_p95_ms']} ms, {targets['rate_skipped_sends']} sends skipped")
+        print(
+            f"  open loop at {args.target_rate:.0f}/s: achieved {targets['rate_screens_per_s']} screens/s, "
+            f"p95 {targets['rate_screen_p95_ms']} ms, {targets['rate_skipped_sends']} sends skipped"
+        )
     if rss:
-        print(f"  API RSS, mixed phase: first {rss['window_s']:.0f} s mean {rss['first_mean_mib']} MiB, last "
-              f"{rss['window_s']:.0f} s mean {rss['last_mean_mib']} MiB ({rss['growth_pct']:+.2f}%)")
+        print(
+            f"  API RSS, mixed phase: first {rss['window_s']:.0f} s mean {rss['first_mean_mib']} MiB, last "
+            f"{rss['window_s']:.0f} s mean {rss['last_mean_mib']} MiB ({rss['growth_pct']:+.2f}%)"
+        )
     result = {
         "benchmark": "load",
         "started_at": started_at.isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / (1 << 30), 1),
-                    "load_at_end": uptime_loads()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "memory_gib": round(psutil.virtual_memory().total / (1 << 30), 1),
+            "load_at_end": uptime_loads(),
+        },
         "neo4j": "managed" if managed else "NEO4J_URI",
         "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "inputs": {"applicants": inputs.counts, "entities": len(inputs.entity_ids)},

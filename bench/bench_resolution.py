@@ -114,7 +114,7 @@ def customer_truth(path: Path) -> list[tuple[str, str]]:
     for row in map(json.loads, path.read_text(encoding="utf-8").splitlines()):
         if row["kind"] == "account":
             groups.setdefault(row["person_id"], []).append(f"customer_accounts:{row['account_id']}")
-    return [(a, b) for ids in groups.values() for i, a in enumerate(ids) for b in ids[i + 1:]]
+    return [(a, b) for ids in groups.values() for i, a in enumerate(ids) for b in ids[i + 1 :]]
 
 
 def blocking_report(staging_path: Path, truth: list[tuple[str, str]]) -> tuple[list[RuleCount], dict[str, str]]:
@@ -130,16 +130,18 @@ def blocking_report(staging_path: Path, truth: list[tuple[str, str]]) -> tuple[l
         if table.num_rows < 2:
             continue
         purged = purged_values([table], family)
-        notes[family] = (f"{table.num_rows:,} records; purged values: "
-                         + (", ".join(f"{c} {len(v)}" for c, v in purged.items() if v) or "none"))
+        notes[family] = f"{table.num_rows:,} records; purged values: " + (
+            ", ".join(f"{c} {len(v)}" for c, v in purged.items() if v) or "none"
+        )
         rows = {r["unique_id"]: features_from_row(r) for r in table.to_pylist()}
         pairs = true_pairs(rows, truth)
         blocked_pairs = sum(1 for a, b in pairs if blocked(family, a, b))
         notes[family] += f"; known true pairs blocked: {blocked_pairs} of {len(pairs)}"
         counts = count(with_blocking_columns(table, family, purged), family, BLOCKING_RULES[family])
         total = 0
-        for rule, (alone, added), found in zip(BLOCKING_RULES[family], counts, recall_added(family, pairs),
-                                               strict=True):
+        for rule, (alone, added), found in zip(
+            BLOCKING_RULES[family], counts, recall_added(family, pairs), strict=True
+        ):
             total += added
             results.append(RuleCount(family, describe(rule), alone, added, total, found))
     return results, notes
@@ -195,8 +197,10 @@ def main() -> None:
             print_blocking(results, notes, time.perf_counter() - staged)
         else:
             summary = run_resolve(path, progress=lambda m: print(f"  {time.perf_counter() - staged:6.1f} s {m}"))
-            print(f"resolve: {summary.records:,} records -> {summary.entities:,} entities "
-                  f"in {time.perf_counter() - staged:.1f} s")
+            print(
+                f"resolve: {summary.records:,} records -> {summary.entities:,} entities "
+                f"in {time.perf_counter() - staged:.1f} s"
+            )
 
 
 if __name__ == "__main__":

@@ -57,18 +57,32 @@ def main() -> None:
         workspace = Path(tmp) / "ws"
         started = time.perf_counter()
         for part in ("a", "b"):
-            cli("ingest", str(args.data / f"dataset4{part}.csv"), "--format", "mapping", "--mapping", str(MAPPING),
-                "--source", f"febrl4{part}", "--workspace", str(workspace))
+            cli(
+                "ingest",
+                str(args.data / f"dataset4{part}.csv"),
+                "--format",
+                "mapping",
+                "--mapping",
+                str(MAPPING),
+                "--source",
+                f"febrl4{part}",
+                "--workspace",
+                str(workspace),
+            )
         ingested = time.perf_counter()
         records = write_truth(args.data, Path(tmp) / "truth.csv")
-        result = json.loads(cli("evaluate", "--truth", str(Path(tmp) / "truth.csv"), "--workspace", str(workspace),
-                                "--json"))
+        result = json.loads(
+            cli("evaluate", "--truth", str(Path(tmp) / "truth.csv"), "--workspace", str(workspace), "--json")
+        )
         done = time.perf_counter()
     print(f"FEBRL4: {records} records, {result['true_pairs']} true pairs, {result['predicted_pairs']} predicted")
-    print(f"precision {result['precision']:.4f}  recall {result['recall']:.4f}  F1 {result['f1']:.4f} "
-          f"(threshold {result['threshold']})")
-    print(f"ingest {ingested - started:.1f} s, evaluate (features + Splink predict + clustering) "
-          f"{done - ingested:.1f} s")
+    print(
+        f"precision {result['precision']:.4f}  recall {result['recall']:.4f}  F1 {result['f1']:.4f} "
+        f"(threshold {result['threshold']})"
+    )
+    print(
+        f"ingest {ingested - started:.1f} s, evaluate (features + Splink predict + clustering) {done - ingested:.1f} s"
+    )
 
 
 if __name__ == "__main__":

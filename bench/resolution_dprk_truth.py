@@ -37,18 +37,36 @@ _IMO_NOTE = re.compile(r"IMO number:?\s*(\d{7})", re.IGNORECASE)
 DECIDED: dict[str, tuple[str, str]] = {
     "KPi.003": ("", "HWANG SOK-HWA (GBAE) is not on the OFAC SDN list of 2022: no record with his name or birth date"),
     "KPi.005": ("", "HAN YU-RO (Korea Ryongaksan) is not on the OFAC SDN list of 2022: no record with his name"),
-    "KPi.024": ("17614", "KIM YONG CHOL born 1962-02-18 (KOMID, Iran) is OFAC 17614 (same birth date); "
-                         "OFAC 12211 is another Kim Yong Chol born 1946/47"),
-    "KPi.068": ("22996", "KIM TONG CHOL born 1966-01-27 is OFAC 22996 (same aliases, born 1966-01-28); "
-                         "OFAC 22702 is another Kim Tong-chol born 1968-08-07"),
-    "KPi.078": ("23013", "RI U'N SO'NG born 1969-07-22 is OFAC 23013 (same three spellings, born 1969-07-23); "
-                         "OFAC 24997 is RI Song Un born 1955"),
-    "KPe.014": ("9345", "UN: 'used as an alias by KOMID' (KPe.001); OFAC lists it as an a.k.a. of KOMID, 9345. "
-                        "Two UN entries cannot share an entity, so it stays apart when KPe.001 takes 9345"),
-    "KPe.021": ("19492", "ACADEMY OF NATIONAL DEFENSE SCIENCE is OFAC 19492 (same name); OFAC 12215 is "
-                         "the Second Academy of Natural Sciences, UN KPe.018"),
-    "KPe.054": ("22285", "UN gives 'Ministry of the People's Armed Forces (MPAF)' as an alias; OFAC 22285 "
-                         "is the MINISTRY OF PEOPLE'S ARMED FORCES"),
+    "KPi.024": (
+        "17614",
+        "KIM YONG CHOL born 1962-02-18 (KOMID, Iran) is OFAC 17614 (same birth date); "
+        "OFAC 12211 is another Kim Yong Chol born 1946/47",
+    ),
+    "KPi.068": (
+        "22996",
+        "KIM TONG CHOL born 1966-01-27 is OFAC 22996 (same aliases, born 1966-01-28); "
+        "OFAC 22702 is another Kim Tong-chol born 1968-08-07",
+    ),
+    "KPi.078": (
+        "23013",
+        "RI U'N SO'NG born 1969-07-22 is OFAC 23013 (same three spellings, born 1969-07-23); "
+        "OFAC 24997 is RI Song Un born 1955",
+    ),
+    "KPe.014": (
+        "9345",
+        "UN: 'used as an alias by KOMID' (KPe.001); OFAC lists it as an a.k.a. of KOMID, 9345. "
+        "Two UN entries cannot share an entity, so it stays apart when KPe.001 takes 9345",
+    ),
+    "KPe.021": (
+        "19492",
+        "ACADEMY OF NATIONAL DEFENSE SCIENCE is OFAC 19492 (same name); OFAC 12215 is "
+        "the Second Academy of Natural Sciences, UN KPe.018",
+    ),
+    "KPe.054": (
+        "22285",
+        "UN gives 'Ministry of the People's Armed Forces (MPAF)' as an alias; OFAC 22285 "
+        "is the MINISTRY OF PEOPLE'S ARMED FORCES",
+    ),
 }
 
 
@@ -80,8 +98,10 @@ def load(records_path: Path) -> list[Record]:
 
 
 def build(records: list[Record]) -> list[tuple[str, str, str]]:
-    un = sorted((r for r in records if r.source + ":" == UN
-                 and any((s.reference or "").startswith("KP") for s in r.sanctions)), key=lambda r: r.source_key)
+    un = sorted(
+        (r for r in records if r.source + ":" == UN and any((s.reference or "").startswith("KP") for s in r.sanctions)),
+        key=lambda r: r.source_key,
+    )
     ofac = [r for r in records if r.source + ":" == OFAC]
     by_key, by_doc = defaultdict(set), defaultdict(set)
     for record in ofac:

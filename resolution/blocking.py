@@ -80,8 +80,11 @@ KNOWN_DIFFERENT_SQL = (
 def known_different(a: Features, b: Features) -> bool:
     """Birth years more than a year apart, or different identifiers of a one-per-party kind."""
     years = bool(a.years) and bool(b.years) and set(a.years_near).isdisjoint(b.years)
-    ids = (not set(a.id_unique).isdisjoint(b.id_unique) and set(a.id_digits).isdisjoint(b.id_digits)
-           and set(a.identifiers).isdisjoint(b.identifiers))
+    ids = (
+        not set(a.id_unique).isdisjoint(b.id_unique)
+        and set(a.id_digits).isdisjoint(b.id_digits)
+        and set(a.identifiers).isdisjoint(b.identifiers)
+    )
     return years or ids
 
 
@@ -101,8 +104,13 @@ BLOCKING_RULES: dict[str, tuple[Block, ...]] = {
     PERSON: _names_then(Block(("identifiers",)), Block(("id_digits",)), Block(("dates",))),
     ORGANIZATION: _names_then(Block(("identifiers",)), Block(("id_digits",))),
     VESSEL: (Block(("sorted_keys",), True), Block(("fuzzy_keys",), True), Block(("identifiers",))),
-    ACCOUNT: (Block(("phones",)), Block(("devices",)), Block(("payments",)), Block(("wallets",)),
-              Block(("sorted_keys", "dates"))),
+    ACCOUNT: (
+        Block(("phones",)),
+        Block(("devices",)),
+        Block(("payments",)),
+        Block(("wallets",)),
+        Block(("sorted_keys", "dates")),
+    ),
 }
 
 

@@ -64,8 +64,9 @@ def _infra(*kinds: str) -> str:
 def read_records(con: duckdb.DuckDBPyConnection, record_ids: list[str] | None = None) -> pa.Table:
     """The current staged records' feature inputs, parsed from JSON by DuckDB."""
     con.execute("SET enable_progress_bar = false")
-    sql = (f"SELECT record_id, source, json_transform(data, '{RECORD_TYPE}') AS d "
-           "FROM sg_records WHERE removed_in IS NULL")
+    sql = (
+        f"SELECT record_id, source, json_transform(data, '{RECORD_TYPE}') AS d FROM sg_records WHERE removed_in IS NULL"
+    )
     if record_ids is None:
         table = con.sql(sql).to_arrow_table()
     else:
@@ -109,8 +110,10 @@ def _register_names(mem: duckdb.DuckDBPyConnection, vocabulary: Vocabulary) -> N
         for column, value in zip(NAME_COLUMNS, computed, strict=True):
             columns[column].append(value)
     name_type = pa.list_(pa.struct([("value", pa.string()), ("kind", pa.string())]))
-    schema = pa.schema([("family", pa.string()), ("as_org", pa.bool_()), ("names", name_type)]
-                       + [(c, pa.list_(pa.string())) for c in NAME_COLUMNS])
+    schema = pa.schema(
+        [("family", pa.string()), ("as_org", pa.bool_()), ("names", name_type)]
+        + [(c, pa.list_(pa.string())) for c in NAME_COLUMNS]
+    )
     mem.register("name_map", pa.table(columns, schema=schema))
 
 
@@ -120,7 +123,13 @@ def _register_values(mem: duckdb.DuckDBPyConnection) -> None:
         "SELECT DISTINCT i.kind, i.value, i.country FROM (SELECT unnest(d.identifiers) AS i FROM raw)"
     ).fetchall()
     id_rows: dict[str, list[Any]] = {
-        "kind": [], "value": [], "country": [], "norm": [], "digits": [], "tag": [], "kind_ok": [],
+        "kind": [],
+        "value": [],
+        "country": [],
+        "norm": [],
+        "digits": [],
+        "tag": [],
+        "kind_ok": [],
     }
     for kind, value, country in ids:
         norm = normalize_identifier(kind, value) if kind is not None and value is not None else None
@@ -181,22 +190,38 @@ SELECT
     list_filter(s.all_dates, x -> length(x) = 10) AS dates,
     {_sorted_set("list_transform(list_filter(s.all_dates, x -> length(x) = 10), x -> x[1:7])")} AS months,
     s.years,
-    {_sorted_set("flatten(list_transform(list_filter(s.years, y -> regexp_full_match(y, '[0-9]+')), "
-                 "y -> [CAST(CAST(y AS BIGINT) - 1 AS VARCHAR), CAST(CAST(y AS BIGINT) AS VARCHAR), "
-                 "CAST(CAST(y AS BIGINT) + 1 AS VARCHAR)]))")} AS years_near,
-    {_sorted_set("list_transform(coalesce(s.d.countries, []) || coalesce(s.d.nationalities, []) "
-                 "|| coalesce(s.d.jurisdictions, []), c -> upper(c))")} AS countries,
+    {
+    _sorted_set(
+        "flatten(list_transform(list_filter(s.years, y -> regexp_full_match(y, '[0-9]+')), "
+        "y -> [CAST(CAST(y AS BIGINT) - 1 AS VARCHAR), CAST(CAST(y AS BIGINT) AS VARCHAR), "
+        "CAST(CAST(y AS BIGINT) + 1 AS VARCHAR)]))"
+    )
+} AS years_near,
+    {
+    _sorted_set(
+        "list_transform(coalesce(s.d.countries, []) || coalesce(s.d.nationalities, []) "
+        "|| coalesce(s.d.jurisdictions, []), c -> upper(c))"
+    )
+} AS countries,
     coalesce(i.identifiers, []) AS identifiers, coalesce(i.id_digits, []) AS id_digits,
     coalesce(i.id_kinds, []) AS id_kinds, coalesce(i.id_unique, []) AS id_unique,
     coalesce(a.addresses, []) AS addresses, coalesce(a.cities, []) AS cities,
     s.emails, s.phones,
-    {_sorted_set("s.plain_domains || list_transform(list_filter(s.emails, e -> contains(e, '@')), "
-                 "e -> regexp_extract(e, '@([^@]*)$', 1))")} AS domains,
+    {
+    _sorted_set(
+        "s.plain_domains || list_transform(list_filter(s.emails, e -> contains(e, '@')), "
+        "e -> regexp_extract(e, '@([^@]*)$', 1))"
+    )
+} AS domains,
     s.wallets, s.ips,
-    {_sorted_set("list_transform(s.ips, ip -> CASE WHEN contains(ip, ':') "
-                 "THEN array_to_string(string_split(ip, ':')[1:3], ':') || '::/48' "
-                 "WHEN length(ip) - length(replace(ip, '.', '')) = 3 "
-                 "THEN regexp_replace(ip, '[.][^.]*$', '') || '.0/24' END)")} AS networks,
+    {
+    _sorted_set(
+        "list_transform(s.ips, ip -> CASE WHEN contains(ip, ':') "
+        "THEN array_to_string(string_split(ip, ':')[1:3], ':') || '::/48' "
+        "WHEN length(ip) - length(replace(ip, '.', '')) = 3 "
+        "THEN regexp_replace(ip, '[.][^.]*$', '') || '.0/24' END)"
+    )
+} AS networks,
     s.payments, s.devices,
     {_sorted_set("s.emails || s.phones || s.wallets || s.payments || s.devices")} AS contacts,
     CASE WHEN left(lower(trim(s.d.gender)), 1) IN ('m', 'f') THEN left(lower(trim(s.d.gender)), 1) END AS gender

@@ -49,9 +49,8 @@ def _conflict(a: UniqueIds, b: UniqueIds) -> bool:
     identifier" level, evidence *for* a match, so it must not block the merge.
     """
     return any(
-        a[tag].isdisjoint(b[tag]) and not any(
-            jaro_winkler(x, y, (TYPO_SIMILARITY,)) >= TYPO_SIMILARITY for x in a[tag] for y in b[tag]
-        )
+        a[tag].isdisjoint(b[tag])
+        and not any(jaro_winkler(x, y, (TYPO_SIMILARITY,)) >= TYPO_SIMILARITY for x in a[tag] for y in b[tag])
         for tag in a.keys() & b.keys()
     )
 

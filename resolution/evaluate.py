@@ -59,8 +59,9 @@ def auc(scored: Sequence[Scored]) -> float:
         return 0.0
     from bisect import bisect_left, bisect_right
 
-    wins = sum(bisect_left(negatives, p) + 0.5 * (bisect_right(negatives, p) - bisect_left(negatives, p))
-               for p in positives)
+    wins = sum(
+        bisect_left(negatives, p) + 0.5 * (bisect_right(negatives, p) - bisect_left(negatives, p)) for p in positives
+    )
     return wins / (len(positives) * len(negatives))
 
 
@@ -77,8 +78,13 @@ def best_f1(scored: Sequence[Scored]) -> dict[str, float]:
 def metrics(scored: Sequence[Scored], threshold: float) -> dict[str, Any]:
     precision, recall, f1 = _prf(*_confusion(scored, threshold))
     return {
-        "pairs": len(scored), "threshold": threshold, "precision": precision, "recall": recall, "f1": f1,
-        "auc": auc(scored), "best": best_f1(scored),
+        "pairs": len(scored),
+        "threshold": threshold,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "auc": auc(scored),
+        "best": best_f1(scored),
     }
 
 
@@ -144,15 +150,17 @@ def load_truth(path: Path) -> Truth:
         rows = [json.loads(line) for line in text.splitlines() if line.strip()]
         if rows and "kind" in rows[0]:
             accounts = (r for r in rows if r.get("kind") == "account")
-            return Truth({f"{GENERATOR_SOURCE}:{r['account_id']}": str(r["person_id"]) for r in accounts},
-                         "CustomerAccount")
+            return Truth(
+                {f"{GENERATOR_SOURCE}:{r['account_id']}": str(r["person_id"]) for r in accounts}, "CustomerAccount"
+            )
     else:
         rows = list(csv.DictReader(text.splitlines()))
     try:
         return Truth({str(r["record_id"]): str(r["cluster"]) for r in rows})
     except KeyError:
-        raise ResolutionError(f"{path}: rows need 'record_id' and 'cluster'",
-                              hint="one row per record: its record id and its true entity") from None
+        raise ResolutionError(
+            f"{path}: rows need 'record_id' and 'cluster'", hint="one row per record: its record id and its true entity"
+        ) from None
 
 
 def _pairs_of(clusters: dict[str, list[str]]) -> set[tuple[str, str]]:
@@ -177,8 +185,13 @@ def evaluate_truth(staging_path: Path, truth_path: Path, *, models_dir: Path = M
         unique = unique_identifiers(con)
     finally:
         con.close()
-    clusters = cluster_records(ids, (Link(e.record_l, e.record_r, e.match_probability) for e in evidence),
-                               threshold=cut, group_of=lambda _: None, ids_of=lambda rid: unique.get(rid, {}))
+    clusters = cluster_records(
+        ids,
+        (Link(e.record_l, e.record_r, e.match_probability) for e in evidence),
+        threshold=cut,
+        group_of=lambda _: None,
+        ids_of=lambda rid: unique.get(rid, {}),
+    )
     predicted = _pairs_of({str(i): c for i, c in enumerate(clusters)})
     true_groups: dict[str, list[str]] = defaultdict(list)
     for rid in ids:
@@ -186,5 +199,12 @@ def evaluate_truth(staging_path: Path, truth_path: Path, *, models_dir: Path = M
     actual = _pairs_of(true_groups)
     tp = len(predicted & actual)
     precision, recall, f1 = _prf(tp, len(predicted - actual), len(actual - predicted))
-    return {"records": len(ids), "true_pairs": len(actual), "predicted_pairs": len(predicted), "threshold": cut,
-            "precision": precision, "recall": recall, "f1": f1}
+    return {
+        "records": len(ids),
+        "true_pairs": len(actual),
+        "predicted_pairs": len(predicted),
+        "threshold": cut,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+    }

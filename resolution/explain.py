@@ -57,18 +57,40 @@ def explain(staging_path: Path, record_a: str, record_b: str, *, models_dir: Pat
     assert a is not None and b is not None
     family = pair_family(a, b)
     if family is None:
-        raise ResolutionError(f"{left} ({a.schema}) and {right} ({b.schema}) are never compared",
-                              hint="resolve only compares records of one family (people, organisations, vessels)")
+        raise ResolutionError(
+            f"{left} ({a.schema}) and {right} ({b.schema}) are never compared",
+            hint="resolve only compares records of one family (people, organisations, vessels)",
+        )
     vocabulary = load_vocabulary(models_dir)
     fa, fb = (build_features(r, family, vocabulary=vocabulary) for r in (a, b))
     threshold = load_meta(models_dir).threshold(family)
     same = None if entities is None else entities[0] == entities[1]
     if stored is not None:
-        return Explanation(left, right, stored.family, stored.match_probability, stored.match_weight,
-                           stored.comparisons, True, True, threshold, same)
+        return Explanation(
+            left,
+            right,
+            stored.family,
+            stored.match_probability,
+            stored.match_weight,
+            stored.comparisons,
+            True,
+            True,
+            threshold,
+            same,
+        )
     scored = Scorer.load(family, models_dir).score(fa, fb)
-    return Explanation(left, right, family, scored.match_probability, scored.match_weight, scored.comparisons,
-                       False, blocked(family, fa, fb), threshold, same)
+    return Explanation(
+        left,
+        right,
+        family,
+        scored.match_probability,
+        scored.match_weight,
+        scored.comparisons,
+        False,
+        blocked(family, fa, fb),
+        threshold,
+        same,
+    )
 
 
 def _stored(con: duckdb.DuckDBPyConnection, left: str, right: str) -> store.Evidence | None:
@@ -80,9 +102,11 @@ def _stored(con: duckdb.DuckDBPyConnection, left: str, right: str) -> store.Evid
 
 def _entities(con: duckdb.DuckDBPyConnection, left: str, right: str) -> tuple[str | None, str | None] | None:
     try:
-        rows = dict(con.execute(
-            "SELECT record_id, entity_id FROM sg_record_entities WHERE record_id IN (?, ?)", [left, right]
-        ).fetchall())
+        rows = dict(
+            con.execute(
+                "SELECT record_id, entity_id FROM sg_record_entities WHERE record_id IN (?, ?)", [left, right]
+            ).fetchall()
+        )
     except duckdb.CatalogException:  # never resolved
         return None
     return (rows.get(left), rows.get(right)) if rows else None

@@ -189,7 +189,14 @@ def _email_domains(emails: list[str]) -> list[str]:
 
 # Name features, in Features field order; computed together, once per distinct name list.
 NAME_COLUMNS = (
-    "name_keys", "sorted_keys", "long_keys", "rare_keys", "core_keys", "sub_keys", "fuzzy_keys", "name_tokens",
+    "name_keys",
+    "sorted_keys",
+    "long_keys",
+    "rare_keys",
+    "core_keys",
+    "sub_keys",
+    "fuzzy_keys",
+    "name_tokens",
     "token_pairs",
 )
 NameFeatures = tuple[list[str], ...]
@@ -251,8 +258,9 @@ def build_features(record: Record, family: str | None = None, *, vocabulary: Voc
     """
     family = family or family_of(record)
     common = (vocabulary or load_vocabulary(MODELS_DIR)).words(family)
-    named = dict(zip(NAME_COLUMNS, name_features(record_names(record), _norm_family(record.schema, family), common),
-                     strict=True))
+    named = dict(
+        zip(NAME_COLUMNS, name_features(record_names(record), _norm_family(record.schema, family), common), strict=True)
+    )
     dates = _unique(record.birth_dates + record.incorporation_dates)
     years = _unique(d[:4] for d in dates)
     typed = [(i.kind, normalize_identifier(i.kind, i.value), i.country) for i in record.identifiers]
@@ -318,10 +326,35 @@ def _gender(value: str | None) -> str | None:
 
 
 LIST_COLUMNS = [
-    "name_keys", "sorted_keys", "long_keys", "rare_keys", "core_keys", "sub_keys", "fuzzy_keys", "name_tokens",
-    "token_pairs", "dates", "months", "years", "years_near", "countries", "identifiers", "id_digits", "id_kinds",
-    "id_unique", "addresses", "cities", "emails", "phones", "domains",
-    "wallets", "ips", "networks", "payments", "devices", "contacts",
+    "name_keys",
+    "sorted_keys",
+    "long_keys",
+    "rare_keys",
+    "core_keys",
+    "sub_keys",
+    "fuzzy_keys",
+    "name_tokens",
+    "token_pairs",
+    "dates",
+    "months",
+    "years",
+    "years_near",
+    "countries",
+    "identifiers",
+    "id_digits",
+    "id_kinds",
+    "id_unique",
+    "addresses",
+    "cities",
+    "emails",
+    "phones",
+    "domains",
+    "wallets",
+    "ips",
+    "networks",
+    "payments",
+    "devices",
+    "contacts",
 ]
 FEATURE_SCHEMA = pa.schema(
     [("unique_id", pa.string()), ("source_dataset", pa.string()), ("family", pa.string())]
@@ -344,6 +377,9 @@ def features_from_row(row: dict[str, Any]) -> Features:
     """The inverse of ``features_table`` for one row (NULL lists back to ``[]``)."""
     values = {name: (row.get(name) or []) for name in LIST_COLUMNS}
     return Features(
-        unique_id=row["unique_id"], source_dataset=row["source_dataset"], family=row["family"],
-        gender=row.get("gender"), **values,
+        unique_id=row["unique_id"],
+        source_dataset=row["source_dataset"],
+        family=row["family"],
+        gender=row.get("gender"),
+        **values,
     )

@@ -34,12 +34,19 @@ class Judgement:
 def _require_record(con: duckdb.DuckDBPyConnection, record_id: str) -> None:
     row = store.first_row(con, "SELECT 1 FROM sg_records WHERE record_id = ?", [record_id])
     if row is None:
-        raise ResolutionError(f"record {record_id!r} is not staged",
-                              hint="use a record id as `sanctiongraph sources`/the API show it (source:key)")
+        raise ResolutionError(
+            f"record {record_id!r} is not staged",
+            hint="use a record id as `sanctiongraph sources`/the API show it (source:key)",
+        )
 
 
 def record_judgement(
-    staging_path: Path, record_a: str, record_b: str, same: bool, note: str | None = None, author: str | None = None,
+    staging_path: Path,
+    record_a: str,
+    record_b: str,
+    same: bool,
+    note: str | None = None,
+    author: str | None = None,
 ) -> Judgement:
     """Record that ``record_a`` and ``record_b`` are (``same``) or are not the same party.
 

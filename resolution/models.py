@@ -98,36 +98,45 @@ def dates() -> Comparison:
     for KIM TONG CHOL) and data entry mistypes the day. The labelled pairs hold
     no such case, so a level of its own would get no weight from them.
     """
-    return Comparison("dates", (
-        null("years"),
-        any_of("dates", "same date"),
-        both("dates", "different full dates", unless="months"),
-        any_of("years", "same year"),
-        cross("years", "years_near", "year one off"),
-        other("different dates"),
-    ))
+    return Comparison(
+        "dates",
+        (
+            null("years"),
+            any_of("dates", "same date"),
+            both("dates", "different full dates", unless="months"),
+            any_of("years", "same year"),
+            cross("years", "years_near", "year one off"),
+            other("different dates"),
+        ),
+    )
 
 
 def identifiers() -> Comparison:
-    return Comparison("identifiers", (
-        null("identifiers"),
-        any_of("identifiers", "same identifier"),
-        any_of("id_digits", "same identifier digits"),
-        jw("identifiers", TYPO_SIMILARITY, "nearly the same identifier (a typo)"),
-        any_of("id_unique", "different values of an identifier a party has one of"),
-        any_of("id_kinds", "same kind of identifier, different value"),
-        other("identifiers of different kinds"),
-    ))
+    return Comparison(
+        "identifiers",
+        (
+            null("identifiers"),
+            any_of("identifiers", "same identifier"),
+            any_of("id_digits", "same identifier digits"),
+            jw("identifiers", TYPO_SIMILARITY, "nearly the same identifier (a typo)"),
+            any_of("id_unique", "different values of an identifier a party has one of"),
+            any_of("id_kinds", "same kind of identifier, different value"),
+            other("identifiers of different kinds"),
+        ),
+    )
 
 
 def addresses() -> Comparison:
-    return Comparison("addresses", (
-        null("addresses"),
-        any_of("addresses", "same address"),
-        jw("addresses", 0.9, "similar address"),
-        any_of("cities", "same city"),
-        other("different addresses"),
-    ))
+    return Comparison(
+        "addresses",
+        (
+            null("addresses"),
+            any_of("addresses", "same address"),
+            jw("addresses", 0.9, "similar address"),
+            any_of("cities", "same city"),
+            other("different addresses"),
+        ),
+    )
 
 
 def gender() -> Comparison:
@@ -135,15 +144,40 @@ def gender() -> Comparison:
 
 
 COMPARISONS: dict[str, tuple[Comparison, ...]] = {
-    PERSON: (names(), dates(), gender(), agree_or_not("countries"), identifiers(), addresses(),
-             agree_or_not("contacts")),
-    ORGANIZATION: (names(), dates(), agree_or_not("countries"), identifiers(), addresses(),
-                   agree_or_not("contacts"), agree_or_not("domains")),
+    PERSON: (
+        names(),
+        dates(),
+        gender(),
+        agree_or_not("countries"),
+        identifiers(),
+        addresses(),
+        agree_or_not("contacts"),
+    ),
+    ORGANIZATION: (
+        names(),
+        dates(),
+        agree_or_not("countries"),
+        identifiers(),
+        addresses(),
+        agree_or_not("contacts"),
+        agree_or_not("domains"),
+    ),
     VESSEL: (names(tokens=False), identifiers(), agree_or_not("countries")),
-    ACCOUNT: (names(), dates(), agree_or_not("emails"), agree_or_not("phones"), agree_or_not("devices"),
-              agree_or_not("payments"), agree_or_not("wallets"), agree_or_not("ips"), agree_or_not("networks"),
-              addresses(), agree_or_not("countries")),
+    ACCOUNT: (
+        names(),
+        dates(),
+        agree_or_not("emails"),
+        agree_or_not("phones"),
+        agree_or_not("devices"),
+        agree_or_not("payments"),
+        agree_or_not("wallets"),
+        agree_or_not("ips"),
+        agree_or_not("networks"),
+        addresses(),
+        agree_or_not("countries"),
+    ),
 }
+
 
 def build_settings(family: str, prior: float = PRIOR) -> SettingsCreator:
     return SettingsCreator(
@@ -203,7 +237,9 @@ def duckdb_api() -> DuckDBAPI:
 
 
 def make_linker(
-    table: pa.Table, settings: SettingsCreator | Path | dict[str, Any], family: str,
+    table: pa.Table,
+    settings: SettingsCreator | Path | dict[str, Any],
+    family: str,
     purged: dict[str, list[str]] | None = None,
 ) -> Linker:
     """A DuckDB linker over ``table`` with the blocking columns the rules join on (purged by ``purged``)."""

@@ -36,8 +36,15 @@ ORG_NOISE = frozenset(
 )
 # Abbreviations of generic company words in list data (OFAC writes SHPG for SHIPPING).
 ORG_ABBREVIATIONS = {
-    "shpg": "shipping", "intl": "international", "mgmt": "management", "trdg": "trading", "mfg": "manufacturing",
-    "natl": "national", "assn": "association", "ind": "industrial", "invest": "investment",
+    "shpg": "shipping",
+    "intl": "international",
+    "mgmt": "management",
+    "trdg": "trading",
+    "mfg": "manufacturing",
+    "natl": "national",
+    "assn": "association",
+    "ind": "industrial",
+    "invest": "investment",
 }
 # A name written as "care of" another party names where to reach it, not what it is called.
 _CARE_OF = re.compile(r"^\s*(?:care\s+of|c\s*/\s*o)\b", re.IGNORECASE)

@@ -53,8 +53,9 @@ def _iter_objects(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if line.strip():
                 yield number, json.loads(line)
     except json.JSONDecodeError as error:
-        raise ResolutionError(f"{path}: not JSON or JSON lines ({error})",
-                              hint="give a JSON array or one pair object per line") from None
+        raise ResolutionError(
+            f"{path}: not JSON or JSON lines ({error})", hint="give a JSON array or one pair object per line"
+        ) from None
 
 
 def load_pairs(path: Path, schemas: set[str] | None = None) -> list[LabelledPair]:
@@ -97,9 +98,7 @@ def pair_family(left: Record, right: Record) -> str | None:
     return None
 
 
-def pair_features(
-    pair: LabelledPair, vocabulary: Vocabulary | None = None
-) -> tuple[str, Features, Features] | None:
+def pair_features(pair: LabelledPair, vocabulary: Vocabulary | None = None) -> tuple[str, Features, Features] | None:
     family = pair_family(pair.left, pair.right)
     if family is None:
         return None

@@ -120,8 +120,12 @@ def _levels(linker: Linker) -> dict[str, dict[int, str]]:
 
 def _evidence(family: str, row: dict[str, Any], labels: dict[str, dict[int, str]]) -> store.Evidence:
     parts = [
-        {"comparison": name, "level": int(row[f"gamma_{name}"]), "label": levels.get(int(row[f"gamma_{name}"]), ""),
-         "weight": float(row.get(f"mw_{name}") or 0.0)}
+        {
+            "comparison": name,
+            "level": int(row[f"gamma_{name}"]),
+            "label": levels.get(int(row[f"gamma_{name}"]), ""),
+            "weight": float(row.get(f"mw_{name}") or 0.0),
+        }
         for name, levels in labels.items()
     ]
     left, right = sorted((str(row["unique_id_l"]), str(row["unique_id_r"])))
@@ -146,7 +150,10 @@ def _linker(family: str, rows: list[Features] | pa.Table, models_dir: Path, back
 
 
 def score_family(
-    family: str, rows: list[Features] | pa.Table, models_dir: Path = MODELS_DIR, backend: str = "duckdb",
+    family: str,
+    rows: list[Features] | pa.Table,
+    models_dir: Path = MODELS_DIR,
+    backend: str = "duckdb",
     purged: Purged | None = None,
 ) -> Iterator[store.Evidence]:
     """All candidate pairs of one family scored by its trained model (purging by ``rows`` by default)."""
@@ -161,7 +168,10 @@ def score_family(
 
 
 def score_new(
-    family: str, new: list[Features] | pa.Table, old: list[Features] | pa.Table, models_dir: Path = MODELS_DIR,
+    family: str,
+    new: list[Features] | pa.Table,
+    old: list[Features] | pa.Table,
+    models_dir: Path = MODELS_DIR,
     purged: Purged | None = None,
 ) -> Iterator[store.Evidence]:
     """Pairs within the new records and between new and existing ones (not old-old).
@@ -180,8 +190,9 @@ def score_new(
     if len(new) > 1:
         frames.append(linker.inference.predict_within(new_frame, threshold_match_probability=PREDICT_FLOOR))
     if len(old):
-        old_frame = linker._db_api.register(with_blocking_columns(old_table, family, purged),
-                                            dataset_display_name=f"{family}_old")
+        old_frame = linker._db_api.register(
+            with_blocking_columns(old_table, family, purged), dataset_display_name=f"{family}_old"
+        )
         frames.append(linker.inference.predict_between(new_frame, old_frame, threshold_match_probability=PREDICT_FLOOR))
     for frame in frames:
         for row in frame.as_record_list():
@@ -214,8 +225,13 @@ def _by_family(table: pa.Table) -> dict[str, pa.Table]:
 
 
 def run_resolve(
-    staging_path: Path, *, models_dir: Path = MODELS_DIR, threshold: float | None = None,
-    incremental: bool = False, backend: str = "duckdb", progress: Progress | None = None,
+    staging_path: Path,
+    *,
+    models_dir: Path = MODELS_DIR,
+    threshold: float | None = None,
+    incremental: bool = False,
+    backend: str = "duckdb",
+    progress: Progress | None = None,
 ) -> ResolveSummary:
     """Resolve every current staged record; one transaction writes the result.
 
@@ -267,9 +283,15 @@ def run_resolve(
     finally:
         con.close()
     return ResolveSummary(
-        run_id, len(source_of), len(clusters), sum(len(c) for c in clusters if len(c) > 1),
+        run_id,
+        len(source_of),
+        len(clusters),
+        sum(len(c) for c in clusters if len(c) > 1),
         sum(1 for e in evidence if e.match_probability >= merge_at),
-        sum(1 for e in assignment.events if e.event == "created"), len(assignment.retired), mode, scored,
+        sum(1 for e in assignment.events if e.event == "created"),
+        len(assignment.retired),
+        mode,
+        scored,
     )
 
 
@@ -277,8 +299,12 @@ Scored = tuple[list[store.Evidence], pa.Table, int, dict[str, Purged]]
 
 
 def _full(
-    con: duckdb.DuckDBPyConnection, record_ids: list[str] | None, models_dir: Path, backend: str,
-    vocabulary: Vocabulary, say: Progress,
+    con: duckdb.DuckDBPyConnection,
+    record_ids: list[str] | None,
+    models_dir: Path,
+    backend: str,
+    vocabulary: Vocabulary,
+    say: Progress,
 ) -> Scored:
     """Every blocked pair of every family scored; ``record_ids`` limits the records (all when ``None``)."""
     say("building features")
@@ -293,8 +319,12 @@ def _full(
 
 
 def _incremental(
-    con: duckdb.DuckDBPyConnection, hashes: dict[str, str], previous: store.StoredFeatures, models_dir: Path,
-    vocabulary: Vocabulary, say: Progress,
+    con: duckdb.DuckDBPyConnection,
+    hashes: dict[str, str],
+    previous: store.StoredFeatures,
+    models_dir: Path,
+    vocabulary: Vocabulary,
+    say: Progress,
 ) -> Scored | None:
     """New evidence for added or changed records plus stored evidence among the rest.
 

@@ -53,8 +53,10 @@ def _log2_bayes_factor(level: dict[str, Any], where: str) -> float:
         return 0.0
     m, u = level.get("m_probability"), level.get("u_probability")
     if m is None or u is None:
-        raise ResolutionError(f"{where}: level {level.get('label_for_charts')!r} has no m or u probability",
-                              hint="retrain with `sanctiongraph train`")
+        raise ResolutionError(
+            f"{where}: level {level.get('label_for_charts')!r} has no m or u probability",
+            hint="retrain with `sanctiongraph train`",
+        )
     if u == 0:
         return math.inf
     if m == 0:
@@ -104,10 +106,14 @@ class Scorer:
                     hint="retrain with `sanctiongraph train` after changing comparisons",
                 )
             where = f"{family} model, comparison {name!r}"
-            levels.append(_Levels(
-                spec, tuple(_log2_bayes_factor(lv, where) for lv in raw), _gammas(raw),
-                tuple(str(lv.get("label_for_charts", "")) for lv in raw),
-            ))
+            levels.append(
+                _Levels(
+                    spec,
+                    tuple(_log2_bayes_factor(lv, where) for lv in raw),
+                    _gammas(raw),
+                    tuple(str(lv.get("label_for_charts", "")) for lv in raw),
+                )
+            )
         return cls(family, float(model["probability_two_random_records_match"]), levels, threshold)
 
     def weight(self, a: Features, b: Features) -> float:
@@ -124,6 +130,12 @@ class Scorer:
             index = level_of(entry.comparison, a, b)
             weight = entry.weights[index]
             total += weight
-            parts.append({"comparison": entry.comparison.name, "level": entry.gammas[index],
-                          "label": entry.labels[index], "weight": weight})
+            parts.append(
+                {
+                    "comparison": entry.comparison.name,
+                    "level": entry.gammas[index],
+                    "label": entry.labels[index],
+                    "weight": weight,
+                }
+            )
         return ScoredPair(probability(total), total, parts)

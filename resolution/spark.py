@@ -82,8 +82,10 @@ def spark_model(family: str, model: dict[str, Any]) -> dict[str, Any]:
         spec = declared.get(entry["output_column_name"])
         levels = entry["comparison_levels"]
         if spec is None or len(spec.levels) != len(levels):
-            raise ResolutionError(f"{family} model: comparison {entry['output_column_name']!r} does not match the code",
-                                  hint="retrain with `sanctiongraph train` after changing comparisons")
+            raise ResolutionError(
+                f"{family} model: comparison {entry['output_column_name']!r} does not match the code",
+                hint="retrain with `sanctiongraph train` after changing comparisons",
+            )
         spark_levels = spec.splink().get_comparison("spark").as_dict()["comparison_levels"]  # type: ignore[no-untyped-call]
         for level, spark_level in zip(levels, spark_levels, strict=True):
             level["sql_condition"] = spark_level["sql_condition"]
@@ -105,8 +107,10 @@ def spark_frame(spark: Any, rows: pa.Table) -> Any:
 
     if int(pyspark.__version__.split(".")[0]) >= 4:
         return spark.createDataFrame(rows)
-    schema = StructType([
-        StructField(f.name, ArrayType(StringType()) if pa.types.is_list(f.type) else StringType())
-        for f in rows.schema
-    ])
+    schema = StructType(
+        [
+            StructField(f.name, ArrayType(StringType()) if pa.types.is_list(f.type) else StringType())
+            for f in rows.schema
+        ]
+    )
     return spark.createDataFrame(rows.to_pylist(), schema=schema)

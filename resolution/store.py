@@ -135,7 +135,8 @@ def load_evidence_pair(con: duckdb.DuckDBPyConnection, left: str, right: str) ->
     row = first_row(
         con,
         "SELECT record_l, record_r, family, match_probability, match_weight, comparisons FROM sg_match_evidence"
-        " WHERE record_l = ? AND record_r = ?", [left, right],
+        " WHERE record_l = ? AND record_r = ?",
+        [left, right],
     )
     return None if row is None else Evidence(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))
 
@@ -152,11 +153,18 @@ def _write_features(con: duckdb.DuckDBPyConnection, table: pa.Table, hashes: dic
 
 def _write_purged(con: duckdb.DuckDBPyConnection, purged: dict[str, dict[str, list[str]]]) -> None:
     con.execute("DELETE FROM sg_blocking_purged")
-    rows = [(family, column, value) for family, columns in purged.items() for column, values in columns.items()
-            for value in values]
+    rows = [
+        (family, column, value)
+        for family, columns in purged.items()
+        for column, values in columns.items()
+        for value in values
+    ]
     if rows:
-        _insert(con, "sg_blocking_purged", {"family": [r[0] for r in rows], "blocking_column": [r[1] for r in rows],
-                                            "value": [r[2] for r in rows]})
+        _insert(
+            con,
+            "sg_blocking_purged",
+            {"family": [r[0] for r in rows], "blocking_column": [r[1] for r in rows], "value": [r[2] for r in rows]},
+        )
 
 
 def load_purged(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, list[str]]]:
@@ -207,23 +215,31 @@ def write_run(
     try:
         con.execute("DELETE FROM sg_record_entities")
         if assignment.entity_of:
-            _insert(con, "sg_record_entities", {
-                "record_id": list(assignment.entity_of),
-                "entity_id": list(assignment.entity_of.values()),
-                "run_id": [run_id] * len(assignment.entity_of),
-            })
+            _insert(
+                con,
+                "sg_record_entities",
+                {
+                    "record_id": list(assignment.entity_of),
+                    "entity_id": list(assignment.entity_of.values()),
+                    "run_id": [run_id] * len(assignment.entity_of),
+                },
+            )
         _write_ids(con, run_id, assignment)
         con.execute("DELETE FROM sg_match_evidence")
         if rows:
-            _insert(con, "sg_match_evidence", {
-                "record_l": [e.record_l for e in rows],
-                "record_r": [e.record_r for e in rows],
-                "family": [e.family for e in rows],
-                "match_probability": [e.match_probability for e in rows],
-                "match_weight": [e.match_weight for e in rows],
-                "comparisons": [json.dumps(e.comparisons) for e in rows],
-                "run_id": [run_id] * len(rows),
-            })
+            _insert(
+                con,
+                "sg_match_evidence",
+                {
+                    "record_l": [e.record_l for e in rows],
+                    "record_r": [e.record_r for e in rows],
+                    "family": [e.family for e in rows],
+                    "match_probability": [e.match_probability for e in rows],
+                    "match_weight": [e.match_weight for e in rows],
+                    "comparisons": [json.dumps(e.comparisons) for e in rows],
+                    "run_id": [run_id] * len(rows),
+                },
+            )
         if features is not None:
             _write_features(con, *features)
         if purged is not None:
@@ -254,23 +270,30 @@ def _write_ids(con: duckdb.DuckDBPyConnection, run_id: str, assignment: Assignme
     if created:
         _insert(con, "sg_entity_ids", {"entity_id": created, "created_run": [run_id] * len(created)})
     if assignment.retired:
-        retired = pa.table({"entity_id": list(assignment.retired), "successor": list(assignment.retired.values())},
-                           schema=pa.schema([("entity_id", pa.string()), ("successor", pa.string())]))
+        retired = pa.table(
+            {"entity_id": list(assignment.retired), "successor": list(assignment.retired.values())},
+            schema=pa.schema([("entity_id", pa.string()), ("successor", pa.string())]),
+        )
         con.register("sg_retired", retired)
         try:
             con.execute(
                 "UPDATE sg_entity_ids SET retired_run = ?, successor = sg_retired.successor FROM sg_retired"
-                " WHERE sg_entity_ids.entity_id = sg_retired.entity_id", [run_id]
+                " WHERE sg_entity_ids.entity_id = sg_retired.entity_id",
+                [run_id],
             )
         finally:
             con.unregister("sg_retired")
     if assignment.events:
-        _insert(con, "sg_entity_events", {
-            "run_id": [run_id] * len(assignment.events),
-            "entity_id": [e.entity_id for e in assignment.events],
-            "event": [e.event for e in assignment.events],
-            "other_id": pa.array([e.other_id for e in assignment.events], pa.string()),
-        })
+        _insert(
+            con,
+            "sg_entity_events",
+            {
+                "run_id": [run_id] * len(assignment.events),
+                "entity_id": [e.entity_id for e in assignment.events],
+                "event": [e.event for e in assignment.events],
+                "other_id": pa.array([e.other_id for e in assignment.events], pa.string()),
+            },
+        )
 
 
 def current_entity_id(con: duckdb.DuckDBPyConnection, entity_id: str) -> str | None:

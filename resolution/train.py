@@ -109,10 +109,7 @@ def _smoothed(counts: Counter[int], levels: Sequence[dict[str, Any]], prior_key:
     total = sum(counts[i] for i in live)
     prior = {i: (levels[i].get(prior_key) if prior_key else None) or 1.0 / len(live) for i in live}
     norm = sum(prior.values())
-    return [
-        (counts[i] + ALPHA * prior[i] / norm) / (total + ALPHA) if i in prior else None
-        for i in range(len(levels))
-    ]
+    return [(counts[i] + ALPHA * prior[i] / norm) / (total + ALPHA) if i in prior else None for i in range(len(levels))]
 
 
 def fit_model(model: dict[str, Any], family: str, pairs: Sequence[Pair]) -> dict[str, Any]:
@@ -155,8 +152,7 @@ def _weights(model: dict[str, Any], family: str, pairs: Sequence[Pair]) -> list[
     """Match weight without the prior; pairs blocking would never compare get -inf."""
     scorer = Scorer.from_model(family, model)
     return [
-        ((scorer.weight(a, b) - scorer.prior_weight) if blocked(family, a, b) else -math.inf, y)
-        for a, b, y in pairs
+        ((scorer.weight(a, b) - scorer.prior_weight) if blocked(family, a, b) else -math.inf, y) for a, b, y in pairs
     ]
 
 
@@ -237,9 +233,7 @@ def estimate_m_by_em(family: str, corpus: list[Features], model: dict[str, Any])
     linker = make_linker(features_table(corpus), model, family)
     for block in BLOCKING_RULES[family]:
         rule = block.splink()
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True
-        )
+        linker.training.estimate_parameters_using_expectation_maximisation(rule, estimate_without_term_frequencies=True)
     trained: dict[str, Any] = linker.misc.save_model_to_json()
     _fill_unobserved(trained, floor=1e-6)
     return trained
@@ -344,8 +338,10 @@ def _truth_pairs(
 ) -> dict[str, list[Pair]]:
     """Labelled candidate pairs, per family, of the workspace's records a truth file covers."""
     if staging_path is None or not staging_path.exists():
-        raise ResolutionError(f"{staging_path}: no workspace to read the records of {truth_path} from",
-                              hint="ingest the data the truth file describes first")
+        raise ResolutionError(
+            f"{staging_path}: no workspace to read the records of {truth_path} from",
+            hint="ingest the data the truth file describes first",
+        )
     truth = load_truth(truth_path)
     con = staging.connect(staging_path, read_only=True)
     try:
@@ -363,8 +359,13 @@ def _truth_pairs(
 
 
 def run_train(
-    staging_path: Path | None, models_dir: Path | None = None, *, pairs_path: Path | None = None,
-    truth_path: Path | None = None, families: Sequence[str] | None = None, seed: int = 42,
+    staging_path: Path | None,
+    models_dir: Path | None = None,
+    *,
+    pairs_path: Path | None = None,
+    truth_path: Path | None = None,
+    families: Sequence[str] | None = None,
+    seed: int = 42,
 ) -> TrainReport:
     """Train one model per family with enough data; write the JSON files, common words and meta.json.
 
@@ -382,8 +383,10 @@ def run_train(
     wanted = set(families or FAMILIES)
     unknown = wanted - set(FAMILIES)
     if unknown:
-        raise ResolutionError(f"unknown famil{'ies' if len(unknown) > 1 else 'y'}: {', '.join(sorted(unknown))}",
-                              hint=f"use some of: {', '.join(FAMILIES)}")
+        raise ResolutionError(
+            f"unknown famil{'ies' if len(unknown) > 1 else 'y'}: {', '.join(sorted(unknown))}",
+            hint=f"use some of: {', '.join(FAMILIES)}",
+        )
     pairs = load_pairs(pairs_path) if pairs_path else []
     grouped = {f: items for f, items in _family_records(_staged_records(staging_path), pairs).items() if f in wanted}
     vocabulary = build_vocabulary(grouped)
@@ -393,8 +396,10 @@ def run_train(
         label_sets.append(_truth_pairs(staging_path, truth_path, vocabulary, wanted))
     base = {f: estimate_u(f, corpus[f], seed=seed) for f in FAMILIES if len(corpus.get(f, [])) >= MIN_RECORDS}
     if not base:
-        raise ResolutionError(f"fewer than {MIN_RECORDS} records in every family to train; nothing to train on",
-                              hint="ingest lists first, or give --pairs")
+        raise ResolutionError(
+            f"fewer than {MIN_RECORDS} records in every family to train; nothing to train on",
+            hint="ingest lists first, or give --pairs",
+        )
     report = TrainReport()
     thresholds: dict[str, float] = {}
     labelled: dict[str, list[Pair]] = {}
@@ -418,15 +423,21 @@ def run_train(
 
 
 def _save_meta(
-    target: Path, base: dict[str, dict[str, Any]], thresholds: dict[str, float], report: TrainReport,
+    target: Path,
+    base: dict[str, dict[str, Any]],
+    thresholds: dict[str, float],
+    report: TrainReport,
     labelled: dict[str, list[Pair]],
 ) -> None:
     """meta.json with this run's families updated and the others' entries kept."""
     old = load_meta(target)
     notes = {f: n for f, n in old.notes.get("families", {}).items() if f not in base}
     for family in base:
-        notes[family] = {"weight_threshold": thresholds.get(family, 0.0),
-                         "labelled_pairs": len(labelled.get(family, [])), "cv": report.cv.get(family)}
+        notes[family] = {
+            "weight_threshold": thresholds.get(family, 0.0),
+            "labelled_pairs": len(labelled.get(family, [])),
+            "cv": report.cv.get(family),
+        }
     kept = {f: t for f, t in old.thresholds.items() if f not in base}
     save_meta(ModelMeta(kept | dict.fromkeys(base, SHIPPED_THRESHOLD), {"families": notes}), target)
 
@@ -439,7 +450,11 @@ def _threshold(base: dict[str, dict[str, Any]], usable: dict[str, list[Pair]], r
     scored = [s for f in fitted for s in _weights(fitted[f], f, usable[f])]
     threshold, f1 = best_threshold(scored)
     oof, fold_thresholds = cross_validate(base, usable)
-    figures = {"in_sample_f1": f1, "cv": f1_at(oof, 0.0), "fold_thresholds": fold_thresholds,
-               "trained_together": sorted(usable)}
+    figures = {
+        "in_sample_f1": f1,
+        "cv": f1_at(oof, 0.0),
+        "fold_thresholds": fold_thresholds,
+        "trained_together": sorted(usable),
+    }
     report.cv.update(dict.fromkeys(usable, figures))
     return threshold

@@ -71,8 +71,9 @@ def common_words(counts: Counter[str], records: int) -> frozenset[str]:
 
 
 # rigour tags these in organisation names: legal forms, sectors, places, generic business words.
-_GENERIC_SYMBOLS = frozenset({SymbolCategory.ORG_CLASS, SymbolCategory.DOMAIN, SymbolCategory.SYMBOL,
-                              SymbolCategory.LOCATION})
+_GENERIC_SYMBOLS = frozenset(
+    {SymbolCategory.ORG_CLASS, SymbolCategory.DOMAIN, SymbolCategory.SYMBOL, SymbolCategory.LOCATION}
+)
 
 
 def generic_org_words(names: Iterable[str]) -> frozenset[str]:

@@ -95,9 +95,13 @@ def test_compose_binds_ports_to_loopback_and_waits_for_a_healthy_neo4j() -> None
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
     """(instruction, arguments) with continuation lines joined and comments dropped."""
-    joined = re.sub(r"\\\n", " ", "\n".join(
-        line for line in DOCKERFILE.read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("#")
-    ))
+    joined = re.sub(
+        r"\\\n",
+        " ",
+        "\n".join(
+            line for line in DOCKERFILE.read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("#")
+        ),
+    )
     result = []
     for line in joined.splitlines():
         if line.strip():

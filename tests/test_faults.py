@@ -32,8 +32,9 @@ pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def own_neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    settings = Settings(home=tmp_path_factory.mktemp("fault-neo4j"), bolt_port=free_port(), neo4j_heap="1g",
-                        neo4j_pagecache="256m")
+    settings = Settings(
+        home=tmp_path_factory.mktemp("fault-neo4j"), bolt_port=free_port(), neo4j_heap="1g", neo4j_pagecache="256m"
+    )
     server.start(settings)
     yield replace(settings, neo4j_password=Secret(server.neo4j_auth(settings)[1]))
     server.stop(settings)
@@ -41,12 +42,15 @@ def own_neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
 
 def graph_shape(store: GraphStore) -> dict[str, int]:
     """Node counts per label, relationship count, and duplicates of any constrained key."""
-    shape = {row["label"]: row["n"] for row in store.read_raw(
-        "MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n")}
+    shape = {
+        row["label"]: row["n"]
+        for row in store.read_raw("MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n")
+    }
     shape["relationships"] = store.read_raw("MATCH ()-[r]->() RETURN count(r) AS n")[0]["n"]
     duplicates = store.read_raw(
         "MATCH (n:Entity|Record|Sanction) WITH labels(n) AS l, coalesce(n.id, n.key) AS k, count(*) AS c "
-        "WHERE c > 1 RETURN count(*) AS d")
+        "WHERE c > 1 RETURN count(*) AS d"
+    )
     shape["duplicates"] = duplicates[0]["d"]
     shape.pop("Load", None)  # bookkeeping: one per run, whether or not the run was interrupted
     return shape
@@ -62,10 +66,20 @@ def test_neo4j_killed_during_a_load_then_the_next_load_completes(
         run_load(store, home / "staging.duckdb")
         clean = graph_shape(store)
         wipe(store)
-    env = dict(os.environ, NEO4J_URI=server.bolt_uri(settings), NEO4J_USER="neo4j",
-               NEO4J_PASSWORD=str(settings.neo4j_password), SANCTIONGRAPH_HOME=str(home))
-    loading = subprocess.Popen([sys.executable, "-m", "sanctiongraph", "load"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = dict(
+        os.environ,
+        NEO4J_URI=server.bolt_uri(settings),
+        NEO4J_USER="neo4j",
+        NEO4J_PASSWORD=str(settings.neo4j_password),
+        SANCTIONGRAPH_HOME=str(home),
+    )
+    loading = subprocess.Popen(
+        [sys.executable, "-m", "sanctiongraph", "load"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     with GraphStore(settings) as store:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -78,8 +92,9 @@ def test_neo4j_killed_during_a_load_then_the_next_load_completes(
     assert loading.returncode != 0
     assert [line for line in stderr.splitlines() if line.startswith("error:")], stderr
     server.start(settings)
-    again = subprocess.run([sys.executable, "-m", "sanctiongraph", "load"], env=env, capture_output=True, text=True,
-                           timeout=600)
+    again = subprocess.run(
+        [sys.executable, "-m", "sanctiongraph", "load"], env=env, capture_output=True, text=True, timeout=600
+    )
     assert again.returncode == 0, again.stderr
     with GraphStore(settings) as store:
         recovered = graph_shape(store)
@@ -119,8 +134,13 @@ def _staged(home: Path) -> int:
 
 def _cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
-    return subprocess.run([sys.executable, "-m", "sanctiongraph", *args, "--workspace", str(home)],
-                          env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "sanctiongraph", *args, "--workspace", str(home)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions; the full-disk test covers this as root")

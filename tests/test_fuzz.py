@@ -62,6 +62,7 @@ EXAMPLES = int(os.environ.get("SANCTIONGRAPH_FUZZ_EXAMPLES", "25"))
 
 schema = schemathesis.graphql.from_path(SDL)
 
+
 @dataclass(frozen=True)
 class Served:
     url: str  # the /graphql endpoint
@@ -79,9 +80,14 @@ def serve(home: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str
     log = (home / "server.log").open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "sanctiongraph", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env={**env, "SANCTIONGRAPH_HOME": str(home), "SANCTIONGRAPH_LOG_FORMAT": "json",
-             # Fuzzing sends requests as fast as it can: lift the per-key limit, not the point here.
-             "SANCTIONGRAPH_RATE_LIMIT": "100000", "SANCTIONGRAPH_RATE_BURST": "100000"},
+        env={
+            **env,
+            "SANCTIONGRAPH_HOME": str(home),
+            "SANCTIONGRAPH_LOG_FORMAT": "json",
+            # Fuzzing sends requests as fast as it can: lift the per-key limit, not the point here.
+            "SANCTIONGRAPH_RATE_LIMIT": "100000",
+            "SANCTIONGRAPH_RATE_BURST": "100000",
+        },
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -189,7 +195,7 @@ def one_request_per_root_field() -> dict[str, str]:
     sdl = build_schema(SDL.read_text(encoding="utf-8"))
     queries = {}
     for keyword, root in (("query", sdl.query_type), ("mutation", sdl.mutation_type)):
-        for name, field in (root.fields.items() if root else []):
+        for name, field in root.fields.items() if root else []:
             required = [f"{arg}: {literal(a.type)}" for arg, a in field.args.items() if is_non_null_type(a.type)]
             args = f"({', '.join(required)})" if required else ""
             leaf = is_leaf_type(get_named_type(field.type))
@@ -202,8 +208,7 @@ def test_every_root_field_answers_503_or_a_client_error_when_neo4j_is_down(api_w
     assert {"screen", "network", "recordJudgement"} <= set(requests)
 
     def post(query: str) -> httpx.Response:
-        return httpx.post(api_without_neo4j.url, json={"query": query}, headers=api_without_neo4j.headers,
-                          timeout=180)
+        return httpx.post(api_without_neo4j.url, json={"query": query}, headers=api_without_neo4j.headers, timeout=180)
 
     with ThreadPoolExecutor(max_workers=len(requests)) as pool:
         responses = dict(zip(requests, pool.map(post, requests.values()), strict=True))
@@ -219,8 +224,6 @@ def test_every_root_field_answers_503_or_a_client_error_when_neo4j_is_down(api_w
 @dataclass(frozen=True)
 class Sent:
     body: str
-
-
 
 
 def test_a_screen_that_does_not_select_the_decision_is_answered(live_api: Served) -> None:

@@ -34,8 +34,9 @@ pytestmark = pytest.mark.slow
 def sanctiongraph(*args: str, home: Path) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
     env["SANCTIONGRAPH_HOME"] = str(home)
-    result = subprocess.run([sys.executable, "-m", "sanctiongraph", *args], env=env, capture_output=True, text=True,
-                            timeout=600, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "sanctiongraph", *args], env=env, capture_output=True, text=True, timeout=600, cwd=ROOT
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -51,8 +52,15 @@ def resolved(staged_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -
     shutil.copy(staged_workspace / "staging.duckdb", home / "staging.duckdb")
     out = home / "customers"
     sanctiongraph("generate", "customers", "--size", str(SIZE), "--seed", str(SEED), "--out", str(out), home=home)
-    sanctiongraph("ingest", str(out / "customers.csv"), "--format", "mapping",
-                  "--mapping", str(ROOT / "mappings" / "customers.yaml"), home=home)
+    sanctiongraph(
+        "ingest",
+        str(out / "customers.csv"),
+        "--format",
+        "mapping",
+        "--mapping",
+        str(ROOT / "mappings" / "customers.yaml"),
+        home=home,
+    )
     summary = sanctiongraph("resolve", home=home)
     assert "full" in summary
     return home / "staging.duckdb", out / "customers_truth.jsonl"
@@ -62,10 +70,12 @@ def test_resolve_recovers_the_planted_accounts_of_one_person(resolved: tuple[Pat
     staging_path, truth_path = resolved
     con = duckdb.connect(str(staging_path), read_only=True)
     try:
-        entity_of = dict(con.execute(
-            "SELECT e.record_id, e.entity_id FROM sg_record_entities e JOIN sg_records r USING (record_id)"
-            " WHERE r.schema = 'CustomerAccount'"
-        ).fetchall())
+        entity_of = dict(
+            con.execute(
+                "SELECT e.record_id, e.entity_id FROM sg_record_entities e JOIN sg_records r USING (record_id)"
+                " WHERE r.schema = 'CustomerAccount'"
+            ).fetchall()
+        )
         listed = con.execute(
             "SELECT count(*) FROM sg_record_entities e JOIN sg_records r USING (record_id)"
             " WHERE r.source IN ('us_ofac_sdn', 'un_sc_sanctions')"
@@ -73,9 +83,11 @@ def test_resolve_recovers_the_planted_accounts_of_one_person(resolved: tuple[Pat
     finally:
         con.close()
     assert len(entity_of) == SIZE and listed is not None and listed[0] == 9_920  # everything got an entity
-    planted = {f"customer_accounts:{row['account_id']}": row
-               for row in map(json.loads, truth_path.read_text(encoding="utf-8").splitlines())
-               if row["kind"] == "account"}
+    planted = {
+        f"customer_accounts:{row['account_id']}": row
+        for row in map(json.loads, truth_path.read_text(encoding="utf-8").splitlines())
+        if row["kind"] == "account"
+    }
     predicted_groups: dict[str, list[str]] = defaultdict(list)
     true_groups: dict[str, list[str]] = defaultdict(list)
     for record, entity in entity_of.items():

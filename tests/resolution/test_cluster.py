@@ -12,8 +12,14 @@ IDS: dict[str, UniqueIds] = {
 
 
 def clusters(links: list[Link], **kwargs: object) -> list[list[str]]:
-    return cluster_records(["list:falcon", "co:a", "co:b", "co:c"], links, threshold=0.5,
-                           group_of=lambda _: None, ids_of=lambda rid: IDS.get(rid, {}), **kwargs)  # type: ignore[arg-type]
+    return cluster_records(
+        ["list:falcon", "co:a", "co:b", "co:c"],
+        links,
+        threshold=0.5,
+        group_of=lambda _: None,
+        ids_of=lambda rid: IDS.get(rid, {}),
+        **kwargs,
+    )  # type: ignore[arg-type]
 
 
 def test_a_record_without_numbers_does_not_chain_two_numbered_ones() -> None:
@@ -33,6 +39,11 @@ def test_a_direct_link_between_two_numbers_is_the_models_call() -> None:
 
 def test_numbers_one_typo_apart_do_not_conflict() -> None:
     typo = {"co:a": {"registration": frozenset({"76267697"})}, "co:b": {"registration": frozenset({"76267679"})}}
-    found = cluster_records(["hub", "co:a", "co:b"], [Link("hub", "co:a", 0.9), Link("hub", "co:b", 0.8)],
-                            threshold=0.5, group_of=lambda _: None, ids_of=lambda rid: typo.get(rid, {}))
+    found = cluster_records(
+        ["hub", "co:a", "co:b"],
+        [Link("hub", "co:a", 0.9), Link("hub", "co:b", 0.8)],
+        threshold=0.5,
+        group_of=lambda _: None,
+        ids_of=lambda rid: typo.get(rid, {}),
+    )
     assert found == [["co:a", "co:b", "hub"]]

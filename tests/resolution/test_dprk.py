@@ -41,8 +41,7 @@ def test_truth_covers_the_whole_un_1718_list() -> None:
 
 def test_every_un_1718_party_on_the_ofac_list_is_merged_with_it(entity_of: dict[str, str]) -> None:
     missed = [
-        (un, ofac) for un, ofac in truth()
-        if ofac and un not in ALIAS_ENTRIES and entity_of[un] != entity_of[ofac]
+        (un, ofac) for un, ofac in truth() if ofac and un not in ALIAS_ENTRIES and entity_of[un] != entity_of[ofac]
     ]
     assert missed == []
     # The alias entry stays apart only because its OFAC record went to the entry it is an alias of.

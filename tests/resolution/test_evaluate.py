@@ -22,18 +22,26 @@ def entity(eid: str, schema: str, **props: list[str]) -> dict[str, object]:
 def synthetic_pairs(path: Path, *, lines: bool) -> Path:
     """Four hand-made pairs (the real sample is CC BY-NC and not part of the repository)."""
     pairs = [
-        {"left": entity("a1", "Person", name=["KIM Jong Un"], birthDate=["1984-01-08"], nationality=["kp"]),
-         "right": entity("b1", "Person", name=["Kim Jong-un", "김정은"], birthDate=["1984-01-08"]),
-         "judgement": "positive"},
-        {"left": entity("a2", "Person", name=["Stephen TINDALL"], birthDate=["1970-07-07"]),
-         "right": entity("b2", "Person", name=["Lisa TINDALL"], birthDate=["1970-02-21"]),
-         "judgement": "negative"},
-        {"left": entity("a3", "Company", name=["KOREA KWANGSON BANKING CORPORATION (KKBC)"], country=["kp"]),
-         "right": entity("b3", "Company", name=["KOREA KWANGSON BANKING CORP"], country=["kp"]),
-         "judgement": "positive"},
-        {"left": entity("a4", "Company", name=["Daedong Credit Bank"], swiftBic=["DCBKKPPY"]),
-         "right": entity("b4", "Company", name=["Foreign Trade Bank"], swiftBic=["FTBDKPPY"]),
-         "judgement": "negative"},
+        {
+            "left": entity("a1", "Person", name=["KIM Jong Un"], birthDate=["1984-01-08"], nationality=["kp"]),
+            "right": entity("b1", "Person", name=["Kim Jong-un", "김정은"], birthDate=["1984-01-08"]),
+            "judgement": "positive",
+        },
+        {
+            "left": entity("a2", "Person", name=["Stephen TINDALL"], birthDate=["1970-07-07"]),
+            "right": entity("b2", "Person", name=["Lisa TINDALL"], birthDate=["1970-02-21"]),
+            "judgement": "negative",
+        },
+        {
+            "left": entity("a3", "Company", name=["KOREA KWANGSON BANKING CORPORATION (KKBC)"], country=["kp"]),
+            "right": entity("b3", "Company", name=["KOREA KWANGSON BANKING CORP"], country=["kp"]),
+            "judgement": "positive",
+        },
+        {
+            "left": entity("a4", "Company", name=["Daedong Credit Bank"], swiftBic=["DCBKKPPY"]),
+            "right": entity("b4", "Company", name=["Foreign Trade Bank"], swiftBic=["FTBDKPPY"]),
+            "judgement": "negative",
+        },
     ]
     text = "\n".join(json.dumps(p) for p in pairs) if lines else json.dumps(pairs)
     path.write_text(text, encoding="utf-8")

@@ -13,8 +13,14 @@ from resolution.vocabulary import Vocabulary, generic_org_words
 
 
 def record(key: str, schema: Schema, *names: str, ids: tuple[tuple[str, str], ...] = ()) -> Record:
-    return Record("test", key, schema, [Name(n) for n in names], Provenance("test", 1),
-                  identifiers=[Identifier(k, v) for k, v in ids])
+    return Record(
+        "test",
+        key,
+        schema,
+        [Name(n) for n in names],
+        Provenance("test", 1),
+        identifiers=[Identifier(k, v) for k, v in ids],
+    )
 
 
 def names_label(a: Record, b: Record, family: str, vocabulary: Vocabulary) -> str:

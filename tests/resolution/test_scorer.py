@@ -44,8 +44,22 @@ def test_scorer_weights_equal_splink_predict_on_every_scored_pair(staged_workspa
 
 
 def test_jaro_winkler_is_duckdbs_bit_for_bit() -> None:
-    words = ["kwang hyok", "kwanghyok", "choe kwang hyok", "choi gwang hyeok", "codeb", "ctde", "ghoi", "gcooi",
-             "korea kwangson banking", "korea kwangson banking corp", "daedong", "taedong", "a", "ab"]
+    words = [
+        "kwang hyok",
+        "kwanghyok",
+        "choe kwang hyok",
+        "choi gwang hyeok",
+        "codeb",
+        "ctde",
+        "ghoi",
+        "gcooi",
+        "korea kwangson banking",
+        "korea kwangson banking corp",
+        "daedong",
+        "taedong",
+        "a",
+        "ab",
+    ]
     con = duckdb.connect()
     for a in words:
         for b in words:

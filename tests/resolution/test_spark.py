@@ -73,8 +73,9 @@ def test_spark_gives_the_entities_of_duckdb(staged_workspace: Path, tmp_path: Pa
     differing = 0
     for pair in shared:
         (w_duck, parts_duck), (w_spark, parts_spark) = duck_evidence[pair], spark_evidence[pair]
-        changed = [(a["label"], b["label"]) for a, b in zip(parts_duck, parts_spark, strict=True)
-                   if a["label"] != b["label"]]
+        changed = [
+            (a["label"], b["label"]) for a, b in zip(parts_duck, parts_spark, strict=True) if a["label"] != b["label"]
+        ]
         if not changed:
             assert w_spark == pytest.approx(w_duck, abs=1e-6), pair
             continue
