@@ -18,6 +18,7 @@ test-fast: setup
 
 lint:
 	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
 
 typecheck:
 	$(VENV)/mypy
