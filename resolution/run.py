@@ -199,6 +199,28 @@ def score_new(
             yield _evidence(family, row, labels)
 
 
+# What alone does not make a list entry of another record: a customer's director "Miguel Morales"
+# born in 1973 is not OFAC's "TREVINO MORALES, Miguel" (four birth dates, one in 1973).
+NAME_ONLY = frozenset({"names", "countries", "gender"})
+WEAK_LEVELS = frozenset({"same year", "same city"})
+
+
+def corroborated(evidence: store.Evidence) -> bool:
+    """Some comparison besides names speaks for the match: a full date, a number, an address, a contact.
+
+    A link between a sanctions-list entry and a record from elsewhere (customers,
+    registries) needs it: list names are common enough, and fronts imitate them
+    often enough, that a name (with a country or a birth year) would merge
+    ordinary customers into listed parties, and their companies would inherit
+    the listing in the graph. Screening still finds such records as candidates;
+    they only do not share the listed party's entity.
+    """
+    return any(
+        part["weight"] > 0 and part["comparison"] not in NAME_ONLY and part["label"] not in WEAK_LEVELS
+        for part in evidence.comparisons
+    )
+
+
 def _dedupe(evidence: Iterable[store.Evidence]) -> list[store.Evidence]:
     """One evidence row per pair: a LegalEntity pair scored by two families keeps the stronger."""
     best: dict[tuple[str, str], store.Evidence] = {}
@@ -268,9 +290,14 @@ def run_resolve(
         exclusive = _exclusive_sources(con)
         same, not_same = store.judgements(con)
         ids = unique_identifiers(con)
+        listed = {rid for rid, source in source_of.items() if source in exclusive}
         clusters = cluster_records(
             list(source_of),
-            (Link(e.record_l, e.record_r, e.match_probability) for e in evidence),
+            (
+                Link(e.record_l, e.record_r, e.match_probability)
+                for e in evidence
+                if (e.record_l in listed) == (e.record_r in listed) or corroborated(e)
+            ),
             threshold=merge_at,
             group_of=lambda rid: source_of[rid] if source_of[rid] in exclusive else None,
             same=same,

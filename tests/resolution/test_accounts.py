@@ -100,3 +100,24 @@ def test_resolve_recovers_the_planted_accounts_of_one_person(resolved: tuple[Pat
     assert len(found) / len(predicted) >= 0.95  # precision
     assert len(found) / len(actual) >= 0.80  # recall, all accounts of one person
     assert len(duplicates & predicted) / len(duplicates) >= 0.95  # recall, second accounts
+
+
+def test_customer_data_joins_no_listed_party_on_a_name_alone(resolved: tuple[Path, Path]) -> None:
+    """The generator's customers are never listed parties, though some directors carry listed names.
+
+    (Fronts' directors imitate listed people by name; ordinary names such as
+    "Mark Taylor" also occur on the lists.) With nothing but a name, a country
+    or a birth year in common, no customer record may share an entity with a
+    list entry: before this rule 8 did on this seed.
+    """
+    staging_path, _ = resolved
+    con = duckdb.connect(str(staging_path), read_only=True)
+    try:
+        shared = con.execute(
+            "SELECT c.record_id, l.record_id FROM sg_record_entities c JOIN sg_records cr USING (record_id)"
+            " JOIN sg_record_entities l ON l.entity_id = c.entity_id JOIN sg_records lr ON lr.record_id = l.record_id"
+            " WHERE cr.source = 'customer_accounts' AND lr.source IN ('us_ofac_sdn', 'un_sc_sanctions')"
+        ).fetchall()
+    finally:
+        con.close()
+    assert shared == []
