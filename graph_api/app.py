@@ -214,6 +214,10 @@ def _audit(
     )
 
 
+# How long shutdown waits for the warm-up queries before closing the store.
+WARM_UP_WAIT_SECONDS = 30.0
+
+
 def _warm_up(services: Services) -> None:
     """Plan the common queries once, in the background, so the first users do not wait seconds.
 
@@ -267,7 +271,8 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
         services = Services(
             graph_store, Screener.load(), IngestJobs(settings.staging_path, settings.inbox), settings.staging_path
         )
-        threading.Thread(target=_warm_up, args=(services,), name="warm-up", daemon=True).start()
+        warmer = threading.Thread(target=_warm_up, args=(services,), name="warm-up", daemon=True)
+        warmer.start()
         app.state.api = ApiState(
             settings,
             services,
@@ -279,6 +284,9 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
         try:
             yield
         finally:
+            # The store must outlive the warm-up's queries: closing a driver under a running
+            # query fails in the driver (BufferError), and the warm-up ends within seconds.
+            await in_thread(warmer.join, WARM_UP_WAIT_SECONDS)
             if owned:
                 graph_store.close()
 
