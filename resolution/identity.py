@@ -58,7 +58,8 @@ def assign_ids(clusters: list[list[str]], previous: dict[str, str], taken: set[s
     used: set[str] = set()
     for _, old, index in sorted(overlap, key=lambda t: (-t[0], t[1], t[2])):
         if index not in owner and old not in used:
-            owner[index], used = old, used | {old}
+            owner[index] = old
+            used.add(old)  # in place: a copy per cluster made a million-entity run quadratic
     result = Assignment()
     for index, members in enumerate(clusters):
         entity_id = owner.get(index)
