@@ -326,15 +326,7 @@ def _gender(value: str | None) -> str | None:
 
 
 LIST_COLUMNS = [
-    "name_keys",
-    "sorted_keys",
-    "long_keys",
-    "rare_keys",
-    "core_keys",
-    "sub_keys",
-    "fuzzy_keys",
-    "name_tokens",
-    "token_pairs",
+    *NAME_COLUMNS,
     "dates",
     "months",
     "years",
