@@ -9,6 +9,9 @@ What it does:
    a load sweeps what earlier loads left: point it at a throwaway database);
 2. the demo data (bundled OFAC and UN samples): ingest, resolve, load (skipped when
    --workdir already has it);
+   --existing-graph uses the graph NEO4J_URI holds as it is and writes nothing: the
+   issue's target graph is the lists plus 1M generated customers, which
+   bench/bench_graph.py --size 1000000 loads (an hour) and leaves in its workdir;
 3. `sanctiongraph serve` as its own process on a free loopback port (or
    --api-processes of them sharing the workspace, requests spread round robin
    as a load balancer would), with the per-key rate limit lifted (the bench
@@ -121,6 +124,15 @@ def neo4j_settings(args: argparse.Namespace, home: Path) -> tuple[Settings, bool
     step(f"starting a managed Neo4j on 127.0.0.1:{port}")
     server.start(settings)
     return replace(settings, neo4j_password=Secret(neo4j_auth(settings)[1])), True
+
+
+def bolt_listener(settings: Settings) -> int | None:
+    """The pid of the local process listening on NEO4J_URI's port (an external Neo4j on this machine)."""
+    port = int(bolt_uri(settings).rsplit(":", 1)[-1])
+    for conn in psutil.net_connections("tcp"):
+        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port and conn.pid:
+            return int(conn.pid)
+    return None
 
 
 def load_demo(settings: Settings) -> None:
@@ -659,6 +671,12 @@ def main() -> None:
         default=1,
         help="API processes sharing the workspace, requests spread round robin (default 1)",
     )
+    parser.add_argument(
+        "--existing-graph",
+        action="store_true",
+        help="Use the graph NEO4J_URI already holds as it is (e.g. bench_graph's 1M customers plus the lists): "
+        "no demo load, nothing written to it",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--neo4j-heap", default="1g")
     parser.add_argument("--neo4j-pagecache", default="1g")
@@ -667,12 +685,16 @@ def main() -> None:
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="sg-bench-load-"))
     home = work / "workspace"
+    home.mkdir(parents=True, exist_ok=True)
     started_at = datetime.now(UTC)
     step(f"workspace {home}; load average {uptime_loads()}")
+    if args.existing_graph and not os.environ.get("NEO4J_URI"):
+        parser.error("--existing-graph needs NEO4J_URI (and NEO4J_USER, NEO4J_PASSWORD)")
     settings, managed = neo4j_settings(args, home)
     apis: list[Api] = []
     try:
-        load_demo(settings)
+        if not args.existing_graph:
+            load_demo(settings)
         with GraphStore(settings) as store:
             inputs = load_inputs.build(store, seed=args.seed)
         step(
@@ -681,7 +703,7 @@ def main() -> None:
         )
         for n in range(args.api_processes):
             apis.append(start_api(settings, work / f"api-{n}.log"))
-        neo4j_pid = server.status(settings).pid if managed else None
+        neo4j_pid = server.status(settings).pid if managed else bolt_listener(settings)
         monitor = Monitor([a.process.pid for a in apis], neo4j_pid)
         monitor.start()
         step(

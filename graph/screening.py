@@ -351,9 +351,9 @@ class Screener:
     def _score(self, row: dict[str, Any], family: str, scorer: Scorer | None, applicant: Candidate) -> Match | None:
         if family_of_schema(row["schema"]) != family:
             return None
-        best: ScoredPair | None = None
         judged: str | None = None
         similarity = 0.0
+        candidates: list[Candidate] = []
         for record in row["records"]:
             judgements = record.get("judgements") or []
             if "not_same" in judgements:
@@ -364,14 +364,19 @@ class Screener:
             if candidate is None:  # the record changed under us (a load ran): skip it this time
                 continue
             similarity = max(similarity, name_similarity(applicant, candidate))
-            if scorer is not None:
-                scored = scorer.score(applicant.features, candidate.features)
-                if best is None or scored.match_weight > best.match_weight:
-                    best = scored
+            candidates.append(candidate)
+        by_name_only = row["via"] == ["name"]
+        if by_name_only and judged is None and screening_probability(1.0, similarity) < MIN_MATCH_PROBABILITY:
+            return None  # names this unlike cap the probability below reporting, whatever the model says
+        best: ScoredPair | None = None
+        if scorer is not None and candidates:
+            # Rank the entity's records by weight alone; only the best one's evidence is shown.
+            top = max(candidates, key=lambda c: scorer.weight(applicant.features, c.features))
+            best = scorer.score(applicant.features, top.features)
         probability = best.match_probability if best else 0.0
         if judged == "same":
             probability = 1.0
-        elif row["via"] == ["name"]:
+        elif by_name_only:
             probability = screening_probability(probability, similarity)
         return Match(
             entity_id=row["entityId"],

@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 AUDIT_DIR = "audit"
 AUDIT_FILE = "audit.log"
 KEY_FILE = "audit-key"
@@ -90,9 +92,10 @@ class AuditLog:
             try:
                 if handle.tell() != self._size:
                     self._previous = _last_hash(self.path)
-                line = json.dumps(
-                    {"ts": datetime.now(UTC).isoformat(), **entry, "prev": self._previous}, sort_keys=True
-                )
+                line = orjson.dumps(
+                    {"ts": datetime.now(UTC).isoformat(), **entry, "prev": self._previous},
+                    option=orjson.OPT_SORT_KEYS,
+                ).decode("utf-8")
                 handle.write(line + "\n")
                 handle.flush()
                 self._previous = hashlib.sha256(line.encode("utf-8")).hexdigest()

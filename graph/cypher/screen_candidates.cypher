@@ -1,10 +1,9 @@
 // Candidate entities for one applicant: by name (full-text), identifier and shared value, with their records.
 // $values maps each value label of the graph model to the applicant's keys of that kind.
 CALL () {
-  CALL db.index.fulltext.queryNodes($index, $nameQuery) YIELD node, score
-  WITH node, score
-  ORDER BY score DESC
-  LIMIT $nameCandidates
+  // The limit option lets Lucene keep only the best hits instead of scoring every
+  // entity that shares a common word ("trading", "kim") with the applicant.
+  CALL db.index.fulltext.queryNodes($index, $nameQuery, {limit: $nameCandidates}) YIELD node
   RETURN node AS e, 'name' AS via
   UNION
   UNWIND $values.Identifier AS key
