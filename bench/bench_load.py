@@ -145,10 +145,10 @@ def load_demo(settings: Settings) -> None:
     if marker.exists():
         step("demo data already loaded in this workdir")
         return
-    for path, fmt in demo_sources():
+    for source in demo_sources(settings.home):
         started = time.monotonic()
-        summary = run_ingest(settings.staging_path, path, fmt)
-        step(f"ingested {path.name}: {summary.records:,} records ({time.monotonic() - started:.1f} s)")
+        summary = run_ingest(settings.staging_path, source.path, source.format, mapping=source.mapping)
+        step(f"ingested {source.path.name}: {summary.records:,} records ({time.monotonic() - started:.1f} s)")
     started = time.monotonic()
     resolved = run_resolve(settings.staging_path)
     step(

@@ -13,6 +13,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -650,11 +651,39 @@ DEMO_QUERIES = [
 ]
 
 
-def demo_sources() -> list[tuple[Path, str]]:
-    return [
-        (SAMPLES / "ofac" / "snapshot_2022-01", "ofac-csv"),
-        (SAMPLES / "un" / "consolidated.xml", "un-xml"),
+@dataclass(frozen=True)
+class DemoSource:
+    path: Path
+    format: str
+    mapping: Path | None = None
+
+
+# Generated customers the demo adds to the real lists and registries: enough for the
+# planted DPRK-style networks to show on the page, few enough to resolve in seconds.
+DEMO_CUSTOMERS = 2_000
+DEMO_SEED = 1
+
+
+def demo_sources(workspace: Path | None = None) -> list[DemoSource]:
+    """The bundled real samples: three sanctions lists and four registries; with a workspace,
+    also generated customer accounts (written there) whose planted networks imitate listed parties."""
+    sources = [
+        DemoSource(SAMPLES / "ofac" / "snapshot_2022-01", "ofac-csv"),
+        DemoSource(SAMPLES / "un" / "consolidated.xml", "un-xml"),
+        DemoSource(SAMPLES / "uk" / "FCDO_SL_Mon_Aug_11_2025.ods", "uk-fcdo"),
+        DemoSource(SAMPLES / "gleif" / "lei-data.xml", "gleif-lei"),
+        DemoSource(SAMPLES / "gleif" / "rr-data.xml", "gleif-rr"),
+        DemoSource(SAMPLES / "companies_house" / "psc_fixtures", "ch-psc"),
+        DemoSource(SAMPLES / "icij" / "panama_papers_2016_format", "icij"),
     ]
+    if workspace is not None:
+        from ingest.generate.customers import CSV_NAME, generate_customers
+
+        folder = workspace / "demo-customers"
+        if not (folder / CSV_NAME).exists():
+            generate_customers(folder, DEMO_CUSTOMERS, DEMO_SEED)
+        sources.append(DemoSource(folder / CSV_NAME, "mapping", PROJECT_ROOT / "mappings" / "customers.yaml"))
+    return sources
 
 
 @app.command()
@@ -671,10 +700,10 @@ def demo(host: Host = "127.0.0.1", port: Port = 8000, workspace: Workspace = Non
     def prepare() -> None:
         with console.status("starting Neo4j"):
             out.print(server.start(settings).detail, highlight=False)
-        for path, fmt in demo_sources():
-            summary = run_ingest(settings.staging_path, path, fmt)
+        for source in demo_sources(settings.home):
+            summary = run_ingest(settings.staging_path, source.path, source.format, mapping=source.mapping)
             out.print(
-                f"ingested {path.name}: {summary.records:,} records ({summary.source} {summary.version})",
+                f"ingested {source.path.name}: {summary.records:,} records ({summary.source} {summary.version})",
                 highlight=False,
             )
         with console.status("resolving"):
