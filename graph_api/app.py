@@ -226,11 +226,12 @@ def _audit(
 WARM_UP_WAIT_SECONDS = 30.0
 
 
-def _warm_up(services: Services) -> None:
+def _warm_up(services: Services, stop: threading.Event) -> None:
     """Plan the common queries once, in the background, so the first users do not wait seconds.
 
     Neo4j plans a query the first time it sees it; a fresh server also has cold
-    caches. Failures (Neo4j not up yet) are fine: the first requests then pay.
+    caches. Then the screening cache takes the listed parties' records. Failures
+    (Neo4j not up yet) are fine: the first requests then pay.
     """
     from graph import analytics, queries
     from graph.screening import Applicant
@@ -244,6 +245,8 @@ def _warm_up(services: Services) -> None:
             analytics.network(services.store, f"Entity:{hit.id}", depth=2)
             analytics.exposure(services.store, hit.id)
         services.screener.screen(services.store, Applicant(name="warm up", email="warm.up@example.org"))
+        cached = services.screener.cache.warm(services.store, stop)
+        log.info("screening cache warmed", extra={"records": cached})
     except Exception as error:  # warming is best effort; it must never stop the server
         log.info("warm-up skipped", extra={"reason": type(error).__name__})
 
@@ -279,7 +282,8 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
         services = Services(
             graph_store, Screener.load(), IngestJobs(settings.staging_path, settings.inbox), settings.staging_path
         )
-        warmer = threading.Thread(target=_warm_up, args=(services,), name="warm-up", daemon=True)
+        stop_warming = threading.Event()
+        warmer = threading.Thread(target=_warm_up, args=(services, stop_warming), name="warm-up", daemon=True)
         warmer.start()
         app.state.api = ApiState(
             settings,
@@ -294,6 +298,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
         finally:
             # The store must outlive the warm-up's queries: closing a driver under a running
             # query fails in the driver (BufferError), and the warm-up ends within seconds.
+            stop_warming.set()
             await in_thread(warmer.join, WARM_UP_WAIT_SECONDS)
             if owned:
                 graph_store.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from graph.loader import run_load
+from graph.screening import Applicant, Screener
 from graph.store import GraphStore
 from graph_api.app import create_app
 from graph_api.audit import AUDIT_DIR, AUDIT_FILE, verify_chain
@@ -224,6 +226,21 @@ def test_a_listed_bank_is_a_hit_with_its_source_records_and_explanation(api: Api
     assert best["listed"] and best["probability"] >= 0.9
     assert {"KPe.025", "11581"} <= {r["sourceKey"] for r in best["records"]}
     assert any(e["comparison"] == "names" and e["weight"] > 0 for e in best["explanation"])
+
+
+def test_the_screening_cache_starts_with_every_listed_partys_records(api: Api) -> None:
+    screener = Screener.load()
+    listed_records = api.store.read_raw(
+        "MATCH (r:Record)-[:RESOLVES_TO]->(e:Entity {listed: true}) WHERE r.removedIn IS NULL RETURN count(r) AS n"
+    )[0]["n"]
+    assert screener.cache.warm(api.store, page=100) == listed_records > 1000
+    api.store.calls.clear()
+    result = screener.screen(api.store, Applicant(name="Korea Kwangson Banking Corporation", schema="Organization"))
+    assert result.decision == "HIT"
+    assert "records_data" not in api.store.calls, api.store.calls  # every candidate record was already cached
+    stopped = threading.Event()
+    stopped.set()
+    assert Screener.load().cache.warm(api.store, stopped) == 0  # a server shutting down stops warming
 
 
 def test_an_unknown_applicant_is_clear(api: Api) -> None:
