@@ -59,7 +59,7 @@ WRITE_QUERIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "entity": ("create_entities", "merge_entities", ("schema",)),
     "record": ("create_records", "merge_records", ()),
     "sanction": ("create_sanctions", "merge_sanctions", ()),
-    "value": ("create_values", "merge_values", ("label",)),
+    "value": ("create_values_links", "merge_values", ("label",)),  # fresh: each value with its links
     "parent": ("merge_values", "merge_values", ("label",)),
     "link": ("create_links", "merge_links", ("label", "rel")),
     "parent_link": ("merge_parent_links", "merge_parent_links", ("label", "parent", "rel")),
@@ -208,7 +208,7 @@ class _Writer:
         create, merge, placeholders = WRITE_QUERIES[kind]
         labels = _entity_labels(self.fresh)(group) if kind == "entity" else dict(zip(placeholders, group, strict=True))
         if self.fresh and kind == "value":
-            create, labels = "create_values_links", {**labels, "rel": VALUE_RELS[group[0]]}
+            labels["rel"] = VALUE_RELS[group[0]]
         self._queue.put((create if self.fresh else merge, rows, labels))
         self.written[kind] += len(rows)
         if self.progress is not None:
@@ -233,7 +233,6 @@ CREATED: dict[str, str] = {
     "create_entities": "nodes_created",
     "create_records": "nodes_created",
     "create_sanctions": "nodes_created",
-    "create_values": "nodes_created",
     "create_values_links": "nodes_created",
     "create_links": "relationships_created",
     "create_relations": "relationships_created",
@@ -406,8 +405,8 @@ def _load(
     store.write("start_load", {"loadId": summary.load_id, "runId": summary.run_id})
     fresh = summary.mode == "fresh"
     if fresh:
-        # Into an empty graph, building the secondary indexes (loadId, name, ...) once at the end is
-        # several times faster than updating them item by item; only the uniqueness constraints, which
+        # Into an empty graph, building the secondary indexes (loadId, name, ...) once at the end costs
+        # less than maintaining them item by item; only the uniqueness constraints, which
         # the writes seek by, stay. A load killed before the end leaves them dropped: the next load
         # creates them first (ensure_schema), and this one creates them again below.
         for name in _secondary_indexes():
