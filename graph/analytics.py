@@ -206,17 +206,23 @@ def network(
     """The neighbourhood of an entity (or a shared value) as nodes and edges, breadth first.
 
     Super-nodes appear but are not expanded (unless one is the starting node), and
-    the walk stops at ``first`` nodes, saying so with ``truncated``.
+    the walk stops at ``first`` nodes, saying so with ``truncated``. The start and
+    the first two hops come in one round trip (``network_walk``); a third hop
+    expands what is left of the frontier after ``first`` (``_expand``).
     """
     _bounded(depth, "depth", MAX_DEPTH)
     _bounded(first, "first", MAX_NODES)
     chosen = _check_types(types, NETWORK_RELS)
-    start = _start_node(store, node_id)
+    start, walked = _walk(store, node_id, chosen, min_confidence, depth)
     nodes: dict[str, GraphNode] = {start.node_id: start}
     edges: dict[tuple[str, str, str], GraphEdge] = {}
     frontier, truncated = [start], False
     for hop in range(depth):
-        rows = _expand(store, frontier, chosen, min_confidence, expand_super=hop == 0)
+        if hop < len(walked):
+            expanded = walked[hop]
+            rows = [(n.node_id, row) for n in _frontier_order(frontier) for row in expanded.get(n.node_id, ())]
+        else:
+            rows = _expand(store, frontier, chosen, min_confidence, expand_super=hop == 0)
         next_frontier: list[GraphNode] = []
         for from_node, row in rows:
             target = node_from(row)
@@ -245,21 +251,41 @@ def network(
     return Network(list(nodes.values()), list(edges.values()), truncated)
 
 
-def _start_node(store: GraphStore, node_id: str) -> GraphNode:
+def _frontier_order(frontier: list[GraphNode]) -> list[GraphNode]:
+    """The order a hop's rows are taken in: entities, then values label by label (as ``_expand`` reads them)."""
+    values = [n for n in frontier if n.key is not None]
+    labels = list(dict.fromkeys(n.label for n in values))
+    return [n for n in frontier if n.entity_id] + [n for label in labels for n in values if n.label == label]
+
+
+def _walk(
+    store: GraphStore, node_id: str, types: list[str], min_confidence: float, depth: int
+) -> tuple[GraphNode, list[dict[str, list[dict[str, Any]]]]]:
+    """The start node and, for each of the first two hops, what each node expands to (by node ID)."""
     label, _, ident = node_id.partition(":")
     if not ident:
         label, ident = str(Label.ENTITY), node_id
-    if label == str(Label.ENTITY):
-        rows = store.read("entity_by_id", {"id": ident})
-        if not rows:
-            raise ApiError(f"no entity {ident}", code="NOT_FOUND")
-        return node_from({**rows[0], "labels": [str(Label.ENTITY)]})
-    if label not in {str(lab) for lab, _ in INFRA.values()} | {str(Label.IP_NETWORK)}:
+    is_entity = label == str(Label.ENTITY)
+    if not is_entity and label not in {str(lab) for lab, _ in INFRA.values()} | {str(Label.IP_NETWORK)}:
         raise ApiError(f"{label} is not a kind of node that has a network", code="BAD_REQUEST")
-    rows = store.read("value_users", {"key": ident, "perValue": 1}, label=label)
-    if not rows:
-        raise ApiError(f"no {label} {ident}", code="NOT_FOUND")
-    return node_from({**rows[0], "labels": [label]})
+    params = {
+        "id": ident if is_entity else None,
+        "key": None if is_entity else ident,
+        "types": types,
+        "minConfidence": min_confidence,
+        "perNode": PER_NODE,
+        "depth": depth,
+    }
+    # From an entity the value seek has a null key and finds nothing: any value label will do.
+    found = store.read("network_walk", params, start=str(Label.ADDRESS) if is_entity else label)
+    if not found:
+        raise ApiError(f"no {'entity' if is_entity else label} {ident}", code="NOT_FOUND")
+    row = found[0]
+    start = node_from(row)
+    second: dict[str, list[dict[str, Any]]] = {}
+    for expanded in row["hop2"]:
+        second.setdefault(expanded["fromNode"], []).append(expanded)
+    return start, [{start.node_id: row["hop1"]}, second]
 
 
 # --- paths and exposure --------------------------------------------------------------

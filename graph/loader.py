@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -33,14 +34,17 @@ import duckdb
 
 from graph.load_rows import KINDS, SEPARATOR, all_rows
 from graph.load_state import STATE_FILE, LoadState
-from graph.model import ENTITY_NAME_INDEX, SCHEMA_LABELS, Label
-from graph.schema import SWEPT_LABELS, SWEPT_RELS, ensure_schema
+from graph.model import INFRA, SCHEMA_LABELS, Label
+from graph.schema import SWEPT_LABELS, SWEPT_RELS, ensure_schema, schema_statements
 from graph.store import GraphStore
 from ingest import staging
 from resolution.store import current_entity_id
 from sanctiongraph.errors import GraphStoreError
 
 BATCH_SIZE = 2_000
+# How long a fresh load waits for the indexes it builds at the end to come online.
+INDEX_WAIT_SECONDS = 3_600
+_INDEX_NAME = re.compile(r"CREATE (?:FULLTEXT |RANGE |TEXT )?INDEX (\w+) IF NOT EXISTS")
 # DuckDB memory for reading staging during a load (spills to the workspace's tmp/ beyond it).
 READ_MEMORY_LIMIT = "1GB"
 SWEEP_BATCH = 10_000
@@ -55,12 +59,15 @@ WRITE_QUERIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "entity": ("create_entities", "merge_entities", ("schema",)),
     "record": ("create_records", "merge_records", ()),
     "sanction": ("create_sanctions", "merge_sanctions", ()),
-    "value": ("create_values", "merge_values", ("label",)),
+    "value": ("create_values_links", "merge_values", ("label",)),  # fresh: each value with its links
     "parent": ("merge_values", "merge_values", ("label",)),
     "link": ("create_links", "merge_links", ("label", "rel")),
     "parent_link": ("merge_parent_links", "merge_parent_links", ("label", "parent", "rel")),
     "relation": ("create_relations", "merge_relations", ("rel",)),
 }
+
+# The relationship from an entity to a value of each label (one per label).
+VALUE_RELS: dict[str, str] = {str(label): str(rel) for label, rel in INFRA.values()}
 
 RETIRED_SQL = "SELECT entity_id FROM sg_entity_ids WHERE retired_run IS NOT NULL"
 
@@ -145,15 +152,36 @@ class _Writer:
         self.written: dict[str, int] = {kind: 0 for kind in KINDS}
         self._queue: queue.Queue[tuple[str, list[dict[str, Any]], dict[str, str]] | None] = queue.Queue(maxsize=3)
         self._error: BaseException | None = None
+        self._value: dict[str, Any] | None = None  # the value whose links are arriving (fresh loads)
+        self._value_label = ""
         self._thread = threading.Thread(target=self._work, name="graph-writer", daemon=True)
         self._thread.start()
 
     def add(self, kind: str, group: tuple[str, ...], row: dict[str, Any]) -> None:
+        if self.fresh and kind == "value":
+            self._add_value(group, row)
+            return
+        if self.fresh and kind == "link":
+            # Rows come value by value, each followed by its links: the link rides with its value.
+            if self._value is None or self._value["key"] != row["key"] or self._value_label != group[0]:
+                raise GraphStoreError(f"a link to {group[0]} {row['key']!r} did not follow its value (a bug)")
+            self._value["users"].append({"entityId": row["entityId"], "records": row["records"]})
+            self.written["link"] += 1
+            return
         buffer = self.buffers.setdefault((kind, group), [])
         buffer.append(row)
         if len(buffer) >= BATCH_SIZE:
             self._flush_before(kind)
             self._send(kind, group)
+
+    def _add_value(self, group: tuple[str, ...], row: dict[str, Any]) -> None:
+        """Into an empty graph a value is written with its links, so a batch goes once its last value is complete."""
+        buffer = self.buffers.get(("value", group))
+        if buffer is not None and len(buffer) >= BATCH_SIZE:
+            self._flush_before("value")
+            self._send("value", group)
+        self._value, self._value_label = {**row, "users": []}, group[0]
+        self.buffers.setdefault(("value", group), []).append(self._value)
 
     def close(self) -> None:
         """Send what is left (in kind order) and wait until it is written."""
@@ -179,6 +207,8 @@ class _Writer:
             raise self._error
         create, merge, placeholders = WRITE_QUERIES[kind]
         labels = _entity_labels(self.fresh)(group) if kind == "entity" else dict(zip(placeholders, group, strict=True))
+        if self.fresh and kind == "value":
+            labels["rel"] = VALUE_RELS[group[0]]
         self._queue.put((create if self.fresh else merge, rows, labels))
         self.written[kind] += len(rows)
         if self.progress is not None:
@@ -192,6 +222,8 @@ class _Writer:
             try:
                 counters = self.store.write(query, {"rows": rows, "loadId": self.load_id}, **labels)
                 _check_created(query, counters, len(rows))
+                if query == "create_values_links":
+                    _check_created("create_links", counters, sum(len(row["users"]) for row in rows))
             except BaseException as error:  # handed to the main thread, which raises it
                 self._error = error
 
@@ -201,7 +233,7 @@ CREATED: dict[str, str] = {
     "create_entities": "nodes_created",
     "create_records": "nodes_created",
     "create_sanctions": "nodes_created",
-    "create_values": "nodes_created",
+    "create_values_links": "nodes_created",
     "create_links": "relationships_created",
     "create_relations": "relationships_created",
 }
@@ -227,6 +259,11 @@ def _entity_labels(fresh: bool) -> Callable[[tuple[str, ...]], dict[str, str]]:
         return {"schema": label, "other_schemas": ":".join(sorted(SCHEMA_LABELS - {schema}))}
 
     return fill
+
+
+def _secondary_indexes() -> list[str]:
+    """The indexes of the schema that do not back a uniqueness constraint."""
+    return [m.group(1) for s in schema_statements() if (m := _INDEX_NAME.match(s))]
 
 
 def _split(key: str) -> list[str]:
@@ -368,9 +405,12 @@ def _load(
     store.write("start_load", {"loadId": summary.load_id, "runId": summary.run_id})
     fresh = summary.mode == "fresh"
     if fresh:
-        # Into an empty graph, building the name index once at the end is several times faster
-        # than updating it entity by entity; ensure_schema below creates it again.
-        store.run_schema(f"DROP INDEX {ENTITY_NAME_INDEX} IF EXISTS")
+        # Into an empty graph, building the secondary indexes (loadId, name, ...) once at the end costs
+        # less than maintaining them item by item; only the uniqueness constraints, which
+        # the writes seek by, stay. A load killed before the end leaves them dropped: the next load
+        # creates them first (ensure_schema), and this one creates them again below.
+        for name in _secondary_indexes():
+            store.run_schema(f"DROP INDEX {name} IF EXISTS")
     writer = _Writer(store, summary.load_id, fresh, progress)
     try:
         if fresh:  # everything is new: write rows as they are built
@@ -385,6 +425,11 @@ def _load(
     finally:
         writer.close()
     summary.written = writer.written
+    if fresh:
+        # Populating the indexes of a big graph can take longer than ensure_schema waits.
+        for statement in schema_statements():
+            store.run_schema(statement)
+        store.run_schema(f"CALL db.awaitIndexes({INDEX_WAIT_SECONDS})")
     ensure_schema(store)
     summary.entities, summary.records = counts.get("entity", 0), counts.get("record", 0)
     summary.sanctions, summary.infra_links = counts.get("sanction", 0), counts.get("link", 0)

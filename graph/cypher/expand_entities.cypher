@@ -1,8 +1,9 @@
 // One hop out from a frontier of entities, through the given relationship types; a few per node.
+// The pattern spells the network's relationship types (graph.analytics.NETWORK_RELS); $types narrows them.
 UNWIND $ids AS entityId
 MATCH (n:Entity {id: entityId})
 CALL (n) {
-  MATCH (n)-[r]-(m)
+  MATCH (n)-[r:ASSOCIATE_OF|DIRECTOR_OF|FAMILY_OF|INTERMEDIARY_OF|LINKED_TO|OFFICER_OF|OPERATES|OWNS|PARENT_OF|HAS_ADDRESS|HAS_DEVICE|HAS_DOMAIN|HAS_EMAIL|HAS_IDENTIFIER|HAS_IP|HAS_PAYMENT_INSTRUMENT|HAS_PHONE|HAS_WALLET|AT_DOMAIN|IN_NETWORK]-(m)
   WHERE type(r) IN $types
     AND (m:Entity OR coalesce(m.specificity, 1.0) >= $minConfidence)
   RETURN r, m

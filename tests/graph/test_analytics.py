@@ -14,13 +14,14 @@ share an address and phone with a listed owner. It reads:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from graph import analytics
+from graph import analytics, cypher
 from graph.loader import run_load
 from graph.queries import search_entities
 from graph.store import GraphStore
@@ -143,13 +144,104 @@ class TestNetwork:
         assert [u.name for u in phone.users] == ["Amber Crest Shipping Agency"]
 
 
+def _network_hop_by_hop(
+    store: GraphStore, start: analytics.GraphNode, depth: int, types: list[str], min_confidence: float, first: int
+) -> analytics.Network:
+    """The walk as it was before ``network_walk``: one ``_expand`` per hop (the reference it must equal)."""
+    nodes = {start.node_id: start}
+    edges: dict[tuple[str, str, str], analytics.GraphEdge] = {}
+    frontier, truncated = [start], False
+    for hop in range(depth):
+        next_frontier = []
+        for from_node, row in analytics._expand(store, frontier, types, min_confidence, expand_super=hop == 0):
+            target = analytics.node_from(row)
+            if target.node_id not in nodes:
+                if len(nodes) >= first:
+                    truncated = True
+                    continue
+                nodes[target.node_id] = target
+                next_frontier.append(target)
+            source, dest = (from_node, target.node_id) if row["outgoing"] else (target.node_id, from_node)
+            edges.setdefault(
+                (source, dest, row["type"]),
+                analytics.GraphEdge(
+                    source,
+                    dest,
+                    row["type"],
+                    analytics.edge_confidence(row["type"], target),
+                    row.get("share"),
+                    row.get("role"),
+                    list(row.get("records") or []),
+                ),
+            )
+        frontier = [n for n in next_frontier if not n.super_node]
+        if not frontier:
+            break
+    return analytics.Network(list(nodes.values()), list(edges.values()), truncated)
+
+
+def test_the_one_query_walk_equals_the_hop_by_hop_expansion(ownership_graph: GraphStore) -> None:
+    """``network`` walks two hops in one round trip; it finds what expanding hop by hop finds, in order."""
+    mirae = entity_id(ownership_graph, "Mirae Ocean Holdings")
+    around = analytics.network(ownership_graph, f"Entity:{mirae}", depth=1)
+    starts = [f"Entity:{mirae}"] + [n.node_id for n in around.nodes if n.key is not None]
+    starts += [f"Entity:{r['id']}" for r in ownership_graph.read_raw("MATCH (e:Entity) RETURN e.id AS id LIMIT 40")]
+    assert any(s.startswith("Address:") for s in starts) and any(s.startswith("Phone:") for s in starts)
+    options: list[dict[str, object]] = [
+        {"depth": 1},
+        {"depth": 2},
+        {"depth": 3},
+        {"depth": 2, "first": 4},
+        {"depth": 3, "first": 7},
+        {"depth": 2, "types": ["OWNS", "HAS_PHONE"]},
+        {"depth": 2, "min_confidence": 0.7},
+    ]
+    for start_id in starts:
+        for option in options:
+            walked = analytics.network(ownership_graph, start_id, **option)  # type: ignore[arg-type]
+            types = list(option.get("types", analytics.NETWORK_RELS))  # type: ignore[call-overload]
+            reference = _network_hop_by_hop(
+                ownership_graph,
+                walked.nodes[0],
+                int(option["depth"]),  # type: ignore[call-overload]
+                types,
+                float(option.get("min_confidence", 0.0)),  # type: ignore[arg-type]
+                int(option.get("first", 200)),  # type: ignore[call-overload]
+            )
+            assert walked == reference, (start_id, option)
+
+
+def test_network_starts_at_a_shared_value_or_a_retired_id(ownership_graph: GraphStore) -> None:
+    mirae = entity_id(ownership_graph, "Mirae Ocean Holdings")
+    phone = next(n for n in analytics.network(ownership_graph, f"Entity:{mirae}", depth=1).nodes if n.label == "Phone")
+    from_phone = analytics.network(ownership_graph, phone.node_id, depth=1)
+    assert from_phone.nodes[0].node_id == phone.node_id
+    assert {n.name for n in from_phone.nodes} >= {"Mirae Ocean Holdings", "Amber Crest Shipping Agency"}
+    with pytest.raises(ApiError, match="no Phone"):
+        analytics.network(ownership_graph, "Phone:+0000")
+    with pytest.raises(ApiError, match="no entity"):
+        analytics.network(ownership_graph, "Entity:sg-none")
+    with pytest.raises(ApiError, match="not a kind of node"):
+        analytics.network(ownership_graph, "Record:x")
+
+
+def test_network_queries_spell_exactly_the_network_relationship_types() -> None:
+    """The expansions name their relationship types in the pattern; they must be the API's whitelist."""
+    for name in ("network_walk", "expand_entities", "expand_values"):
+        spelled = set(re.findall(r"\[r:([A-Z_|]+)\]", cypher.query(name, start="Email", label="Email")))
+        assert spelled == {"|".join(analytics.NETWORK_RELS)}, name
+
+
 def test_api_queries_never_scan_all_nodes(ownership_graph: GraphStore) -> None:
     """EXPLAIN every query the API runs: each starts from an index seek, never a scan."""
     types = list(analytics.NETWORK_RELS)
+    walk = {"types": types, "minConfidence": 0.0, "perNode": 5, "depth": 2}
     cases: list[tuple[str, dict[str, object], dict[str, str | int]]] = [
         ("entity_by_id", {"id": "x"}, {}),
         ("expand_entities", {"ids": ["x"], "types": types, "minConfidence": 0.0, "perNode": 5}, {}),
         ("expand_values", {"keys": ["x"], "types": types, "perNode": 5, "expandSuperNodes": False}, {"label": "Email"}),
+        ("network_walk", {**walk, "id": "x", "key": None}, {"start": "Address"}),
+        ("network_walk", {**walk, "id": None, "key": "x"}, {"start": "Phone"}),
         ("exposure_paths", {"id": "x", "types": types, "limit": 5}, {"max_hops": 4}),
         ("paths_between", {"fromId": "x", "toId": "y", "types": types}, {"max_hops": 4, "k": 3}),
         ("ownership_chains", {"id": "x", "limit": 10}, {"max_hops": 6}),

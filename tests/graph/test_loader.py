@@ -66,6 +66,7 @@ def test_every_named_query_is_valid_cypher(graph_store: GraphStore) -> None:
         "other_schemas": "Company:Organization",
         "label": "Email",
         "parent": "Domain",
+        "start": "Email",
         "rel": "HAS_EMAIL",
         "max_hops": 3,
         "k": 2,
