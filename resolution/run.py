@@ -26,6 +26,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink import Linker
+from splink.internals.duckdb.dataframe import DuckDBDataFrame
+from splink.internals.splink_dataframe import SplinkDataFrame
 
 from ingest import staging
 from ingest.formats import FORMATS
@@ -118,18 +120,64 @@ def _levels(linker: Linker) -> dict[str, dict[int, str]]:
     return labels
 
 
-def _evidence(family: str, row: dict[str, Any], labels: dict[str, dict[int, str]]) -> store.Evidence:
-    parts = [
-        {
-            "comparison": name,
-            "level": int(row[f"gamma_{name}"]),
-            "label": levels.get(int(row[f"gamma_{name}"]), ""),
-            "weight": float(row.get(f"mw_{name}") or 0.0),
-        }
-        for name, levels in labels.items()
+def _evidence(
+    family: str, columns: dict[str, list[Any]], count: int, labels: dict[str, dict[int, str]]
+) -> Iterator[store.Evidence]:
+    """Evidence of ``count`` scored pairs given as prediction columns (name -> values)."""
+    ids_l, ids_r = columns["unique_id_l"], columns["unique_id_r"]
+    probabilities, weights = columns["match_probability"], columns["match_weight"]
+    parts_of = [(name, levels, columns[f"gamma_{name}"], columns.get(f"mw_{name}")) for name, levels in labels.items()]
+    for i in range(count):
+        parts = [
+            {
+                "comparison": name,
+                "level": int(gammas[i]),
+                "label": levels.get(int(gammas[i]), ""),
+                "weight": float((None if mws is None else mws[i]) or 0.0),
+            }
+            for name, levels, gammas, mws in parts_of
+        ]
+        left, right = sorted((str(ids_l[i]), str(ids_r[i])))
+        yield store.Evidence(left, right, family, float(probabilities[i]), float(weights[i]), parts)
+
+
+def _prediction_columns(labels: dict[str, dict[int, str]]) -> list[str]:
+    """The prediction columns evidence is made of (not the compared values Splink retains beside them)."""
+    return [
+        "unique_id_l",
+        "unique_id_r",
+        "match_probability",
+        "match_weight",
+        *(f"{prefix}_{name}" for name in labels for prefix in ("gamma", "mw")),
     ]
-    left, right = sorted((str(row["unique_id_l"]), str(row["unique_id_r"])))
-    return store.Evidence(left, right, family, float(row["match_probability"]), float(row["match_weight"]), parts)
+
+
+def _evidence_of(
+    family: str, predictions: SplinkDataFrame, labels: dict[str, dict[int, str]]
+) -> Iterator[store.Evidence]:
+    """Evidence rows of Splink's predictions, read column by column when the backend is DuckDB.
+
+    ``as_record_list`` fetches every retained column (the compared lists of both
+    records too) as one dict per pair; reading only the columns evidence needs,
+    through Arrow, makes the same rows for a fraction of the cost.
+    """
+    if not isinstance(predictions, DuckDBDataFrame):
+        rows = predictions.as_record_list()
+        if not rows:
+            return
+        names = {name for row in rows[:1] for name in row}
+        columns = {name: [row[name] for row in rows] for name in _prediction_columns(labels) if name in names}
+        yield from _evidence(family, columns, len(rows), labels)
+        return
+    run = predictions.db_api._execute_sql_against_backend
+    present = set(run(f"SELECT * FROM {predictions.physical_name} LIMIT 0").columns)
+    wanted = [name for name in _prediction_columns(labels) if name in present]
+    table = run(f"SELECT {', '.join(_quoted(c) for c in wanted)} FROM {predictions.physical_name}").to_arrow_table()
+    yield from _evidence(family, {name: table[name].to_pylist() for name in wanted}, table.num_rows, labels)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _table(rows: list[Features] | pa.Table) -> pa.Table:
@@ -163,8 +211,7 @@ def score_family(
     linker = _linker(family, table, models_dir, backend, purged or purged_values([table], family))
     labels = _levels(linker)
     predictions = linker.inference.predict(threshold_match_probability=PREDICT_FLOOR)
-    for row in predictions.as_record_list():
-        yield _evidence(family, row, labels)
+    yield from _evidence_of(family, predictions, labels)
 
 
 def score_new(
@@ -195,8 +242,7 @@ def score_new(
         )
         frames.append(linker.inference.predict_between(new_frame, old_frame, threshold_match_probability=PREDICT_FLOOR))
     for frame in frames:
-        for row in frame.as_record_list():
-            yield _evidence(family, row, labels)
+        yield from _evidence_of(family, frame, labels)
 
 
 # What alone does not make a list entry of another record: a customer's director "Miguel Morales"
@@ -296,7 +342,9 @@ def run_resolve(
             (
                 Link(e.record_l, e.record_r, e.match_probability)
                 for e in evidence
-                if (e.record_l in listed) == (e.record_r in listed) or corroborated(e)
+                # below the threshold clustering drops the link anyway: no need to look at it
+                if e.match_probability >= merge_at
+                and ((e.record_l in listed) == (e.record_r in listed) or corroborated(e))
             ),
             threshold=merge_at,
             group_of=lambda rid: source_of[rid] if source_of[rid] in exclusive else None,
