@@ -15,6 +15,7 @@ full run would, and clusters them to the same entities.
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -317,6 +318,11 @@ def run_resolve(
     started = datetime.now(UTC).replace(tzinfo=None)
     run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     con = staging.connect(staging_path)
+    collecting = gc.isenabled()
+    # A run holds millions of long-lived objects (record ids, evidence, clusters) and makes
+    # next to no reference cycles; the cyclic collector would walk all of them again every
+    # few hundred thousand allocations (a third of the clustering and ID time at 1.3M records).
+    gc.disable()
     try:
         store.ensure_schema(con)
         say("reading records")
@@ -352,11 +358,15 @@ def run_resolve(
             not_same=not_same,
             ids_of=lambda rid: ids.get(rid, {}),
         )
+        say("assigning IDs")
         assignment = assign_ids(clusters, store.previous_assignment(con), store.issued_ids(con))
         kept = [e for e in evidence if e.match_probability >= EVIDENCE_THRESHOLD]
+        say("writing the run")
         store.write_run(con, run_id, started, mode, assignment, kept, features=(features, hashes), purged=purged)
     finally:
         con.close()
+        if collecting:
+            gc.enable()
     return ResolveSummary(
         run_id,
         len(source_of),
