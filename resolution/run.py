@@ -294,12 +294,8 @@ def _load_current(con: duckdb.DuckDBPyConnection, model: str) -> tuple[dict[str,
     A retrained model changes every hash, so an incremental run after ``train``
     rescores everything instead of reusing features and evidence of the old model.
     """
-    table = con.sql("SELECT record_id, source, content_hash FROM sg_records WHERE removed_in IS NULL").to_arrow_table()
-    ids = table["record_id"].to_pylist()  # column lists through Arrow: half the cost of fetchall's tuples
-    hashes = table["content_hash"].to_pylist()
-    return dict(zip(ids, table["source"].to_pylist(), strict=True)), {
-        rid: f"{h}:{model}" for rid, h in zip(ids, hashes, strict=True)
-    }
+    rows = con.execute("SELECT record_id, source, content_hash FROM sg_records WHERE removed_in IS NULL").fetchall()
+    return {rid: source for rid, source, _ in rows}, {rid: f"{h}:{model}" for rid, _, h in rows}
 
 
 def _by_family(table: pa.Table) -> dict[str, pa.Table]:
@@ -365,27 +361,20 @@ def run_resolve(
         # Only records a link or judgement names ever join another (the rest stay single).
         named = {rid for link in links for rid in (link.left, link.right)}
         ids = unique_identifiers(con, named.union(*same, *not_same))
-        previous_ids, issued = store.previous_assignment(con), store.issued_ids(con)
-        # From here ``con`` is the feature writer's until ``write_run`` (the run's one transaction).
-        writer = store.FeatureWriter(con, features, hashes)
-        try:
-            clusters = cluster_records(
-                list(source_of),
-                links,
-                threshold=merge_at,
-                group_of=lambda rid: source_of[rid] if source_of[rid] in exclusive else None,
-                same=same,
-                not_same=not_same,
-                ids_of=lambda rid: ids.get(rid, {}),
-            )
-            say("assigning IDs")
-            assignment = assign_ids(clusters, previous_ids, issued)
-            kept = [e for e in evidence if e.match_probability >= EVIDENCE_THRESHOLD]
-        except BaseException:
-            writer.abandon()
-            raise
+        clusters = cluster_records(
+            list(source_of),
+            links,
+            threshold=merge_at,
+            group_of=lambda rid: source_of[rid] if source_of[rid] in exclusive else None,
+            same=same,
+            not_same=not_same,
+            ids_of=lambda rid: ids.get(rid, {}),
+        )
+        say("assigning IDs")
+        assignment = assign_ids(clusters, store.previous_assignment(con), store.issued_ids(con))
+        kept = [e for e in evidence if e.match_probability >= EVIDENCE_THRESHOLD]
         say("writing the run")
-        store.write_run(con, run_id, started, mode, assignment, kept, purged=purged, writer=writer)
+        store.write_run(con, run_id, started, mode, assignment, kept, features=(features, hashes), purged=purged)
     finally:
         con.close()
         if collecting:

@@ -7,7 +7,6 @@ written in one transaction, so a crash leaves the previous run in place.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -188,13 +187,11 @@ def load_purged(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, list[str]
 
 
 def previous_assignment(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    # Column lists through Arrow: half the cost of fetchall's tuples at a million rows.
-    table = con.sql("SELECT record_id, entity_id FROM sg_record_entities").to_arrow_table()
-    return dict(zip(table["record_id"].to_pylist(), table["entity_id"].to_pylist(), strict=True))
+    return dict(con.execute("SELECT record_id, entity_id FROM sg_record_entities").fetchall())
 
 
 def issued_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return set(con.sql("SELECT entity_id FROM sg_entity_ids").to_arrow_table()["entity_id"].to_pylist())
+    return {row[0] for row in con.execute("SELECT entity_id FROM sg_entity_ids").fetchall()}
 
 
 def judgements(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -217,13 +214,8 @@ def write_run(
     evidence: Iterable[Evidence],
     features: tuple[pa.Table, dict[str, str]] | None = None,
     purged: dict[str, dict[str, list[str]]] | None = None,
-    writer: FeatureWriter | None = None,
 ) -> None:
-    """Replace the current assignment, evidence and feature rows with this run's, atomically.
-
-    With ``writer`` the transaction is the writer's, which is writing the feature
-    rows already (``features`` is then ``None``); it is waited for here.
-    """
+    """Replace the current assignment, evidence and feature rows with this run's, atomically."""
     now = datetime.now(UTC).replace(tzinfo=None)
     rows = list(evidence)
     entities = pa.table(
@@ -242,11 +234,8 @@ def write_run(
             "comparisons": pa.array([json.dumps(e.comparisons) for e in rows], pa.string()),
         }
     )
-    if writer is None:
-        con.begin()
+    con.begin()
     try:
-        if writer is not None:
-            writer.wait()
         _replace(con, RECORD_ENTITIES, entities, run_id)
         _write_ids(con, run_id, assignment)
         _replace(con, MATCH_EVIDENCE, matches, run_id)
@@ -263,39 +252,6 @@ def write_run(
         con.rollback()
         raise
     con.commit()
-
-
-class FeatureWriter:
-    """Begins a run's transaction and writes its feature rows in a background thread.
-
-    Writing a million feature rows is ~10 s of single-threaded DuckDB work (it
-    compresses every list column); clustering and ID assignment are as long and
-    pure Python, so the two overlap on two cores. Nothing else may use ``con``
-    until ``wait`` (``write_run`` calls it) or ``abandon``.
-    """
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, table: pa.Table, hashes: dict[str, str]) -> None:
-        self.con = con
-        self.error: BaseException | None = None
-        con.begin()
-        self.thread = threading.Thread(target=self._run, args=(table, hashes), name="sg-features", daemon=True)
-        self.thread.start()
-
-    def _run(self, table: pa.Table, hashes: dict[str, str]) -> None:
-        try:
-            _write_features(self.con, table, hashes)
-        except BaseException as error:  # handed to the caller's thread by ``wait``
-            self.error = error
-
-    def wait(self) -> None:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-
-    def abandon(self) -> None:
-        """The run failed before ``write_run``: wait for the thread, then roll back."""
-        self.thread.join()
-        self.con.rollback()
 
 
 def _replace(con: duckdb.DuckDBPyConnection, table_sql: str, rows: pa.Table, run_id: str) -> None:
