@@ -56,10 +56,11 @@ class Block:
         """The columns the join is on: a single column's purged twin (see ``with_blocking_columns``)."""
         return (PURGED_PREFIX + self.columns[0],) if len(self.columns) == 1 else self.columns
 
-    def splink(self) -> BlockingRuleCreator:
+    def splink(self, backend: str = "duckdb") -> BlockingRuleCreator:
+        """The rule for Splink; ``backend`` ``spark`` gets the portable known-different test."""
         condition = " AND ".join(f"l.{c} = r.{c}" for c in self.keys)
         if self.unless_different:
-            condition += f" AND NOT ({KNOWN_DIFFERENT_SQL})"
+            condition += f" AND NOT ({KNOWN_DIFFERENT_DUCKDB if backend == 'duckdb' else KNOWN_DIFFERENT_SQL})"
         return CustomRule(condition, sql_dialect="duckdb", arrays_to_explode=list(self.keys))
 
     def holds(self, a: Features, b: Features) -> bool:
@@ -74,6 +75,17 @@ KNOWN_DIFFERENT_SQL = (
     " OR (coalesce(array_length(array_intersect(l.id_unique, r.id_unique)), 0) > 0"
     " AND coalesce(array_length(array_intersect(l.id_digits, r.id_digits)), 0) = 0"
     " AND coalesce(array_length(array_intersect(l.identifiers, r.identifiers)), 0) = 0)"
+)
+# The same test for DuckDB: ``list_has_any`` answers "share a value" without building the
+# intersection, and the name rules evaluate it on every candidate pair of a block (16
+# million for the person fuzzy key at a million customers: a third less time). Lists here
+# never hold NULL; a NULL list shares nothing, as ``coalesce(..., 0)`` says above.
+# (sqlglot renders ``list_has_any`` for Spark as ``&&``, which Spark lacks: hence two texts.)
+KNOWN_DIFFERENT_DUCKDB = (
+    "(l.years IS NOT NULL AND r.years IS NOT NULL AND NOT coalesce(list_has_any(l.years_near, r.years), false))"
+    " OR (coalesce(list_has_any(l.id_unique, r.id_unique), false)"
+    " AND NOT coalesce(list_has_any(l.id_digits, r.id_digits), false)"
+    " AND NOT coalesce(list_has_any(l.identifiers, r.identifiers), false))"
 )
 
 

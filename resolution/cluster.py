@@ -56,20 +56,31 @@ def _conflict(a: UniqueIds, b: UniqueIds) -> bool:
 
 
 class _Clusters:
-    """Union-find over record ids with per-cluster constraint sets."""
+    """Union-find over record ids with per-cluster constraint sets.
 
-    def __init__(
-        self, record_ids: Iterable[str], group_of: Callable[[str], str | None], ids_of: Callable[[str], UniqueIds]
-    ) -> None:
-        self.parent: dict[str, str] = {}
+    Clusters are made lazily: a record no link or judgement touches stays an
+    implicit singleton (its own root, no ``_Cluster`` object). Of a million
+    records only the few tens of thousands that some link names ever need one.
+    """
+
+    def __init__(self, group_of: Callable[[str], str | None], ids_of: Callable[[str], UniqueIds]) -> None:
+        self.parent: dict[str, str] = {}  # only records that have a ``_Cluster`` or joined one
         self.clusters: dict[str, _Cluster] = {}
+        self.group_of = group_of
         self.ids_of = ids_of
-        for record_id in record_ids:
-            group = group_of(record_id)
-            self.parent[record_id] = record_id
-            self.clusters[record_id] = _Cluster([record_id], {group} if group else set(), ids=dict(ids_of(record_id)))
+
+    def cluster(self, root: str) -> _Cluster:
+        """The cluster of a root, made from the record itself on first use."""
+        found = self.clusters.get(root)
+        if found is None:
+            group = self.group_of(root)
+            found = self.clusters[root] = _Cluster([root], {group} if group else set(), ids=dict(self.ids_of(root)))
+            self.parent[root] = root
+        return found
 
     def find(self, record_id: str) -> str:
+        if record_id not in self.parent:
+            return record_id  # an implicit singleton
         root = record_id
         while self.parent[root] != root:
             root = self.parent[root]
@@ -78,8 +89,8 @@ class _Clusters:
         return root
 
     def forbid(self, a: str, b: str) -> None:
-        self.clusters[self.find(a)].forbidden.add(b)
-        self.clusters[self.find(b)].forbidden.add(a)
+        self.cluster(self.find(a)).forbidden.add(b)
+        self.cluster(self.find(b)).forbidden.add(a)
 
     def allowed(self, a: _Cluster, b: _Cluster, *, check_groups: bool) -> bool:
         if check_groups and a.groups & b.groups:
@@ -93,7 +104,7 @@ class _Clusters:
         root_a, root_b = self.find(a), self.find(b)
         if root_a == root_b:
             return True
-        ca, cb = self.clusters[root_a], self.clusters[root_b]
+        ca, cb = self.cluster(root_a), self.cluster(root_b)
         if not self.allowed(ca, cb, check_groups=check_groups):
             return False
         if check_groups and _conflict(ca.ids, cb.ids) and not _conflict(self.ids_of(a), self.ids_of(b)):
@@ -128,8 +139,8 @@ def cluster_records(
     identifiers; two different values of one tag join an entity only by a
     link between their own records.
     """
-    clusters = _Clusters(record_ids, group_of, ids_of)
-    known = clusters.parent
+    known = set(record_ids)
+    clusters = _Clusters(group_of, ids_of)
     for a, b in not_same:
         if a in known and b in known:
             clusters.forbid(a, b)
@@ -142,4 +153,14 @@ def cluster_records(
     )
     for link in strong:
         clusters.union(link.left, link.right)
-    return sorted(sorted(c.members) for c in clusters.clusters.values())
+    touched = clusters.parent
+    by_first = {m[0]: m for m in (sorted(c.members) for c in clusters.clusters.values())}
+    # Disjoint sorted lists in order of their first member (which is their order as lists):
+    # sorting the record ids once is far cheaper than sorting a million one-record lists.
+    found: list[list[str]] = []
+    for record_id in sorted(known):
+        if record_id not in touched:
+            found.append([record_id])
+        elif record_id in by_first:
+            found.append(by_first[record_id])
+    return found

@@ -48,43 +48,87 @@ def assign_ids(clusters: list[list[str]], previous: dict[str, str], taken: set[s
     """Give every cluster an ID, inheriting from ``previous`` (record_id -> entity_id).
 
     ``taken`` holds every ID ever issued, retired ones included, so none is reused.
+
+    Most clusters are single records, so they skip the ``Counter``: a single
+    record overlaps its old ID once. Candidates are taken by most shared records,
+    then old ID, then cluster; the list is built in cluster order, so a stable
+    sort on (count, old ID) gives that order.
     """
     taken = set(taken)
-    overlap: list[tuple[int, str, int]] = []
+    shared: list[tuple[int, str, int]] = []  # (-records shared, old ID, cluster) of counts above one
+    once: list[tuple[str, int]] = []  # (old ID, cluster) sharing one record
+    get = previous.get
     for index, members in enumerate(clusters):
+        if len(members) == 1:
+            old = get(members[0])
+            if old is not None:
+                once.append((old, index))
+            continue
         counts = Counter(previous[m] for m in members if m in previous)
-        overlap.extend((n, old, index) for old, n in counts.items())
+        for old, n in counts.items():
+            if n == 1:
+                once.append((old, index))
+            else:
+                shared.append((-n, old, index))
+    shared.sort(key=_by_count_then_old)
+    once.sort(key=_old_id)
     owner: dict[int, str] = {}
     used: set[str] = set()
-    for _, old, index in sorted(overlap, key=lambda t: (-t[0], t[1], t[2])):
+    for _, old, index in shared:
         if index not in owner and old not in used:
             owner[index] = old
             used.add(old)  # in place: a copy per cluster made a million-entity run quadratic
+    for old, index in once:
+        if index not in owner and old not in used:
+            owner[index] = old
+            used.add(old)
     result = Assignment()
+    entity_of, events = result.entity_of, result.events
     for index, members in enumerate(clusters):
         entity_id = owner.get(index)
         if entity_id is None:
             entity_id = mint_id(members, taken)
             taken.add(entity_id)
-            result.events.append(IdEvent(entity_id, "created"))
+            events.append(IdEvent(entity_id, "created"))
         for member in members:
-            result.entity_of[member] = entity_id
+            entity_of[member] = entity_id
     _record_retirements(result, previous, used)
     return result
 
 
+def _by_count_then_old(item: tuple[int, str, int]) -> tuple[int, str]:
+    return item[0], item[1]
+
+
+def _old_id(item: tuple[str, int]) -> str:
+    return item[0]
+
+
 def _record_retirements(result: Assignment, previous: dict[str, str], used: set[str]) -> None:
-    """Old IDs that lost their cluster: merged into a successor, or retired for good."""
+    """Old IDs that lost their cluster: merged into a successor, or retired for good.
+
+    An old ID of a single record needs no ``Counter``: its one record went to one
+    cluster, and when the ID was inherited it went with it (no split).
+    """
+    entity_of = result.entity_of
+    sizes = Counter(previous.values())
     destinations: dict[str, Counter[str]] = {}
+    record_of: dict[str, str] = {}  # old ID of a single record -> that record
     for record_id, old in previous.items():
-        new = result.entity_of.get(record_id)
+        if sizes[old] == 1:
+            record_of[old] = record_id
+            continue
+        new = entity_of.get(record_id)
         if new is not None:
             destinations.setdefault(old, Counter())[new] += 1
-    for old in sorted(set(previous.values()) - used):
-        moved = destinations.get(old)
-        successor = min(moved.items(), key=lambda kv: (-kv[1], kv[0]))[0] if moved else None
+    for old in sorted(sizes.keys() - used):
+        if old in record_of:
+            successor = entity_of.get(record_of[old])
+        else:
+            moved = destinations.get(old)
+            successor = min(moved.items(), key=lambda kv: (-kv[1], kv[0]))[0] if moved else None
         result.retired[old] = successor
         result.events.append(IdEvent(old, "merged" if successor else "retired", successor))
-    for old in sorted(used):
-        for new in sorted(set(destinations.get(old, Counter())) - {old}):
+    for old in sorted(used & destinations.keys()):
+        for new in sorted(set(destinations[old]) - {old}):
             result.events.append(IdEvent(new, "split", old))

@@ -90,7 +90,7 @@ def spark_model(family: str, model: dict[str, Any]) -> dict[str, Any]:
         for level, spark_level in zip(levels, spark_levels, strict=True):
             level["sql_condition"] = spark_level["sql_condition"]
     rendered["blocking_rules_to_generate_predictions"] = [
-        rule.splink().get_blocking_rule("spark").as_dict()  # type: ignore[no-untyped-call]
+        rule.splink("spark").get_blocking_rule("spark").as_dict()  # type: ignore[no-untyped-call]
         for rule in BLOCKING_RULES[family]
     ]
     return rendered

@@ -18,7 +18,27 @@ import pyarrow as pa
 from resolution.features import FEATURE_SCHEMA
 from resolution.identity import Assignment
 
-SCHEMA_SQL = """
+# The two tables every run rewrites whole (``write_run`` replaces them). They have no
+# PRIMARY KEY: uniqueness holds by construction (one row per record, one per pair),
+# and DuckDB's index over a million varchar keys made deleting and re-inserting
+# every row cost half a minute at commit. Workspaces made before keep their keyed
+# tables until the next run replaces them.
+RECORD_ENTITIES = """sg_record_entities (
+    record_id VARCHAR NOT NULL,
+    entity_id VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL
+)"""
+MATCH_EVIDENCE = """sg_match_evidence (
+    record_l VARCHAR NOT NULL,
+    record_r VARCHAR NOT NULL,
+    family VARCHAR NOT NULL,
+    match_probability DOUBLE NOT NULL,
+    match_weight DOUBLE NOT NULL,
+    comparisons JSON NOT NULL,
+    run_id VARCHAR NOT NULL
+)"""
+
+SCHEMA_SQL = f"""
 CREATE TABLE IF NOT EXISTS sg_runs (
     run_id VARCHAR PRIMARY KEY,
     started_at TIMESTAMP NOT NULL,
@@ -28,11 +48,7 @@ CREATE TABLE IF NOT EXISTS sg_runs (
     entities BIGINT NOT NULL,
     links BIGINT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS sg_record_entities (
-    record_id VARCHAR PRIMARY KEY,
-    entity_id VARCHAR NOT NULL,
-    run_id VARCHAR NOT NULL
-);
+CREATE TABLE IF NOT EXISTS {RECORD_ENTITIES};
 CREATE TABLE IF NOT EXISTS sg_entity_ids (
     entity_id VARCHAR PRIMARY KEY,
     created_run VARCHAR NOT NULL,
@@ -45,16 +61,7 @@ CREATE TABLE IF NOT EXISTS sg_entity_events (
     event VARCHAR NOT NULL,
     other_id VARCHAR
 );
-CREATE TABLE IF NOT EXISTS sg_match_evidence (
-    record_l VARCHAR NOT NULL,
-    record_r VARCHAR NOT NULL,
-    family VARCHAR NOT NULL,
-    match_probability DOUBLE NOT NULL,
-    match_weight DOUBLE NOT NULL,
-    comparisons JSON NOT NULL,
-    run_id VARCHAR NOT NULL,
-    PRIMARY KEY (record_l, record_r)
-);
+CREATE TABLE IF NOT EXISTS {MATCH_EVIDENCE};
 CREATE TABLE IF NOT EXISTS sg_blocking_purged (
     family VARCHAR NOT NULL,
     blocking_column VARCHAR NOT NULL,
@@ -211,48 +218,55 @@ def write_run(
     """Replace the current assignment, evidence and feature rows with this run's, atomically."""
     now = datetime.now(UTC).replace(tzinfo=None)
     rows = list(evidence)
+    entities = pa.table(
+        {
+            "record_id": pa.array(list(assignment.entity_of), pa.string()),
+            "entity_id": pa.array(list(assignment.entity_of.values()), pa.string()),
+        }
+    )
+    matches = pa.table(
+        {
+            "record_l": pa.array([e.record_l for e in rows], pa.string()),
+            "record_r": pa.array([e.record_r for e in rows], pa.string()),
+            "family": pa.array([e.family for e in rows], pa.string()),
+            "match_probability": pa.array([e.match_probability for e in rows], pa.float64()),
+            "match_weight": pa.array([e.match_weight for e in rows], pa.float64()),
+            "comparisons": pa.array([json.dumps(e.comparisons) for e in rows], pa.string()),
+        }
+    )
     con.begin()
     try:
-        con.execute("DELETE FROM sg_record_entities")
-        if assignment.entity_of:
-            _insert(
-                con,
-                "sg_record_entities",
-                {
-                    "record_id": list(assignment.entity_of),
-                    "entity_id": list(assignment.entity_of.values()),
-                    "run_id": [run_id] * len(assignment.entity_of),
-                },
-            )
+        _replace(con, RECORD_ENTITIES, entities, run_id)
         _write_ids(con, run_id, assignment)
-        con.execute("DELETE FROM sg_match_evidence")
-        if rows:
-            _insert(
-                con,
-                "sg_match_evidence",
-                {
-                    "record_l": [e.record_l for e in rows],
-                    "record_r": [e.record_r for e in rows],
-                    "family": [e.family for e in rows],
-                    "match_probability": [e.match_probability for e in rows],
-                    "match_weight": [e.match_weight for e in rows],
-                    "comparisons": [json.dumps(e.comparisons) for e in rows],
-                    "run_id": [run_id] * len(rows),
-                },
-            )
+        _replace(con, MATCH_EVIDENCE, matches, run_id)
         if features is not None:
             _write_features(con, *features)
         if purged is not None:
             _write_purged(con, purged)
-        entities = len(set(assignment.entity_of.values()))
+        entity_count = len(set(assignment.entity_of.values()))
         con.execute(
             "INSERT INTO sg_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [run_id, started_at, now, mode, len(assignment.entity_of), entities, len(rows)],
+            [run_id, started_at, now, mode, len(assignment.entity_of), entity_count, len(rows)],
         )
     except BaseException:
         con.rollback()
         raise
     con.commit()
+
+
+def _replace(con: duckdb.DuckDBPyConnection, table_sql: str, rows: pa.Table, run_id: str) -> None:
+    """A table rewritten whole, within the caller's transaction: ``rows`` plus this run's id.
+
+    Replacing the table is far cheaper than deleting and re-inserting every row, and
+    it also drops the PRIMARY KEY an older workspace's table still has.
+    """
+    table = table_sql.split(" ", 1)[0]
+    con.execute(f"CREATE OR REPLACE TABLE {table_sql}")
+    con.register("sg_bulk", rows)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT *, ? AS run_id FROM sg_bulk", [run_id])
+    finally:
+        con.unregister("sg_bulk")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, Any]) -> None:
