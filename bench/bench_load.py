@@ -169,7 +169,7 @@ class Api:
     log: Path
 
 
-def start_api(settings: Settings, log: Path) -> Api:
+def start_api(settings: Settings, log: Path, workers: int = 1) -> Api:
     user, password = neo4j_auth(settings)
     env = {
         **os.environ,
@@ -184,7 +184,8 @@ def start_api(settings: Settings, log: Path) -> Api:
     port = free_port()
     handle = log.open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "sanctiongraph", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "sanctiongraph", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        + ["--workers", str(workers)],
         env=env,
         stdout=handle,
         stderr=subprocess.STDOUT,
@@ -672,6 +673,12 @@ def main() -> None:
         help="API processes sharing the workspace, requests spread round robin (default 1)",
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="Processes of each API (`serve --workers N`: one port, the kernel hands connections out; default 1)",
+    )
+    parser.add_argument(
         "--existing-graph",
         action="store_true",
         help="Use the graph NEO4J_URI already holds as it is (e.g. bench_graph's 1M customers plus the lists): "
@@ -702,7 +709,7 @@ def main() -> None:
             f"to explore, {len(inputs.search_terms)} search terms"
         )
         for n in range(args.api_processes):
-            apis.append(start_api(settings, work / f"api-{n}.log"))
+            apis.append(start_api(settings, work / f"api-{n}.log", args.workers))
         neo4j_pid = server.status(settings).pid if managed else bolt_listener(settings)
         monitor = Monitor([a.process.pid for a in apis], neo4j_pid)
         monitor.start()

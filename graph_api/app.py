@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -41,6 +42,7 @@ from graph_api.jobs import IngestJobs
 from graph_api.metrics import Metrics
 from graph_api.ratelimit import RateLimiter
 from graph_api.schema import schema
+from sanctiongraph import logs
 from sanctiongraph.errors import ApiError, GraphStoreError
 from sanctiongraph.settings import Settings
 
@@ -270,9 +272,23 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ready"})
 
 
-def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette:
-    """The API app; it opens (and closes) its own Neo4j driver unless given one."""
+WORKERS_ENV = "SANCTIONGRAPH_API_WORKERS"
+
+
+def app_from_env() -> Starlette:
+    """The app of one of ``serve --workers N``'s processes: settings from the environment ``serve`` set."""
+    logs.configure(json_lines=os.environ.get("SANCTIONGRAPH_LOG_FORMAT", "json") != "text")
+    return create_app(Settings.from_env(), workers=int(os.environ.get(WORKERS_ENV, "1")))
+
+
+def create_app(settings: Settings, store: GraphStore | None = None, *, workers: int = 1) -> Starlette:
+    """The API app; it opens (and closes) its own Neo4j driver unless given one.
+
+    ``workers`` is how many processes serve the workspace: each enforces its
+    share of the rate limit, so together they never allow more than the setting.
+    """
     owned = store is None
+    workers = max(1, workers)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -290,7 +306,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette
             services,
             KeyStore.load(settings.home, settings.jwt_secret),
             AuditLog.open(settings.home),
-            RateLimiter(settings.rate_limit, settings.rate_burst),
+            RateLimiter(settings.rate_limit / workers, max(1, settings.rate_burst // workers)),
             Metrics(settings.home),
         )
         try:

@@ -21,10 +21,13 @@ from graph.screening import Screener
 from graph.store import GraphStore
 from graph_api.auth import Principal
 from graph_api.jobs import IngestJobs
+from ingest.staging import exclusive_writer
 from resolution.judgements import record_judgement
-from sanctiongraph.errors import ApiError, ResolutionError
+from sanctiongraph.errors import ApiError, IngestError, ResolutionError
 
 T = TypeVar("T")
+# A judgement waits this long for another API process's write to staging before giving up.
+JUDGEMENT_WAIT_SECONDS = 10.0
 
 
 async def in_thread(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -111,11 +114,14 @@ class RequestContext:
     def judge(self, store: GraphStore, record_a: str, record_b: str, same: bool, note: str | None) -> dict[str, Any]:
         """Record a judgement in staging (for later resolutions) and in the graph (for screening now)."""
         try:
-            judgement = record_judgement(
-                self.services.staging_path, record_a, record_b, same, note, self.principal.name
-            )
+            with exclusive_writer(self.services.staging_path, JUDGEMENT_WAIT_SECONDS, what="judgement"):
+                judgement = record_judgement(
+                    self.services.staging_path, record_a, record_b, same, note, self.principal.name
+                )
         except ResolutionError as error:  # an unknown record, or a record judged against itself: the client's input
             raise ApiError(str(error), code="BAD_REQUEST") from error
+        except IngestError as error:  # another API process's ingest holds staging: retry later
+            raise ApiError(str(error), code="SERVICE_UNAVAILABLE") from error
         verdict = "same" if same else "not_same"
         store.write(
             "merge_judgements",

@@ -4,22 +4,41 @@ Only files inside the server's ingest folder (``<workspace>/inbox`` unless
 ``SANCTIONGRAPH_INGEST_ROOT`` says otherwise) can be ingested, so the API is not
 a way to read arbitrary files on the server. A job's progress (rows read so far)
 is polled with ``ingestJob(id)``.
+
+Several API processes may serve one workspace (``serve --workers N``): a
+request for a job's progress can reach any of them. So each job's state is
+also written to ``<workspace>/jobs/<id>.json`` (atomically, at most twice a
+second while it runs), and any process answers from there; a job whose
+process died before it finished is reported as failed. The staging database
+takes one writing process at a time, so a job holds the staging writer lock
+while it runs and jobs started in different processes wait for each other.
 """
 
 from __future__ import annotations
 
+import os
 import queue
+import re
 import threading
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 from ingest.formats import FORMATS
 from ingest.run import run_ingest
+from ingest.staging import exclusive_writer
 from sanctiongraph.errors import ApiError, SanctionGraphError
 
 MAX_JOBS_KEPT = 200
+JOBS_DIR = "jobs"
+SAVE_INTERVAL_SECONDS = 0.5
+_JOB_ID = re.compile(r"[0-9a-f]{12}")
+_UNFINISHED = ("queued", "running")
 
 
 def _now() -> str:
@@ -41,12 +60,61 @@ class IngestJob:
     error: str | None = None
     started_at: str | None = None
     finished_at: str | None = None
+    pid: int = field(default_factory=os.getpid)  # the API process that runs it
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
+
+
+class JobBoard:
+    """Jobs' state as one small JSON file each, readable by every API process of the workspace."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._lock = threading.Lock()
+
+    def save(self, job: IngestJob) -> None:
+        data = orjson.dumps(asdict(job))
+        with self._lock:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temporary = self.folder / f".{job.id}.{os.getpid()}.tmp"
+            temporary.write_bytes(data)
+            os.replace(temporary, self.folder / f"{job.id}.json")
+
+    def load(self, job_id: str) -> IngestJob | None:
+        if not _JOB_ID.fullmatch(job_id):  # the id comes from a client: never a path
+            return None
+        try:
+            data: dict[str, Any] = orjson.loads((self.folder / f"{job_id}.json").read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            return None
+        known = {f.name for f in fields(IngestJob)}
+        job = IngestJob(**{k: v for k, v in data.items() if k in known})
+        if job.status in _UNFINISHED and job.pid != os.getpid() and not _alive(job.pid):
+            job.status = "failed"
+            job.error = "the API process running this job stopped before it finished; start the ingest again"
+        return job
+
+    def prune(self, keep: int) -> None:
+        """Forget the oldest jobs beyond ``keep``."""
+        with self._lock:
+            files = sorted(self.folder.glob("*.json"), key=lambda f: f.stat().st_mtime)
+            for old in files[: max(0, len(files) - keep)]:
+                old.unlink(missing_ok=True)
 
 
 class IngestJobs:
-    def __init__(self, staging_path: Path, root: Path) -> None:
+    def __init__(self, staging_path: Path, root: Path, board: Path | None = None) -> None:
         self.staging_path = staging_path
         self.root = root.resolve()
+        self.board = JobBoard(board if board is not None else staging_path.parent / JOBS_DIR)
         self._jobs: dict[str, IngestJob] = {}
         self._queue: queue.Queue[IngestJob] = queue.Queue()
         self._worker: threading.Thread | None = None
@@ -74,11 +142,14 @@ class IngestJobs:
             if self._worker is None or not self._worker.is_alive():
                 self._worker = threading.Thread(target=self._work, name="ingest-jobs", daemon=True)
                 self._worker.start()
+        self.board.save(job)
+        self.board.prune(MAX_JOBS_KEPT)
         self._queue.put(job)
         return job
 
     def get(self, job_id: str) -> IngestJob | None:
-        return self._jobs.get(job_id)
+        """A job of this process as it is now, or any other process's job as it last saved it."""
+        return self._jobs.get(job_id) or self.board.load(job_id)
 
     def counts(self) -> dict[str, int]:
         counted: dict[str, int] = {}
@@ -92,20 +163,28 @@ class IngestJobs:
             self._run(job)
 
     def _run(self, job: IngestJob) -> None:
-        job.status, job.started_at = "running", _now()
+        saved = time.monotonic()
 
         def progress(rows: int) -> None:
+            nonlocal saved
             job.rows_read = rows
+            if time.monotonic() - saved >= SAVE_INTERVAL_SECONDS:
+                self.board.save(job)
+                saved = time.monotonic()
 
         try:
-            summary = run_ingest(
-                self.staging_path,
-                self.root / job.path,
-                job.format,
-                source=job.source,
-                mapping=(self.root / job.mapping) if job.mapping else None,
-                progress=progress,
-            )
+            # Queued until no other process writes to staging (another worker's job, say).
+            with exclusive_writer(self.staging_path, what="ingest"):
+                job.status, job.started_at = "running", _now()
+                self.board.save(job)
+                summary = run_ingest(
+                    self.staging_path,
+                    self.root / job.path,
+                    job.format,
+                    source=job.source,
+                    mapping=(self.root / job.mapping) if job.mapping else None,
+                    progress=progress,
+                )
         except SanctionGraphError as error:
             job.status, job.error = "failed", str(error)
         except Exception as error:  # a job must always end; the message names the failure
@@ -115,3 +194,7 @@ class IngestJobs:
             job.rows_read, job.records, job.quarantined = summary.rows_read, summary.records, summary.quarantined
             job.version = summary.version
         job.finished_at = _now()
+        try:
+            self.board.save(job)
+        except OSError:  # the job's outcome is still in this process's memory
+            pass

@@ -489,11 +489,19 @@ def serve(
     dev_key: Annotated[
         bool, typer.Option("--dev-key/--no-dev-key", help="Mint a development admin key into the workspace")
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="API processes sharing the port (one per core: one process is bound to one core by its GIL)",
+        ),
+    ] = 1,
     workspace: Workspace = None,
 ) -> None:
     """Serve the GraphQL API at /graphql (clients send Authorization: Bearer <API key>)."""
     settings = settings_for(workspace)
-    run(settings, lambda: _serve(settings, host, port, mint_dev_key=dev_key))
+    run(settings, lambda: _serve(settings, host, port, mint_dev_key=dev_key, workers=workers))
 
 
 def _serve(
@@ -504,25 +512,28 @@ def _serve(
     *,
     mint_dev_key: bool = True,
     show_key: bool = False,
+    workers: int = 1,
 ) -> None:
     import uvicorn
 
-    from graph_api.app import create_app
+    from graph_api.app import WORKERS_ENV, create_app
     from graph_api.auth import DEV_KEY_FILE, dev_key
 
     logs.configure(json_lines=os.environ.get("SANCTIONGRAPH_LOG_FORMAT", "json") != "text")
     # No access log: a GraphQL GET carries the query (perhaps a name) in its URL; the app logs requests itself.
-    config = uvicorn.Config(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=10,
-        log_config=None,
+    options: dict[str, Any] = dict(
+        host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=10, log_config=None
     )
-    server = uvicorn.Server(config)
-    out.print(f"GraphQL API at http://{host}:{port}/graphql (Ctrl-C stops)", highlight=False)
+    if workers > 1:
+        # Each worker process builds its app from the environment: the workspace this command resolved.
+        os.environ.update({"SANCTIONGRAPH_HOME": str(settings.home.resolve()), WORKERS_ENV: str(workers)})
+        config = uvicorn.Config("graph_api.app:app_from_env", factory=True, workers=workers, **options)
+    else:
+        config = uvicorn.Config(create_app(settings), **options)
+    out.print(
+        f"GraphQL API at http://{host}:{port}/graphql ({workers} process{'es' if workers > 1 else ''}; Ctrl-C stops)",
+        highlight=False,
+    )
     if mint_dev_key:
         key = dev_key(settings.home)
         # The key itself goes only to an interactive terminal (demo); logs get the file it is in.
@@ -530,7 +541,12 @@ def _serve(
         out.print(f"development API key (admin) in {settings.home / DEV_KEY_FILE}: {shown}", highlight=False)
     if banner is not None:
         banner()
-    server.run()
+    if workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        uvicorn.Server(config).run()
 
 
 apikey_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -126,3 +130,52 @@ def test_error_in_the_middle_of_a_large_stream_rolls_back_everything(tmp_path: P
         assert con.execute("SELECT count(*) FROM sg_quarantine").fetchone() == (0,)
     finally:
         con.close()
+
+
+def _hold_writer(path: str, held: Any, release: Any) -> None:
+    with staging.exclusive_writer(Path(path)):
+        held.set()
+        release.wait(30)
+
+
+def test_a_second_process_waits_for_the_staging_writer_and_gives_up_with_a_clear_error(tmp_path: Path) -> None:
+    """API workers share one staging file; DuckDB itself would refuse the second writer outright."""
+    path = tmp_path / "staging.duckdb"
+    context = multiprocessing.get_context("spawn")
+    held, release = context.Event(), context.Event()
+    other = context.Process(target=_hold_writer, args=(str(path), held, release))
+    other.start()
+    try:
+        assert held.wait(60)
+        started = time.monotonic()
+        with pytest.raises(IngestError, match="another process is writing.*judgement was not made") as caught:
+            with staging.exclusive_writer(path, 0.3, what="judgement"):
+                pass
+        assert time.monotonic() - started >= 0.3
+        assert str(path) in str(caught.value) and caught.value.hint
+        release.set()
+        other.join(30)
+        with staging.exclusive_writer(path, 5):  # free again once the other process let go
+            con = staging.connect(path)
+            con.close()
+    finally:
+        release.set()
+        other.join(30)
+
+
+def test_threads_of_one_process_share_the_staging_writer(tmp_path: Path) -> None:
+    path = tmp_path / "staging.duckdb"
+    inside = threading.Event()
+    with staging.exclusive_writer(path):
+        # An ingest job's thread holds it; a judgement in the same process must not wait for it.
+        thread = threading.Thread(target=lambda: _enter(path, inside))
+        thread.start()
+        thread.join(5)
+        assert inside.is_set()
+    with staging.exclusive_writer(path, 0.1):  # released when the last holder left
+        pass
+
+
+def _enter(path: Path, inside: threading.Event) -> None:
+    with staging.exclusive_writer(path, 0.5):
+        inside.set()
