@@ -494,6 +494,7 @@ def serve(
         typer.Option(
             min=1,
             max=64,
+            envvar="SANCTIONGRAPH_API_WORKERS",
             help="API processes sharing the port (one per core: one process is bound to one core by its GIL)",
         ),
     ] = 1,
