@@ -316,6 +316,7 @@ def create_app(settings: Settings, store: GraphStore | None = None, *, workers: 
             # query fails in the driver (BufferError), and the warm-up ends within seconds.
             stop_warming.set()
             await in_thread(warmer.join, WARM_UP_WAIT_SECONDS)
+            app.state.api.audit.close()
             if owned:
                 graph_store.close()
 

@@ -57,6 +57,7 @@ class AuditLog:
     _previous: str = "0" * 64
     _size: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _fd: int | None = field(default=None, repr=False)  # opened once, for appending
 
     @classmethod
     def open(cls, home: Path) -> AuditLog:
@@ -87,21 +88,28 @@ class AuditLog:
         process last wrote (another server process shares it) the chain continues
         from its actual last line.
         """
-        with self._lock, self.path.open("a", encoding="utf-8") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+        with self._lock:
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
             try:
-                if handle.tell() != self._size:
+                if os.fstat(self._fd).st_size != self._size:
                     self._previous = _last_hash(self.path)
                 line = orjson.dumps(
                     {"ts": datetime.now(UTC).isoformat(), **entry, "prev": self._previous},
                     option=orjson.OPT_SORT_KEYS,
-                ).decode("utf-8")
-                handle.write(line + "\n")
-                handle.flush()
-                self._previous = hashlib.sha256(line.encode("utf-8")).hexdigest()
-                self._size = handle.tell()
+                )
+                os.write(self._fd, line + b"\n")  # one write of a whole line, at the end (O_APPEND)
+                self._previous = hashlib.sha256(line).hexdigest()
+                self._size = os.fstat(self._fd).st_size
             finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
 
 
 def returned_entities(data: Any) -> list[str]:
