@@ -6,6 +6,7 @@ test client; ``tests/test_e2e.py`` does the same over real HTTP.
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import threading
@@ -241,6 +242,17 @@ def test_the_screening_cache_starts_with_every_listed_partys_records(api: Api) -
     stopped = threading.Event()
     stopped.set()
     assert Screener.load().cache.warm(api.store, stopped) == 0  # a server shutting down stops warming
+
+
+def test_the_long_lived_heap_is_frozen_out_of_the_collectors_walks(api: Api) -> None:
+    """A full collection over a warm screening cache stalls every request for most of a second."""
+    cache = api.client.app.state.api.services.screener.cache  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 60
+    while (gc.get_freeze_count() == 0 or not cache._items) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    cached = next(iter(cache._items.values())).features
+    assert gc.is_tracked(cached)
+    assert not any(o is cached for o in gc.get_objects())  # frozen: in no generation the collector walks
 
 
 def test_an_unknown_applicant_is_clear(api: Api) -> None:
