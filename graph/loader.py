@@ -43,6 +43,9 @@ from resolution.store import current_entity_id
 from sanctiongraph.errors import GraphStoreError
 
 BATCH_SIZE = 2_000
+# Rows per transaction when creating into an empty graph: fewer, larger commits (an entity's records and
+# listings and a value's links ride in its row). 2,000 -> 10,000 halved the entity phase at 30k customers.
+FRESH_BATCH_SIZE = 10_000
 # How long a fresh load waits for the indexes it builds at the end to come online.
 INDEX_WAIT_SECONDS = 3_600
 _INDEX_NAME = re.compile(r"CREATE (?:FULLTEXT |RANGE |TEXT )?INDEX (\w+) IF NOT EXISTS")
@@ -194,6 +197,7 @@ class _Writer:
     ) -> None:
         self.store, self.load_id, self.fresh, self.progress = store, load_id, fresh, progress
         self.parts = max(1, writers) if fresh else 1
+        self.batch_size = FRESH_BATCH_SIZE if fresh else BATCH_SIZE
         self.buffers: dict[tuple[str, tuple[str, ...], int], list[dict[str, Any]]] = {}
         self.written: dict[str, int] = {kind: 0 for kind in KINDS}
         self._queues: list[queue.Queue[_Batch | str | None]] = [queue.Queue(maxsize=3) for _ in range(self.parts)]
@@ -229,7 +233,7 @@ class _Writer:
         part = self.parts - 1 if kind == "relation" else 0
         buffer = self.buffers.setdefault((kind, group, part), [])
         buffer.append(row)
-        if len(buffer) >= BATCH_SIZE:
+        if len(buffer) >= self.batch_size:
             self._flush_before(kind)
             self._send(kind, group, part)
 
@@ -247,7 +251,7 @@ class _Writer:
         """An entity is written with its records and listings: a batch goes once a new entity starts."""
         part = _partition(row["id"], self.parts)
         buffer = self.buffers.get(("entity", group, part))
-        if buffer is not None and len(buffer) >= BATCH_SIZE:
+        if buffer is not None and len(buffer) >= self.batch_size:
             self._send("entity", group, part)
         self._entity = {**row, "records": [], "sanctions": []}
         self.buffers.setdefault(("entity", group, part), []).append(self._entity)
@@ -263,7 +267,7 @@ class _Writer:
         """A value is written with its links: a batch goes once its last value is complete."""
         for part in range(self.parts):
             buffer = self.buffers.get(("value", group, part))
-            if buffer is not None and len(buffer) >= BATCH_SIZE:
+            if buffer is not None and len(buffer) >= self.batch_size:
                 self._send("value", group, part)
         self._value, self._value_label, self._value_parts = row, group[0], {}
         self.written["value"] += 1
@@ -468,9 +472,17 @@ def _mode(store: GraphStore, state: LoadState) -> str:
 
 
 def run_load(
-    store: GraphStore, staging_path: Path, *, progress: Progress | None = None, state_path: Path | None = None
+    store: GraphStore,
+    staging_path: Path,
+    *,
+    progress: Progress | None = None,
+    state_path: Path | None = None,
+    writers: int | None = None,
 ) -> LoadSummary:
-    """Write the latest resolution run into Neo4j: only what changed since the last load."""
+    """Write the latest resolution run into Neo4j: only what changed since the last load.
+
+    ``writers``: concurrent write transactions when the graph is empty (default ``WRITERS``).
+    """
     started = time.monotonic()
     if not staging_path.is_file():
         raise GraphStoreError(
@@ -487,7 +499,8 @@ def run_load(
         ensure_schema(store)
         state = LoadState.open(state_path or staging_path.parent / STATE_FILE)
         try:
-            summary = _load(con, store, state, LoadSummary(int(time.time() * 1000), str(run[0])), progress)
+            summary = LoadSummary(int(time.time() * 1000), str(run[0]))
+            summary = _load(con, store, state, summary, progress, WRITERS if writers is None else writers)
         finally:
             state.close()
     finally:
@@ -502,6 +515,7 @@ def _load(
     state: LoadState,
     summary: LoadSummary,
     progress: Progress | None,
+    writers: int,
 ) -> LoadSummary:
     summary.mode = _mode(store, state)
     store.write("start_load", {"loadId": summary.load_id, "runId": summary.run_id})
@@ -513,7 +527,7 @@ def _load(
         # creates them first (ensure_schema), and this one creates them again below.
         for name in _secondary_indexes():
             store.run_schema(f"DROP INDEX {name} IF EXISTS")
-    writer = _Writer(store, summary.load_id, fresh, progress, WRITERS)
+    writer = _Writer(store, summary.load_id, fresh, progress, writers)
     try:
         if fresh:  # everything is new: write rows as they are built
             counts = state.stage(

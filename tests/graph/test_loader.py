@@ -231,12 +231,12 @@ def test_concurrent_fresh_load_writes_the_same_graph_as_serial_and_as_merge(
         mapping=Path(__file__).resolve().parents[2] / "mappings" / "customers.yaml",
     )
     run_resolve(home / "staging.duckdb")
-    monkeypatch.setattr(loader, "BATCH_SIZE", 97)  # many small batches, so writers overlap often
+    monkeypatch.setattr(loader, "FRESH_BATCH_SIZE", 97)  # many small batches, so writers overlap often
     snapshots = []
     for writers in (1, 2, 3):
         wipe(graph_store)
-        monkeypatch.setattr(loader, "WRITERS", writers)
-        summary = run_load(graph_store, home / "staging.duckdb", state_path=tmp_path / f"state-{writers}.duckdb")
+        state = tmp_path / f"state-{writers}.duckdb"
+        summary = run_load(graph_store, home / "staging.duckdb", state_path=state, writers=writers)
         assert summary.mode == "fresh"
         snapshots.append(graph_snapshot(graph_store))
     assert snapshots[0] == snapshots[1] == snapshots[2]
