@@ -9,7 +9,8 @@ Steps (each cached in --workdir, so a rerun skips what is done):
    measures the loader, not Splink; bench_resolution measures resolution) or run
    the real ``resolve`` (``--resolution full``);
 4. start a fresh managed Neo4j, measure raw Bolt writes as the baseline, then
-   ``load`` and report nodes+relationships per second and the ratio to the baseline;
+   ``load`` (``--writers N`` concurrent transactions, default the loader's) and report
+   nodes+relationships per second, the ratio to the baseline and the load averages;
 5. time ``network`` (2 hops) and ``exposure`` (4 hops) for planted, random and
    listed entities: p50/p95/p99, against a point lookup ``entity(id)`` as baseline;
 6. find shared-infrastructure clusters and score them against the ground truth.
