@@ -9,7 +9,8 @@ Steps (each cached in --workdir, so a rerun skips what is done):
    measures the loader, not Splink; bench_resolution measures resolution) or run
    the real ``resolve`` (``--resolution full``);
 4. start a fresh managed Neo4j, measure raw Bolt writes as the baseline, then
-   ``load`` and report nodes+relationships per second and the ratio to the baseline;
+   ``load`` (``--writers N`` concurrent transactions, default the loader's) and report
+   nodes+relationships per second, the ratio to the baseline and the load averages;
 5. time ``network`` (2 hops) and ``exposure`` (4 hops) for planted, random and
    listed entities: p50/p95/p99, against a point lookup ``entity(id)`` as baseline;
 6. find shared-infrastructure clusters and score them against the ground truth.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -35,7 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graph import analytics, server  # noqa: E402
+from graph import analytics, loader, server  # noqa: E402
 from graph.loader import run_load  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 from ingest import staging  # noqa: E402
@@ -236,6 +238,7 @@ def main() -> None:
     parser.add_argument("--heap", default="4g")
     parser.add_argument("--pagecache", default="6g")
     parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--writers", type=int, default=None, help="concurrent load transactions (loader default)")
     args = parser.parse_args()
     work = args.workdir / str(args.size)
     work.mkdir(parents=True, exist_ok=True)
@@ -251,15 +254,19 @@ def main() -> None:
         "resolution": args.resolution,
         "heap": args.heap,
         "pagecache": args.pagecache,
+        "writers": args.writers if args.writers is not None else loader.WRITERS,
+        "fresh_batch_size": loader.FRESH_BATCH_SIZE,
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
     }
     try:
         with GraphStore(settings, timeout=600) as store:
             step("baseline: raw Bolt CREATE of 500k small nodes")
             report["baseline_items_per_s"] = round(baseline_writes(store, 500_000))
             step("load")
-            summary = run_load(store, home / "staging.duckdb")
+            summary = run_load(store, home / "staging.duckdb", writers=args.writers)
             nodes, rels = graph_counts(store)
             rate = (nodes + rels) / summary.seconds
+            report["load_average_after_load"] = [round(x, 2) for x in os.getloadavg()]
             report["load"] = {
                 "seconds": round(summary.seconds, 1),
                 "nodes": nodes,
