@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -69,6 +71,15 @@ def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
     # Carry the minted password, so settings copied to another workspace still log in.
     yield replace(settings, neo4j_password=Secret(server.neo4j_auth(settings)[1]))
     server.stop(settings)
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server the tests started as a user would (Ctrl-C); kill it if it hangs."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def wipe(store: GraphStore) -> None:

@@ -7,7 +7,6 @@ serves; the GraphQL contract query from the README is then asked over HTTP.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ import pytest
 
 from graph.server import bolt_uri, neo4j_auth
 from sanctiongraph.settings import Settings
-from tests.conftest import free_port, wipe
+from tests.conftest import free_port, stop_server, wipe
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 
@@ -88,11 +87,7 @@ def demo_server(neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFacto
         wait_for_http(base + "/healthz", process)
         yield Demo(base, (tmp_path / "demo" / "dev-api-key").read_text().strip())
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
 
 
 def record_keys(entity: dict[str, Any]) -> set[tuple[str, str]]:

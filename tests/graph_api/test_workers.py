@@ -7,7 +7,6 @@ polling a job, or spending its rate limit, must see one service, not two.
 from __future__ import annotations
 
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ from graph.store import GraphStore
 from graph_api.audit import AUDIT_DIR, AUDIT_FILE, verify_chain
 from graph_api.auth import Role, create_key
 from sanctiongraph.settings import Settings
-from tests.conftest import free_port, wipe
+from tests.conftest import free_port, stop_server, wipe
 from tests.test_e2e import cli_env, wait_for_http
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
@@ -78,11 +77,7 @@ def service(
         wait_for_http(url + "/readyz", process)
         yield Service(url, home, keys, process)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
 
 
 def _workers(service: Service) -> list[psutil.Process]:

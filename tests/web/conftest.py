@@ -8,7 +8,6 @@ Playwright only drives the browser; it downloads none (``/usr/bin/chromium`` is 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from sanctiongraph.settings import Settings
-from tests.conftest import ROOT, copy_workspace, free_port, wipe
+from tests.conftest import ROOT, copy_workspace, free_port, stop_server, wipe
 from tests.test_e2e import cli_env, wait_for_http
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -83,11 +82,7 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         wait_for_http(url + "/healthz", process)
         yield Served(url, (home / "dev-api-key").read_text().strip(), home)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_server(process)
 
 
 @pytest.fixture(scope="module")
