@@ -10,7 +10,8 @@ Steps (each cached in --workdir, so a rerun skips what is done):
    the real ``resolve`` (``--resolution full``);
 4. start a fresh managed Neo4j, measure raw Bolt writes as the baseline, then
    ``load`` (``--writers N`` concurrent transactions, default the loader's) and report
-   nodes+relationships per second, the ratio to the baseline and the load averages;
+   nodes+relationships per second, the ratio to the baseline, the CPU each side spent
+   per item (Neo4j's and the loader's) and the load averages;
 5. time ``network`` (2 hops) and ``exposure`` (4 hops) for planted, random and
    listed entities: p50/p95/p99, against a point lookup ``entity(id)`` as baseline;
 6. find shared-infrastructure clusters and score them against the ground truth.
@@ -117,6 +118,13 @@ def baseline_writes(store: GraphStore, count: int, batch: int = 10_000) -> float
     seconds = time.monotonic() - started
     store.run_schema("MATCH (n:BenchBaseline) CALL (n) { DELETE n } IN TRANSACTIONS OF 50000 ROWS")
     return count / seconds
+
+
+def server_cpu_seconds(settings: Settings) -> float:
+    """CPU time (user + system) the managed Neo4j has used so far."""
+    pid = int((settings.neo4j_home / "neo4j.pid").read_text().strip())
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def graph_counts(store: GraphStore) -> tuple[int, int]:
@@ -263,7 +271,9 @@ def main() -> None:
             step("baseline: raw Bolt CREATE of 500k small nodes")
             report["baseline_items_per_s"] = round(baseline_writes(store, 500_000))
             step("load")
+            neo4j_cpu, loader_cpu = server_cpu_seconds(settings), time.process_time()
             summary = run_load(store, home / "staging.duckdb", writers=args.writers)
+            neo4j_cpu, loader_cpu = server_cpu_seconds(settings) - neo4j_cpu, time.process_time() - loader_cpu
             nodes, rels = graph_counts(store)
             rate = (nodes + rels) / summary.seconds
             report["load_average_after_load"] = [round(x, 2) for x in os.getloadavg()]
@@ -275,6 +285,9 @@ def main() -> None:
                 "ratio_to_baseline": round(rate / report["baseline_items_per_s"], 3),
                 "entities": summary.entities,
                 "infra_links": summary.infra_links,
+                # CPU per item, less sensitive than wall time to what else shares the 2 cores.
+                "neo4j_cpu_us_per_item": round(1e6 * neo4j_cpu / (nodes + rels), 1),
+                "loader_cpu_us_per_item": round(1e6 * loader_cpu / (nodes + rels), 1),
             }
             step(f"loaded {nodes:,} nodes + {rels:,} relationships in {summary.seconds:.1f} s ({rate:,.0f}/s)")
             truth = [json.loads(line) for line in (work / "customers" / "customers_truth.jsonl").open()]

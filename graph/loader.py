@@ -35,8 +35,15 @@ import duckdb
 
 from graph.load_rows import KINDS, SEPARATOR, all_rows
 from graph.load_state import STATE_FILE, LoadState
-from graph.model import INFRA, SCHEMA_LABELS, Label
-from graph.schema import SWEPT_LABELS, SWEPT_RELS, ensure_schema, schema_statements
+from graph.model import SCHEMA_LABELS, Label, constraint_name
+from graph.schema import (
+    BULK_LABELS,
+    SWEPT_LABELS,
+    SWEPT_RELS,
+    constraint_statements,
+    ensure_schema,
+    schema_statements,
+)
 from graph.store import GraphStore
 from ingest import staging
 from resolution.store import current_entity_id
@@ -59,21 +66,18 @@ Progress = Callable[[str, int], None]
 LOAD_PROGRESS_FILE = "load-progress.json"
 
 # (query when creating into an empty graph, query otherwise) per kind of row, and what fills their labels.
-# Into an empty graph an entity is written with its records and listings, and a value with its links, so
-# those kinds have no query of their own there ("").
+# Into an empty graph an entity is written with its records and listings, a value with its links and a parent
+# with its members' links, so those kinds have no query of their own there ("").
 WRITE_QUERIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "entity": ("create_entities_records", "merge_entities", ("schema",)),
     "record": ("", "merge_records", ()),
     "sanction": ("", "merge_sanctions", ()),
-    "value": ("merge_values_links", "merge_values", ("label",)),
-    "parent": ("merge_values", "merge_values", ("label",)),
+    "value": ("create_values_links", "merge_values", ("label",)),
+    "parent": ("create_parents_links", "merge_values", ("label",)),
     "link": ("", "merge_links", ("label", "rel")),
-    "parent_link": ("merge_parent_links", "merge_parent_links", ("label", "parent", "rel")),
+    "parent_link": ("", "merge_parent_links", ("label", "parent", "rel")),
     "relation": ("create_relations", "merge_relations", ("rel",)),
 }
-
-# The relationship from an entity to a value of each label (one per label).
-VALUE_RELS: dict[str, str] = {str(label): str(rel) for label, rel in INFRA.values()}
 
 RETIRED_SQL = "SELECT entity_id FROM sg_entity_ids WHERE retired_run IS NOT NULL"
 
@@ -144,12 +148,15 @@ class LoadSummary:
     seconds: float = 0.0
 
 
-# Into an empty graph, this many write transactions run at once (one keeps Neo4j to about one core). On the
-# 2-core benchmark machine 2 took 17% less time than 1 at 200k customers, and made no difference at 30k.
+# Into an empty graph, this many write transactions create entities at once (one keeps Neo4j to about one
+# core). Values, parents and relations are written by the first writer alone: a value is created once, with
+# links from entities of every partition, and creating relationships on nodes that already have some locks
+# the first ones of their chains, which concurrent parent links and relations deadlocked on.
 WRITERS = 2
 
 # Fresh loads write in phases: every row of a phase may refer to rows of earlier phases only, and all
-# writers finish a phase before any starts the next. Entities come with their records and listings.
+# writers finish a phase before any starts the next. Entities come with their records and listings; the
+# uniqueness constraints are built at the start of the last phase (its parents are merged by key).
 PHASES: dict[str, int] = {
     "entity": 0,
     "record": 0,
@@ -162,6 +169,7 @@ PHASES: dict[str, int] = {
 }
 
 _BARRIER = "barrier"  # a queue item: wait until every writer has written everything queued before it
+_CONSTRAINTS = "constraints"  # a queue item: build the uniqueness constraints and wait until they are online
 
 
 def _partition(entity_id: str, parts: int) -> int:
@@ -174,6 +182,7 @@ class _Batch:
     rows: list[dict[str, Any]]
     labels: dict[str, str]
     check: dict[str, int]  # counter -> how many the query must have made
+    prepare: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None  # run by the writer, just before
 
 
 class _Writer:
@@ -183,14 +192,17 @@ class _Writer:
     kind's batch is only sent after every earlier kind's pending rows (records
     after the entities they point at), because rows arrive in that order.
 
-    Into an empty graph (``fresh``) ``writers`` transactions run at once, each
-    writer owning a partition of the entities (by a hash of their ID): an entity
-    is written with its records and listings, and a shared value with the links
-    from the entities of one partition (``merge_values_links``), so concurrent
-    transactions never lock the same entity; shared values they both link to
-    are locked in key order by both. Phases (``PHASES``) are separated by a
-    barrier that all writers pass together. Parents and their links go to the
-    first writer, relations to the last, after the values.
+    Into an empty graph (``fresh``) entities, records, listings and values are
+    ``CREATE``d with their uniqueness constraints dropped (``_load``; building
+    them in one pass costs a small part of checking them node by node), and
+    nothing is looked up by key: an entity's records and listings ride in its
+    row, a value's links in its row, and links and relations find their
+    entities by the node ids the entity writes returned (``nodes``). The
+    constraints are built before the last phase, whose parents are merged and
+    find their members by key. ``writers`` transactions create entities at
+    once, each owning a partition of them (by a hash of their ID), so they never
+    lock the same node. Phases (``PHASES``) are separated by a barrier that all
+    writers pass together.
     """
 
     def __init__(
@@ -201,14 +213,14 @@ class _Writer:
         self.batch_size = FRESH_BATCH_SIZE if fresh else BATCH_SIZE
         self.buffers: dict[tuple[str, tuple[str, ...], int], list[dict[str, Any]]] = {}
         self.written: dict[str, int] = {kind: 0 for kind in KINDS}
+        self.nodes: dict[str, int] = {}  # fresh: entity ID -> node id, filled by the writers
         self._queues: list[queue.Queue[_Batch | str | None]] = [queue.Queue(maxsize=3) for _ in range(self.parts)]
         self._barrier = threading.Barrier(self.parts)
         self._error: BaseException | None = None
         self._phase = 0
         self._entity: dict[str, Any] | None = None  # fresh: the entity whose records are arriving
-        self._value: dict[str, Any] | None = None  # fresh: the value whose links are arriving
-        self._value_label = ""
-        self._value_parts: dict[int, dict[str, Any]] = {}  # its row in each partition that links to it
+        self._value: dict[str, Any] | None = None  # fresh: the value (or parent) whose links are arriving
+        self._value_group: tuple[str, ...] = ()
         self._threads = [
             threading.Thread(target=self._work, args=(q,), name=f"graph-writer-{i}", daemon=True)
             for i, q in enumerate(self._queues)
@@ -225,18 +237,17 @@ class _Writer:
             if kind in ("record", "sanction"):
                 self._add_to_entity(kind, row)
                 return
-            if kind == "value":
-                self._add_value(group, row)
+            if kind in ("value", "parent"):
+                self._add_value(kind, group, row)
                 return
-            if kind == "link":
-                self._add_link(group, row)
+            if kind in ("link", "parent_link"):
+                self._add_link(kind, group, row)
                 return
-        part = self.parts - 1 if kind == "relation" else 0
-        buffer = self.buffers.setdefault((kind, group, part), [])
+        buffer = self.buffers.setdefault((kind, group, 0), [])
         buffer.append(row)
         if len(buffer) >= self.batch_size:
             self._flush_before(kind)
-            self._send(kind, group, part)
+            self._send(kind, group, 0)
 
     def _enter_phase(self, phase: int) -> None:
         """Before the first row of a later phase: send everything, and let every writer wait for the others."""
@@ -246,17 +257,22 @@ class _Writer:
             self._send(*key)
         for writer_queue in self._queues:
             writer_queue.put(_BARRIER)
+        if phase == PHASES["parent"]:
+            self._queues[0].put(_CONSTRAINTS)
         self._phase = phase
 
     def _add_entity(self, group: tuple[str, ...], row: dict[str, Any]) -> None:
         """An entity is written with its records and listings: a batch goes once a new entity starts."""
-        part = _partition(row["id"], self.parts)
-        buffer = self.buffers.get(("entity", group, part))
-        if buffer is not None and len(buffer) >= self.batch_size:
-            self._send("entity", group, part)
         self._entity = {**row, "records": [], "sanctions": []}
-        self.buffers.setdefault(("entity", group, part), []).append(self._entity)
+        self._start_row(("entity", group, _partition(row["id"], self.parts)), self._entity)
         self.written["entity"] += 1
+
+    def _start_row(self, key: tuple[str, tuple[str, ...], int], row: dict[str, Any]) -> None:
+        """Rows nest what follows them: a full batch goes when the next row starts (its last row is complete)."""
+        buffer = self.buffers.get(key)
+        if buffer is not None and len(buffer) >= self.batch_size:
+            self._send(*key)
+        self.buffers.setdefault(key, []).append(row)
 
     def _add_to_entity(self, kind: str, row: dict[str, Any]) -> None:
         if self._entity is None or self._entity["id"] != row["entityId"]:
@@ -264,27 +280,29 @@ class _Writer:
         self._entity["records" if kind == "record" else "sanctions"].append(row)
         self.written[kind] += 1
 
-    def _add_value(self, group: tuple[str, ...], row: dict[str, Any]) -> None:
-        """A value is written with its links: a batch goes once its last value is complete."""
-        for part in range(self.parts):
-            buffer = self.buffers.get(("value", group, part))
-            if buffer is not None and len(buffer) >= self.batch_size:
-                self._send("value", group, part)
-        self._value, self._value_label, self._value_parts = row, group[0], {}
-        self.written["value"] += 1
+    def _add_value(self, kind: str, group: tuple[str, ...], row: dict[str, Any]) -> None:
+        """A value (or parent) is written with its links, so it joins a batch with its first link."""
+        self._value = {**row, "entityIds": [], "records": []} if kind == "value" else {**row, "children": []}
+        self._value_group = group
+        self.written[kind] += 1
 
-    def _add_link(self, group: tuple[str, ...], row: dict[str, Any]) -> None:
-        """Rows come value by value, each followed by its links: a link rides with its value, in its entity's part."""
+    def _add_link(self, kind: str, group: tuple[str, ...], row: dict[str, Any]) -> None:
+        """Rows come value by value, each followed by its links (a parent by its members' links)."""
         value = self._value
-        if value is None or value["key"] != row["key"] or self._value_label != group[0]:
-            raise GraphStoreError(f"a link to {group[0]} {row['key']!r} did not follow its value (a bug)")
-        part = _partition(row["entityId"], self.parts)
-        target = self._value_parts.get(part)
-        if target is None:
-            target = self._value_parts[part] = {**value, "users": []}
-            self.buffers.setdefault(("value", (group[0],), part), []).append(target)
-        target["users"].append({"entityId": row["entityId"], "records": row["records"]})
-        self.written["link"] += 1
+        if kind == "link":
+            if value is None or value["key"] != row["key"] or self._value_group != group[:1]:
+                raise GraphStoreError(f"a link to {group[0]} {row['key']!r} did not follow its value (a bug)")
+            if not value["entityIds"]:
+                self._start_row(("value", group, 0), value)
+            value["entityIds"].append(row["entityId"])
+            value["records"].append(row["records"])
+        else:
+            if value is None or value["key"] != row["parentKey"] or self._value_group != group[1:2]:
+                raise GraphStoreError(f"a member of {group[1]} {row['parentKey']!r} did not follow it (a bug)")
+            if not value["children"]:
+                self._start_row(("parent", group, 0), value)
+            value["children"].append(row["key"])
+        self.written[kind] += 1
 
     def close(self) -> None:
         """Send what is left (in kind order) and wait until it is written."""
@@ -312,36 +330,87 @@ class _Writer:
             return
         if self._error is not None:
             raise self._error
-        create, merge, placeholders = WRITE_QUERIES[kind]
-        labels = _entity_labels(self.fresh)(group) if kind == "entity" else dict(zip(placeholders, group, strict=True))
-        query = create if self.fresh else merge
-        check: dict[str, int] = {}
-        if query == "create_entities_records":
-            nested = sum(len(row["records"]) + len(row["sanctions"]) for row in rows)
-            check = {"nodes_created": len(rows) + nested, "relationships_created": nested}
-        elif query == "merge_values_links":
-            labels["rel"] = VALUE_RELS[group[0]]
-            check = {"relationships_created": sum(len(row["users"]) for row in rows)}
-        elif query == "create_relations":
-            check = {"relationships_created": len(rows)}
-        self._queues[part].put(_Batch(query, rows, labels, check))
-        if not (self.fresh and kind in ("entity", "value")):  # counted as they arrive, with what is nested
+        batch = self._fresh_batch(kind, group, rows) if self.fresh else self._merge_batch(kind, group, rows)
+        self._queues[part].put(batch)
+        if not self.fresh:  # fresh rows are counted as they arrive, with what is nested in them
             self.written[kind] += len(rows)
         if self.progress is not None:
             self.progress(kind, self.written[kind])
+
+    def _merge_batch(self, kind: str, group: tuple[str, ...], rows: list[dict[str, Any]]) -> _Batch:
+        _, query, placeholders = WRITE_QUERIES[kind]
+        labels = _entity_labels(False)(group) if kind == "entity" else dict(zip(placeholders, group, strict=True))
+        return _Batch(query, rows, labels, {})
+
+    def _fresh_batch(self, kind: str, group: tuple[str, ...], rows: list[dict[str, Any]]) -> _Batch:
+        query = WRITE_QUERIES[kind][0]
+        if kind == "entity":
+            nested = sum(len(row["records"]) + len(row["sanctions"]) for row in rows)
+            check = {"nodes_created": len(rows) + nested, "relationships_created": nested}
+            return _Batch(query, rows, _entity_labels(True)(group), check)
+        if kind == "value":
+            links = sum(len(row["entityIds"]) for row in rows)
+            check = {"nodes_created": len(rows), "relationships_created": links}
+            return _Batch(query, rows, {"label": group[0], "rel": group[1]}, check, self._with_user_nodes)
+        if kind == "parent":
+            check = {"relationships_created": sum(len(row["children"]) for row in rows)}
+            return _Batch(query, rows, dict(zip(("label", "parent", "rel"), group, strict=True)), check)
+        if kind == "relation":
+            check = {"relationships_created": len(rows)}
+            return _Batch(query, rows, {"rel": group[0]}, check, self._with_end_nodes)
+        raise GraphStoreError(f"no query creates {kind} rows on their own (a bug)")
+
+    def _node(self, entity_id: str) -> int:
+        node = self.nodes.get(entity_id)
+        if node is None:
+            raise GraphStoreError(f"entity {entity_id!r} was not created before what links to it (a bug)")
+        return node
+
+    def _with_user_nodes(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        nodes = self.nodes
+        try:
+            for row in rows:
+                row["nodes"] = [nodes[entity_id] for entity_id in row.pop("entityIds")]
+        except KeyError as missing:
+            self._node(str(missing.args[0]))  # raises, naming the entity
+        return rows
+
+    def _with_end_nodes(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**row, "fromNode": self._node(row["fromId"]), "toNode": self._node(row["toId"])} for row in rows]
 
     def _work(self, items: queue.Queue[_Batch | str | None]) -> None:
         while (item := items.get()) is not None:
             if item == _BARRIER:
                 self._barrier.wait()
                 continue
-            if self._error is not None or not isinstance(item, _Batch):
+            if self._error is not None:
                 continue  # drain: the first error is reported by the main thread
             try:
-                counters = self.store.write(item.query, {"rows": item.rows, "loadId": self.load_id}, **item.labels)
-                _check_created(item.query, counters, item.check)
+                if item == _CONSTRAINTS:
+                    _build_constraints(self.store)
+                elif isinstance(item, _Batch):
+                    self._write(item)
             except BaseException as error:  # handed to the main thread, which raises it
                 self._error = error
+
+    def _write(self, batch: _Batch) -> None:
+        params = {"rows": batch.rows, "loadId": self.load_id}
+        if not self.fresh:
+            self.store.write(batch.query, params, **batch.labels)
+            return
+        if batch.prepare is not None:
+            params["rows"] = batch.prepare(batch.rows)
+        counters, result = self.store.write_once(batch.query, params, **batch.labels)
+        _check_created(batch.query, counters, batch.check)
+        if result and "nodes" in result[0]:
+            self.nodes.update(zip(result[0]["ids"], result[0]["nodes"], strict=True))
+
+
+def _build_constraints(store: GraphStore) -> None:
+    """The uniqueness constraints a first load dropped, built in one pass over the nodes written so far."""
+    for statement in constraint_statements():
+        store.run_schema(statement)
+    store.run_schema(f"CALL db.awaitIndexes({INDEX_WAIT_SECONDS})")
 
 
 def _check_created(query: str, counters: dict[str, int], expected: dict[str, int]) -> None:
@@ -522,12 +591,15 @@ def _load(
     store.write("start_load", {"loadId": summary.load_id, "runId": summary.run_id})
     fresh = summary.mode == "fresh"
     if fresh:
-        # Into an empty graph, building the secondary indexes (loadId, name, ...) once at the end costs
-        # less than maintaining them item by item; only the uniqueness constraints, which
-        # the writes seek by, stay. A load killed before the end leaves them dropped: the next load
-        # creates them first (ensure_schema), and this one creates them again below.
+        # Into an empty graph, building the indexes (loadId, name, ...) and the uniqueness constraints of
+        # what it creates once costs a small part of maintaining them node by node (at 300k e-mails, about
+        # 3 us a node against 30); the writer builds the constraints before the first write that seeks by
+        # key, and the rest are built at the end. A load killed before then leaves them dropped: the next
+        # load (a full one: the graph is no longer empty) creates them first, in ensure_schema.
         for name in _secondary_indexes():
             store.run_schema(f"DROP INDEX {name} IF EXISTS")
+        for label in BULK_LABELS:
+            store.run_schema(f"DROP CONSTRAINT {constraint_name(label)} IF EXISTS")
     writer = _Writer(store, summary.load_id, fresh, progress, writers)
     try:
         if fresh:  # everything is new: write rows as they are built

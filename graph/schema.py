@@ -25,11 +25,19 @@ SWEPT_RELS = tuple(
 )
 
 
-def schema_statements() -> list[str]:
-    statements = [
+# Labels a first load CREATEs with their uniqueness constraints dropped: it builds them after the nodes.
+BULK_LABELS = (Label.ENTITY, Label.RECORD, Label.SANCTION, *INFRA_LABELS)
+
+
+def constraint_statements() -> list[str]:
+    return [
         f"CREATE CONSTRAINT {constraint_name(label)} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{key} IS UNIQUE"
         for label, key in sorted(KEYS.items())
     ]
+
+
+def schema_statements() -> list[str]:
+    statements = constraint_statements()
     statements += [
         f"CREATE INDEX {label.lower()}_load_id IF NOT EXISTS FOR (n:{label}) ON (n.loadId)" for label in SWEPT_LABELS
     ]

@@ -133,6 +133,34 @@ class GraphStore:
         with self._session(name) as session:
             return session.execute_write(work)
 
+    def write_once(
+        self, name: str, params: dict[str, Any] | None = None, **labels: str | int
+    ) -> tuple[dict[str, int], list[Row]]:
+        """Run a named write query once, never retried; returns its update counters and rows.
+
+        For ``CREATE`` into an empty graph: a retry after a connection lost at commit
+        could create the same nodes twice, so that fails the load instead (the next
+        load then merges everything). Only a transient error, which Neo4j reports
+        after rolling the transaction back (a deadlock), is retried.
+        """
+        text = cypher.query(name, **labels)
+        deadline = time.monotonic() + self.retry_seconds
+        pause = 0.1
+        while True:
+            try:
+                with self._session(name) as session:
+                    result = session.run(text, params or {})  # type: ignore[arg-type]
+                    keys = result.keys()
+                    rows = [dict(zip(keys, record.values(), strict=True)) for record in result]
+                    counters = result.consume().counters
+                return {k: v for k, v in vars(counters).items() if isinstance(v, int)}, rows
+            except GraphUnavailableError as error:
+                # A transient error (a deadlock) means Neo4j rolled the transaction back: safe to run again.
+                if not isinstance(error.__cause__, TransientError) or time.monotonic() + pause > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)
+
     def read_raw(self, text: str, params: dict[str, Any] | None = None) -> list[Row]:
         """An ad-hoc read (tests, EXPLAIN, SHOW). Product code uses named queries."""
         with self._session("ad-hoc") as session:

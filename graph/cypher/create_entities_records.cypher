@@ -1,6 +1,8 @@
 // First load into an empty graph: create entities of one schema, each with its records (pointing at it with
 // the merge evidence) and its listings. Every node a batch touches is new, so batches of disjoint entities
-// can run in concurrent transactions without waiting on each other.
+// can run in concurrent transactions without waiting on each other. Returns the entities' node ids, by which
+// the load's later queries find them: cheaper than an index seek, and there is no index yet (a first load
+// builds the uniqueness constraints after the nodes, not node by node).
 UNWIND $rows AS row
 CREATE (e:Entity:__SCHEMA__ {id: row.id})
 SET e.schema = row.schema,
@@ -45,3 +47,4 @@ CALL (e, row) {
       s.loadId = $loadId
   CREATE (e)-[:HAS_SANCTION]->(s)
 }
+RETURN collect(row.id) AS ids, collect(id(e)) AS nodes

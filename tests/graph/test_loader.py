@@ -10,7 +10,7 @@ import pytest
 
 from graph import cypher, loader
 from graph.loader import run_load
-from graph.model import ENTITY_NAME_INDEX
+from graph.model import ENTITY_NAME_INDEX, KEYS, constraint_name
 from graph.queries import entity_records, search_entities
 from graph.store import GraphStore
 from tests.conftest import Samples, copy_workspace, wipe
@@ -55,10 +55,34 @@ def test_loading_twice_changes_nothing(loaded: GraphStore, resolved_workspace: P
 
 
 def test_schema_has_constraints_and_fulltext_index(loaded: GraphStore) -> None:
-    indexes = {row["name"]: row["type"] for row in loaded.read_raw("SHOW INDEXES YIELD name, type")}
-    assert indexes.get(ENTITY_NAME_INDEX) == "FULLTEXT"
+    """A first load drops the uniqueness constraints and indexes while it creates, and builds them all back."""
+    indexes = {row["name"]: row for row in loaded.read_raw("SHOW INDEXES YIELD name, type, state")}
+    assert indexes[ENTITY_NAME_INDEX]["type"] == "FULLTEXT"
+    assert all(row["state"] == "ONLINE" for row in indexes.values())
     constraints = {row["name"] for row in loaded.read_raw("SHOW CONSTRAINTS YIELD name")}
-    assert {"entity_id_unique", "record_id_unique", "sanction_id_unique"} <= constraints
+    assert {constraint_name(label) for label in KEYS} <= constraints
+    assert {"entity_id_unique", "record_id_unique", "sanction_id_unique", "email_key_unique"} <= constraints
+
+
+def test_first_load_queries_find_nodes_by_id_or_key_never_by_scan(loaded: GraphStore) -> None:
+    """The CREATE queries of a first load find entities by node id and members by key: no scan per row."""
+    cases: list[tuple[str, dict[str, object], dict[str, str]]] = [
+        (
+            "create_values_links",
+            {"rows": [{"key": "x", "nodes": [1], "records": [["r"]]}], "loadId": 1},
+            {"label": "Email", "rel": "HAS_EMAIL"},
+        ),
+        (
+            "create_parents_links",
+            {"rows": [{"key": "x", "children": ["a@x"]}], "loadId": 1},
+            {"label": "Email", "parent": "Domain", "rel": "AT_DOMAIN"},
+        ),
+        ("create_relations", {"rows": [{"fromNode": 1, "toNode": 2}], "loadId": 1}, {"rel": "OWNS"}),
+    ]
+    for name, params, labels in cases:
+        operators = loaded.plan_operators(name, params, **labels)
+        assert not operators & {"AllNodesScan", "NodeByLabelScan"}, (name, operators)
+        assert any(op.startswith(("NodeByIdSeek", "NodeUniqueIndexSeek")) for op in operators), (name, operators)
 
 
 def test_every_named_query_is_valid_cypher(graph_store: GraphStore) -> None:

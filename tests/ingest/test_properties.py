@@ -281,3 +281,22 @@ def test_every_format_is_covered_here() -> None:
         "ofac-xml",
     }
     assert covered == set(FORMATS)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.ip_addresses(v=4).map(str) | st.from_regex(r"\A[0-9]{1,4}(\.[0-9]{1,4}){2,3}\Z"))
+def test_ip_network_fast_path_agrees_with_netaddr(value: str) -> None:
+    """``ip_network`` skips parsing canonical dotted IPv4; it must answer exactly as parsing does."""
+    from netaddr import AddrFormatError, IPAddress, IPNetwork
+
+    from ingest.values import ip_network
+
+    try:
+        expected: object = str(IPNetwork(f"{IPAddress(value)}/24").cidr)
+    except (AddrFormatError, ValueError) as error:
+        expected = type(error)
+    try:
+        found: object = ip_network(value)
+    except (AddrFormatError, ValueError) as error:
+        found = type(error)
+    assert found == expected
