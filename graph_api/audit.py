@@ -32,12 +32,26 @@ MAX_ENTITIES = 1000
 
 
 def _secret(home: Path) -> bytes:
+    """The workspace's audit key, made on first use.
+
+    ``serve --workers N`` starts N processes on a new workspace at once: the key
+    is written to a file of this process's own and linked into place, which is
+    atomic and never replaces a key another process linked first, so every
+    process reads the same, complete key.
+    """
     path = home / AUDIT_DIR / KEY_FILE
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        temporary = path.with_name(f"{KEY_FILE}.{os.getpid()}.{threading.get_ident()}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made the key first: use theirs
+        finally:
+            temporary.unlink(missing_ok=True)
     return bytes.fromhex(path.read_text(encoding="utf-8").strip())
 
 
