@@ -8,9 +8,9 @@ Queries are always run by name from the Cypher registry with parameters.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction, Query, Session
 from neo4j.exceptions import (
@@ -28,6 +28,7 @@ from sanctiongraph.errors import GraphStoreError, GraphUnavailableError
 from sanctiongraph.settings import Settings
 
 Row = dict[str, Any]
+T = TypeVar("T")
 
 _UNAVAILABLE = (ServiceUnavailable, SessionExpired, ConnectionError, OSError)
 
@@ -108,19 +109,14 @@ class GraphStore:
         values by key (``Record.data()`` walks every value looking for nodes).
         """
         query = Query(cypher.query(name, **labels), timeout=self.timeout)  # type: ignore[arg-type]
-        deadline = time.monotonic() + self.retry_seconds
-        pause = 0.05
-        while True:
-            try:
-                with self._session(name) as session:
-                    result = session.run(query, params or {})
-                    keys = result.keys()
-                    return [dict(zip(keys, record.values(), strict=True)) for record in result]
-            except GraphUnavailableError:
-                if time.monotonic() + pause > deadline:
-                    raise
-                time.sleep(pause)
-                pause = min(pause * 2, 1.0)
+
+        def attempt() -> list[Row]:
+            with self._session(name) as session:
+                result = session.run(query, params or {})
+                keys = result.keys()
+                return [dict(zip(keys, record.values(), strict=True)) for record in result]
+
+        return self._retrying(attempt, lambda error: True)
 
     def write(self, name: str, params: dict[str, Any] | None = None, **labels: str | int) -> dict[str, int]:
         """Run a named write query in its own transaction; returns the update counters."""
@@ -144,22 +140,30 @@ class GraphStore:
         after rolling the transaction back (a deadlock), is retried.
         """
         text = cypher.query(name, **labels)
+
+        def attempt() -> tuple[dict[str, int], list[Row]]:
+            with self._session(name) as session:
+                result = session.run(text, params or {})  # type: ignore[arg-type]
+                keys = result.keys()
+                rows = [dict(zip(keys, record.values(), strict=True)) for record in result]
+                counters = result.consume().counters
+            return {k: v for k, v in vars(counters).items() if isinstance(v, int)}, rows
+
+        # A transient error (a deadlock) means Neo4j rolled the transaction back: safe to run again.
+        return self._retrying(attempt, lambda error: isinstance(error.__cause__, TransientError))
+
+    def _retrying(self, attempt: Callable[[], T], retryable: Callable[[GraphUnavailableError], bool]) -> T:
+        """Run ``attempt`` until it succeeds, or for ``retry_seconds`` while it fails ``retryable``."""
         deadline = time.monotonic() + self.retry_seconds
-        pause = 0.1
+        pause = 0.05
         while True:
             try:
-                with self._session(name) as session:
-                    result = session.run(text, params or {})  # type: ignore[arg-type]
-                    keys = result.keys()
-                    rows = [dict(zip(keys, record.values(), strict=True)) for record in result]
-                    counters = result.consume().counters
-                return {k: v for k, v in vars(counters).items() if isinstance(v, int)}, rows
+                return attempt()
             except GraphUnavailableError as error:
-                # A transient error (a deadlock) means Neo4j rolled the transaction back: safe to run again.
-                if not isinstance(error.__cause__, TransientError) or time.monotonic() + pause > deadline:
+                if not retryable(error) or time.monotonic() + pause > deadline:
                     raise
                 time.sleep(pause)
-                pause = min(pause * 2, 2.0)
+                pause = min(pause * 2, 1.0)
 
     def read_raw(self, text: str, params: dict[str, Any] | None = None) -> list[Row]:
         """An ad-hoc read (tests, EXPLAIN, SHOW). Product code uses named queries."""
