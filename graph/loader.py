@@ -396,16 +396,22 @@ class _Writer:
                 self._error = error
 
     def _write(self, batch: _Batch) -> None:
-        params = {"rows": batch.rows, "loadId": self.load_id}
-        if not self.fresh:
-            self.store.write(batch.query, params, **batch.labels)
-            return
-        if batch.prepare is not None:
-            params["rows"] = batch.prepare(batch.rows)
-        counters, result = self.store.write_once(batch.query, params, **batch.labels)
-        _check_created(batch.query, counters, batch.check)
-        if result and "nodes" in result[0]:
-            self.nodes.update(zip(result[0]["ids"], result[0]["nodes"], strict=True))
+        params: dict[str, Any] = {"rows": batch.rows, "loadId": self.load_id}
+        try:
+            if not self.fresh:
+                self.store.write(batch.query, params, **batch.labels)
+                return
+            if batch.prepare is not None:
+                params["rows"] = batch.prepare(batch.rows)
+            counters, result = self.store.write_once(batch.query, params, **batch.labels)
+            _check_created(batch.query, counters, batch.check)
+            if result and "nodes" in result[0]:
+                self.nodes.update(zip(result[0]["ids"], result[0]["nodes"], strict=True))
+        finally:
+            # The driver's objects for a query hold its parameters in reference cycles, which only the cycle
+            # collector frees, and it is paused during a load: empty the batch, or every batch stays in memory.
+            params["rows"].clear()
+            batch.rows.clear()
 
 
 @contextlib.contextmanager
