@@ -109,7 +109,7 @@ SELECT count(*) FROM sg_record_entities e JOIN sg_records r USING (record_id),
 """
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built once per link, and frozen fields cost a call each
 class InfraRow:
     label: Label
     rel: Rel

@@ -46,7 +46,7 @@ from graph.schema import (
     ensure_schema,
     schema_statements,
 )
-from graph.store import GraphStore
+from graph.store import GraphStore, Rows
 from ingest import staging
 from resolution.store import current_entity_id
 from sanctiongraph.errors import GraphStoreError
@@ -150,15 +150,13 @@ class LoadSummary:
     seconds: float = 0.0
 
 
-# Into an empty graph, this many write transactions create entities at once (one keeps Neo4j to about one
-# core). Values, parents and relations are written by the first writer alone: a value is created once, with
-# links from entities of every partition, and creating relationships on nodes that already have some locks
-# the first ones of their chains, which concurrent parent links and relations deadlocked on.
+# Into an empty graph, this many write transactions run at once (one keeps Neo4j to about one core), each
+# on nodes no other one touches, so they never wait on each other's locks (see _Writer).
 WRITERS = 2
 
 # Fresh loads write in phases: every row of a phase may refer to rows of earlier phases only, and all
 # writers finish a phase before any starts the next. Entities come with their records and listings; the
-# uniqueness constraints are built at the start of the last phase (its parents are merged by key).
+# uniqueness constraints are built at the start of the parents' phase (parents are merged by key).
 PHASES: dict[str, int] = {
     "entity": 0,
     "record": 0,
@@ -167,8 +165,9 @@ PHASES: dict[str, int] = {
     "link": 1,
     "parent": 2,
     "parent_link": 2,
-    "relation": 2,
+    "relation": 3,
 }
+_END = max(PHASES.values()) + 1
 
 _BARRIER = "barrier"  # a queue item: wait until every writer has written everything queued before it
 _CONSTRAINTS = "constraints"  # a queue item: build the uniqueness constraints and wait until they are online
@@ -200,11 +199,18 @@ class _Writer:
     nothing is looked up by key: an entity's records and listings ride in its
     row, a value's links in its row, and links and relations find their
     entities by the node ids the entity writes returned (``nodes``). The
-    constraints are built before the last phase, whose parents are merged and
-    find their members by key. ``writers`` transactions create entities at
-    once, each owning a partition of them (by a hash of their ID), so they never
-    lock the same node. Phases (``PHASES``) are separated by a barrier that all
+    constraints are built before the parents, which are merged and find their
+    members by key. Phases (``PHASES``) are separated by a barrier that all
     writers pass together.
+
+    ``writers`` transactions write at once, and no two ever lock the same node:
+    creating a relationship locks both ends and the first relationship of each
+    end's chain, and two transactions locking in different orders deadlock.
+    Entities are split by a hash of their ID; a value goes to the writer of its
+    entities, or, if they are split between writers (a shared value), to the
+    first writer after the others are done with the phase; a parent goes by a
+    hash of its key (its members have no other parent); relations, which lock
+    two entities each, are written by the first writer alone.
     """
 
     def __init__(
@@ -222,7 +228,11 @@ class _Writer:
         self._phase = 0
         self._entity: dict[str, Any] | None = None  # fresh: the entity whose records are arriving
         self._value: dict[str, Any] | None = None  # fresh: the value (or parent) whose links are arriving
+        self._value_kind = ""
         self._value_group: tuple[str, ...] = ()
+        self._value_rows_group: tuple[str, ...] = ()  # the value's batch's group: its links' (label, rel, ...)
+        self._value_parts = 0  # bit i: a link from an entity of writer i
+        self._shared: dict[tuple[str, ...], list[dict[str, Any]]] = {}  # values linked from several writers
         self._threads = [
             threading.Thread(target=self._work, args=(q,), name=f"graph-writer-{i}", daemon=True)
             for i, q in enumerate(self._queues)
@@ -255,13 +265,26 @@ class _Writer:
         """Before the first row of a later phase: send everything, and let every writer wait for the others."""
         if phase <= self._phase:
             return
+        self._finish_value()
         for key in list(self.buffers):
             self._send(*key)
-        for writer_queue in self._queues:
-            writer_queue.put(_BARRIER)
+        self._queue_barrier()
+        if self._shared:  # values linked from entities of several writers: the first writer, alone
+            for group, rows in self._shared.items():
+                for start in range(0, len(rows), self.batch_size):
+                    self._queues[0].put(self._fresh_batch("value", group, rows[start : start + self.batch_size]))
+            self._shared.clear()
+            self._queue_barrier()
         if phase == PHASES["parent"]:
             self._queues[0].put(_CONSTRAINTS)
+            self._queue_barrier()
         self._phase = phase
+
+    def _queue_barrier(self) -> None:
+        """Every writer writes what was queued before, then waits for the others."""
+        if self.parts > 1:
+            for writer_queue in self._queues:
+                writer_queue.put(_BARRIER)
 
     def _add_entity(self, group: tuple[str, ...], row: dict[str, Any]) -> None:
         """An entity is written with its records and listings: a batch goes once a new entity starts."""
@@ -283,10 +306,29 @@ class _Writer:
         self.written[kind] += 1
 
     def _add_value(self, kind: str, group: tuple[str, ...], row: dict[str, Any]) -> None:
-        """A value (or parent) is written with its links, so it joins a batch with its first link."""
+        """A value (or parent) is written with its links, so it joins a batch once they have all arrived."""
+        self._finish_value()
         self._value = {**row, "entityIds": [], "records": []} if kind == "value" else {**row, "children": []}
-        self._value_group = group
+        self._value_kind, self._value_group, self._value_parts = kind, group, 0
         self.written[kind] += 1
+
+    def _finish_value(self) -> None:
+        """The value (or parent) before has all its links: into its writer's batch, unless it has none."""
+        value, self._value = self._value, None
+        if value is None or not value["entityIds" if self._value_kind == "value" else "children"]:
+            return
+        group = self._value_rows_group
+        if self._value_kind == "parent":
+            key = ("parent", group, _partition(value["key"], self.parts))
+        elif self._value_parts & (self._value_parts - 1):  # more than one bit: shared between writers
+            self._shared.setdefault(group, []).append(value)
+            return
+        else:
+            key = ("value", group, self._value_parts.bit_length() - 1)
+        buffer = self.buffers.setdefault(key, [])
+        buffer.append(value)
+        if len(buffer) >= self.batch_size:
+            self._send(*key)
 
     def _add_link(self, kind: str, group: tuple[str, ...], row: dict[str, Any]) -> None:
         """Rows come value by value, each followed by its links (a parent by its members' links)."""
@@ -294,21 +336,23 @@ class _Writer:
         if kind == "link":
             if value is None or value["key"] != row["key"] or self._value_group != group[:1]:
                 raise GraphStoreError(f"a link to {group[0]} {row['key']!r} did not follow its value (a bug)")
-            if not value["entityIds"]:
-                self._start_row(("value", group, 0), value)
-            value["entityIds"].append(row["entityId"])
+            entity_id = row["entityId"]
+            value["entityIds"].append(entity_id)
             value["records"].append(row["records"])
+            self._value_parts |= 1 << _partition(entity_id, self.parts)
+            self._value_rows_group = group
         else:
             if value is None or value["key"] != row["parentKey"] or self._value_group != group[1:2]:
                 raise GraphStoreError(f"a member of {group[1]} {row['parentKey']!r} did not follow it (a bug)")
-            if not value["children"]:
-                self._start_row(("parent", group, 0), value)
             value["children"].append(row["key"])
+            self._value_rows_group = group
         self.written[kind] += 1
 
     def close(self) -> None:
         """Send what is left (in kind order) and wait until it is written."""
         try:
+            if self.fresh:
+                self._enter_phase(_END)
             for kind in KINDS:
                 for key in [k for k in self.buffers if k[0] == kind]:
                     self._send(*key)
@@ -396,13 +440,16 @@ class _Writer:
                 self._error = error
 
     def _write(self, batch: _Batch) -> None:
-        params: dict[str, Any] = {"rows": batch.rows, "loadId": self.load_id}
+        # As Rows, the store passes the batch to the driver as it is (a plain list would be copied, and the
+        # copy freed only by the paused cycle collector) and the driver does not render it for its debug log.
+        params: dict[str, Any] = {"rows": Rows(batch.rows), "loadId": self.load_id}
+        batch.rows.clear()
         try:
             if not self.fresh:
                 self.store.write(batch.query, params, **batch.labels)
                 return
             if batch.prepare is not None:
-                params["rows"] = batch.prepare(batch.rows)
+                params["rows"] = Rows(batch.prepare(params["rows"]))
             counters, result = self.store.write_once(batch.query, params, **batch.labels)
             _check_created(batch.query, counters, batch.check)
             if result and "nodes" in result[0]:
@@ -411,7 +458,6 @@ class _Writer:
             # The driver's objects for a query hold its parameters in reference cycles, which only the cycle
             # collector frees, and it is paused during a load: empty the batch, or every batch stays in memory.
             params["rows"].clear()
-            batch.rows.clear()
 
 
 @contextlib.contextmanager

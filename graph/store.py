@@ -33,6 +33,28 @@ T = TypeVar("T")
 _UNAVAILABLE = (ServiceUnavailable, SessionExpired, ConnectionError, OSError)
 
 
+class Rows(list[Any]):
+    """A query's list parameter, whose ``repr`` is its length, not its contents.
+
+    The driver renders every query's parameters for a debug log line, even with
+    debug logging off: for a load's batch of 10,000 rows that took longer than
+    packing them for Bolt. It also keeps rows (names, e-mails, ...) out of the
+    driver's log should anyone turn debug logging on.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} rows>"
+
+
+def _parameters(params: dict[str, Any] | None) -> dict[str, Any]:
+    """``params`` with each list as ``Rows`` (copied, unless it already is one: a loader's batch)."""
+    if not params:
+        return {}
+    return {key: Rows(value) if type(value) is list else value for key, value in params.items()}
+
+
 class GraphStore:
     """A Neo4j driver bound to one database, with named, parameterised queries."""
 
@@ -112,7 +134,7 @@ class GraphStore:
 
         def attempt() -> list[Row]:
             with self._session(name) as session:
-                result = session.run(query, params or {})
+                result = session.run(query, _parameters(params))
                 keys = result.keys()
                 return [dict(zip(keys, record.values(), strict=True)) for record in result]
 
@@ -121,9 +143,10 @@ class GraphStore:
     def write(self, name: str, params: dict[str, Any] | None = None, **labels: str | int) -> dict[str, int]:
         """Run a named write query in its own transaction; returns the update counters."""
         text = cypher.query(name, **labels)
+        parameters = _parameters(params)
 
         def work(tx: ManagedTransaction) -> dict[str, int]:
-            summary = tx.run(text, params or {}).consume()  # type: ignore[arg-type]
+            summary = tx.run(text, parameters).consume()  # type: ignore[arg-type]
             return {k: v for k, v in vars(summary.counters).items() if isinstance(v, int)}
 
         with self._session(name) as session:
@@ -140,10 +163,11 @@ class GraphStore:
         after rolling the transaction back (a deadlock), is retried.
         """
         text = cypher.query(name, **labels)
+        parameters = _parameters(params)
 
         def attempt() -> tuple[dict[str, int], list[Row]]:
             with self._session(name) as session:
-                result = session.run(text, params or {})  # type: ignore[arg-type]
+                result = session.run(text, parameters)  # type: ignore[arg-type]
                 keys = result.keys()
                 rows = [dict(zip(keys, record.values(), strict=True)) for record in result]
                 counters = result.consume().counters

@@ -76,7 +76,9 @@ def test_the_cycle_collector_is_paused_while_rows_stream_and_back_after(
     assert enabled_during and not any(enabled_during)
     assert gc.isenabled()
     rows = sum(summary.written.values())
-    assert sum(waiting) < rows / 20, f"{sum(waiting)} objects waited for the cycle collector during {rows} rows"
+    # What is left is the driver's bookkeeping, a few dozen objects per query (schema statements included);
+    # with every written batch kept, this load left 162k objects.
+    assert sum(waiting) < rows / 10, f"{sum(waiting)} objects waited for the cycle collector during {rows} rows"
     with pytest.raises(RuntimeError), loader._cyclic_gc_paused():
         raise RuntimeError("a load that fails half-way")
     assert gc.isenabled()
@@ -292,6 +294,11 @@ def test_concurrent_fresh_load_writes_the_same_graph_as_serial_and_as_merge(
         assert summary.mode == "fresh"
         snapshots.append(graph_snapshot(graph_store))
     assert snapshots[0] == snapshots[1] == snapshots[2]
+    # Values used by entities of two writers (written by one, after the others) were among them.
+    shared = graph_store.read_raw(
+        "MATCH (e:Entity)-[]->(v) WHERE v.key IS NOT NULL WITH v, collect(e.id) AS ids WHERE size(ids) > 1 RETURN ids"
+    )
+    assert any(len({loader._partition(i, 2) for i in row["ids"]}) == 2 for row in shared)
     nodes, rels = snapshots[0]
     assert sum(nodes.values()) > 20_000 and sum(rels.values()) > 20_000
     assert all(count == 1 for count in nodes.values())  # no node written twice
