@@ -83,6 +83,7 @@ class Row:
 @dataclass(slots=True)
 class Member:
     record: Record
+    data: str  # the record's JSON as staging holds it (Record.to_json): the record node's ``data``
     partner: str | None
     probability: float | None
     weight: float | None
@@ -133,7 +134,7 @@ def record_payload(entity_id: str, member: Member) -> dict[str, Any]:
         "schema": str(record.schema),
         "name": record.caption,
         "names": [n.value for n in record.names],
-        "data": record.to_json().decode("utf-8"),
+        "data": member.data,
         "matchProbability": member.probability,
         "matchWeight": member.weight,
         "evidence": evidence,
@@ -166,7 +167,8 @@ def iter_entities(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, list[Me
                 yield current, members
                 members = []
             current = entity_id
-            members.append(Member(Record.from_dict(orjson.loads(data)), partner, probability, weight, comparisons))
+            record = Record.from_dict(orjson.loads(data))
+            members.append(Member(record, data, partner, probability, weight, comparisons))
     if current is not None:
         yield current, members
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 from collections import Counter
 from pathlib import Path
 
@@ -246,6 +247,24 @@ def test_a_fresh_load_of_customers_writes_every_row_with_its_links(graph_store: 
     assert orphans[0]["n"] == 0
     links = graph_store.read_raw("MATCH (:Entity)-[l]->(v) WHERE v.key IS NOT NULL RETURN count(l) AS n")[0]["n"]
     assert links == summary.infra_links
+
+
+def test_the_driver_debug_log_holds_row_counts_not_rows(
+    graph_store: GraphStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Should anyone turn the driver's debug log on, a load's rows (names, e-mails) stay out of it."""
+    customers = stage_customers(tmp_path, 1000, 7)
+    with caplog.at_level(logging.DEBUG, logger="neo4j"):
+        summary = run_load(graph_store, customers.staging)
+    assert summary.records > 1000
+    personal = graph_store.read_raw(
+        "MATCH (v:Email) WITH collect(v.key)[..20] AS emails "
+        "MATCH (e:Entity) RETURN emails, collect(e.name)[..20] AS names"
+    )[0]
+    assert len(personal["emails"]) == 20 and len(personal["names"]) == 20
+    leaked = [value for value in personal["emails"] + personal["names"] if value in caplog.text]
+    assert not leaked
+    assert " rows>" in caplog.text  # the batches were logged, as counts
 
 
 def graph_snapshot(store: GraphStore) -> tuple[Counter[str], Counter[str]]:
