@@ -19,23 +19,28 @@ from graph.model import INFRA, Label, Rel
 BATCH_SIZE = 5_000
 
 # One row per (entity, infrastructure value) with the records that use it and the
-# value's degree: the number of distinct entities that use it.
+# value's degree: the number of distinct entities that use it. Each record's JSON is
+# parsed once, into only the fields read (``from_json``): a json_extract per field and
+# an ordered list aggregate made this 136 s of CPU at 1M customers (now about 90).
 INFRA_SQL = """
-WITH current AS (
-    SELECT e.entity_id, r.record_id, r.data
+WITH current AS MATERIALIZED (
+    SELECT e.entity_id, r.record_id,
+           from_json(r.data, '{"infra": [{"kind": "VARCHAR", "value": "VARCHAR"}],
+                               "addresses": [{"full": "VARCHAR", "street": "VARCHAR", "postal_code": "VARCHAR"}],
+                               "identifiers": [{"value": "VARCHAR"}]}') AS d
     FROM sg_record_entities e JOIN sg_records r USING (record_id)
 ),
 raw AS (
-    SELECT entity_id, record_id, json_extract_string(i, '$.kind') AS kind, json_extract_string(i, '$.value') AS value
-    FROM current, unnest(json_extract(data, '$.infra[*]')) AS t(i)
+    SELECT entity_id, record_id, i.kind AS kind, i.value AS value
+    FROM current, unnest(d.infra) AS t(i)
     UNION ALL
-    SELECT entity_id, record_id, 'address', json_extract_string(a, '$.full')
-    FROM current, unnest(json_extract(data, '$.addresses[*]')) AS t(a)
+    SELECT entity_id, record_id, 'address', a.full
+    FROM current, unnest(d.addresses) AS t(a)
     -- A country or a city alone is not a place two parties can share.
-    WHERE json_extract_string(a, '$.street') IS NOT NULL OR json_extract_string(a, '$.postal_code') IS NOT NULL
+    WHERE a.street IS NOT NULL OR a.postal_code IS NOT NULL
     UNION ALL
-    SELECT entity_id, record_id, 'identifier', json_extract_string(i, '$.value')
-    FROM current, unnest(json_extract(data, '$.identifiers[*]')) AS t(i)
+    SELECT entity_id, record_id, 'identifier', i.value
+    FROM current, unnest(d.identifiers) AS t(i)
 ),
 keyed AS (
     SELECT entity_id, record_id, CASE WHEN kind = 'website' THEN 'domain' ELSE kind END AS kind, value,
@@ -48,7 +53,7 @@ keyed AS (
     WHERE value IS NOT NULL AND length(value) >= 3
 ),
 per_entity AS (
-    SELECT kind, key, entity_id, any_value(value) AS value, list(DISTINCT record_id ORDER BY record_id) AS records
+    SELECT kind, key, entity_id, any_value(value) AS value, list_sort(list_distinct(list(record_id))) AS records
     FROM keyed
     WHERE NOT (kind = 'identifier' AND length(key) < 5)
     GROUP BY kind, key, entity_id
@@ -62,25 +67,26 @@ ORDER BY kind, key, entity_id
 # same source; a target named by name is the record of the same source that has
 # that name (primary or alias), when exactly one has it.
 RELATIONS_SQL = """
-WITH current AS (
-    SELECT e.entity_id, r.record_id, r.source, r.data
+WITH current AS MATERIALIZED (
+    SELECT e.entity_id, r.record_id, r.source,
+           from_json(r.data, '{"relations": [{"kind": "VARCHAR", "target_key": "VARCHAR", "target_name": "VARCHAR",
+                                              "share": "VARCHAR", "role": "VARCHAR", "start_date": "VARCHAR",
+                                              "end_date": "VARCHAR"}]}').relations AS relations
     FROM sg_record_entities e JOIN sg_records r USING (record_id)
+    WHERE json_array_length(r.data, '$.relations') > 0
 ),
 relations AS (
-    SELECT c.entity_id, c.record_id, c.source,
-           json_extract_string(x, '$.kind') AS kind,
-           json_extract_string(x, '$.target_key') AS target_key,
-           json_extract_string(x, '$.target_name') AS target_name,
-           TRY_CAST(json_extract_string(x, '$.share') AS DOUBLE) AS share,
-           json_extract_string(x, '$.role') AS role,
-           json_extract_string(x, '$.start_date') AS start_date,
-           json_extract_string(x, '$.end_date') AS end_date
-    FROM current c, unnest(json_extract(c.data, '$.relations[*]')) AS t(x)
+    SELECT c.entity_id, c.record_id, c.source, x.kind, x.target_key, x.target_name,
+           TRY_CAST(x.share AS DOUBLE) AS share, x.role, x.start_date, x.end_date
+    FROM current c, unnest(c.relations) AS t(x)
 ),
+-- Names matter only in the sources whose relations name their target.
+named_sources AS (SELECT DISTINCT source FROM relations WHERE target_key IS NULL),
 names AS (
-    SELECT c.source, trim(regexp_replace(lower(json_extract_string(n, '$.value')), '[^[:alnum:]]+', ' ', 'g')) AS name,
-           c.entity_id
-    FROM current c, unnest(json_extract(c.data, '$.names[*]')) AS t(n)
+    SELECT r.source, trim(regexp_replace(lower(n.value), '[^[:alnum:]]+', ' ', 'g')) AS name, e.entity_id
+    FROM sg_record_entities e JOIN sg_records r USING (record_id),
+         unnest(from_json(r.data, '{"names": [{"value": "VARCHAR"}]}').names) AS t(n)
+    WHERE r.source IN (SELECT source FROM named_sources)
 ),
 unique_names AS (
     SELECT source, name, any_value(entity_id) AS entity_id
@@ -95,7 +101,7 @@ resolved AS (
        AND by_name.name = trim(regexp_replace(lower(rel.target_name), '[^[:alnum:]]+', ' ', 'g'))
 )
 SELECT entity_id AS from_id, target_entity AS to_id, kind,
-       list(DISTINCT record_id ORDER BY record_id) AS records,
+       list_sort(list_distinct(list(record_id))) AS records,
        max(share) AS share, any_value(role) AS role, min(start_date) AS start_date, max(end_date) AS end_date
 FROM resolved
 WHERE target_entity IS NOT NULL AND target_entity <> entity_id
