@@ -183,7 +183,7 @@ class _Batch:
     rows: list[dict[str, Any]]
     labels: dict[str, str]
     check: dict[str, int]  # counter -> how many the query must have made
-    prepare: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None  # run by the writer, just before
+    prepare: Callable[[Rows], Rows] | None = None  # run by the writer, just before
 
 
 class _Writer:
@@ -272,7 +272,8 @@ class _Writer:
         if self._shared:  # values linked from entities of several writers: the first writer, alone
             for group, rows in self._shared.items():
                 for start in range(0, len(rows), self.batch_size):
-                    self._queues[0].put(self._fresh_batch("value", group, rows[start : start + self.batch_size]))
+                    self.buffers[("value", group, 0)] = rows[start : start + self.batch_size]
+                    self._send("value", group, 0)
             self._shared.clear()
             self._queue_barrier()
         if phase == PHASES["parent"]:
@@ -412,7 +413,7 @@ class _Writer:
             raise GraphStoreError(f"entity {entity_id!r} was not created before what links to it (a bug)")
         return node
 
-    def _with_user_nodes(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _with_user_nodes(self, rows: Rows) -> Rows:
         nodes = self.nodes
         try:
             for row in rows:
@@ -421,8 +422,8 @@ class _Writer:
             self._node(str(missing.args[0]))  # raises, naming the entity
         return rows
 
-    def _with_end_nodes(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{**row, "fromNode": self._node(row["fromId"]), "toNode": self._node(row["toId"])} for row in rows]
+    def _with_end_nodes(self, rows: Rows) -> Rows:
+        return Rows({**row, "fromNode": self._node(row["fromId"]), "toNode": self._node(row["toId"])} for row in rows)
 
     def _work(self, items: queue.Queue[_Batch | str | None]) -> None:
         while (item := items.get()) is not None:
@@ -449,7 +450,7 @@ class _Writer:
                 self.store.write(batch.query, params, **batch.labels)
                 return
             if batch.prepare is not None:
-                params["rows"] = Rows(batch.prepare(params["rows"]))
+                params["rows"] = batch.prepare(params["rows"])
             counters, result = self.store.write_once(batch.query, params, **batch.labels)
             _check_created(batch.query, counters, batch.check)
             if result and "nodes" in result[0]:
