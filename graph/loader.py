@@ -44,6 +44,7 @@ from graph.schema import (
     SWEPT_RELS,
     constraint_statements,
     ensure_schema,
+    index_statements,
     schema_statements,
 )
 from graph.store import GraphStore, Rows
@@ -58,8 +59,10 @@ FRESH_BATCH_SIZE = 10_000
 # How long a fresh load waits for the indexes it builds at the end to come online.
 INDEX_WAIT_SECONDS = 3_600
 _INDEX_NAME = re.compile(r"CREATE (?:FULLTEXT |RANGE |TEXT )?INDEX (\w+) IF NOT EXISTS")
-# DuckDB memory for reading staging during a load (spills to the workspace's tmp/ beyond it).
-READ_MEMORY_LIMIT = "1GB"
+# DuckDB memory for reading staging during a load (spills to the workspace's tmp/ beyond it). The
+# infrastructure query runs while Neo4j waits for values to write; with 1 GB it spilled more and took about
+# an eighth longer at 1M customers.
+READ_MEMORY_LIMIT = "2GB"
 SWEEP_BATCH = 10_000
 
 Progress = Callable[[str, int], None]
@@ -171,6 +174,7 @@ _END = max(PHASES.values()) + 1
 
 _BARRIER = "barrier"  # a queue item: wait until every writer has written everything queued before it
 _CONSTRAINTS = "constraints"  # a queue item: build the uniqueness constraints and wait until they are online
+_INDEXES = "indexes"  # a queue item: create the other indexes, which Neo4j populates in the background
 
 
 def _partition(entity_id: str, parts: int) -> int:
@@ -279,6 +283,10 @@ class _Writer:
         if phase == PHASES["parent"]:
             self._queues[0].put(_CONSTRAINTS)
             self._queue_barrier()
+        if self._phase < PHASES["relation"] <= phase:
+            # Populated while the relations are written, rather than after everything (at 1M customers the
+            # load waited 22 s for them at the end); what the relations add to them is a few per cent.
+            self._queues[0].put(_INDEXES)
         self._phase = phase
 
     def _queue_barrier(self) -> None:
@@ -435,6 +443,9 @@ class _Writer:
             try:
                 if item == _CONSTRAINTS:
                     _build_constraints(self.store)
+                elif item == _INDEXES:
+                    for statement in index_statements():
+                        self.store.run_schema(statement)
                 elif isinstance(item, _Batch):
                     self._write(item)
             except BaseException as error:  # handed to the main thread, which raises it
@@ -668,7 +679,7 @@ def _load(
         # Into an empty graph, building the indexes (loadId, name, ...) and the uniqueness constraints of
         # what it creates once costs a small part of maintaining them node by node (at 300k e-mails, about
         # 3 us a node against 30); the writer builds the constraints before the first write that seeks by
-        # key, and the rest are built at the end. A load killed before then leaves them dropped: the next
+        # key, and the other indexes when the relations start. A load killed before then leaves them dropped: the next
         # load (a full one: the graph is no longer empty) creates them first, in ensure_schema.
         for name in _secondary_indexes():
             store.run_schema(f"DROP INDEX {name} IF EXISTS")

@@ -37,8 +37,12 @@ def constraint_statements() -> list[str]:
 
 
 def schema_statements() -> list[str]:
-    statements = constraint_statements()
-    statements += [
+    return constraint_statements() + index_statements()
+
+
+def index_statements() -> list[str]:
+    """The indexes that back no uniqueness constraint (a first load builds them once its nodes are written)."""
+    statements = [
         f"CREATE INDEX {label.lower()}_load_id IF NOT EXISTS FOR (n:{label}) ON (n.loadId)" for label in SWEPT_LABELS
     ]
     statements += [

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from graph import cypher, loader
+from graph.load_state import STATE_FILE
 from graph.loader import run_load
 from graph.model import ENTITY_NAME_INDEX, KEYS, constraint_name
 from graph.queries import entity_records, search_entities
@@ -54,6 +55,29 @@ def test_loading_twice_changes_nothing(loaded: GraphStore, resolved_workspace: P
     assert summary.swept == 0
     duplicates = loaded.read_raw("MATCH (e:Entity) WITH e.id AS id, count(*) AS n WHERE n > 1 RETURN count(*) AS d")
     assert duplicates[0]["d"] == 0
+
+
+def test_a_state_with_the_old_text_hashes_is_forgotten_and_the_next_load_rewrites_all(
+    graph_store: GraphStore, resolved_workspace: Path, tmp_path: Path
+) -> None:
+    """States written before 64-bit hashes held SHA-1 hex digests: comparing them would call every row changed."""
+    import duckdb
+
+    home = copy_workspace(resolved_workspace, tmp_path / "ws")
+    assert run_load(graph_store, home / "staging.duckdb").mode == "fresh"
+    before = counts(graph_store)
+    with duckdb.connect(str(home / STATE_FILE)) as con:  # the state as the previous version left it
+        con.execute(
+            "CREATE OR REPLACE TABLE sg_graph_rows AS SELECT kind, key, grp, ref, sha1(key) AS hash FROM sg_graph_rows"
+        )
+    full = run_load(graph_store, home / "staging.duckdb")
+    assert full.mode == "full"
+    assert counts(graph_store) == before and full.swept == 0
+    with duckdb.connect(str(home / STATE_FILE), read_only=True) as con:
+        kind = con.execute("SELECT data_type FROM information_schema.columns WHERE column_name = 'hash'").fetchall()
+    assert kind == [("UBIGINT",)]
+    again = run_load(graph_store, home / "staging.duckdb")
+    assert again.mode == "incremental" and sum(again.written.values()) == 0
 
 
 def test_the_cycle_collector_is_paused_while_rows_stream_and_back_after(
