@@ -14,7 +14,7 @@ from graph import cypher, loader
 from graph.load_state import STATE_FILE
 from graph.loader import run_load
 from graph.model import ENTITY_NAME_INDEX, KEYS, constraint_name
-from graph.queries import entity_records, search_entities
+from graph.queries import entity_records, get_entity, search_entities
 from graph.store import GraphStore
 from tests.conftest import Samples, copy_workspace, wipe
 from tests.graph.customers import stage_customers
@@ -271,6 +271,18 @@ def test_a_fresh_load_of_customers_writes_every_row_with_its_links(graph_store: 
     assert orphans[0]["n"] == 0
     links = graph_store.read_raw("MATCH (:Entity)-[l]->(v) WHERE v.key IS NOT NULL RETURN count(l) AS n")[0]["n"]
     assert links == summary.infra_links
+    # An empty list is stored as no property (each list costs Neo4j a record), and read back as an empty list.
+    empty = graph_store.read_raw(
+        "MATCH (e:Entity) WHERE e.aliases = [] OR e.identifiers = [] OR e.incorporationDates = [] OR e.birthDates = []"
+        " RETURN count(e) AS n"
+    )
+    assert empty[0]["n"] == 0
+    bare = graph_store.read_raw(
+        "MATCH (e:Entity) WHERE e.aliases IS NULL AND e.countries IS NOT NULL RETURN e.id AS id, e.identifiers AS i"
+    )
+    assert len(bare) > len(ids) / 2
+    entity = get_entity(graph_store, next(row["id"] for row in bare if row["i"] is None))
+    assert entity is not None and entity.aliases == [] and entity.identifiers == [] and entity.countries
 
 
 def test_the_driver_debug_log_holds_row_counts_not_rows(
