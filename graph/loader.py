@@ -679,8 +679,9 @@ def _load(
         # Into an empty graph, building the indexes (loadId, name, ...) and the uniqueness constraints of
         # what it creates once costs a small part of maintaining them node by node (at 300k e-mails, about
         # 3 us a node against 30); the writer builds the constraints before the first write that seeks by
-        # key, and the other indexes when the relations start. A load killed before then leaves them dropped: the next
-        # load (a full one: the graph is no longer empty) creates them first, in ensure_schema.
+        # key, and the other indexes when the relations start. A load killed before then leaves them
+        # dropped: the next load (a full one: the graph is no longer empty) creates them first, in
+        # ensure_schema.
         for name in _secondary_indexes():
             store.run_schema(f"DROP INDEX {name} IF EXISTS")
         for label in BULK_LABELS:
