@@ -77,7 +77,9 @@ class Row:
     group: tuple[str, ...]
     key: str
     payload: dict[str, Any]
-    ref: str | None = None  # a record's entity, a listing's record
+    # A record's entity, which a delisted record keeps (LoadState.kept_refs). Only records carry one: the
+    # state stores it per row, and a link's or relation's was never read.
+    ref: str | None = None
 
 
 @dataclass(slots=True)
@@ -116,7 +118,7 @@ def entity_payload(entity_id: str, members: list[Member]) -> dict[str, Any]:
         "schema": str(_entity_schema(members)),
         "name": caption,
         "aliases": _list(aliases),
-        "aliasText": "\n".join(aliases),
+        "aliasText": "\n".join(aliases) or None,  # for the full-text index; a customer has no aliases
         "listed": any(r.sanctions for r in records),
         "countries": _list(sorted({c for r in records for c in r.countries + r.nationalities + r.jurisdictions})),
         "birthDates": _list(sorted({d for r in records for d in r.birth_dates})),
@@ -193,7 +195,7 @@ def entity_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Row]:
             record = member.record
             yield Row("record", (), record.record_id, record_payload(entity_id, member), ref=entity_id)
             for sanction in sanction_payloads(entity_id, record):
-                yield Row("sanction", (), sanction["id"], sanction, ref=record.record_id)
+                yield Row("sanction", (), sanction["id"], sanction)
 
 
 @dataclass(slots=True)
@@ -222,7 +224,7 @@ class _Parents:
                 f"{parent_label}:{parent}",
                 {
                     "key": parent,
-                    "value": parent,
+                    "value": None,  # a parent's key is its value
                     "kind": kind,
                     "degree": None,
                     "members": degree,
@@ -257,7 +259,7 @@ def value_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Row]:
                     "value": link.value,
                     "kind": link.kind,
                     "degree": link.degree,
-                    "specificity": specificity(link.kind, link.value, link.degree),
+                    "specificity": specificity(link.kind, link.value or link.key, link.degree),
                     "superNode": is_super_node(link.degree),
                 },
             )
@@ -265,8 +267,7 @@ def value_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Row]:
             "link",
             (label, rel),
             f"{label}{SEPARATOR}{link.entity_id}{SEPARATOR}{link.key}",
-            {"entityId": link.entity_id, "key": link.key, "records": link.records},
-            ref=link.entity_id,
+            {"entityId": link.entity_id, "key": link.key, "record": link.record, "records": link.records},
         )
     yield from parents.rows()
 
@@ -289,7 +290,6 @@ def relation_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Row]:
                 "startDate": row["start_date"],
                 "endDate": row["end_date"],
             },
-            ref=row["from_id"],
         )
 
 

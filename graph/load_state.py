@@ -157,30 +157,36 @@ class LoadState:
 
     def _stage(self, rows: Iterable[Row], keep_payload: bool, on_row: Callable[[Row], None] | None) -> dict[str, int]:
         counts: dict[str, int] = {}
-        batch: list[tuple[Any, ...]] = []
+        # Column by column: a tuple per row, transposed per batch, cost about a third more (1M customers
+        # stage 22 M rows, so each microsecond here is 22 s).
+        columns: tuple[list[Any], ...] = tuple([] for _ in _INCOMING.names)
+        seqs, kinds, keys, groups, refs, hashes, payloads = columns
+        dumps, sort_keys, digest = orjson.dumps, orjson.OPT_SORT_KEYS, xxhash.xxh3_64_intdigest
         for seq, row in enumerate(rows):
-            encoded = orjson.dumps(row.payload, option=orjson.OPT_SORT_KEYS)
-            payload = encoded.decode("utf-8") if keep_payload else None
+            encoded = dumps(row.payload, option=sort_keys)
+            seqs.append(seq)
+            kinds.append(row.kind)
+            keys.append(row.key)
+            groups.append("|".join(row.group))
+            refs.append(row.ref)
             # xxh3: a change detector, not a signature. A SHA-1 hex digest cost about four times as much to
             # compute, and a 40-character string to build and store where this is an 8-byte integer.
-            digest = xxhash.xxh3_64_intdigest(encoded)
-            batch.append((seq, row.kind, row.key, "|".join(row.group), row.ref, digest, payload))
+            hashes.append(digest(encoded))
+            payloads.append(encoded.decode("utf-8") if keep_payload else None)
             counts[row.kind] = counts.get(row.kind, 0) + 1
             if on_row is not None:
                 on_row(row)
-            if len(batch) >= BATCH:
-                self._insert(batch)
-                batch = []
-        if batch:
-            self._insert(batch)
+            if len(seqs) >= BATCH:
+                self._insert(columns)
+                for column in columns:
+                    column.clear()
+        if seqs:
+            self._insert(columns)
         return counts
 
-    def _insert(self, batch: list[tuple[Any, ...]]) -> None:
-        columns = list(zip(*batch, strict=True))
-        table = pa.table(
-            {name: list(col) for name, col in zip(_INCOMING.names, columns, strict=True)}, schema=_INCOMING
-        )
-        self.con.register("sg_batch", table)
+    def _insert(self, columns: tuple[list[Any], ...]) -> None:
+        arrays = [pa.array(column, type=field.type) for column, field in zip(columns, _INCOMING, strict=True)]
+        self.con.register("sg_batch", pa.Table.from_arrays(arrays, schema=_INCOMING))
         if self.staged_as_state:
             self.con.execute("INSERT INTO sg_graph_rows SELECT kind, key, grp, ref, hash FROM sg_batch")
         else:

@@ -9,8 +9,9 @@ WITH p, target
 ORDER BY length(p)
 LIMIT $limit
 RETURN target.id AS targetId,
-       [n IN nodes(p) | {labels: labels(n), id: n.id, key: n.key, name: coalesce(n.name, n.value), listed: n.listed, schema: n.schema,
+       [n IN nodes(p) | {labels: labels(n), id: n.id, key: n.key, name: coalesce(n.name, n.value, n.key), listed: n.listed, schema: n.schema,
                          specificity: n.specificity, confidence: n.confidence}] AS nodes,
-       [r IN relationships(p) | {type: type(r), share: r.share, records: r.records,
+       [r IN relationships(p) | {type: type(r), share: r.share,
+                                 records: CASE WHEN r.record IS NULL THEN r.records ELSE [r.record] END,
                                  fromNode: coalesce(startNode(r).id, startNode(r).key),
                                  toNode: coalesce(endNode(r).id, endNode(r).key)}] AS rels

@@ -3,11 +3,13 @@ MATCH (listed:Entity {id: $id})
 CALL (listed) {
   MATCH (listed)-[r1]->(v)<-[r2]-(c:Entity)
   WHERE type(r1) IN $valueTypes AND type(r2) = type(r1) AND c <> listed AND NOT coalesce(v.superNode, false)
-  RETURN c, 'shared_' + toLower(labels(v)[0]) AS indicator, v.value AS evidence, coalesce(v.specificity, 0.5) AS weight
+  RETURN c, 'shared_' + toLower(labels(v)[0]) AS indicator, coalesce(v.value, v.key) AS evidence,
+         coalesce(v.specificity, 0.5) AS weight
   UNION
   MATCH (listed)-[:HAS_EMAIL]->(:Email)-[:AT_DOMAIN]->(d:Domain)<-[:AT_DOMAIN]-(:Email)<-[:HAS_EMAIL]-(c:Entity)
   WHERE c <> listed AND NOT coalesce(d.superNode, false)
-  RETURN c, 'shared_email_domain' AS indicator, d.value AS evidence, coalesce(d.specificity, 0.3) AS weight
+  RETURN c, 'shared_email_domain' AS indicator, coalesce(d.value, d.key) AS evidence,
+         coalesce(d.specificity, 0.3) AS weight
   UNION
   MATCH (listed)<-[:DIRECTOR_OF|OFFICER_OF]-(o:Entity)-[:DIRECTOR_OF|OFFICER_OF]->(c:Entity)
   WHERE c <> listed

@@ -2,7 +2,7 @@
 UNWIND $ids AS candidateId
 MATCH (c:Entity {id: candidateId})
 OPTIONAL MATCH (c)-[:HAS_ADDRESS]->(a:Address)
-WITH c, max(a.degree) AS addressDegree, collect(a.value)[0] AS busiestAddress
+WITH c, max(a.degree) AS addressDegree, collect(coalesce(a.value, a.key))[0] AS busiestAddress
 OPTIONAL MATCH (c)<-[:DIRECTOR_OF|OFFICER_OF]-(o:Entity)
 WITH c, addressDegree, busiestAddress, o,
      CASE WHEN o IS NULL THEN 0 ELSE COUNT { (o)-[:DIRECTOR_OF|OFFICER_OF]->(:Entity) } END AS seats

@@ -30,8 +30,9 @@ CALL (s) {
     RETURN n, r, m
   }
   RETURN collect(m) AS reached,
-         collect({type: type(r), outgoing: startNode(r) = n, share: r.share, role: r.role, records: r.records,
-                  labels: labels(m), id: m.id, key: m.key, name: coalesce(m.name, m.value), schema: m.schema,
+         collect({type: type(r), outgoing: startNode(r) = n, share: r.share, role: r.role,
+                  records: CASE WHEN r.record IS NULL THEN r.records ELSE [r.record] END,
+                  labels: labels(m), id: m.id, key: m.key, name: coalesce(m.name, m.value, m.key), schema: m.schema,
                   listed: m.listed, degree: m.degree, specificity: m.specificity, superNode: m.superNode}) AS hop1
 }
 CALL (s, reached) {
@@ -52,8 +53,9 @@ CALL (s, reached) {
     RETURN n, r, m
   }
   RETURN collect({fromNode: CASE WHEN n:Entity THEN 'Entity:' + n.id ELSE labels(n)[0] + ':' + n.key END,
-                  type: type(r), outgoing: startNode(r) = n, share: r.share, role: r.role, records: r.records,
-                  labels: labels(m), id: m.id, key: m.key, name: coalesce(m.name, m.value), schema: m.schema,
+                  type: type(r), outgoing: startNode(r) = n, share: r.share, role: r.role,
+                  records: CASE WHEN r.record IS NULL THEN r.records ELSE [r.record] END,
+                  labels: labels(m), id: m.id, key: m.key, name: coalesce(m.name, m.value, m.key), schema: m.schema,
                   listed: m.listed, degree: m.degree, specificity: m.specificity, superNode: m.superNode}) AS hop2
 }
 RETURN labels(s) AS labels, s.id AS id, s.key AS key, s.name AS name, s.schema AS schema, s.listed AS listed,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from graph import cypher, loader
+from graph import analytics, cypher, loader
 from graph.load_state import STATE_FILE
 from graph.loader import run_load
 from graph.model import ENTITY_NAME_INDEX, KEYS, constraint_name
@@ -165,8 +165,6 @@ def test_label_outside_the_model_is_refused() -> None:
 
 
 def test_paths_between_linked_parties_on_the_real_lists(loaded: GraphStore) -> None:
-    from graph import analytics
-
     jo = search_entities(loaded, "JO, Chol Song", limit=1)[0].id
     kwangson = search_entities(loaded, "Korea Kwangson Banking", limit=1)[0].id
     found = analytics.paths(loaded, jo, kwangson, max_hops=2)
@@ -283,6 +281,26 @@ def test_a_fresh_load_of_customers_writes_every_row_with_its_links(graph_store: 
     assert len(bare) > len(ids) / 2
     entity = get_entity(graph_store, next(row["id"] for row in bare if row["i"] is None))
     assert entity is not None and entity.aliases == [] and entity.identifiers == [] and entity.countries
+    # A link's one record is a string, not a list of one, and a value written as its key is not stored twice
+    # (each cost Neo4j a record of its own); both read back as before.
+    shapes = graph_store.read_raw(
+        "MATCH (:Entity)-[l]->(v) WHERE v.key IS NOT NULL RETURN count(l.record) AS single,"
+        " count(l.records) AS lists, count(CASE WHEN v.value = v.key THEN 1 END) AS twice,"
+        " count(v.value) AS spelled"
+    )[0]
+    assert shapes["single"] == summary.infra_links and shapes["lists"] == shapes["twice"] == 0
+    assert shapes["spelled"] > 0  # addresses keep the spelling their key was normalised from
+    user = graph_store.read_raw(
+        "MATCH (r:Record)-[:RESOLVES_TO]->(e:Entity)-[:HAS_EMAIL]->(v:Email) RETURN e.id AS id, r.id AS record,"
+        " v.key AS email LIMIT 1"
+    )[0]
+    around = analytics.network(graph_store, user["id"], depth=1)
+    email = next(node for node in around.nodes if node.label == "Email")
+    assert (email.key, email.name) == (user["email"], user["email"])
+    edge = next(edge for edge in around.edges if edge.type == "HAS_EMAIL")
+    assert edge.records == [user["record"]]
+    (shared,) = [s for s in analytics.shared_values(graph_store, user["id"]) if s.node.label == "Email"]
+    assert shared.node.name == user["email"]
 
 
 def test_the_driver_debug_log_holds_row_counts_not_rows(
