@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from graph.model import INFRA, RELATION_TYPES, Label, Rel
+from graph.model import INFRA, RELATION_TYPES, VALUE_KINDS, Label, Rel
 from graph.store import GraphStore
 from sanctiongraph.errors import ApiError
 
@@ -530,7 +530,7 @@ def value_users(store: GraphStore, label: str, key: str, *, per_value: int = 50)
 def _shared(row: dict[str, Any]) -> SharedValue:
     node = node_from({**row, "labels": [row["label"]]})
     users = [node_from({**o, "labels": [str(Label.ENTITY)]}) for o in row["others"]]
-    return SharedValue(node, row.get("kind"), users)
+    return SharedValue(node, VALUE_KINDS.get(row["label"]), users)
 
 
 # --- shared-infrastructure clusters ------------------------------------------------------

@@ -225,7 +225,6 @@ class _Parents:
                 {
                     "key": parent,
                     "value": None,  # a parent's key is its value
-                    "kind": kind,
                     "degree": None,
                     "members": degree,
                     "specificity": specificity(kind, parent, degree),
@@ -257,7 +256,6 @@ def value_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Row]:
                 {
                     "key": link.key,
                     "value": link.value,
-                    "kind": link.kind,
                     "degree": link.degree,
                     "specificity": specificity(link.kind, link.value or link.key, link.degree),
                     "superNode": is_super_node(link.degree),

@@ -103,6 +103,11 @@ INFRA: dict[str, tuple[Label, Rel]] = {
     "identifier": (Label.IDENTIFIER, Rel.HAS_IDENTIFIER),
 }
 
+# What a shared value's label says it is (not stored on the node: it would cost Neo4j a few microseconds for
+# each of millions of values, and the label already says it).
+VALUE_KINDS: dict[str, str] = {str(label): str(kind) for kind, (label, _) in INFRA.items() if kind != InfraKind.WEBSITE}
+VALUE_KINDS[str(Label.IP_NETWORK)] = "network"
+
 # Uniquely constrained key property of each node label.
 KEYS: dict[Label, str] = {
     Label.ENTITY: "id",

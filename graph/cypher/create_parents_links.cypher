@@ -4,7 +4,6 @@
 UNWIND $rows AS row
 MERGE (p:__PARENT__ {key: row.key})
 SET p.value = row.value,
-    p.kind = row.kind,
     p.degree = coalesce(row.degree, p.degree),
     p.members = coalesce(row.members, p.members),
     p.specificity = row.specificity,

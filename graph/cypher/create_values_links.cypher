@@ -5,7 +5,6 @@
 UNWIND $rows AS row
 CREATE (v:__LABEL__ {key: row.key})
 SET v.value = row.value,
-    v.kind = row.kind,
     v.degree = row.degree,
     v.members = row.members,
     v.specificity = row.specificity,

@@ -5,5 +5,5 @@ CALL (v) {
   WITH o ORDER BY o.listed DESC, o.id LIMIT $perValue
   RETURN collect({id: o.id, name: o.name, listed: o.listed, schema: o.schema}) AS others
 }
-RETURN labels(v)[0] AS label, v.key AS key, coalesce(v.value, v.key) AS value, v.kind AS kind,
-       coalesce(v.degree, 1) AS degree, v.specificity AS specificity, coalesce(v.superNode, false) AS superNode, others
+RETURN labels(v)[0] AS label, v.key AS key, coalesce(v.value, v.key) AS value, coalesce(v.degree, 1) AS degree,
+       v.specificity AS specificity, coalesce(v.superNode, false) AS superNode, others

@@ -281,14 +281,14 @@ def test_a_fresh_load_of_customers_writes_every_row_with_its_links(graph_store: 
     assert len(bare) > len(ids) / 2
     entity = get_entity(graph_store, next(row["id"] for row in bare if row["i"] is None))
     assert entity is not None and entity.aliases == [] and entity.identifiers == [] and entity.countries
-    # A link's one record is a string, not a list of one, and a value written as its key is not stored twice
-    # (each cost Neo4j a record of its own); both read back as before.
+    # A link's one record is a string, not a list of one, a value written as its key is not stored twice
+    # (each cost Neo4j a record of its own), and a value's kind is its label's; all read back as before.
     shapes = graph_store.read_raw(
         "MATCH (:Entity)-[l]->(v) WHERE v.key IS NOT NULL RETURN count(l.record) AS single,"
         " count(l.records) AS lists, count(CASE WHEN v.value = v.key THEN 1 END) AS twice,"
-        " count(v.value) AS spelled"
+        " count(v.value) AS spelled, count(v.kind) AS kinds"
     )[0]
-    assert shapes["single"] == summary.infra_links and shapes["lists"] == shapes["twice"] == 0
+    assert shapes["single"] == summary.infra_links and shapes["lists"] == shapes["twice"] == shapes["kinds"] == 0
     assert shapes["spelled"] > 0  # addresses keep the spelling their key was normalised from
     user = graph_store.read_raw(
         "MATCH (r:Record)-[:RESOLVES_TO]->(e:Entity)-[:HAS_EMAIL]->(v:Email) RETURN e.id AS id, r.id AS record,"
@@ -300,7 +300,7 @@ def test_a_fresh_load_of_customers_writes_every_row_with_its_links(graph_store: 
     edge = next(edge for edge in around.edges if edge.type == "HAS_EMAIL")
     assert edge.records == [user["record"]]
     (shared,) = [s for s in analytics.shared_values(graph_store, user["id"]) if s.node.label == "Email"]
-    assert shared.node.name == user["email"]
+    assert (shared.node.name, shared.kind) == (user["email"], "email")
 
 
 def test_the_driver_debug_log_holds_row_counts_not_rows(
