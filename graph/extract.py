@@ -62,10 +62,7 @@ SELECT kind, key,
        -- As written, when it is not already the key (an address, an identifier): Neo4j stores a string
        -- beyond a few characters in a record of its own, and an e-mail's twice cost about 18 us a node.
        nullif(value, key) AS value, entity_id,
-       -- Nearly every link has one record: a string, which Neo4j stores inline with the link (a list of
-       -- one gets a record of its own), and which is also cheaper to fetch.
-       CASE WHEN len(records) = 1 THEN records[1] END AS record,
-       CASE WHEN len(records) > 1 THEN records END AS records,
+       records,
        count(*) OVER (PARTITION BY kind, key) AS degree
 FROM per_entity
 ORDER BY kind, key, entity_id
@@ -131,8 +128,7 @@ class InfraRow:
     key: str
     value: str | None  # as written, when it differs from the key
     entity_id: str
-    record: str | None  # the one record that uses the value, or
-    records: list[str] | None  # the records, when several do
+    records: list[str]
     degree: int
 
 
@@ -140,11 +136,11 @@ def iter_infra(con: duckdb.DuckDBPyConnection) -> Iterator[InfraRow]:
     """Every (entity, shared value) link, ordered by kind and value."""
     cursor = con.execute(INFRA_SQL)
     while rows := cursor.fetchmany(BATCH_SIZE):
-        for kind, key, value, entity_id, record, records, degree in rows:
+        for kind, key, value, entity_id, records, degree in rows:
             if kind not in INFRA:
                 continue
             label, rel = INFRA[kind]
-            yield InfraRow(label, rel, kind, key, value, entity_id, record, records, int(degree))
+            yield InfraRow(label, rel, kind, key, value, entity_id, list(records), int(degree))
 
 
 def iter_relations(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, Any]]:

@@ -265,7 +265,7 @@ def value_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Row]:
             "link",
             (label, rel),
             f"{label}{SEPARATOR}{link.entity_id}{SEPARATOR}{link.key}",
-            {"entityId": link.entity_id, "key": link.key, "record": link.record, "records": link.records},
+            {"entityId": link.entity_id, "key": link.key, "records": link.records},
         )
     yield from parents.rows()
 

@@ -318,7 +318,7 @@ class _Writer:
         """A value (or parent) is written with its links, so it joins a batch once they have all arrived."""
         self._finish_value()
         if kind == "value":
-            self._value = {**row, "entityIds": [], "record": [], "records": []}
+            self._value = {**row, "entityIds": [], "records": []}
         else:
             self._value = {**row, "children": []}
         self._value_kind, self._value_group, self._value_parts = kind, group, 0
@@ -350,7 +350,6 @@ class _Writer:
                 raise GraphStoreError(f"a link to {group[0]} {row['key']!r} did not follow its value (a bug)")
             entity_id = row["entityId"]
             value["entityIds"].append(entity_id)
-            value["record"].append(row["record"])
             value["records"].append(row["records"])
             self._value_parts |= 1 << _partition(entity_id, self.parts)
             self._value_rows_group = group

@@ -1,6 +1,5 @@
 // First load into an empty graph: shared values of one label, each created with the links from every entity
-// that uses it (found by the node id its creation returned; ``nodes[i]`` uses it by ``record[i]``, or by
-// ``records[i]`` when several of its records do). One writer creates every value, so none is
+// that uses it (found by the node id its creation returned; ``nodes[i]`` uses it by ``records[i]``). One writer creates every value, so none is
 // created twice, and no uniqueness constraint is checked per node: the load builds them afterwards.
 UNWIND $rows AS row
 CREATE (v:__LABEL__ {key: row.key})
@@ -13,4 +12,4 @@ SET v.value = row.value,
 WITH v, row
 UNWIND range(0, size(row.nodes) - 1) AS i
 MATCH (e) WHERE id(e) = row.nodes[i]
-CREATE (e)-[:__REL__ {record: row.record[i], records: row.records[i], loadId: $loadId}]->(v)
+CREATE (e)-[:__REL__ {records: row.records[i], loadId: $loadId}]->(v)

@@ -8,7 +8,6 @@ CALL (e) {
   SKIP $skip
   LIMIT $limit
 }
-RETURN type(r) AS type, startNode(r) = e AS outgoing, r.share AS share, r.role AS role,
-       CASE WHEN r.record IS NULL THEN r.records ELSE [r.record] END AS records,
+RETURN type(r) AS type, startNode(r) = e AS outgoing, r.share AS share, r.role AS role, r.records AS records,
        r.startDate AS startDate, r.endDate AS endDate,
        other.id AS id, other.name AS name, other.schema AS schema, other.listed AS listed

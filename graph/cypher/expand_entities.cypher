@@ -11,7 +11,6 @@ CALL (n) {
   LIMIT $perNode
 }
 RETURN 'Entity:' + n.id AS fromNode, type(r) AS type, startNode(r) = n AS outgoing,
-       r.share AS share, r.role AS role,
-       CASE WHEN r.record IS NULL THEN r.records ELSE [r.record] END AS records,
+       r.share AS share, r.role AS role, r.records AS records,
        labels(m) AS labels, m.id AS id, m.key AS key, coalesce(m.name, m.value, m.key) AS name, m.schema AS schema,
        m.listed AS listed, m.degree AS degree, m.specificity AS specificity, m.superNode AS superNode

@@ -30,8 +30,7 @@ CALL (s) {
     RETURN n, r, m
   }
   RETURN collect(m) AS reached,
-         collect({type: type(r), outgoing: startNode(r) = n, share: r.share, role: r.role,
-                  records: CASE WHEN r.record IS NULL THEN r.records ELSE [r.record] END,
+         collect({type: type(r), outgoing: startNode(r) = n, share: r.share, role: r.role, records: r.records,
                   labels: labels(m), id: m.id, key: m.key, name: coalesce(m.name, m.value, m.key), schema: m.schema,
                   listed: m.listed, degree: m.degree, specificity: m.specificity, superNode: m.superNode}) AS hop1
 }
@@ -53,8 +52,7 @@ CALL (s, reached) {
     RETURN n, r, m
   }
   RETURN collect({fromNode: CASE WHEN n:Entity THEN 'Entity:' + n.id ELSE labels(n)[0] + ':' + n.key END,
-                  type: type(r), outgoing: startNode(r) = n, share: r.share, role: r.role,
-                  records: CASE WHEN r.record IS NULL THEN r.records ELSE [r.record] END,
+                  type: type(r), outgoing: startNode(r) = n, share: r.share, role: r.role, records: r.records,
                   labels: labels(m), id: m.id, key: m.key, name: coalesce(m.name, m.value, m.key), schema: m.schema,
                   listed: m.listed, degree: m.degree, specificity: m.specificity, superNode: m.superNode}) AS hop2
 }

@@ -39,8 +39,7 @@ RETURN value.label AS label, v.key AS key, coalesce(v.value, v.key) AS value, v.
          {nodes: [n IN nodes(p) | {labels: labels(n), id: n.id, key: n.key, name: coalesce(n.name, n.value, n.key),
                                    listed: n.listed, schema: n.schema, specificity: n.specificity,
                                    confidence: n.confidence}],
-          rels: [r IN relationships(p) | {type: type(r), share: r.share,
-                                          records: CASE WHEN r.record IS NULL THEN r.records ELSE [r.record] END,
+          rels: [r IN relationships(p) | {type: type(r), share: r.share, records: r.records,
                                           fromNode: coalesce(startNode(r).id, startNode(r).key),
                                           toNode: coalesce(endNode(r).id, endNode(r).key)}]}
        END AS path

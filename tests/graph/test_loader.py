@@ -281,14 +281,12 @@ def test_a_fresh_load_of_customers_writes_every_row_with_its_links(graph_store: 
     assert len(bare) > len(ids) / 2
     entity = get_entity(graph_store, next(row["id"] for row in bare if row["i"] is None))
     assert entity is not None and entity.aliases == [] and entity.identifiers == [] and entity.countries
-    # A link's one record is a string, not a list of one, a value written as its key is not stored twice
-    # (each cost Neo4j a record of its own), and a value's kind is its label's; all read back as before.
+    # A value written as its key is not stored twice, and a value's kind is its label's; both read back as before.
     shapes = graph_store.read_raw(
-        "MATCH (:Entity)-[l]->(v) WHERE v.key IS NOT NULL RETURN count(l.record) AS single,"
-        " count(l.records) AS lists, count(CASE WHEN v.value = v.key THEN 1 END) AS twice,"
+        "MATCH (v) WHERE v.key IS NOT NULL RETURN count(CASE WHEN v.value = v.key THEN 1 END) AS twice,"
         " count(v.value) AS spelled, count(v.kind) AS kinds"
     )[0]
-    assert shapes["single"] == summary.infra_links and shapes["lists"] == shapes["twice"] == shapes["kinds"] == 0
+    assert shapes["twice"] == shapes["kinds"] == 0
     assert shapes["spelled"] > 0  # addresses keep the spelling their key was normalised from
     user = graph_store.read_raw(
         "MATCH (r:Record)-[:RESOLVES_TO]->(e:Entity)-[:HAS_EMAIL]->(v:Email) RETURN e.id AS id, r.id AS record,"
