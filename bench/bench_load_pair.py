@@ -13,8 +13,10 @@ hide what a change does to overlap (a query started earlier, a wait removed): fo
 that, time the phases of one load alone.
 
 Uses bench_graph's workspace for ``--size`` (generating and ingesting it when
-missing). Prints each round and the geometric mean of the ratios (working tree /
-baseline; below 1 is cheaper), and writes bench/results/load-pair-<size>.json.
+missing). Disk: two copies of staging, and two graphs while a round runs (about
+4 GB each at 200k, with their transaction logs; removed after the round).
+Prints each round and the geometric mean of the ratios (working tree / baseline;
+below 1 is cheaper), and writes bench/results/load-pair-<size>.json.
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ def run_round(trees: dict[str, Path], homes: dict[str, Path], args: argparse.Nam
     results = {}
     for name, child in children.items():
         out, _ = child.communicate()
+        shutil.rmtree(homes[name] / "neo4j-ws", ignore_errors=True)  # a 200k graph and its logs take 4 GB
         if child.returncode != 0:
             raise SystemExit(f"the {name} load failed (exit {child.returncode}); its error is above")
         results[name] = json.loads(out.strip().splitlines()[-1])
