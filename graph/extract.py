@@ -59,11 +59,9 @@ per_entity AS (
     GROUP BY kind, key, entity_id
 )
 SELECT kind, key,
-       -- As written, when it is not already the key (an address, an identifier): Neo4j stores a string
-       -- beyond a few characters in a record of its own, and an e-mail's twice cost about 18 us a node.
-       nullif(value, key) AS value, entity_id,
-       records,
-       count(*) OVER (PARTITION BY kind, key) AS degree
+       -- As written only where it is not already the key (an address, an identifier): one string, not two.
+       nullif(value, key) AS value,
+       entity_id, records, count(*) OVER (PARTITION BY kind, key) AS degree
 FROM per_entity
 ORDER BY kind, key, entity_id
 """

@@ -317,10 +317,7 @@ class _Writer:
     def _add_value(self, kind: str, group: tuple[str, ...], row: dict[str, Any]) -> None:
         """A value (or parent) is written with its links, so it joins a batch once they have all arrived."""
         self._finish_value()
-        if kind == "value":
-            self._value = {**row, "entityIds": [], "records": []}
-        else:
-            self._value = {**row, "children": []}
+        self._value = {**row, "entityIds": [], "records": []} if kind == "value" else {**row, "children": []}
         self._value_kind, self._value_group, self._value_parts = kind, group, 0
         self.written[kind] += 1
 

@@ -103,8 +103,7 @@ INFRA: dict[str, tuple[Label, Rel]] = {
     "identifier": (Label.IDENTIFIER, Rel.HAS_IDENTIFIER),
 }
 
-# What a shared value's label says it is (not stored on the node: it would cost Neo4j a few microseconds for
-# each of millions of values, and the label already says it).
+# What kind of value each shared-value label holds: the label says it, so the nodes do not store it.
 VALUE_KINDS: dict[str, str] = {str(label): str(kind) for kind, (label, _) in INFRA.items() if kind != InfraKind.WEBSITE}
 VALUE_KINDS[str(Label.IP_NETWORK)] = "network"
 
