@@ -125,7 +125,7 @@ def run(name: str, work: Path, home: Path, rows: list[Row], args: argparse.Names
             step(f"{name}: load into an empty graph")
             before, loader_cpu = thread_ticks(settings), time.process_time()
             with variant(name, rows):
-                summary = loader.run_load(store, home / "staging.duckdb", state_path=state_path)
+                summary = loader.run_load(store, home / "staging.duckdb", state_path=state_path, writers=args.writers)
             neo4j = thread_ticks(settings)
             neo4j.subtract(before)
             loader_cpu = time.process_time() - loader_cpu
@@ -163,6 +163,12 @@ def main() -> None:
         default=",".join(VARIANTS),
         help="which runs, comma-separated (default all); `load` alone needs no memory for prebuilt rows, e.g. at 1M",
     )
+    parser.add_argument(
+        "--writers",
+        type=int,
+        default=loader.WRITERS,
+        help=f"concurrent write transactions (default {loader.WRITERS}, as shipped)",
+    )
     args = parser.parse_args()
     names = [name for name in VARIANTS if name in args.variants.split(",")]
     if not names:
@@ -176,7 +182,7 @@ def main() -> None:
         "size": args.size,
         "heap": args.heap,
         "pagecache": args.pagecache,
-        "writers": loader.WRITERS,
+        "writers": args.writers,
         "fresh_batch_size": loader.FRESH_BATCH_SIZE,
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
     }
