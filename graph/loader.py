@@ -56,6 +56,11 @@ BATCH_SIZE = 2_000
 # Rows per transaction when creating into an empty graph: fewer, larger commits (an entity's records and
 # listings and a value's links ride in its row). 2,000 -> 10,000 halved the entity phase at 30k customers.
 FRESH_BATCH_SIZE = 10_000
+# ... and at most this many nodes and relationships per row on average. A first load at 1M customers failed
+# with Neo4j's transaction memory (2.8 GiB at a 4g heap) exhausted when two batches of domains, each holding
+# hundreds of thousands of e-mails' links, were written at once; a parent's members now come in rows of at
+# most FRESH_BATCH_SIZE, and a batch goes once its rows would create this many items a row.
+BATCH_ITEMS_PER_ROW = 4
 # How long a fresh load waits for the indexes it builds at the end to come online.
 INDEX_WAIT_SECONDS = 3_600
 _INDEX_NAME = re.compile(r"CREATE (?:FULLTEXT |RANGE |TEXT )?INDEX (\w+) IF NOT EXISTS")
@@ -224,6 +229,11 @@ class _Writer:
         self.parts = max(1, writers) if fresh else 1
         self.batch_size = FRESH_BATCH_SIZE if fresh else BATCH_SIZE
         self.buffers: dict[tuple[str, tuple[str, ...], int], list[dict[str, Any]]] = {}
+        # Fresh values and parents: the nodes and relationships each buffer's rows will create. A batch goes at
+        # batch_size rows or batch_items of these, whichever comes first: most rows carry one or two links, but
+        # one can carry thousands (a webmail domain's e-mails).
+        self.batch_items = BATCH_ITEMS_PER_ROW * self.batch_size
+        self._sizes: dict[tuple[str, tuple[str, ...], int], int] = {}
         self.written: dict[str, int] = {kind: 0 for kind in KINDS}
         self.nodes: dict[str, int] = {}  # fresh: entity ID -> node id, filled by the writers
         self._queues: list[queue.Queue[_Batch | str | None]] = [queue.Queue(maxsize=3) for _ in range(self.parts)]
@@ -329,14 +339,23 @@ class _Writer:
         group = self._value_rows_group
         if self._value_kind == "parent":
             key = ("parent", group, _partition(value["key"], self.parts))
+            # A parent is merged, so its members can come in several rows: a domain with a million e-mails
+            # would otherwise be one transaction, and two such at once outgrew Neo4j's transaction memory.
+            children = value["children"]
+            for start in range(0, len(children), self.batch_size):
+                self._buffer(key, {**value, "children": children[start : start + self.batch_size]})
         elif self._value_parts & (self._value_parts - 1):  # more than one bit: shared between writers
             self._shared.setdefault(group, []).append(value)
-            return
         else:
-            key = ("value", group, self._value_parts.bit_length() - 1)
+            self._buffer(("value", group, self._value_parts.bit_length() - 1), value)
+
+    def _buffer(self, key: tuple[str, tuple[str, ...], int], row: dict[str, Any]) -> None:
+        """A complete value or parent row into its batch, which goes when full (rows or items)."""
         buffer = self.buffers.setdefault(key, [])
-        buffer.append(value)
-        if len(buffer) >= self.batch_size:
+        buffer.append(row)
+        size = self._sizes.get(key, 0) + 1 + len(row["entityIds" if key[0] == "value" else "children"])
+        self._sizes[key] = size
+        if len(buffer) >= self.batch_size or size >= self.batch_items:
             self._send(*key)
 
     def _add_link(self, kind: str, group: tuple[str, ...], row: dict[str, Any]) -> None:
@@ -381,6 +400,7 @@ class _Writer:
 
     def _send(self, kind: str, group: tuple[str, ...], part: int) -> None:
         rows = self.buffers.pop((kind, group, part), [])
+        self._sizes.pop((kind, group, part), None)
         if not rows:
             return
         if self._error is not None:

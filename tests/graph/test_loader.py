@@ -7,6 +7,7 @@ import json
 import logging
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -299,6 +300,36 @@ def test_a_fresh_load_of_customers_writes_every_row_with_its_links(graph_store: 
     assert edge.records == [user["record"]]
     (shared,) = [s for s in analytics.shared_values(graph_store, user["id"]) if s.node.label == "Email"]
     assert (shared.node.name, shared.kind) == (user["email"], "email")
+
+
+def test_a_domain_with_more_members_than_a_batch_is_written_in_bounded_transactions(
+    graph_store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A webmail domain's e-mails come in rows of at most a batch, so no transaction outgrows Neo4j's memory."""
+    customers = stage_customers(tmp_path, 1000, 7)
+    monkeypatch.setattr(loader, "FRESH_BATCH_SIZE", 25)
+    batches: list[list[int]] = []  # per create_parents_links transaction, each row's member count
+    write_once = graph_store.write_once
+
+    def recording(name: str, params: dict[str, Any], **labels: str) -> tuple[dict[str, int], list[dict[str, Any]]]:
+        if name == "create_parents_links":
+            batches.append([len(row["children"]) for row in params["rows"]])
+        return write_once(name, params, **labels)
+
+    monkeypatch.setattr(graph_store, "write_once", recording)
+    summary = run_load(graph_store, customers.staging)
+    assert summary.mode == "fresh"
+    assert batches and all(size <= 25 for batch in batches for size in batch)
+    assert all(len(batch) + sum(batch) <= 25 * loader.BATCH_ITEMS_PER_ROW + 25 for batch in batches)
+    # Every e-mail is linked to its domain exactly once, and some domain was split over several rows.
+    counts = graph_store.read_raw(
+        "MATCH (v:Email) OPTIONAL MATCH (v)-[l:AT_DOMAIN]->(d:Domain) WITH v, count(l) AS links"
+        " RETURN count(v) AS emails, min(links) AS fewest, max(links) AS most"
+    )[0]
+    assert counts["emails"] > 25 and counts["fewest"] == counts["most"] == 1
+    biggest = graph_store.read_raw("MATCH (d:Domain)<-[:AT_DOMAIN]-(v) RETURN count(v) AS n ORDER BY n DESC LIMIT 1")
+    assert biggest[0]["n"] > 25
+    assert graph_store.read_raw("MATCH (d:Domain) WITH d.key AS key, count(*) AS n WHERE n > 1 RETURN key") == []
 
 
 def test_the_driver_debug_log_holds_row_counts_not_rows(
