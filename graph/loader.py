@@ -285,9 +285,9 @@ class _Writer:
         self._queue_barrier()
         if self._shared:  # values linked from entities of several writers: the first writer, alone
             for group, rows in self._shared.items():
-                for start in range(0, len(rows), self.batch_size):
-                    self.buffers[("value", group, 0)] = rows[start : start + self.batch_size]
-                    self._send("value", group, 0)
+                for row in rows:  # batched like any value: by rows and by the links they carry
+                    self._buffer(("value", group, 0), row)
+                self._send("value", group, 0)
             self._shared.clear()
             self._queue_barrier()
         if phase == PHASES["parent"]:
