@@ -48,7 +48,7 @@ from graph.schema import (
     schema_statements,
 )
 from graph.store import GraphStore, Rows
-from ingest import staging
+from ingest import infra, staging
 from resolution.store import current_entity_id
 from sanctiongraph.errors import GraphStoreError
 
@@ -646,6 +646,18 @@ def _mode(store: GraphStore, state: LoadState) -> str:
     return "fresh" if _graph_is_empty(store) else "full"
 
 
+def _open_staging(staging_path: Path) -> duckdb.DuckDBPyConnection:
+    """Staging, read-only; one written by an older version first gets its shared values derived."""
+    con = staging.connect(staging_path, read_only=True)
+    if not infra.is_current(con):
+        con.close()
+        with staging.exclusive_writer(staging_path, what="load"):
+            staging.connect(staging_path).close()
+        con = staging.connect(staging_path, read_only=True)
+    staging.bound_memory(con, READ_MEMORY_LIMIT, keep_order=True)
+    return con
+
+
 def run_load(
     store: GraphStore,
     staging_path: Path,
@@ -663,8 +675,7 @@ def run_load(
         raise GraphStoreError(
             f"{staging_path}: no staging database", hint="run `sanctiongraph ingest` and `resolve` first"
         )
-    con = staging.connect(staging_path, read_only=True)
-    staging.bound_memory(con, READ_MEMORY_LIMIT, keep_order=True)
+    con = _open_staging(staging_path)
     try:
         runs = con.execute("SELECT run_id FROM sg_runs ORDER BY finished_at DESC LIMIT 1").fetchall()
         run = runs[0] if runs else None

@@ -26,6 +26,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from ingest import infra
 from ingest.record import Quarantine, Record
 from sanctiongraph.errors import IngestError
 
@@ -170,6 +171,13 @@ MERGE_SQL = {
 }
 
 
+# The records of one version that are new or whose content changed: their shared values are derived again.
+CHANGED_RECORDS = """(
+    SELECT record_id, data FROM sg_load_records WHERE record_id IN (
+        SELECT record_id FROM sg_changes WHERE source = $source AND version = $version AND change <> 'removed'))
+"""
+
+
 @dataclass(slots=True)
 class IngestSummary:
     source: str
@@ -215,6 +223,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         con.execute(SCHEMA_SQL)
         # Added after the first release: how many input rows a quarantine entry stands for.
         con.execute("ALTER TABLE sg_quarantine ADD COLUMN IF NOT EXISTS rows BIGINT DEFAULT 1")
+        infra.ensure_current(con)  # a staging file from before sg_record_infra, or derived differently
         _drop_work_tables(con)  # left behind by a load that was killed
     return con
 
@@ -439,6 +448,7 @@ def _merge_version(
         _run(con, "removals", params)
         _run(con, "mark_removed", {**params, "now": now})
     _run(con, "upsert", {**params, "now": now})
+    infra.derive(con, CHANGED_RECORDS, params)
     counts = dict(_run(con, "count_changes", params).fetchall())
     summary.added, summary.changed, summary.removed = (int(counts.get(k, 0)) for k in ("added", "changed", "removed"))
     con.execute(

@@ -81,6 +81,24 @@ def test_a_state_with_the_old_text_hashes_is_forgotten_and_the_next_load_rewrite
     assert again.mode == "incremental" and sum(again.written.values()) == 0
 
 
+def test_staging_from_before_the_shared_values_table_loads_the_same_graph(
+    graph_store: GraphStore, resolved_workspace: Path, tmp_path: Path
+) -> None:
+    """The loader reads shared values derived at ingest; a staging file without them gets them first."""
+    import duckdb
+
+    home = copy_workspace(resolved_workspace, tmp_path / "ws")
+    assert run_load(graph_store, home / "staging.duckdb").mode == "fresh"
+    before = graph_snapshot(graph_store)
+    shared = graph_store.read_raw("MATCH (:Entity)-[:HAS_ADDRESS]->(a:Address) RETURN count(DISTINCT a) AS n")
+    assert shared[0]["n"] > 1000
+    with duckdb.connect(str(home / "staging.duckdb")) as con:  # as an earlier release left it
+        con.execute("DROP TABLE sg_record_infra; DROP TABLE sg_derived")
+    again = run_load(graph_store, home / "staging.duckdb")
+    assert again.mode == "incremental" and sum(again.written.values()) == 0 and not any(again.deleted.values())
+    assert graph_snapshot(graph_store) == before
+
+
 def test_the_cycle_collector_is_paused_while_rows_stream_and_back_after(
     graph_store: GraphStore, resolved_workspace: Path, tmp_path: Path
 ) -> None:

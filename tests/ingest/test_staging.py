@@ -17,7 +17,7 @@ from ingest.run import run_ingest
 from sanctiongraph.errors import IngestError, MappingError
 from tests.ingest.conftest import DATA
 
-TABLES = ("sg_records", "sg_source_versions", "sg_changes", "sg_quarantine")
+TABLES = ("sg_records", "sg_source_versions", "sg_changes", "sg_quarantine", "sg_record_infra")
 
 
 def snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 MAPPING = ROOT / "mappings" / "customers.yaml"
 KILL_SIZE = 40_000  # rows of the file killed mid-load
-CONTRACT_TABLES = ("sg_records", "sg_source_versions", "sg_changes", "sg_quarantine")
+CONTRACT_TABLES = ("sg_records", "sg_source_versions", "sg_changes", "sg_quarantine", "sg_record_infra")
 
 INGEST_AND_REPORT = """
 import resource, sys
