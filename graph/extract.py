@@ -54,11 +54,16 @@ relations AS (
 ),
 -- Names matter only in the sources whose relations name their target.
 named_sources AS (SELECT DISTINCT source FROM relations WHERE target_key IS NULL),
-names AS (
-    SELECT r.source, trim(regexp_replace(lower(n.value), '[^[:alnum:]]+', ' ', 'g')) AS name, e.entity_id
-    FROM sg_record_entities e JOIN sg_records r USING (record_id),
-         unnest(from_json(r.data, '{"names": [{"value": "VARCHAR"}]}').names) AS t(n)
+-- Their records are picked before any JSON is parsed: with the parse beside the join, DuckDB parsed the
+-- names of every record, and the query took three times the CPU (4.6-5.3 s against 1.4-1.6 at 200k customers).
+named_records AS MATERIALIZED (
+    SELECT e.entity_id, r.source, from_json(r.data, '{"names": [{"value": "VARCHAR"}]}').names AS names
+    FROM sg_records r JOIN sg_record_entities e USING (record_id)
     WHERE r.source IN (SELECT source FROM named_sources)
+),
+names AS (
+    SELECT source, trim(regexp_replace(lower(n.value), '[^[:alnum:]]+', ' ', 'g')) AS name, entity_id
+    FROM named_records, unnest(names) AS t(n)
 ),
 unique_names AS (
     SELECT source, name, any_value(entity_id) AS entity_id
