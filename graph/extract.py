@@ -20,7 +20,7 @@ BATCH_SIZE = 5_000
 
 # One row per (entity, infrastructure value) with the records that use it and the value's degree: the
 # number of distinct entities that use it. The values and their keys were derived once per record at
-# ingest (``ingest.infra``); deriving them here, from every record's JSON, was two thirds of this query.
+# ingest (``ingest.infra``); deriving them here, from every record's JSON, was three quarters of this query.
 INFRA_SQL = """
 WITH per_entity AS (
     SELECT i.kind, i.key, e.entity_id, min(i.value) AS value, list_sort(list(i.record_id)) AS records

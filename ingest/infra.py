@@ -5,7 +5,7 @@ lower-cased with punctuation collapsed, an identifier upper-cased with only
 letters and digits. Keys are derived once, when a record is staged, into
 ``sg_record_infra`` (one row per record, kind and key), so a graph load joins
 them rather than parsing every record's JSON again: at 200k customers the
-parsing was two thirds of the load's infrastructure query.
+parsing was three quarters of the load's infrastructure query.
 
 ``RECORD_INFRA_VERSION`` names the derivation: a staging file derived by another
 version is derived again when it is next opened for writing.
