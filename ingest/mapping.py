@@ -40,6 +40,11 @@ from sanctiongraph.errors import IngestError, MappingError
 
 __all__ = ["Mapping", "composite_key", "load_mapping"]
 
+# A "not in the file" error says where the mapping reads the first few missing columns, then lists a few
+# more by name (a file of another kind lacks them all).
+MISSING_NAMED = 3
+MISSING_LISTED = 8
+
 
 # --- compiled entities ----------------------------------------------------------------
 
@@ -205,7 +210,12 @@ class Mapping:
         present = {h.strip().lstrip("\ufeff") for h in header}
         missing = {column: where for column, where in self.model.columns().items() if column not in present}
         if missing:
-            detail = "; ".join(f"{where}: column {column!r} is not in the file" for column, where in missing.items())
+            named = list(missing.items())[:MISSING_NAMED]
+            detail = "; ".join(f"{where}: column {column!r} is not in the file" for column, where in named)
+            if len(missing) > MISSING_NAMED:
+                rest = list(missing)[MISSING_NAMED:]
+                more = ", ..." if len(rest) > MISSING_LISTED else ""
+                detail += f"; {len(rest)} more columns it reads are missing: {', '.join(rest[:MISSING_LISTED])}{more}"
             raise MappingError(
                 f"{self.path}: {detail} ({path} has: {', '.join(sorted(present))[:300]})",
                 hint="fix the column names in the mapping or pass the right file",

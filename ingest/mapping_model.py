@@ -41,6 +41,7 @@ IDENTIFIER_KINDS = (
     "other",
 )
 ADDRESS_PARTS = ("street", "city", "postal_code", "region", "country")
+_SINGULAR = {"fields": "field", "properties": "property"}  # an entity's sections, in messages
 NORMALISERS = (
     "strip",
     "upper",
@@ -225,7 +226,7 @@ class MappingFile(BaseModel):
                 for field in getattr(entity, section):
                     for spec in entity.specs(field, section):  # type: ignore[arg-type]
                         for column in spec.source_columns():
-                            used.setdefault(column, f"entity '{name}' {section[:-1]} '{field}'")
+                            used.setdefault(column, f"entity '{name}' {_SINGULAR[section]} '{field}'")
         for index, relation in enumerate(self.relations):
             for optional in (
                 relation.role_column,

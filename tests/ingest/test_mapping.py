@@ -75,6 +75,25 @@ def test_columns_missing_from_the_file_are_named_before_any_row(ingest, tmp_path
         ingest(table, "mapping", mapping=mapping)
 
 
+def test_a_file_of_another_kind_gets_a_short_error_not_every_column(ingest, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The customers' mapping on a two-column file: three columns with where they are read, then a count."""
+    table = write(tmp_path, "t.csv", "id,name\n1,Foo\n")
+    with pytest.raises(MappingError) as caught:
+        ingest(table, "mapping", mapping=MAPPINGS / "customers.yaml")
+    message = str(caught.value)
+    assert message.count("is not in the file") == 3
+    assert "entity 'account' key: column 'account_id' is not in the file" in message
+    assert "20 more columns it reads are missing: email, phone," in message and message.count(",") < 20
+    assert "(" + str(table) + " has: id, name)" in message
+
+
+def test_a_missing_property_column_says_where_it_is_read(ingest, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mapping = write(tmp_path, "m.yaml", "entities:\n  a: {schema: Person, key: id, properties: {signupDate: signed}}")
+    table = write(tmp_path, "t.csv", "id\n1\n")
+    with pytest.raises(MappingError, match=r"entity 'a' property 'signupDate': column 'signed' is not in the file"):
+        ingest(table, "mapping", mapping=mapping)
+
+
 def test_every_example_mapping_is_valid() -> None:
     examples = sorted(MAPPINGS.glob("*.yaml"))
     assert {p.name for p in examples} >= {"customers.yaml", "icij_entities.yaml", "psc_statements.yaml"}
