@@ -99,6 +99,41 @@ def test_staging_from_before_the_shared_values_table_loads_the_same_graph(
     assert graph_snapshot(graph_store) == before
 
 
+def test_a_customers_new_email_moves_its_link_on_the_next_load(loaded: GraphStore, tmp_path: Path) -> None:
+    """Shared values are derived when a version changes a record; the incremental load follows them."""
+    from ingest.run import run_ingest
+    from resolution.run import run_resolve
+
+    mapping = tmp_path / "shop.yaml"
+    mapping.write_text(
+        "source: shop\nformat: csv\nentities:\n  account:\n    schema: Person\n    key: id\n"
+        "    fields:\n      name: name\n      email: email\n",
+        encoding="utf-8",
+    )
+    staging = tmp_path / "ws" / "staging.duckdb"  # the workspace the fixture loaded
+
+    def load_version(version: str, rows: str) -> None:
+        data = tmp_path / f"shop-{version}.csv"
+        data.write_text("id,name,email\n" + rows, encoding="utf-8")
+        run_ingest(staging, data, "mapping", mapping=mapping, version=version)
+        run_resolve(staging)
+        assert run_load(loaded, staging).mode == "incremental"
+
+    def emails() -> dict[str, list[str]]:
+        rows = loaded.read_raw(
+            "MATCH (r:Record {source: 'shop'})-[:RESOLVES_TO]->(e:Entity) "
+            "OPTIONAL MATCH (e)-[:HAS_EMAIL]->(v:Email) RETURN r.sourceKey AS key, collect(v.key) AS emails"
+        )
+        return {row["key"]: sorted(row["emails"]) for row in rows}
+
+    load_version("v1", "a1,Ann Lee,ann.lee.7@shop.example\nb2,Bo Kim,bo.kim.9@shop.example\n")
+    assert emails() == {"a1": ["ann.lee.7@shop.example"], "b2": ["bo.kim.9@shop.example"]}
+    load_version("v2", "a1,Ann Lee,ann.lee.8@shop.example\nb2,Bo Kim,bo.kim.9@shop.example\n")
+    assert emails() == {"a1": ["ann.lee.8@shop.example"], "b2": ["bo.kim.9@shop.example"]}
+    stale = loaded.read_raw("MATCH (v:Email {key: 'ann.lee.7@shop.example'}) RETURN count(v) AS n")
+    assert stale[0]["n"] == 0  # nobody uses it any more
+
+
 def test_the_cycle_collector_is_paused_while_rows_stream_and_back_after(
     graph_store: GraphStore, resolved_workspace: Path, tmp_path: Path
 ) -> None:
