@@ -70,24 +70,12 @@ def derive(con: duckdb.DuckDBPyConnection, records: str, params: dict[str, Any] 
     con.execute(DERIVE_SQL.format(records=records), params)
 
 
-def ensure_current(con: duckdb.DuckDBPyConnection) -> None:
-    """Derive every record's shared values again when staging holds another version's (or none)."""
+def derive_all(con: duckdb.DuckDBPyConnection) -> None:
+    """Derive every record's shared values again, and record the version that did (run it in a transaction)."""
     con.execute(SCHEMA_SQL)
-    rows = con.execute("SELECT version FROM sg_derived WHERE name = 'record_infra'").fetchall()
-    if rows and rows[0][0] == RECORD_INFRA_VERSION:
-        return
-    con.begin()
-    try:
-        con.execute("DELETE FROM sg_record_infra")
-        con.execute(DERIVE_SQL.format(records="sg_records"))
-        con.execute(
-            "INSERT OR REPLACE INTO sg_derived VALUES ('record_infra', ?)",
-            [RECORD_INFRA_VERSION],
-        )
-    except BaseException:
-        con.rollback()
-        raise
-    con.commit()
+    con.execute("DELETE FROM sg_record_infra")
+    con.execute(DERIVE_SQL.format(records="sg_records"))
+    con.execute("INSERT OR REPLACE INTO sg_derived VALUES ('record_infra', ?)", [RECORD_INFRA_VERSION])
 
 
 def is_current(con: duckdb.DuckDBPyConnection) -> bool:

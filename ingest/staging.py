@@ -223,7 +223,9 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         con.execute(SCHEMA_SQL)
         # Added after the first release: how many input rows a quarantine entry stands for.
         con.execute("ALTER TABLE sg_quarantine ADD COLUMN IF NOT EXISTS rows BIGINT DEFAULT 1")
-        infra.ensure_current(con)  # a staging file from before sg_record_infra, or derived differently
+        if not infra.is_current(con):  # a staging file from before sg_record_infra, or derived differently
+            with transaction(con):
+                infra.derive_all(con)
         _drop_work_tables(con)  # left behind by a load that was killed
     return con
 
