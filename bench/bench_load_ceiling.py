@@ -29,8 +29,9 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -42,7 +43,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_graph import graph_counts, identity_resolution, prepare_staging, start_neo4j, step  # noqa: E402
 
 from graph import loader, server  # noqa: E402
-from graph.load_rows import Row, all_rows  # noqa: E402
+from graph.load_rows import (  # noqa: E402
+    Parents,
+    Row,
+    entity_rows,
+    linked_values,
+    links_state,
+    relation_rows,
+    stage_links,
+)
 from graph.load_state import LoadState  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 from ingest import staging  # noqa: E402
@@ -61,14 +70,31 @@ THREAD_GROUPS = (
 VARIANTS = ("load", "prebuilt", "replay")
 
 
-def prebuilt_rows(home: Path) -> tuple[list[Row], float]:
-    """Every row of a load, built from staging into memory (about 1.5 kB each), and the CPU seconds it took."""
+@dataclass
+class Prebuilt:
+    """What a first load hands the writers, built beforehand: rows, then values with their links, then the rest."""
+
+    entities: list[Row] = field(default_factory=list)
+    values: list[tuple[tuple[str, str], dict[str, Any]]] = field(default_factory=list)
+    rest: list[Row] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.entities) + len(self.values) + len(self.rest)
+
+
+def prebuilt_rows(home: Path) -> tuple[Prebuilt, float]:
+    """Every row of a first load, built from staging into memory, and the CPU seconds it took."""
     step("building every row in memory (for prebuilt and replay)")
     con = staging.connect(home / "staging.duckdb", read_only=True)
     staging.bound_memory(con, loader.READ_MEMORY_LIMIT, keep_order=True)
     started = time.process_time()
+    rows = Prebuilt()
     try:
-        rows = list(all_rows(con))
+        rows.entities = list(entity_rows(con))
+        stage_links(con)
+        parents = Parents()
+        rows.values = list(linked_values(con, parents))
+        rows.rest = [*parents.rows(), *relation_rows(con)]
     finally:
         con.close()
     gc.freeze()  # millions of live rows would make every full collection of the loads after this scan them
@@ -91,32 +117,47 @@ def thread_ticks(settings: Settings) -> collections.Counter[str]:
     return groups
 
 
-def stage_without_state(
-    self: LoadState, rows: Iterable[Row], *, keep_payload: bool = True, on_row: Any = None
-) -> dict[str, int]:
-    """``LoadState.stage`` minus the state: only hands each row on and counts them."""
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.kind] = counts.get(row.kind, 0) + 1
-        on_row(row)
-    return counts
+def first_load_from(rows: Prebuilt, with_state: bool) -> Any:
+    """``loader._write_first_load`` with the rows built beforehand, recording the load state or not."""
+
+    def write(con: Any, state: LoadState, writer: Any) -> dict[str, int]:
+        counts: collections.Counter[str] = collections.Counter()
+
+        def add(row: Row) -> None:
+            writer.add(row.kind, row.group, row.payload)
+
+        def hand_on(batch: list[Row]) -> None:
+            if with_state:
+                counts.update(state.stage(batch, on_row=add))
+                return
+            for row in batch:
+                counts[row.kind] += 1
+                add(row)
+
+        with state.first_load():
+            hand_on(rows.entities)
+            for group, value in rows.values:
+                writer.add_linked_value(group, value)
+            if with_state:
+                stage_links(con)
+                counts.update(state.stage_hashed(links_state(con)))
+            hand_on(rows.rest)
+        return dict(counts)
+
+    return write
 
 
 @contextmanager
-def variant(name: str, rows: list[Row]) -> Iterator[None]:
+def variant(name: str, rows: Prebuilt) -> Iterator[None]:
     """Run the loader as shipped, or with prebuilt rows, or with prebuilt rows and no load state."""
     if name == "load":
         yield
         return
-    with mock.patch.object(loader, "all_rows", lambda con: iter(rows)):
-        if name == "prebuilt":
-            yield
-            return
-        with mock.patch.object(LoadState, "stage", stage_without_state):
-            yield
+    with mock.patch.object(loader, "_write_first_load", first_load_from(rows, with_state=name == "prebuilt")):
+        yield
 
 
-def run(name: str, work: Path, home: Path, rows: list[Row], args: argparse.Namespace) -> dict[str, Any]:
+def run(name: str, work: Path, home: Path, rows: Prebuilt, args: argparse.Namespace) -> dict[str, Any]:
     settings = start_neo4j(work, args.heap, args.pagecache)
     state_path = work / f"ceiling-state-{name}.duckdb"
     state_path.unlink(missing_ok=True)
@@ -177,7 +218,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     home = prepare_staging(args.size, args.seed, work)
     identity_resolution(home)
-    rows: list[Row] = []
+    rows = Prebuilt()
     report: dict[str, Any] = {
         "size": args.size,
         "heap": args.heap,

@@ -13,26 +13,56 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
-from graph.model import INFRA, Label, Rel
+from graph.model import INFRA
 
 BATCH_SIZE = 5_000
 
 # One row per (entity, infrastructure value) with the records that use it and the value's degree: the
 # number of distinct entities that use it. The values and their keys were derived once per record at
 # ingest (``ingest.infra``); deriving them here, from every record's JSON, was three quarters of this query.
-INFRA_SQL = """
-WITH per_entity AS (
+# A load reads it two or three ways (links in order, values with their links, the load state's hashes), so
+# it is computed once into a temporary table (``stage_links``).
+#
+# Each row carries the hashes the load state compares (``graph.load_state``), computed here so that a first
+# load can stage them set-wise: ``value_hash`` covers what a value's node is derived from (its key, its
+# spelling, its degree and ``$rules``, the rules that turn a degree into a weight), ``link_hash`` what a link
+# is (its entity, its value and its records). A value's spelling is the one of its first entity.
+LINKS_SQL = """
+CREATE OR REPLACE TEMP TABLE sg_load_links AS
+WITH infra_kinds AS (SELECT unnest($kinds) AS kind, unnest($labels) AS label, unnest($rels) AS rel),
+per_entity AS (
     SELECT i.kind, i.key, e.entity_id, min(i.value) AS value, list_sort(list(i.record_id)) AS records
     FROM sg_record_entities e JOIN sg_record_infra i USING (record_id)
     GROUP BY i.kind, i.key, e.entity_id
+),
+links AS (
+    SELECT p.kind, k.label, k.rel, p.key, p.entity_id, p.records,
+           -- As written only where it is not already the key (an address, an identifier): one string, not two.
+           nullif(arg_min(p.value, p.entity_id) OVER (PARTITION BY p.kind, p.key), p.key) AS value,
+           count(*) OVER (PARTITION BY p.kind, p.key) AS degree
+    FROM per_entity p JOIN infra_kinds k USING (kind)
 )
-SELECT kind, key,
-       -- As written only where it is not already the key (an address, an identifier): one string, not two.
-       nullif(value, key) AS value,
-       entity_id, records, count(*) OVER (PARTITION BY kind, key) AS degree
-FROM per_entity
-ORDER BY kind, key, entity_id
+SELECT *, hash(key, value, degree, $rules) AS value_hash, hash(entity_id, key, records) AS link_hash FROM links
+"""
+
+# The links in order of value, each value's first. A link's records come as one string where there is one
+# record (nearly always): fetching lists into Python cost about three times as much as strings.
+INFRA_SQL = """
+SELECT label, rel, kind, key, value, degree, entity_id,
+       CASE WHEN len(records) = 1 THEN records[1] ELSE '' END AS record, CASE WHEN len(records) > 1 THEN records END,
+       value_hash, link_hash
+FROM sg_load_links ORDER BY kind, key, entity_id
+"""
+
+# The load state's rows for values and links, as ``graph.load_rows`` keys and groups them.
+LINKS_STATE_SQL = """
+SELECT 'value' AS kind, label || ':' || key AS key, label AS grp, NULL::VARCHAR AS ref, any_value(value_hash) AS hash
+FROM sg_load_links GROUP BY label, key
+UNION ALL
+SELECT 'link', label || $separator || entity_id || $separator || key, label || '|' || rel, NULL, link_hash
+FROM sg_load_links
 """
 
 # Relations resolved to entity pairs: a target named by key is that record of the
@@ -94,25 +124,57 @@ SELECT count(*) FROM sg_record_entities e JOIN sg_records r USING (record_id),
 
 @dataclass(slots=True)  # not frozen: built once per link, and frozen fields cost a call each
 class InfraRow:
-    label: Label
-    rel: Rel
+    label: str
+    rel: str
     kind: str
     key: str
     value: str | None  # as written, when it differs from the key
     entity_id: str
     records: list[str]
     degree: int
+    value_hash: int
+    link_hash: int
+
+
+def stage_links(con: duckdb.DuckDBPyConnection, rules: int) -> None:
+    """Compute this run's (entity, shared value) links once, for the queries below.
+
+    ``rules``: a fingerprint of what turns a value's degree into its node's
+    properties, part of each value's hash (a change to them rewrites the values).
+    """
+    kinds = list(INFRA)
+    con.execute(
+        LINKS_SQL,
+        {
+            "kinds": [str(kind) for kind in kinds],
+            "labels": [str(INFRA[kind][0]) for kind in kinds],
+            "rels": [str(INFRA[kind][1]) for kind in kinds],
+            "rules": rules,
+        },
+    )
+
+
+# label, rel, kind, key, value, degree, entity_id, the one record or "", the records where several, and hashes.
+LinkTuple = tuple[str, str, str, str, str | None, int, str, str, list[str] | None, int, int]
+
+
+def link_batches(con: duckdb.DuckDBPyConnection) -> Iterator[list[LinkTuple]]:
+    """The links staged by ``stage_links`` as they come from ``INFRA_SQL``, a batch at a time."""
+    cursor = con.execute(INFRA_SQL)
+    while rows := cursor.fetchmany(BATCH_SIZE):
+        yield rows
 
 
 def iter_infra(con: duckdb.DuckDBPyConnection) -> Iterator[InfraRow]:
-    """Every (entity, shared value) link, ordered by kind and value."""
-    cursor = con.execute(INFRA_SQL)
-    while rows := cursor.fetchmany(BATCH_SIZE):
-        for kind, key, value, entity_id, records, degree in rows:
-            if kind not in INFRA:
-                continue
-            label, rel = INFRA[kind]
-            yield InfraRow(label, rel, kind, key, value, entity_id, list(records), int(degree))
+    """Every (entity, shared value) link staged by ``stage_links``, ordered by kind and value."""
+    for rows in link_batches(con):
+        for label, rel, kind, key, value, degree, entity_id, record, records, value_hash, link_hash in rows:
+            yield InfraRow(label, rel, kind, key, value, entity_id, records or [record], degree, value_hash, link_hash)
+
+
+def links_state(con: duckdb.DuckDBPyConnection, separator: str) -> pa.RecordBatchReader:
+    """The load state's rows (kind, key, grp, ref, hash) for the values and links staged by ``stage_links``."""
+    return con.sql(LINKS_STATE_SQL, params={"separator": separator}).to_arrow_reader(100_000)
 
 
 def iter_relations(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, Any]]:

@@ -17,14 +17,21 @@ from typing import Any
 
 import duckdb
 import orjson
+import pyarrow as pa
+import xxhash
 
-from graph.extract import iter_infra, iter_relations
+from graph.extract import iter_infra, iter_relations, link_batches
+from graph.extract import links_state as infra_links_state
+from graph.extract import stage_links as stage_infra_links
 from graph.model import RELATION_TYPES, Label, Rel
-from graph.specificity import is_super_node, specificity
+from graph.specificity import is_super_node, rules, specificity
 from ingest.record import NameKind, Record, RelationKind, Schema
 from ingest.values import email_domain, ip_network
 
 FETCH = 5_000
+# Part of every value's hash in the load state (with ``specificity.rules``): change it when ``value_payload``
+# derives a value's node differently, so that the next load rewrites the values.
+VALUE_ROWS_VERSION = 1
 SEPARATOR = "\x1f"  # joins the two ends of a link's or relation's key
 
 # The order a load writes kinds in: each only refers to kinds before it.
@@ -80,6 +87,8 @@ class Row:
     # A record's entity, which a delisted record keeps (LoadState.kept_refs). Only records carry one: the
     # state stores it per row, and a link's or relation's was never read.
     ref: str | None = None
+    # The load state's hash of the row, where staging computes it (values and links); else the payload's.
+    hash: int | None = None
 
 
 @dataclass(slots=True)
@@ -199,7 +208,7 @@ def entity_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Row]:
 
 
 @dataclass(slots=True)
-class _Parents:
+class Parents:
     """E-mails by domain and IP addresses by network, gathered while values stream by."""
 
     members: dict[tuple[str, str], set[str]] = field(default_factory=dict)
@@ -240,34 +249,84 @@ class _Parents:
                 )
 
 
+def value_payload(kind: str, key: str, value: str | None, degree: int) -> dict[str, Any]:
+    """A shared value's node. What it is derived from besides its row is in ``value_rules``."""
+    return {
+        "key": key,
+        "value": value,
+        "degree": degree,
+        "specificity": specificity(kind, value or key, degree),
+        "superNode": is_super_node(degree),
+    }
+
+
+def value_rules() -> int:
+    """What a value's node is derived from besides its row in staging, as a number its hash includes."""
+    return xxhash.xxh3_64_intdigest(f"{VALUE_ROWS_VERSION}:{rules()}".encode()) >> 1  # fits a signed BIGINT
+
+
+def stage_links(con: duckdb.DuckDBPyConnection) -> None:
+    """Compute the run's links to shared values once; ``value_rows`` and ``linked_values`` read them."""
+    stage_infra_links(con, value_rules())
+
+
 def value_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Row]:
-    """Shared values (one row each), the links from entities to them, and their parents."""
-    parents = _Parents()
+    """Shared values (one row each), the links from entities to them, and their parents.
+
+    Their hashes for the load state come from staging (``graph.extract``), as
+    they do for a first load, which stages them set-wise (``links_state``).
+    """
+    stage_links(con)
+    parents = Parents()
     last: tuple[str, str] | None = None
     for link in iter_infra(con):
-        label, rel = str(link.label), str(link.rel)
+        label = link.label
         if (label, link.key) != last:
             last = (label, link.key)
             parents.add(link.kind, link.key)
-            yield Row(
-                "value",
-                (label,),
-                f"{label}:{link.key}",
-                {
-                    "key": link.key,
-                    "value": link.value,
-                    "degree": link.degree,
-                    "specificity": specificity(link.kind, link.value or link.key, link.degree),
-                    "superNode": is_super_node(link.degree),
-                },
-            )
+            payload = value_payload(link.kind, link.key, link.value, link.degree)
+            yield Row("value", (label,), f"{label}:{link.key}", payload, hash=link.value_hash)
         yield Row(
             "link",
-            (label, rel),
+            (label, link.rel),
             f"{label}{SEPARATOR}{link.entity_id}{SEPARATOR}{link.key}",
             {"entityId": link.entity_id, "key": link.key, "records": link.records},
+            hash=link.link_hash,
         )
     yield from parents.rows()
+
+
+def linked_values(con: duckdb.DuckDBPyConnection, parents: Parents) -> Iterator[tuple[tuple[str, str], dict[str, Any]]]:
+    """A first load's shared values, each with its links nested: ``entityIds[i]`` uses it by ``records[i]``.
+
+    One row per value rather than one per value and one per link, and no row
+    object per link: links are a third of a load's items. Their load state is
+    staged set-wise (``links_state``). ``stage_links`` first.
+    """
+    payload: dict[str, Any] = {}
+    group: tuple[str, str] = ("", "")
+    entity_ids: list[str] = []
+    records: list[list[str]] = []
+    last: tuple[str, str] | None = None
+    for rows in link_batches(con):
+        for label, rel, kind, key, value, degree, entity_id, record, many, _, _ in rows:
+            if (kind, key) != last:
+                if last is not None:
+                    yield group, payload
+                last, group = (kind, key), (label, rel)
+                parents.add(kind, key)
+                payload = value_payload(kind, key, value, degree)
+                payload["entityIds"] = entity_ids = []
+                payload["records"] = records = []
+            entity_ids.append(entity_id)
+            records.append(many or [record])
+    if last is not None:
+        yield group, payload
+
+
+def links_state(con: duckdb.DuckDBPyConnection) -> pa.RecordBatchReader:
+    """The load state's rows for the values and links of ``linked_values``, as ``value_rows`` keys and hashes them."""
+    return infra_links_state(con, SEPARATOR)
 
 
 def relation_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Row]:
@@ -292,6 +351,7 @@ def relation_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Row]:
 
 
 def all_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Row]:
+    """Every row of the run, for a load that compares them with the last one (``value_rows`` for values)."""
     yield from entity_rows(con)
     yield from value_rows(con)
     yield from relation_rows(con)

@@ -15,6 +15,7 @@ load writes everything and sweeps what it did not write.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,8 @@ LEFT JOIN sg_graph_rows o ON o.kind = n.kind AND o.key = n.key
 WHERE n.kind = ? AND (o.hash IS NULL OR o.hash <> n.hash)
 ORDER BY n.grp, n.seq
 """
+
+COUNTS_SQL = "SELECT kind, count(*) FROM sg_graph_rows GROUP BY kind"
 
 # What the graph has that this load does not, except what a caller keeps (delisted records).
 REMOVED_SQL = """
@@ -129,34 +132,34 @@ class LoadState:
             raise
         self.con.commit()
 
-    def stage(
-        self, rows: Iterable[Row], *, keep_payload: bool = True, on_row: Callable[[Row], None] | None = None
-    ) -> dict[str, int]:
-        """Put this load's rows aside and return counts by kind.
+    @contextlib.contextmanager
+    def first_load(self) -> Iterator[None]:
+        """Stage a first load's rows straight into the state, in one transaction.
 
-        With ``keep_payload`` the properties are kept for ``changed``. A first load
-        into an empty graph writes each row as it passes (``on_row``) instead, and
-        its rows go straight into the state, forgotten just before: nothing else
-        reads them, and copying them there at commit took a minute at 1M
-        customers. Until ``commit`` records the load they are not trusted
-        (``last_load_id`` is None).
+        A first load into an empty graph writes each row as it passes instead
+        of comparing it, and nothing else reads its rows, so they go straight
+        into the state, forgotten just before (copying them there at commit took
+        a minute at 1M customers), without their properties. Until ``commit``
+        records the load they are not trusted (``last_load_id`` is None).
         """
-        if keep_payload:
-            return self._stage(rows, keep_payload, on_row)
         if not self.is_empty():
             raise GraphStoreError(f"{self.path}: staging a first load into a state that is not empty (a bug)")
         self.staged_as_state = True
         self.con.begin()  # one transaction: an insert per batch would each go through the WAL and checkpoints
         try:
-            counts = self._stage(rows, keep_payload, on_row)
+            yield
         except BaseException:
             self.con.rollback()
             raise
         self.con.commit()
-        return counts
 
-    def _stage(self, rows: Iterable[Row], keep_payload: bool, on_row: Callable[[Row], None] | None) -> dict[str, int]:
+    def stage(self, rows: Iterable[Row], *, on_row: Callable[[Row], None] | None = None) -> dict[str, int]:
+        """Put this load's rows aside, with their properties for ``changed``, and return counts by kind.
+
+        In ``first_load`` the properties are not kept, and ``on_row`` writes each row as it passes.
+        """
         counts: dict[str, int] = {}
+        keep_payload = not self.staged_as_state
         # Column by column: a tuple per row, transposed per batch, cost about a third more (1M customers
         # stage 22 M rows, so each microsecond here is 22 s).
         columns: tuple[list[Any], ...] = tuple([] for _ in _INCOMING.names)
@@ -171,7 +174,7 @@ class LoadState:
             refs.append(row.ref)
             # xxh3: a change detector, not a signature. A SHA-1 hex digest cost about four times as much to
             # compute, and a 40-character string to build and store where this is an 8-byte integer.
-            hashes.append(digest(encoded))
+            hashes.append(digest(encoded) if row.hash is None else row.hash)
             payloads.append(encoded.decode("utf-8") if keep_payload else None)
             counts[row.kind] = counts.get(row.kind, 0) + 1
             if on_row is not None:
@@ -183,6 +186,22 @@ class LoadState:
         if seqs:
             self._insert(columns)
         return counts
+
+    def stage_hashed(self, rows: pa.RecordBatchReader) -> dict[str, int]:
+        """A first load's rows already keyed and hashed (kind, key, grp, ref, hash), set-wise; counts by kind."""
+        if not self.staged_as_state:
+            raise GraphStoreError(f"{self.path}: rows without their properties outside a first load (a bug)")
+        before = self._counts()
+        self.con.register("sg_hashed", rows)
+        try:
+            self.con.execute("INSERT INTO sg_graph_rows SELECT kind, key, grp, ref, hash FROM sg_hashed")
+        finally:
+            self.con.unregister("sg_hashed")
+        after = self._counts()
+        return {kind: n - before.get(kind, 0) for kind, n in after.items() if n > before.get(kind, 0)}
+
+    def _counts(self) -> dict[str, int]:
+        return {str(kind): int(count) for kind, count in self.con.execute(COUNTS_SQL).fetchall()}
 
     def _insert(self, columns: tuple[list[Any], ...]) -> None:
         arrays = [pa.array(column, type=field.type) for column, field in zip(columns, _INCOMING, strict=True)]

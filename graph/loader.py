@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import json
 import queue
 import re
@@ -35,7 +36,18 @@ from typing import Any
 
 import duckdb
 
-from graph.load_rows import KINDS, SEPARATOR, all_rows
+from graph.load_rows import (
+    KINDS,
+    SEPARATOR,
+    Parents,
+    Row,
+    all_rows,
+    entity_rows,
+    linked_values,
+    links_state,
+    relation_rows,
+    stage_links,
+)
 from graph.load_state import STATE_FILE, LoadState
 from graph.model import SCHEMA_LABELS, Label, constraint_name
 from graph.schema import (
@@ -241,11 +253,9 @@ class _Writer:
         self._error: BaseException | None = None
         self._phase = 0
         self._entity: dict[str, Any] | None = None  # fresh: the entity whose records are arriving
-        self._value: dict[str, Any] | None = None  # fresh: the value (or parent) whose links are arriving
-        self._value_kind = ""
-        self._value_group: tuple[str, ...] = ()
-        self._value_rows_group: tuple[str, ...] = ()  # the value's batch's group: its links' (label, rel, ...)
-        self._value_parts = 0  # bit i: a link from an entity of writer i
+        self._parent: dict[str, Any] | None = None  # fresh: the parent whose members' links are arriving
+        self._parent_group: tuple[str, ...] = ()
+        self._parent_rows_group: tuple[str, ...] = ()  # the parent's batch's group: (label, parent, rel)
         self._shared: dict[tuple[str, ...], list[dict[str, Any]]] = {}  # values linked from several writers
         self._threads = [
             threading.Thread(target=self._work, args=(q,), name=f"graph-writer-{i}", daemon=True)
@@ -263,12 +273,14 @@ class _Writer:
             if kind in ("record", "sanction"):
                 self._add_to_entity(kind, row)
                 return
-            if kind in ("value", "parent"):
-                self._add_value(kind, group, row)
+            if kind == "parent":
+                self._add_parent(group, row)
                 return
-            if kind in ("link", "parent_link"):
-                self._add_link(kind, group, row)
+            if kind == "parent_link":
+                self._add_member(group, row)
                 return
+            if kind in ("value", "link"):
+                raise GraphStoreError("a first load's values come with their links (add_linked_value; a bug)")
         buffer = self.buffers.setdefault((kind, group, 0), [])
         buffer.append(row)
         if len(buffer) >= self.batch_size:
@@ -279,7 +291,7 @@ class _Writer:
         """Before the first row of a later phase: send everything, and let every writer wait for the others."""
         if phase <= self._phase:
             return
-        self._finish_value()
+        self._finish_parent()
         for key in list(self.buffers):
             self._send(*key)
         self._queue_barrier()
@@ -324,30 +336,44 @@ class _Writer:
         self._entity["records" if kind == "record" else "sanctions"].append(row)
         self.written[kind] += 1
 
-    def _add_value(self, kind: str, group: tuple[str, ...], row: dict[str, Any]) -> None:
-        """A value (or parent) is written with its links, so it joins a batch once they have all arrived."""
-        self._finish_value()
-        self._value = {**row, "entityIds": [], "records": []} if kind == "value" else {**row, "children": []}
-        self._value_kind, self._value_group, self._value_parts = kind, group, 0
-        self.written[kind] += 1
+    def add_linked_value(self, group: tuple[str, str], row: dict[str, Any]) -> None:
+        """A first load's value with its links (``entityIds``, ``records``), into the batch of their writer.
 
-    def _finish_value(self) -> None:
-        """The value (or parent) before has all its links: into its writer's batch, unless it has none."""
-        value, self._value = self._value, None
-        if value is None or not value["entityIds" if self._value_kind == "value" else "children"]:
-            return
-        group = self._value_rows_group
-        if self._value_kind == "parent":
-            key = ("parent", group, _partition(value["key"], self.parts))
-            # A parent is merged, so its members can come in several rows: a domain with a million e-mails
-            # would otherwise be one transaction, and two such at once outgrew Neo4j's transaction memory.
-            children = value["children"]
-            for start in range(0, len(children), self.batch_size):
-                self._buffer(key, {**value, "children": children[start : start + self.batch_size]})
-        elif self._value_parts & (self._value_parts - 1):  # more than one bit: shared between writers
-            self._shared.setdefault(group, []).append(value)
+        A value used by entities of several writers waits for the others to be
+        done with the phase (``_shared``), and the first writer writes it alone.
+        """
+        self._enter_phase(PHASES["value"])
+        parts = 0
+        for entity_id in row["entityIds"]:
+            parts |= 1 << _partition(entity_id, self.parts)
+        self.written["value"] += 1
+        self.written["link"] += len(row["entityIds"])
+        if parts & (parts - 1):  # more than one bit: shared between writers
+            self._shared.setdefault(group, []).append(row)
         else:
-            self._buffer(("value", group, self._value_parts.bit_length() - 1), value)
+            self._buffer(("value", group, parts.bit_length() - 1), row)
+
+    def _add_parent(self, group: tuple[str, ...], row: dict[str, Any]) -> None:
+        """A parent is written with its members' links, so it joins a batch once they have all arrived."""
+        self._finish_parent()
+        self._parent = {**row, "children": []}
+        self._parent_group = group
+        self.written["parent"] += 1
+
+    def _finish_parent(self) -> None:
+        """The parent before has all its members: into its writer's batches, unless it has none.
+
+        A parent is merged, so its members can come in several rows: a domain
+        with a million e-mails would otherwise be one transaction, and two such
+        at once outgrew Neo4j's transaction memory.
+        """
+        parent, self._parent = self._parent, None
+        if parent is None or not parent["children"]:
+            return
+        key = ("parent", self._parent_rows_group, _partition(parent["key"], self.parts))
+        children = parent["children"]
+        for start in range(0, len(children), self.batch_size):
+            self._buffer(key, {**parent, "children": children[start : start + self.batch_size]})
 
     def _buffer(self, key: tuple[str, tuple[str, ...], int], row: dict[str, Any]) -> None:
         """A complete value or parent row into its batch, which goes when full (rows or items)."""
@@ -358,23 +384,14 @@ class _Writer:
         if len(buffer) >= self.batch_size or size >= self.batch_items:
             self._send(*key)
 
-    def _add_link(self, kind: str, group: tuple[str, ...], row: dict[str, Any]) -> None:
-        """Rows come value by value, each followed by its links (a parent by its members' links)."""
-        value = self._value
-        if kind == "link":
-            if value is None or value["key"] != row["key"] or self._value_group != group[:1]:
-                raise GraphStoreError(f"a link to {group[0]} {row['key']!r} did not follow its value (a bug)")
-            entity_id = row["entityId"]
-            value["entityIds"].append(entity_id)
-            value["records"].append(row["records"])
-            self._value_parts |= 1 << _partition(entity_id, self.parts)
-            self._value_rows_group = group
-        else:
-            if value is None or value["key"] != row["parentKey"] or self._value_group != group[1:2]:
-                raise GraphStoreError(f"a member of {group[1]} {row['parentKey']!r} did not follow it (a bug)")
-            value["children"].append(row["key"])
-            self._value_rows_group = group
-        self.written[kind] += 1
+    def _add_member(self, group: tuple[str, ...], row: dict[str, Any]) -> None:
+        """Parents come one by one, each followed by its members' links."""
+        parent = self._parent
+        if parent is None or parent["key"] != row["parentKey"] or self._parent_group != group[1:2]:
+            raise GraphStoreError(f"a member of {group[1]} {row['parentKey']!r} did not follow it (a bug)")
+        parent["children"].append(row["key"])
+        self._parent_rows_group = group
+        self.written["parent_link"] += 1
 
     def close(self) -> None:
         """Send what is left (in kind order) and wait until it is written."""
@@ -695,6 +712,32 @@ def run_load(
     return summary
 
 
+def _write_first_load(con: duckdb.DuckDBPyConnection, state: LoadState, writer: _Writer) -> dict[str, int]:
+    """Everything is new: write rows as they are built, and record them as the load state.
+
+    Values come with their links nested, one row per value, and their state is
+    staged set-wise from staging: links are a third of a load's items.
+    """
+    counts: dict[str, int] = {}
+
+    def add(row: Row) -> None:
+        writer.add(row.kind, row.group, row.payload)
+
+    def count(more: dict[str, int]) -> None:
+        for kind, n in more.items():
+            counts[kind] = counts.get(kind, 0) + n
+
+    with state.first_load():
+        count(state.stage(entity_rows(con), on_row=add))
+        stage_links(con)
+        parents = Parents()
+        for group, row in linked_values(con, parents):
+            writer.add_linked_value(group, row)
+        count(state.stage_hashed(links_state(con)))
+        count(state.stage(itertools.chain(parents.rows(), relation_rows(con)), on_row=add))
+    return counts
+
+
 def _load(
     con: duckdb.DuckDBPyConnection,
     store: GraphStore,
@@ -720,10 +763,8 @@ def _load(
     writer = _Writer(store, summary.load_id, fresh, progress, writers)
     with _cyclic_gc_paused():
         try:
-            if fresh:  # everything is new: write rows as they are built
-                counts = state.stage(
-                    all_rows(con), keep_payload=False, on_row=lambda r: writer.add(r.kind, r.group, r.payload)
-                )
+            if fresh:
+                counts = _write_first_load(con, state, writer)
             else:
                 counts = state.stage(all_rows(con))
                 for kind in KINDS:

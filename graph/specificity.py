@@ -62,3 +62,13 @@ def specificity(kind: str, value: str, degree: int) -> float:
 
 def is_super_node(degree: int) -> bool:
     return degree > SUPER_NODE_DEGREE
+
+
+def rules() -> str:
+    """The rules above as text.
+
+    The load state hashes them into every value's, so that a load after a change
+    to them rewrites the values' weights (``graph.load_rows.value_rules``).
+    """
+    weights = sorted(BASE_WEIGHT.items())
+    return repr((SUPER_NODE_DEGREE, SMALL_GROUP, FLOOR_CUT, weights, sorted(WEBMAIL_DOMAINS), WEBMAIL_WEIGHT))

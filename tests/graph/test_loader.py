@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from graph import analytics, cypher, loader
+from graph import analytics, cypher, loader, specificity
 from graph.load_state import STATE_FILE
 from graph.loader import run_load
 from graph.model import ENTITY_NAME_INDEX, KEYS, constraint_name
@@ -353,6 +353,30 @@ def test_a_fresh_load_of_customers_writes_every_row_with_its_links(graph_store: 
     assert edge.records == [user["record"]]
     (shared,) = [s for s in analytics.shared_values(graph_store, user["id"]) if s.node.label == "Email"]
     assert (shared.node.name, shared.kind) == (user["email"], "email")
+
+
+def test_new_specificity_rules_rewrite_every_value_and_no_link(
+    graph_store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first load stages its values' state set-wise from staging; a release that weighs phones differently
+    must still see every value as changed on the next load (and only the values)."""
+    customers = stage_customers(tmp_path, 1000, 3)
+    first = run_load(graph_store, customers.staging)
+    assert first.mode == "fresh" and first.written["value"] > 1000 and first.written["link"] > 1000
+
+    def phone_weights() -> list[float]:
+        rows = graph_store.read_raw("MATCH (p:Phone) WHERE p.degree <= 10 RETURN DISTINCT p.specificity AS w")
+        return sorted(row["w"] for row in rows)
+
+    assert phone_weights() == [0.9]
+    same = run_load(graph_store, customers.staging)
+    assert same.mode == "incremental" and sum(same.written.values()) == 0
+    monkeypatch.setitem(specificity.BASE_WEIGHT, "phone", 0.7)
+    again = run_load(graph_store, customers.staging)
+    assert again.mode == "incremental"
+    assert again.written["value"] == first.written["value"]
+    assert sum(again.written.values()) == again.written["value"] and not any(again.deleted.values())
+    assert phone_weights() == [0.7]
 
 
 def test_a_domain_with_more_members_than_a_batch_is_written_in_bounded_transactions(
