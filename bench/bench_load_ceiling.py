@@ -49,6 +49,7 @@ from graph.load_rows import (  # noqa: E402
     entity_rows,
     linked_values,
     links_state,
+    members_state,
     relation_rows,
     stage_links,
 )
@@ -76,10 +77,11 @@ class Prebuilt:
 
     entities: list[Row] = field(default_factory=list)
     values: list[tuple[tuple[str, str], dict[str, Any]]] = field(default_factory=list)
-    rest: list[Row] = field(default_factory=list)
+    parents: list[tuple[Row, tuple[str, str, str], list[str]]] = field(default_factory=list)
+    relations: list[Row] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.entities) + len(self.values) + len(self.rest)
+        return len(self.entities) + len(self.values) + len(self.parents) + len(self.relations)
 
 
 def prebuilt_rows(home: Path) -> tuple[Prebuilt, float]:
@@ -94,7 +96,8 @@ def prebuilt_rows(home: Path) -> tuple[Prebuilt, float]:
         stage_links(con)
         parents = Parents()
         rows.values = list(linked_values(con, parents))
-        rows.rest = [*parents.rows(), *relation_rows(con)]
+        rows.parents = list(parents.linked())
+        rows.relations = list(relation_rows(con))
     finally:
         con.close()
     gc.freeze()  # millions of live rows would make every full collection of the loads after this scan them
@@ -136,12 +139,17 @@ def first_load_from(rows: Prebuilt, with_state: bool) -> Any:
 
         with state.first_load():
             hand_on(rows.entities)
-            for group, value in rows.values:
-                writer.add_linked_value(group, value)
+            for links, value in rows.values:
+                writer.add_linked_value(links, value)
             if with_state:
                 stage_links(con)
                 counts.update(state.stage_hashed(links_state(con)))
-            hand_on(rows.rest)
+            for parent, member_links, children in rows.parents:
+                writer.add_linked_parent(member_links, {**parent.payload, "children": children})
+            if with_state:
+                counts.update(state.stage([parent for parent, _, _ in rows.parents]))
+                counts.update(state.stage_hashed(members_state([(links, kids) for _, links, kids in rows.parents])))
+            hand_on(rows.relations)
         return dict(counts)
 
     return write

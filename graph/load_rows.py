@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 
 from graph.extract import iter_infra, iter_relations, link_batches
@@ -32,6 +33,11 @@ FETCH = 5_000
 # Part of every value's hash in the load state (with ``specificity.rules``): change it when ``value_payload``
 # derives a value's node differently, so that the next load rewrites the values.
 VALUE_ROWS_VERSION = 1
+# A member's link to its parent (an e-mail's to its domain) is its key and its parent's, which is derived from
+# its key: the row's key says everything, and its hash is a constant. Change the version when a parent is
+# derived differently (``ingest.values.email_domain``, ``ip_network``), so that the next load rewrites them.
+MEMBER_ROWS_VERSION = 1
+MEMBER_HASH = xxhash.xxh3_64_intdigest(f"member:{MEMBER_ROWS_VERSION}".encode())
 SEPARATOR = "\x1f"  # joins the two ends of a link's or relation's key
 
 # The order a load writes kinds in: each only refers to kinds before it.
@@ -219,7 +225,8 @@ class Parents:
         elif kind == "ip":
             self.members.setdefault(("network", ip_network(key)), set()).add(key)
 
-    def rows(self) -> Iterator[Row]:
+    def linked(self) -> Iterator[tuple[Row, tuple[str, str, str], list[str]]]:
+        """Each parent's row, its members' links' group (member label, parent label, type) and the members."""
         for (kind, parent), values in sorted(self.members.items()):
             child, parent_label, rel = (
                 (Label.EMAIL, Label.DOMAIN, Rel.AT_DOMAIN)
@@ -227,7 +234,7 @@ class Parents:
                 else (Label.IP_ADDRESS, Label.IP_NETWORK, Rel.IN_NETWORK)
             )
             degree = len(values)
-            yield Row(
+            row = Row(
                 "parent",
                 (str(parent_label),),
                 f"{parent_label}:{parent}",
@@ -240,13 +247,42 @@ class Parents:
                     "superNode": is_super_node(degree),
                 },
             )
-            for key in sorted(values):
+            yield row, (str(child), str(parent_label), str(rel)), sorted(values)
+
+    def rows(self) -> Iterator[Row]:
+        """Each parent, then a row per member's link to it."""
+        for parent, group, children in self.linked():
+            yield parent
+            for key in children:
                 yield Row(
                     "parent_link",
-                    (str(child), str(parent_label), str(rel)),
-                    f"{child}:{key}",
-                    {"key": key, "parentKey": parent},
+                    group,
+                    f"{group[0]}:{key}",
+                    {"key": key, "parentKey": parent.payload["key"]},
+                    hash=MEMBER_HASH,
                 )
+
+
+def members_state(members: list[tuple[tuple[str, str, str], list[str]]]) -> pa.Table:
+    """The load state's rows for members' links to their parents, as ``Parents.rows`` keys and hashes them.
+
+    Built column-wise (a first load has a few million), from each parent's link group and members.
+    """
+    lists = pa.array([children for _, children in members], pa.list_(pa.string()))
+    owner = pc.list_parent_indices(lists)
+    prefixes = pa.array([f"{group[0]}:" for group, _ in members], pa.string())
+    groups = pa.array(["|".join(group) for group, _ in members], pa.string())
+    keys = pc.binary_join_element_wise(pc.take(prefixes, owner), pc.list_flatten(lists), "")
+    size = len(keys)
+    return pa.table(
+        {
+            "kind": pa.repeat(pa.scalar("parent_link"), size),
+            "key": keys,
+            "grp": pc.take(groups, owner),
+            "ref": pa.nulls(size, pa.string()),
+            "hash": pa.repeat(pa.scalar(MEMBER_HASH, pa.uint64()), size),
+        }
+    )
 
 
 def value_payload(kind: str, key: str, value: str | None, degree: int) -> dict[str, Any]:

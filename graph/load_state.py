@@ -187,7 +187,7 @@ class LoadState:
             self._insert(columns)
         return counts
 
-    def stage_hashed(self, rows: pa.RecordBatchReader) -> dict[str, int]:
+    def stage_hashed(self, rows: pa.Table | pa.RecordBatchReader) -> dict[str, int]:
         """A first load's rows already keyed and hashed (kind, key, grp, ref, hash), set-wise; counts by kind."""
         if not self.staged_as_state:
             raise GraphStoreError(f"{self.path}: rows without their properties outside a first load (a bug)")

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import itertools
 import json
 import queue
 import re
@@ -45,6 +44,7 @@ from graph.load_rows import (
     entity_rows,
     linked_values,
     links_state,
+    members_state,
     relation_rows,
     stage_links,
 )
@@ -253,9 +253,6 @@ class _Writer:
         self._error: BaseException | None = None
         self._phase = 0
         self._entity: dict[str, Any] | None = None  # fresh: the entity whose records are arriving
-        self._parent: dict[str, Any] | None = None  # fresh: the parent whose members' links are arriving
-        self._parent_group: tuple[str, ...] = ()
-        self._parent_rows_group: tuple[str, ...] = ()  # the parent's batch's group: (label, parent, rel)
         self._shared: dict[tuple[str, ...], list[dict[str, Any]]] = {}  # values linked from several writers
         self._threads = [
             threading.Thread(target=self._work, args=(q,), name=f"graph-writer-{i}", daemon=True)
@@ -273,14 +270,8 @@ class _Writer:
             if kind in ("record", "sanction"):
                 self._add_to_entity(kind, row)
                 return
-            if kind == "parent":
-                self._add_parent(group, row)
-                return
-            if kind == "parent_link":
-                self._add_member(group, row)
-                return
-            if kind in ("value", "link"):
-                raise GraphStoreError("a first load's values come with their links (add_linked_value; a bug)")
+            if kind in ("value", "link", "parent", "parent_link"):
+                raise GraphStoreError(f"a first load's {kind} rows come nested (add_linked_value, add_linked_parent)")
         buffer = self.buffers.setdefault((kind, group, 0), [])
         buffer.append(row)
         if len(buffer) >= self.batch_size:
@@ -291,7 +282,6 @@ class _Writer:
         """Before the first row of a later phase: send everything, and let every writer wait for the others."""
         if phase <= self._phase:
             return
-        self._finish_parent()
         for key in list(self.buffers):
             self._send(*key)
         self._queue_barrier()
@@ -353,27 +343,22 @@ class _Writer:
         else:
             self._buffer(("value", group, parts.bit_length() - 1), row)
 
-    def _add_parent(self, group: tuple[str, ...], row: dict[str, Any]) -> None:
-        """A parent is written with its members' links, so it joins a batch once they have all arrived."""
-        self._finish_parent()
-        self._parent = {**row, "children": []}
-        self._parent_group = group
-        self.written["parent"] += 1
-
-    def _finish_parent(self) -> None:
-        """The parent before has all its members: into its writer's batches, unless it has none.
+    def add_linked_parent(self, group: tuple[str, str, str], row: dict[str, Any]) -> None:
+        """A first load's parent with its members (``children``), into the batches of one writer (by its key).
 
         A parent is merged, so its members can come in several rows: a domain
         with a million e-mails would otherwise be one transaction, and two such
         at once outgrew Neo4j's transaction memory.
         """
-        parent, self._parent = self._parent, None
-        if parent is None or not parent["children"]:
+        self._enter_phase(PHASES["parent"])
+        children = row["children"]
+        self.written["parent"] += 1
+        self.written["parent_link"] += len(children)
+        if not children:
             return
-        key = ("parent", self._parent_rows_group, _partition(parent["key"], self.parts))
-        children = parent["children"]
+        key = ("parent", group, _partition(row["key"], self.parts))
         for start in range(0, len(children), self.batch_size):
-            self._buffer(key, {**parent, "children": children[start : start + self.batch_size]})
+            self._buffer(key, {**row, "children": children[start : start + self.batch_size]})
 
     def _buffer(self, key: tuple[str, tuple[str, ...], int], row: dict[str, Any]) -> None:
         """A complete value or parent row into its batch, which goes when full (rows or items)."""
@@ -383,15 +368,6 @@ class _Writer:
         self._sizes[key] = size
         if len(buffer) >= self.batch_size or size >= self.batch_items:
             self._send(*key)
-
-    def _add_member(self, group: tuple[str, ...], row: dict[str, Any]) -> None:
-        """Parents come one by one, each followed by its members' links."""
-        parent = self._parent
-        if parent is None or parent["key"] != row["parentKey"] or self._parent_group != group[1:2]:
-            raise GraphStoreError(f"a member of {group[1]} {row['parentKey']!r} did not follow it (a bug)")
-        parent["children"].append(row["key"])
-        self._parent_rows_group = group
-        self.written["parent_link"] += 1
 
     def close(self) -> None:
         """Send what is left (in kind order) and wait until it is written."""
@@ -715,8 +691,9 @@ def run_load(
 def _write_first_load(con: duckdb.DuckDBPyConnection, state: LoadState, writer: _Writer) -> dict[str, int]:
     """Everything is new: write rows as they are built, and record them as the load state.
 
-    Values come with their links nested, one row per value, and their state is
-    staged set-wise from staging: links are a third of a load's items.
+    Values come with their links nested, one row per value, and parents with
+    their members; the state of links and members is staged set-wise, not row
+    by row: they are nearly half of a load's items.
     """
     counts: dict[str, int] = {}
 
@@ -731,10 +708,18 @@ def _write_first_load(con: duckdb.DuckDBPyConnection, state: LoadState, writer: 
         count(state.stage(entity_rows(con), on_row=add))
         stage_links(con)
         parents = Parents()
-        for group, row in linked_values(con, parents):
-            writer.add_linked_value(group, row)
+        for links, value in linked_values(con, parents):
+            writer.add_linked_value(links, value)
         count(state.stage_hashed(links_state(con)))
-        count(state.stage(itertools.chain(parents.rows(), relation_rows(con)), on_row=add))
+        parent_rows: list[Row] = []
+        members: list[tuple[tuple[str, str, str], list[str]]] = []
+        for parent, member_links, children in parents.linked():
+            writer.add_linked_parent(member_links, {**parent.payload, "children": children})
+            parent_rows.append(parent)
+            members.append((member_links, children))
+        count(state.stage(parent_rows))
+        count(state.stage_hashed(members_state(members)))
+        count(state.stage(relation_rows(con), on_row=add))
     return counts
 
 
