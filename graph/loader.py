@@ -58,6 +58,7 @@ from graph.schema import (
     ensure_schema,
     index_statements,
     schema_statements,
+    sweep_index_statements,
 )
 from graph.store import GraphStore, Rows
 from ingest import infra, staging
@@ -536,8 +537,9 @@ def _entity_labels(fresh: bool) -> Callable[[tuple[str, ...]], dict[str, str]]:
 
 
 def _secondary_indexes() -> list[str]:
-    """The indexes of the schema that do not back a uniqueness constraint."""
-    return [m.group(1) for s in schema_statements() if (m := _INDEX_NAME.match(s))]
+    """The indexes that back no uniqueness constraint, the sweep's too (a first load builds those only if swept)."""
+    statements = schema_statements() + sweep_index_statements()
+    return [m.group(1) for s in statements if (m := _INDEX_NAME.match(s))]
 
 
 def _split(key: str) -> list[str]:
@@ -574,6 +576,9 @@ def _delete_removed(store: GraphStore, state: LoadState) -> dict[str, int]:
 
 def _sweep(store: GraphStore, load_id: int) -> int:
     """Delete what this load did not write: stale relationships first, then stale nodes."""
+    for statement in sweep_index_statements():  # the first full load builds them (a first load does not)
+        store.run_schema(statement)
+    store.run_schema(f"CALL db.awaitIndexes({INDEX_WAIT_SECONDS})")
     deleted = 0
     for rel in SWEPT_RELS:
         deleted += _sweep_one(store, "sweep_stale_rels", load_id, rel=str(rel))

@@ -40,15 +40,26 @@ def schema_statements() -> list[str]:
     return constraint_statements() + index_statements()
 
 
-def index_statements() -> list[str]:
-    """The indexes that back no uniqueness constraint (a first load builds them once its nodes are written)."""
+def sweep_index_statements() -> list[str]:
+    """The ``loadId`` indexes a full load's sweep seeks by, created by the first full load that sweeps.
+
+    Nothing else reads them. Built after every first load, they were most of the
+    indexes' population (a node or relationship each), and every later load
+    kept them up to date for a sweep that a graph loaded from one workspace
+    never needs.
+    """
     statements = [
         f"CREATE INDEX {label.lower()}_load_id IF NOT EXISTS FOR (n:{label}) ON (n.loadId)" for label in SWEPT_LABELS
     ]
     statements += [
         f"CREATE INDEX rel_{rel.lower()}_load_id IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.loadId)" for rel in SWEPT_RELS
     ]
-    statements += [
+    return statements
+
+
+def index_statements() -> list[str]:
+    """The indexes that back no uniqueness constraint (a first load builds them once its nodes are written)."""
+    statements = [
         f"CREATE FULLTEXT INDEX {ENTITY_NAME_INDEX} IF NOT EXISTS FOR (n:{Label.ENTITY}) ON EACH [n.name, n.aliasText]",
         f"CREATE INDEX {RECORD_SOURCE_KEY_INDEX} IF NOT EXISTS FOR (n:{Label.RECORD}) ON (n.sourceKey)",
         f"CREATE INDEX entity_listed IF NOT EXISTS FOR (n:{Label.ENTITY}) ON (n.listed)",

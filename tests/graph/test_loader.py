@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from graph import analytics, cypher, loader, specificity
+from graph import analytics, cypher, loader, schema, specificity
 from graph.load_state import STATE_FILE
 from graph.loader import run_load
 from graph.model import ENTITY_NAME_INDEX, KEYS, constraint_name
@@ -171,6 +171,27 @@ def test_schema_has_constraints_and_fulltext_index(loaded: GraphStore) -> None:
     constraints = {row["name"] for row in loaded.read_raw("SHOW CONSTRAINTS YIELD name")}
     assert {constraint_name(label) for label in KEYS} <= constraints
     assert {"entity_id_unique", "record_id_unique", "sanction_id_unique", "email_key_unique"} <= constraints
+
+
+def test_a_first_load_leaves_the_sweeps_indexes_to_the_first_full_load(graph_store: GraphStore, tmp_path: Path) -> None:
+    """The loadId indexes serve only a full load's sweep: a first load does not build them, a full load does."""
+    customers = stage_customers(tmp_path, 1000, 4)
+    assert run_load(graph_store, customers.staging).mode == "fresh"
+
+    def sweep_indexes() -> dict[str, str]:
+        rows = graph_store.read_raw("SHOW INDEXES YIELD name, state WHERE name ENDS WITH '_load_id'")
+        return {row["name"]: row["state"] for row in rows}
+
+    assert sweep_indexes() == {}
+    graph_store.execute_raw("CREATE (:Email {key: 'stale@example.org', loadId: 1})")  # left by an older load
+    full = run_load(graph_store, customers.staging, state_path=tmp_path / "untrusted.duckdb")
+    assert full.mode == "full" and full.swept >= 1
+    assert graph_store.read_raw("MATCH (v:Email {key: 'stale@example.org'}) RETURN count(v) AS n")[0]["n"] == 0
+    built = sweep_indexes()
+    assert len(built) == len(schema.sweep_index_statements()) and set(built.values()) == {"ONLINE"}
+    for name, labels in (("sweep_stale", {"label": "Email"}), ("sweep_stale_rels", {"rel": "HAS_EMAIL"})):
+        operators = graph_store.plan_operators(name, {"loadId": 2, "batch": 10}, **labels)
+        assert any("IndexSeekByRange" in op for op in operators), (name, operators)
 
 
 def test_first_load_queries_find_nodes_by_id_or_key_never_by_scan(loaded: GraphStore) -> None:
