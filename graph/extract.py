@@ -22,8 +22,8 @@ BATCH_SIZE = 5_000
 # One row per (entity, infrastructure value) with the records that use it and the value's degree: the
 # number of distinct entities that use it. The values and their keys were derived once per record at
 # ingest (``ingest.infra``); deriving them here, from every record's JSON, was three quarters of this query.
-# A load reads it two or three ways (links in order, values with their links, the load state's hashes), so
-# it is computed once into a temporary table (``stage_links``).
+# A load reads it twice (the links in value order, ``INFRA_SQL``; a first load's state, ``LINKS_STATE_SQL``),
+# so it is computed once into a temporary table (``stage_links``).
 #
 # Each row carries the hashes the load state compares (``graph.load_state``), computed here so that a first
 # load can stage them set-wise: ``value_hash`` covers what a value's node is derived from (its key, its
