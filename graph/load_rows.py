@@ -26,17 +26,18 @@ from graph.extract import links_state as infra_links_state
 from graph.extract import stage_links as stage_infra_links
 from graph.model import RELATION_TYPES, Label, Rel
 from graph.specificity import is_super_node, rules, specificity
+from ingest.keys import WALLET, email_domain, wallet_currency
 from ingest.record import NameKind, Record, RelationKind, Schema
-from ingest.values import email_domain, ip_network
+from ingest.values import ip_network
 
 FETCH = 5_000
 # Part of every value's hash in the load state (with ``specificity.rules``): change it when ``value_payload``
 # derives a value's node differently, so that the next load rewrites the values.
-VALUE_ROWS_VERSION = 1
+VALUE_ROWS_VERSION = 2
 # A member's link to its parent (an e-mail's to its domain) is its key and its parent's, which is derived from
 # its key: the row's key says everything, and its hash is a constant. Change the version when a parent is
-# derived differently (``ingest.values.email_domain``, ``ip_network``), so that the next load rewrites them.
-MEMBER_ROWS_VERSION = 1
+# derived differently (``ingest.keys.email_domain``, ``ingest.values.ip_network``), so that the next load rewrites them.
+MEMBER_ROWS_VERSION = 2
 MEMBER_HASH = xxhash.xxh3_64_intdigest(f"member:{MEMBER_ROWS_VERSION}".encode())
 SEPARATOR = "\x1f"  # joins the two ends of a link's or relation's key
 
@@ -290,8 +291,10 @@ def value_payload(kind: str, key: str, value: str | None, degree: int) -> dict[s
     return {
         "key": key,
         "value": value,
+        # A wallet's currency as its first source wrote it (``XBT``); never part of its key.
+        "currency": wallet_currency(value) if kind == WALLET and value else None,
         "degree": degree,
-        "specificity": specificity(kind, value or key, degree),
+        "specificity": specificity(kind, key, degree),
         "superNode": is_super_node(degree),
     }
 

@@ -14,11 +14,13 @@ from typing import Any
 
 from graph.model import ENTITY_NAME_INDEX
 from graph.store import GraphStore
-from ingest import values
+from ingest import keys
 
 # Lucene's query syntax characters; user text is matched as plain words.
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/&|])')
 MAX_QUERY_TERMS = 12
+# Shorter text is more likely a name or a number than a wallet (Bitcoin's are 26 to 62 characters).
+MIN_WALLET_CHARS = 25
 
 
 @dataclass(slots=True)
@@ -103,25 +105,23 @@ def get_entities(store: GraphStore, ids: list[str]) -> dict[str, EntityRow]:
 
 
 def value_keys(text: str) -> dict[str, list[str]]:
-    """What a search text could be besides a name, keyed as the loader keys values.
+    """What a search text could be besides a name, keyed by the rules ingest keys values with (``ingest.keys``).
 
     A passport or registration number, an e-mail, a phone number, an IP address,
-    a domain or a wallet: each cleaner returns None for text that is not one.
+    a domain or a wallet: each rule returns None for text that is not one.
     """
     cleaned = text.strip()
-    phone = values.phone(cleaned) if sum(c.isdigit() for c in cleaned) >= 7 else None
-    document = values.document_number(cleaned)
-    identifier = document if document and any(c.isdigit() for c in document) and len(document) >= 5 else None
-    email = values.email(cleaned)
+    email = keys.email_key(cleaned)
+    wallet = keys.wallet_key(cleaned) if len(cleaned) >= MIN_WALLET_CHARS else None
     found = {
-        "Identifier": [identifier],
+        "Identifier": [keys.identifier_key(cleaned)],
         "Email": [email],
-        "Phone": [phone],
-        "IPAddress": [values.ip_address(cleaned)],
-        "Domain": [values.domain(cleaned) if email is None else None],
-        "Wallet": [cleaned if ":" in cleaned and len(cleaned) > 20 else None],
+        "Phone": [keys.phone_key(cleaned) if sum(c.isdigit() for c in cleaned) >= 7 else None],
+        "IPAddress": [keys.ip_key(cleaned)],
+        "Domain": [keys.domain_key(cleaned) if email is None and " " not in cleaned else None],
+        "Wallet": [wallet],
     }
-    return {label: [v for v in keys if v] for label, keys in found.items()}
+    return {label: [v for v in found_keys if v] for label, found_keys in found.items()}
 
 
 def search_entities(

@@ -31,10 +31,11 @@ from rapidfuzz import fuzz
 from rigour.text.translit import ascii_text
 
 from graph import analytics
-from graph.model import ENTITY_NAME_INDEX, Label
+from graph.model import ENTITY_NAME_INDEX, INFRA, Label
 from graph.queries import lucene_query
 from graph.store import GraphStore
 from ingest import values
+from ingest.keys import EMAIL, IP, email_domain, record_values
 from ingest.record import Address, Identifier, Infra, InfraKind, Name, NameKind, Provenance, Record, Schema
 from resolution.features import FAMILY_OF_SCHEMA, Features, build_features
 from resolution.scorer import ScoredPair, Scorer
@@ -191,7 +192,7 @@ def _infra(applicant: Applicant, country: str | None) -> list[Infra]:
         (InfraKind.EMAIL, values.email(applicant.email)),
         (InfraKind.PHONE, values.phone(applicant.phone, country)),
         (InfraKind.IP_ADDRESS, values.ip_address(applicant.ip_address)),
-        (InfraKind.DOMAIN, values.domain(applicant.domain)),
+        (InfraKind.DOMAIN, values.clean_text(applicant.domain)),
         (InfraKind.WALLET, values.clean_text(applicant.wallet)),
         (InfraKind.PAYMENT_FINGERPRINT, values.clean_text(applicant.payment_fingerprint)),
     ]
@@ -202,32 +203,19 @@ def _infra(applicant: Applicant, country: str | None) -> list[Infra]:
 
 
 def value_keys(record: Record) -> list[dict[str, str]]:
-    """The applicant's values as (label, key) pairs, keyed as the loader keys them."""
-    keys: list[dict[str, str]] = []
-    labels = {
-        InfraKind.EMAIL: Label.EMAIL,
-        InfraKind.PHONE: Label.PHONE,
-        InfraKind.IP_ADDRESS: Label.IP_ADDRESS,
-        InfraKind.DOMAIN: Label.DOMAIN,
-        InfraKind.WALLET: Label.WALLET,
-        InfraKind.PAYMENT_FINGERPRINT: Label.PAYMENT_INSTRUMENT,
-    }
-    for infra in record.infra:
-        keys.append({"label": str(labels[infra.kind]), "key": infra.value})
-        if infra.kind is InfraKind.EMAIL:
-            keys.append({"label": str(Label.DOMAIN), "key": values.email_domain(infra.value)})
-        if infra.kind is InfraKind.IP_ADDRESS:
-            keys.append({"label": str(Label.IP_NETWORK), "key": values.ip_network(infra.value)})
-    for identifier in record.identifiers:
-        keys.append({"label": str(Label.IDENTIFIER), "key": identifier.value})
-    for address in record.addresses:
-        keys.append({"label": str(Label.ADDRESS), "key": " ".join(analytics_key(address.full))})
-    return keys
+    """The applicant's values as (label, key) pairs, by the key rules ingest stored them with (``ingest.keys``).
 
-
-def analytics_key(text: str) -> list[str]:
-    """An address key as the loader's SQL makes it: lower case, non-alphanumerics as spaces."""
-    return "".join(c if c.isalnum() else " " for c in text.lower()).split()
+    An e-mail also looks up its domain, and an IP address its network: the
+    parents the loader links them to.
+    """
+    found: list[dict[str, str]] = []
+    for kind, key, _ in record_values(record):
+        found.append({"label": str(INFRA[kind][0]), "key": key})
+        if kind == EMAIL:
+            found.append({"label": str(Label.DOMAIN), "key": email_domain(key)})
+        elif kind == IP:
+            found.append({"label": str(Label.IP_NETWORK), "key": values.ip_network(key)})
+    return found
 
 
 @dataclass(frozen=True, slots=True)

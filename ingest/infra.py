@@ -1,23 +1,30 @@
 """Each staged record's shared values (e-mails, phones, addresses, identifiers...) with their keys.
 
-A value's key is what two records must agree on to share it: an address
-lower-cased with punctuation collapsed, an identifier upper-cased with only
-letters and digits. Keys are derived once, when a record is staged, into
-``sg_record_infra`` (one row per record, kind and key), so a graph load joins
-them rather than parsing every record's JSON again: at 200k customers the
-parsing was three quarters of the load's infrastructure query.
+A value's key is what two records must agree on to share it, by the one rule
+per kind in ``ingest.keys``. Keys are derived once per record, in Python as the
+record is staged (``record_rows``, into the load's work table
+``sg_load_infra``), and merged into ``sg_record_infra`` with the records
+(``MERGE_SQL``), so a graph load joins them rather than parsing every record's
+JSON again.
 
-``RECORD_INFRA_VERSION`` names the derivation: a staging file derived by another
-version is derived again when it is next opened for writing.
+``RECORD_INFRA_VERSION`` names the key rules: a staging file derived by another
+version is derived again (``derive_all``) when it is next opened for writing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import duckdb
+import orjson
+import pyarrow as pa
 
-RECORD_INFRA_VERSION = 1
+from ingest import keys
+from ingest.record import Record
+
+RECORD_INFRA_VERSION = 2
+BATCH_SIZE = 10_000
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS sg_record_infra (
@@ -26,55 +33,54 @@ CREATE TABLE IF NOT EXISTS sg_record_infra (
 CREATE TABLE IF NOT EXISTS sg_derived (name VARCHAR PRIMARY KEY, version INTEGER NOT NULL);
 """
 
-# The shared values of the records in ``{records}`` (a table or query with record_id and data). Each
-# record's JSON is parsed once, into only the fields read (``from_json``).
-DERIVE_SQL = """
-INSERT INTO sg_record_infra
-WITH parsed AS (
-    SELECT record_id,
-           from_json(data, '{{"infra": [{{"kind": "VARCHAR", "value": "VARCHAR"}}],
-                              "addresses": [{{"full": "VARCHAR", "street": "VARCHAR", "postal_code": "VARCHAR"}}],
-                              "identifiers": [{{"value": "VARCHAR"}}]}}') AS d
-    FROM {records}
-),
-raw AS (
-    SELECT record_id, i.kind AS kind, i.value AS value FROM parsed, unnest(d.infra) AS t(i)
-    UNION ALL
-    SELECT record_id, 'address', a.full FROM parsed, unnest(d.addresses) AS t(a)
-    -- A country or a city alone is not a place two parties can share.
-    WHERE a.street IS NOT NULL OR a.postal_code IS NOT NULL
-    UNION ALL
-    SELECT record_id, 'identifier', i.value FROM parsed, unnest(d.identifiers) AS t(i)
-),
-keyed AS (
-    SELECT record_id, CASE WHEN kind = 'website' THEN 'domain' ELSE kind END AS kind, value,
-           CASE
-               WHEN kind = 'address' THEN trim(regexp_replace(lower(value), '[^[:alnum:]]+', ' ', 'g'))
-               WHEN kind = 'identifier' THEN upper(regexp_replace(value, '[^[:alnum:]]', '', 'g'))
-               ELSE value
-           END AS key
-    FROM raw
-    WHERE value IS NOT NULL AND length(value) >= 3
+# The work table of one load: the shared values of each incoming record, by its position in the load.
+LOAD_TABLE_SQL = "CREATE TABLE sg_load_infra (seq BIGINT, kind VARCHAR, key VARCHAR, value VARCHAR)"
+
+ROWS_SCHEMA = pa.schema([("seq", pa.int64()), ("kind", pa.string()), ("key", pa.string()), ("value", pa.string())])
+
+# Replace the shared values of ``{records}`` (a parenthesised query with record_id and seq, using ``params``)
+# by the ones derived as they were staged.
+MERGE_SQL = (
+    "DELETE FROM sg_record_infra WHERE record_id IN (SELECT record_id FROM {records})",
+    "INSERT INTO sg_record_infra SELECT r.record_id, i.kind, i.key, i.value"
+    " FROM {records} r JOIN sg_load_infra i USING (seq)",
 )
--- min: one spelling of a key, the same each time it is derived (any_value's pick changed between
--- derivations, and a load then rewrote the value's node).
-SELECT record_id, kind, key, min(value) FROM keyed
-WHERE NOT (kind = 'identifier' AND length(key) < 5)
-GROUP BY record_id, kind, key
-"""
 
 
-def derive(con: duckdb.DuckDBPyConnection, records: str, params: dict[str, Any] | None = None) -> None:
-    """(Re)derive the shared values of ``records``: a table name, or a parenthesised query using ``params``."""
-    con.execute(f"DELETE FROM sg_record_infra WHERE record_id IN (SELECT record_id FROM {records})", params)
-    con.execute(DERIVE_SQL.format(records=records), params)
+def record_rows(record: Record) -> list[tuple[str, str, str]]:
+    """The (kind, key, value as written) rows of one record."""
+    return keys.record_values(record)
+
+
+def merge(con: duckdb.DuckDBPyConnection, records: str, params: dict[str, Any] | None = None) -> None:
+    """Replace the shared values of ``records`` by those staged for them in ``sg_load_infra``."""
+    for sql in MERGE_SQL:
+        con.execute(sql.format(records=records), params)
+
+
+def _current_rows(con: duckdb.DuckDBPyConnection) -> Iterator[pa.Table]:
+    cursor = con.execute("SELECT record_id, data FROM sg_records")
+    while rows := cursor.fetchmany(BATCH_SIZE):
+        ids: list[str] = []
+        columns: dict[str, list[str]] = {"kind": [], "key": [], "value": []}
+        for record_id, data in rows:
+            for kind, key, value in record_rows(Record.from_dict(orjson.loads(data))):
+                ids.append(record_id)
+                columns["kind"].append(kind)
+                columns["key"].append(key)
+                columns["value"].append(value)
+        yield pa.table({"record_id": ids, **columns})
 
 
 def derive_all(con: duckdb.DuckDBPyConnection) -> None:
     """Derive every record's shared values again, and record the version that did (run it in a transaction)."""
     con.execute(SCHEMA_SQL)
     con.execute("DELETE FROM sg_record_infra")
-    con.execute(DERIVE_SQL.format(records="sg_records"))
+    read = con.cursor()  # the records are read on one cursor while the values are written on the other
+    for batch in _current_rows(read):
+        con.register("sg_infra_batch", batch)
+        con.execute("INSERT INTO sg_record_infra SELECT record_id, kind, key, value FROM sg_infra_batch")
+        con.unregister("sg_infra_batch")
     con.execute("INSERT OR REPLACE INTO sg_derived VALUES ('record_infra', ?)", [RECORD_INFRA_VERSION])
 
 

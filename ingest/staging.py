@@ -171,9 +171,9 @@ MERGE_SQL = {
 }
 
 
-# The records of one version that are new or whose content changed: their shared values are derived again.
+# The records of one version that are new or whose content changed: their shared values are replaced.
 CHANGED_RECORDS = """(
-    SELECT record_id, data FROM sg_load_records WHERE record_id IN (
+    SELECT record_id, seq FROM sg_load_records WHERE record_id IN (
         SELECT record_id FROM sg_changes WHERE source = $source AND version = $version AND change <> 'removed'))
 """
 
@@ -322,6 +322,7 @@ class _Batcher:
         self.con, self.source, self.version = con, source, version
         self.records: dict[str, list[Any]] = {name: [] for name in _INCOMING.names}
         self.quarantine: dict[str, list[Any]] = {name: [] for name in _QUARANTINE.names}
+        self.infra: dict[str, list[Any]] = {name: [] for name in infra.ROWS_SCHEMA.names}
         self.seq = 0
 
     def add_record(self, record: Record) -> None:
@@ -337,6 +338,12 @@ class _Batcher:
         columns["file"].append(record.provenance.file)
         columns["row"].append(record.provenance.row)
         columns["rows"].append(record.provenance.rows)
+        shared = self.infra
+        for kind, key, value in infra.record_rows(record):
+            shared["seq"].append(self.seq)
+            shared["kind"].append(kind)
+            shared["key"].append(key)
+            shared["value"].append(value)
         self.seq += 1
         if len(columns["seq"]) >= BATCH_SIZE:
             self.flush_records()
@@ -359,6 +366,7 @@ class _Batcher:
 
     def flush_records(self) -> None:
         self._insert("sg_load_records", self.records, _INCOMING)
+        self._insert("sg_load_infra", self.infra, infra.ROWS_SCHEMA)
 
     def flush_quarantine(self) -> None:
         self._insert("sg_load_quarantine", self.quarantine, _QUARANTINE)
@@ -414,6 +422,7 @@ def stage_version(
     bound_memory(con)
     _drop_work_tables(con)
     con.execute(LOAD_TABLES_SQL)
+    con.execute(infra.LOAD_TABLE_SQL)
     try:
         batcher = _Batcher(con, summary.source, summary.version)
         for item in items:
@@ -450,7 +459,7 @@ def _merge_version(
         _run(con, "removals", params)
         _run(con, "mark_removed", {**params, "now": now})
     _run(con, "upsert", {**params, "now": now})
-    infra.derive(con, CHANGED_RECORDS, params)
+    infra.merge(con, CHANGED_RECORDS, params)
     counts = dict(_run(con, "count_changes", params).fetchall())
     summary.added, summary.changed, summary.removed = (int(counts.get(k, 0)) for k in ("added", "changed", "removed"))
     con.execute(
@@ -473,7 +482,8 @@ def _merge_version(
 
 
 def _drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("DROP TABLE IF EXISTS sg_load_records; DROP TABLE IF EXISTS sg_load_quarantine")
+    for table in ("sg_load_records", "sg_load_quarantine", "sg_load_infra"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")  # this module's own table names
 
 
 def bound_memory(con: duckdb.DuckDBPyConnection, limit: str = LOAD_MEMORY_LIMIT, *, keep_order: bool = False) -> None:

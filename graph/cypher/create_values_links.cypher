@@ -4,6 +4,7 @@
 UNWIND $rows AS row
 CREATE (v:__LABEL__ {key: row.key})
 SET v.value = row.value,
+    v.currency = row.currency,
     v.degree = row.degree,
     v.members = row.members,
     v.specificity = row.specificity,

@@ -2,6 +2,7 @@
 UNWIND $rows AS row
 MERGE (v:__LABEL__ {key: row.key})
 SET v.value = row.value,
+    v.currency = row.currency,
     v.degree = coalesce(row.degree, v.degree),
     v.members = coalesce(row.members, v.members),
     v.specificity = row.specificity,

@@ -1,0 +1,378 @@
+"""One key rule per kind of shared value: what two sources must agree on to share a value.
+
+A shared value (a wallet, an e-mail, a phone, an address...) becomes one node in
+the graph however each source writes it: OFAC's ``XBT 1EfM...`` and a customer's
+bare ``1EfM...`` are one wallet; ``Room 9, Unit A, 3rd Floor, ... Sheung Wan,
+Hong Kong`` and ``Unit A, Rm 9, 3/F., ... Sheung Wan, Sheung Wan, HK`` are one
+address. ``value_key(kind, text)`` is that rule, written once: ingest derives
+each record's keys with it (``record_values``), and screening and search key
+what a user types with the same function, so every path gives the same key for
+the same input (pinned by ``tests/ingest/test_keys.py``).
+
+Every function is pure and total: ``None`` means the text is not a value of that
+kind, or one too vague to be shared (a bare city, a three-character number).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from publicsuffixlist import PublicSuffixList
+from rigour.territories import lookup_territory
+from rigour.text.translit import ascii_text
+
+from ingest import values
+from ingest.record import Address, InfraKind, Record
+
+# The kinds of shared value, as staging stores them (``sg_record_infra.kind``) and the graph model maps them.
+EMAIL, PHONE, DOMAIN, IP, WALLET = "email", "phone", "domain", "ip", "wallet"
+PAYMENT, DEVICE, ADDRESS, IDENTIFIER = "payment", "device", "address", "identifier"
+KINDS = (EMAIL, PHONE, DOMAIN, IP, WALLET, PAYMENT, DEVICE, ADDRESS, IDENTIFIER)
+# A record's infrastructure kind -> the kind of value it is (a website is a domain).
+INFRA_KIND: dict[InfraKind, str] = {
+    InfraKind.EMAIL: EMAIL,
+    InfraKind.PHONE: PHONE,
+    InfraKind.DOMAIN: DOMAIN,
+    InfraKind.WEBSITE: DOMAIN,
+    InfraKind.IP_ADDRESS: IP,
+    InfraKind.WALLET: WALLET,
+    InfraKind.PAYMENT_FINGERPRINT: PAYMENT,
+    InfraKind.DEVICE_ID: DEVICE,
+}
+MIN_IDENTIFIER_CHARS = 5
+
+MAX_COUNTRY_CHARS = 60
+
+
+def _ascii(text: str) -> str:
+    """Latin letters for any script; ASCII text as it is (transliterating it costs microseconds a word)."""
+    return text if text.isascii() else ascii_text(text)
+
+
+# --- e-mail and domain ---------------------------------------------------------------
+
+# Mailboxes that ignore dots in the local part (Gmail's two names for one mailbox).
+_DOTLESS_MAIL = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+@lru_cache(maxsize=4_096)
+def email_key(text: str) -> str | None:
+    """The mailbox an address delivers to: lower case, without a ``+tag``, Gmail without dots.
+
+    ``J.Smith+cloud@GoogleMail.com`` and ``jsmith@gmail.com`` reach one inbox, and
+    tagged or dotted variants are a cheap way to open many accounts on one.
+    """
+    address = values.email(text)
+    if address is None:
+        return None
+    local, _, host = address.rpartition("@")
+    local = local.split("+", 1)[0] or local
+    if host in _DOTLESS_MAIL:
+        local, host = local.replace(".", "") or local, _DOTLESS_MAIL[host]
+    return f"{local}@{host}"
+
+
+_PSL = PublicSuffixList()
+# Second-level suffixes the public suffix list lacks, under which unrelated parties register names:
+# North Korea's net.kp (Star Joint Venture's star-co.net.kp and its customers).
+_EXTRA_SUFFIXES = frozenset({"net.kp"})
+
+
+@lru_cache(maxsize=16_384)
+def registrable_domain(host: str) -> str:
+    """The part of a host name a party registers (``mail.star-co.net.kp`` -> ``star-co.net.kp``)."""
+    labels = host.split(".")
+    for size in range(2, len(labels)):
+        if ".".join(labels[-size:]) in _EXTRA_SUFFIXES:
+            return ".".join(labels[-size - 1 :])
+    if values.ip_address(host) is not None:
+        return host
+    return _PSL.privatesuffix(host) or host
+
+
+def domain_key(text: str) -> str | None:
+    """The registrable domain of a URL, website, host name or e-mail address."""
+    cleaned = values.clean_text(text)
+    if cleaned is None:
+        return None
+    host = values.domain(cleaned.rpartition("@")[2] if "@" in cleaned and "/" not in cleaned else cleaned)
+    return registrable_domain(host) if host else None
+
+
+def email_domain(key: str) -> str:
+    """The registrable domain of an e-mail key: the parent that mailboxes on one organisation's hosts share."""
+    return registrable_domain(key.rpartition("@")[2])
+
+
+# --- phone, IP ----------------------------------------------------------------------
+
+
+def phone_key(text: str, country: str | None = None) -> str | None:
+    """E.164 (``+850 2 381 4410``, ``00850-2-3814410`` and ``02 381 4410`` in KP are one number)."""
+    cleaned = values.clean_text(text)
+    if cleaned is None:
+        return None
+    if cleaned.startswith("00"):
+        cleaned = "+" + cleaned[2:]
+    if _E164.fullmatch(cleaned):  # as ingest stores it: parsing it again gives it back
+        return cleaned
+    return values.phone(cleaned, country)
+
+
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+
+
+def ip_key(text: str) -> str | None:
+    return values.ip_address(text)
+
+
+# --- wallet -------------------------------------------------------------------------
+
+# A currency written before the address: ``XBT 1Ef...``, ``ETH:0x...``, ``USDT - T...``, ``bitcoin:bc1...``.
+_CURRENCY = re.compile(r"^([A-Za-z][A-Za-z0-9]{1,9})\s*(?::|\s-\s|\s)\s*(?=\S{20,}$)")
+_EVM = re.compile(r"0x[0-9a-fA-F]{40}")
+# Bech32 (BIP 173): a human-readable part, the separator 1, then the data charset; one case only.
+_BECH32 = re.compile(r"[a-z]{1,20}1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{6,}")
+_WALLET_TEXT = re.compile(r"[A-Za-z0-9]{20,}")
+
+
+def split_wallet(text: str) -> tuple[str | None, str] | None:
+    """(currency as written, address) of a wallet, or ``None`` when no address is there."""
+    cleaned = values.clean_text(text)
+    if cleaned is None:
+        return None
+    cleaned = cleaned.split("?", 1)[0]  # a payment URI's amount and label
+    currency = None
+    match = _CURRENCY.match(cleaned)
+    if match:
+        currency, cleaned = match.group(1).upper(), cleaned[match.end() :]
+    address = "".join(cleaned.split())
+    return (currency, address) if _WALLET_TEXT.fullmatch(address) else None
+
+
+def wallet_key(text: str) -> str | None:
+    """The address itself, canonical per format; the currency is never part of it.
+
+    EVM addresses (``0x`` + 40 hex digits) and Bech32 ones (``bc1...``) are
+    case-insensitive, so they are lower-cased; Base58 (``1...``, ``3...``,
+    ``T...``) is case-sensitive, so it is kept exactly.
+    """
+    split = split_wallet(text)
+    if split is None:
+        return None
+    address = split[1]
+    if _EVM.fullmatch(address):
+        return address.lower()
+    if (address.islower() or address.isupper()) and _BECH32.fullmatch(address.lower()):
+        return address.lower()
+    return address
+
+
+def wallet_currency(text: str) -> str | None:
+    split = split_wallet(text)
+    return split[0] if split else None
+
+
+# --- payment instruments and devices ------------------------------------------------
+
+_HEX_ID = re.compile(r"[0-9a-fA-F-]{8,}")
+
+
+def token_key(text: str) -> str | None:
+    """A payment fingerprint or device ID: spaces removed; hex and UUIDs lower-cased (they are case-free)."""
+    cleaned = values.clean_text(text)
+    if cleaned is None:
+        return None
+    token = "".join(cleaned.split())
+    if len(token) < MIN_IDENTIFIER_CHARS:
+        return None
+    return token.lower() if _HEX_ID.fullmatch(token) else token
+
+
+# --- identifiers --------------------------------------------------------------------
+
+_IMO = re.compile(r"(?:IMO)?(\d{7})")
+
+
+def identifier_key(text: str, kind: str | None = None) -> str | None:
+    """An identifier's number: letters and digits only, upper case; at least five, one a digit.
+
+    The kind is not part of the key: a list says ``Passport``, a customer form
+    ``other`` and a registry ``registration`` for what may be one number, and a
+    number this long with a digit in it rarely means two things. An IMO number
+    is ``IMO`` and its seven digits however it is written.
+    """
+    cleaned = values.clean_text(text)
+    if cleaned is None:
+        return None
+    compact = "".join(c for c in _ascii(cleaned) if c.isalnum()).upper()
+    imo = _IMO.fullmatch(compact)
+    if imo and (kind == "imo" or compact.startswith("IMO")):
+        return f"IMO{imo.group(1)}"
+    if len(compact) < MIN_IDENTIFIER_CHARS or not any(c.isdigit() for c in compact):
+        return None
+    return compact
+
+
+# --- addresses ----------------------------------------------------------------------
+
+# One spelling per street word: abbreviations folded to the word (both sides get the same token).
+_ADDRESS_WORDS = {
+    "st": "street",
+    "str": "street",
+    "strasse": "street",
+    "rd": "road",
+    "ave": "avenue",
+    "av": "avenue",
+    "blvd": "boulevard",
+    "bldg": "building",
+    "bld": "building",
+    "fl": "floor",
+    "flr": "floor",
+    "f": "floor",
+    "rm": "room",
+    "apt": "apartment",
+    "ste": "suite",
+    "dist": "district",
+    "hwy": "highway",
+    "ln": "lane",
+    "sq": "square",
+    "ctr": "center",
+    "centre": "center",
+    "twr": "tower",
+    "pl": "place",
+    "ind": "industrial",
+    "est": "estate",
+    "pr": "prospekt",
+    "prosp": "prospekt",
+    "ul": "ulitsa",
+    "ulitsa": "ulitsa",
+}
+# Words that say what kind of place a part is, not which one: they never make an address specific.
+_GENERIC_WORDS = frozenset(
+    "street road avenue boulevard building floor room apartment suite unit flat no number block tower house "
+    "district lane square center place industrial estate level office the of and city town village province "
+    "county region state ulitsa prospekt dong gu ri si".split()
+)
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+_FLOOR_SLASH = re.compile(r"(\d+)\s*/\s*f\b", re.IGNORECASE)
+# A postal code with a country prefix (``CH-8022``, ``E-28036``, ``D-10117``): the prefix repeats the country.
+_POSTCODE_PREFIX = re.compile(r"\b[A-Z]{1,2}-(\d{3,})")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=16_384)
+def _is_country(segment: str) -> bool:
+    """Whether one part of an address is only a country (``HK``, ``Hong Kong``, ``Korea, North``).
+
+    rigour's territories tell a country (``hk``) from a city or region that
+    countrynames would read as its country (``Moscow``, ``ru-mow``).
+    """
+    if len(segment) > MAX_COUNTRY_CHARS or any(c.isdigit() for c in segment):
+        return False
+    territory = lookup_territory(segment)
+    return territory is not None and len(territory.code) == 2
+
+
+def _segments(full: str, parts: tuple[str | None, ...]) -> list[str]:
+    """The address's comma-separated parts, without the country (or two: ``Hong Kong, China``) at the end."""
+    text = ", ".join(p for p in (*parts, full) if p)
+    text = _POSTCODE_PREFIX.sub(r"\1", _FLOOR_SLASH.sub(r"\1 floor", text))
+    segments = [s.strip() for s in text.split(",") if s.strip() and s.strip() != "-0-"]
+    for _ in range(2):
+        if len(segments) >= 3 and _is_country(f"{segments[-2]}, {segments[-1]}"):
+            segments = segments[:-2]  # "Korea, North"
+        elif len(segments) >= 2 and _is_country(segments[-1]):
+            segments = segments[:-1]
+    return segments
+
+
+def _tokens(segment: str) -> Iterator[str]:
+    for raw in _NON_ALNUM.split(_ascii(segment).lower()):
+        if not raw or raw == "no":
+            continue
+        ordinal = _ORDINAL.match(raw)
+        yield ordinal.group(1) if ordinal else _ADDRESS_WORDS.get(raw, raw)
+
+
+@lru_cache(maxsize=4_096)
+def address_tokens(full: str, parts: tuple[str | None, ...] = ()) -> frozenset[str]:
+    """The words of an address that say where it is: countries, punctuation, case and repetition left out."""
+    return frozenset(t for segment in _segments(full, parts) for t in _tokens(segment))
+
+
+def is_specific(tokens: frozenset[str]) -> bool:
+    """Whether an address names a building: a number, and two words that are not kinds of place.
+
+    ``Pyongyang``, ``Moscow 125009`` and ``Building 5, Pyongyang`` name an area
+    that unrelated parties share; ``Tverskaya 12, Moscow`` names a building.
+    """
+    numbered = any(any(c.isdigit() for c in t) for t in tokens)
+    words = [t for t in tokens if t.isalpha() and len(t) > 1 and t not in _GENERIC_WORDS]
+    return numbered and len(words) >= 2
+
+
+def address_key(full: str, *parts: str | None) -> str | None:
+    """An address as a place: its specific words, sorted; ``None`` when it names no building.
+
+    ``parts`` are the structured fields a source gives beside the full text
+    (street, city, postal code, country): repeated in the key only once. The
+    country is left out: sources write it as a code, a name or not at all, and
+    Hong Kong's listed addresses say ``Hong Kong`` or ``China``; the street,
+    number and city already say where the place is.
+    """
+    tokens = address_tokens(full, tuple(parts))
+    return " ".join(sorted(tokens)) if is_specific(tokens) else None
+
+
+def record_address_key(address: Address) -> str | None:
+    return address_key(address.full, address.street, address.city, address.postal_code)
+
+
+# --- every kind ---------------------------------------------------------------------
+
+
+def value_key(kind: str, text: str, country: str | None = None) -> str | None:
+    """The key of ``text`` as a value of ``kind`` (one of ``KINDS``); ``country`` is a phone's region."""
+    if kind == EMAIL:
+        return email_key(text)
+    if kind == PHONE:
+        return phone_key(text, country)
+    if kind == DOMAIN:
+        return domain_key(text)
+    if kind == IP:
+        return ip_key(text)
+    if kind == WALLET:
+        return wallet_key(text)
+    if kind in (PAYMENT, DEVICE):
+        return token_key(text)
+    if kind == ADDRESS:
+        return address_key(text)
+    if kind == IDENTIFIER:
+        return identifier_key(text)
+    raise ValueError(f"unknown kind of shared value {kind!r}; expected one of {KINDS}")
+
+
+def record_values(record: Record) -> list[tuple[str, str, str]]:
+    """A record's shared values as (kind, key, value as written), each (kind, key) once.
+
+    The first spelling of a key in the record is kept as its value.
+    """
+    found: dict[tuple[str, str], str] = {}
+    country = record.countries[0] if len(record.countries) == 1 else None
+    for infra in record.infra:
+        kind = INFRA_KIND[infra.kind]
+        key = value_key(kind, infra.value, country)
+        if key is not None:
+            found.setdefault((kind, key), infra.value)
+    for address in record.addresses:
+        key = record_address_key(address)
+        if key is not None:
+            found.setdefault((ADDRESS, key), address.full)
+    for identifier in record.identifiers:
+        key = identifier_key(identifier.value, identifier.kind)
+        if key is not None:
+            found.setdefault((IDENTIFIER, key), identifier.value)
+    return [(kind, key, value) for (kind, key), value in found.items()]
