@@ -32,8 +32,10 @@ HOP_WEIGHT: dict[str, float] = {
 }
 RELATION_RELS: tuple[str, ...] = tuple(sorted(str(r) for r in set(RELATION_TYPES.values()) - {Rel.HAS_ADDRESS}))
 VALUE_RELS: tuple[str, ...] = tuple(sorted({str(rel) for _, rel in INFRA.values()}))
-NETWORK_RELS: tuple[str, ...] = RELATION_RELS + VALUE_RELS + (str(Rel.AT_DOMAIN), str(Rel.IN_NETWORK))
-EXPOSURE_RELS: tuple[str, ...] = RELATION_RELS + VALUE_RELS
+# Between two address nodes that are near-identical: a value passing on the link's score, not a value of its own.
+SIMILAR_RELS: tuple[str, ...] = (str(Rel.SIMILAR_ADDRESS),)
+NETWORK_RELS: tuple[str, ...] = RELATION_RELS + VALUE_RELS + SIMILAR_RELS + (str(Rel.AT_DOMAIN), str(Rel.IN_NETWORK))
+EXPOSURE_RELS: tuple[str, ...] = RELATION_RELS + VALUE_RELS + SIMILAR_RELS
 
 MAX_DEPTH = 3
 MAX_HOPS = 6
@@ -167,9 +169,11 @@ def node_from(row: dict[str, Any]) -> GraphNode:
     )
 
 
-def edge_confidence(rel_type: str, target: GraphNode) -> float:
+def edge_confidence(rel_type: str, target: GraphNode, score: float | None = None) -> float:
     if rel_type in HOP_WEIGHT:
         return HOP_WEIGHT[rel_type]
+    if rel_type in SIMILAR_RELS:
+        return score if score is not None else 0.5
     return target.specificity if target.specificity is not None else 0.5
 
 
@@ -239,7 +243,7 @@ def network(
                     source,
                     dest,
                     row["type"],
-                    edge_confidence(row["type"], target),
+                    edge_confidence(row["type"], target, row.get("score")),
                     row.get("share"),
                     row.get("role"),
                     list(row.get("records") or []),
@@ -296,8 +300,13 @@ def path_from_row(row: dict[str, Any]) -> Path:
     nodes = [node_from(n) for n in row["nodes"]]
     by_ident = {n.entity_id or n.key: n for n in nodes}
     edges, explanation, score = [], [], 1.0
-    for node in nodes:
-        if node.entity_id is None:
+    # An address reached through SIMILAR_ADDRESS is the same value as the one before it: the link's score
+    # stands for it, not its specificity a second time.
+    similar = {i + 1 for i, rel in enumerate(row["rels"]) if rel["type"] in SIMILAR_RELS}
+    for index, node in enumerate(nodes):
+        if index in similar:
+            score *= row["rels"][index - 1].get("score") or 0.5
+        elif node.entity_id is None:
             score *= node.specificity if node.specificity is not None else 0.5
         else:
             score *= min(1.0, row_confidence(row, node))
@@ -308,7 +317,7 @@ def path_from_row(row: dict[str, Any]) -> Path:
                 source.node_id,
                 target.node_id,
                 rel["type"],
-                edge_confidence(rel["type"], target),
+                edge_confidence(rel["type"], target, rel.get("score")),
                 rel.get("share"),
                 None,
                 list(rel.get("records") or []),
@@ -318,6 +327,8 @@ def path_from_row(row: dict[str, Any]) -> Path:
             score *= HOP_WEIGHT[rel["type"]]
             share = f" ({rel['share']:g}%)" if rel.get("share") is not None else ""
             explanation.append(f"{source.name} {rel['type']}{share} {target.name}")
+        elif rel["type"] in SIMILAR_RELS:
+            explanation.append(f"{source.name} is near-identical to {target.name} (score {rel.get('score') or 0:g})")
         elif target.entity_id is None:
             explanation.append(f"{source.name} uses {target.label} {target.name} (used by {target.degree or '?'})")
     return Path(nodes, edges, round(score, 6), explanation)

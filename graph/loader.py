@@ -49,7 +49,7 @@ from graph.load_rows import (
     stage_links,
 )
 from graph.load_state import STATE_FILE, LoadState
-from graph.model import SCHEMA_LABELS, Label, constraint_name
+from graph.model import SCHEMA_LABELS, Label, Rel, constraint_name
 from graph.schema import (
     BULK_LABELS,
     SWEPT_LABELS,
@@ -60,6 +60,7 @@ from graph.schema import (
     schema_statements,
     sweep_index_statements,
 )
+from graph.similar_addresses import write_similar
 from graph.store import GraphStore, Rows
 from ingest import infra, staging
 from resolution.store import current_entity_id
@@ -163,6 +164,7 @@ class LoadSummary:
     sanctions: int = 0
     infra_links: int = 0
     relations: int = 0
+    similar_addresses: int = 0
     retired: int = 0
     delisted: int = 0
     written: dict[str, int] = field(default_factory=dict)  # rows written, by kind
@@ -778,6 +780,8 @@ def _load(
         for start in range(0, len(rows), BATCH_SIZE):
             store.write(query, {"rows": rows[start : start + BATCH_SIZE], "loadId": summary.load_id})
     summary.retired, summary.delisted = len(small["merge_retired"]), len(small["mark_delisted"])
+    summary.similar_addresses = write_similar(con, store, summary.load_id)
+    _sweep_one(store, "sweep_stale_rels", summary.load_id, rel=str(Rel.SIMILAR_ADDRESS))
     if summary.mode == "incremental":
         summary.deleted = _delete_removed(store, state)
     elif summary.mode == "full":

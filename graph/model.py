@@ -68,6 +68,7 @@ class Rel(StrEnum):
     HAS_IDENTIFIER = "HAS_IDENTIFIER"
     IN_NETWORK = "IN_NETWORK"
     AT_DOMAIN = "AT_DOMAIN"
+    SIMILAR_ADDRESS = "SIMILAR_ADDRESS"
     JUDGED = "JUDGED"
     HAS_VERSION = "HAS_VERSION"
 
@@ -121,6 +122,8 @@ KEYS: dict[Label, str] = {
 }
 
 ENTITY_NAME_INDEX = "entity_names"
+# Full-text over address keys: screening finds the near-identical addresses of an applicant's by it.
+ADDRESS_KEY_INDEX = "address_keys"
 RECORD_SOURCE_KEY_INDEX = "record_source_key"
 
 ALL_LABELS: frozenset[str] = frozenset(str(label) for label in Label) | SCHEMA_LABELS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from graph.model import (
+    ADDRESS_KEY_INDEX,
     ENTITY_NAME_INDEX,
     INFRA,
     KEYS,
@@ -18,11 +19,8 @@ from graph.store import GraphStore
 INFRA_LABELS = tuple(sorted({label for label, _ in INFRA.values()} | {Label.IP_NETWORK}))
 SWEPT_LABELS = (Label.SANCTION, Label.RECORD, *INFRA_LABELS, Label.ENTITY)
 # Relationship types swept by ``loadId``; the others go with their nodes.
-SWEPT_RELS = tuple(
-    sorted(
-        {rel for _, rel in INFRA.values()} | set(RELATION_TYPES.values()) | {Rel.AT_DOMAIN, Rel.IN_NETWORK, Rel.JUDGED}
-    )
-)
+_LOAD_RELS = {Rel.AT_DOMAIN, Rel.IN_NETWORK, Rel.JUDGED, Rel.SIMILAR_ADDRESS}
+SWEPT_RELS = tuple(sorted({rel for _, rel in INFRA.values()} | set(RELATION_TYPES.values()) | _LOAD_RELS))
 
 
 # Labels a first load CREATEs with their uniqueness constraints dropped: it builds them after the nodes.
@@ -63,6 +61,7 @@ def index_statements() -> list[str]:
         f"CREATE FULLTEXT INDEX {ENTITY_NAME_INDEX} IF NOT EXISTS FOR (n:{Label.ENTITY}) ON EACH [n.name, n.aliasText]",
         f"CREATE INDEX {RECORD_SOURCE_KEY_INDEX} IF NOT EXISTS FOR (n:{Label.RECORD}) ON (n.sourceKey)",
         f"CREATE INDEX entity_listed IF NOT EXISTS FOR (n:{Label.ENTITY}) ON (n.listed)",
+        f"CREATE FULLTEXT INDEX {ADDRESS_KEY_INDEX} IF NOT EXISTS FOR (n:{Label.ADDRESS}) ON EACH [n.key]",
     ]
     return statements
 

@@ -33,6 +33,7 @@ from rigour.text.translit import ascii_text
 from graph import analytics
 from graph.model import ENTITY_NAME_INDEX, INFRA, Label
 from graph.queries import lucene_query
+from graph.similar_addresses import near_addresses
 from graph.store import GraphStore
 from ingest import values
 from ingest.keys import EMAIL, IP, email_domain, record_values
@@ -412,9 +413,10 @@ class Screener:
         )
 
     def _exposure(self, store: GraphStore, keys: list[dict[str, str]]) -> list[ExposureHit]:
+        values: list[dict[str, Any]] = [*keys, *_near_addresses(store, keys)]
         rows = store.read(
             "screen_exposure",
-            {"values": keys, "types": list(analytics.EXPOSURE_RELS), "limit": EXPOSURE_USERS},
+            {"values": values, "types": list(analytics.EXPOSURE_RELS), "limit": EXPOSURE_USERS},
             max_hops=EXPOSURE_HOPS,
         )
         hits: list[ExposureHit] = []
@@ -428,13 +430,24 @@ class Screener:
                     "listed": row["userListed"],
                 }
             )
-            weight = float(row["specificity"] or 0.0)
+            weight = float(row["specificity"] or 0.0) * float(row["matchScore"] or 1.0)
             path = analytics.path_from_row(row["path"]) if row.get("path") else None
             score = weight if user.listed else (weight * path.score if path else 0.0)
             if score > 0:
                 hits.append(ExposureHit(row["label"], row["value"] or row["key"], user, round(score, 6), path))
         hits.sort(key=lambda h: -h.score)
         return hits[:20]
+
+
+def _near_addresses(store: GraphStore, keys: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Addresses near-identical to the applicant's, each with its score (``graph.similar_addresses``)."""
+    exact = {item["key"] for item in keys if item["label"] == str(Label.ADDRESS)}
+    near: list[dict[str, Any]] = []
+    for key in exact:
+        for other, score in near_addresses(store, frozenset(key.split())):
+            if other not in exact:
+                near.append({"label": str(Label.ADDRESS), "key": other, "score": score})
+    return near
 
 
 # Screening policy on top of the resolution model, for candidates found by name alone

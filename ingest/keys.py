@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from publicsuffixlist import PublicSuffixList
+from rapidfuzz.distance import Levenshtein
 from rigour.territories import lookup_territory
 from rigour.text.translit import ascii_text
 
@@ -256,11 +257,14 @@ _GENERIC_WORDS = frozenset(
     "district lane square center place industrial estate level office the of and city town village province "
     "county region state ulitsa prospekt dong gu ri si".split()
 )
+# "No. 5", "Number 5", "Nr 5": the word says a number follows, which the number says itself.
+_NUMBER_WORDS = frozenset({"no", "number", "nr", "num"})
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _FLOOR_SLASH = re.compile(r"(\d+)\s*/\s*f\b", re.IGNORECASE)
 # A postal code with a country prefix (``CH-8022``, ``E-28036``, ``D-10117``): the prefix repeats the country.
 _POSTCODE_PREFIX = re.compile(r"\b[A-Z]{1,2}-(\d{3,})")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_SEGMENT_BREAK = re.compile(r"[,;\n\r]+")
 
 
 @lru_cache(maxsize=16_384)
@@ -276,22 +280,35 @@ def _is_country(segment: str) -> bool:
     return territory is not None and len(territory.code) == 2
 
 
+def _without_country(segment: str) -> str:
+    """A last part without the country its last words name (``Lima PE``, ``Rotterdam Netherlands``)."""
+    words = segment.split()
+    for size in (3, 2, 1):
+        if len(words) > size:
+            tail = " ".join(words[-size:])
+            if tail.lower().strip(".") not in _ADDRESS_WORDS and _is_country(tail):
+                return " ".join(words[:-size])
+    return segment
+
+
 def _segments(full: str, parts: tuple[str | None, ...]) -> list[str]:
-    """The address's comma-separated parts, without the country (or two: ``Hong Kong, China``) at the end."""
+    """The address's parts (by commas and lines), without the country (or two: ``Hong Kong, China``) at the end."""
     text = ", ".join(p for p in (*parts, full) if p)
     text = _POSTCODE_PREFIX.sub(r"\1", _FLOOR_SLASH.sub(r"\1 floor", text))
-    segments = [s.strip() for s in text.split(",") if s.strip() and s.strip() != "-0-"]
+    segments = [s.strip() for s in _SEGMENT_BREAK.split(text) if s.strip() and s.strip() != "-0-"]
     for _ in range(2):
         if len(segments) >= 3 and _is_country(f"{segments[-2]}, {segments[-1]}"):
             segments = segments[:-2]  # "Korea, North"
         elif len(segments) >= 2 and _is_country(segments[-1]):
             segments = segments[:-1]
+    if segments:
+        segments[-1] = _without_country(segments[-1])
     return segments
 
 
 def _tokens(segment: str) -> Iterator[str]:
     for raw in _NON_ALNUM.split(_ascii(segment).lower()):
-        if not raw or raw == "no":
+        if not raw or raw in _NUMBER_WORDS:
             continue
         ordinal = _ORDINAL.match(raw)
         yield ordinal.group(1) if ordinal else _ADDRESS_WORDS.get(raw, raw)
@@ -325,6 +342,63 @@ def address_key(full: str, *parts: str | None) -> str | None:
     """
     tokens = address_tokens(full, tuple(parts))
     return " ".join(sorted(tokens)) if is_specific(tokens) else None
+
+
+# Near-identical addresses: how much each kind of word says about where a place is.
+NUMBER_WEIGHT, WORD_WEIGHT, GENERIC_WEIGHT = 2.0, 1.0, 0.25
+# The share of the less detailed address's named words that may be missing from the other (a district, a typo).
+MAX_UNMATCHED_WORDS = 0.2
+MIN_SHARED_WORDS = 2
+MIN_FUZZY_CHARS = 5
+
+
+def _is_number(token: str) -> bool:
+    return any(c.isdigit() for c in token)
+
+
+def _token_weight(token: str) -> float:
+    if _is_number(token):
+        return NUMBER_WEIGHT
+    return GENERIC_WEIGHT if token in _GENERIC_WORDS or len(token) == 1 else WORD_WEIGHT
+
+
+def _named(tokens: frozenset[str]) -> set[str]:
+    return {t for t in tokens if not _is_number(t) and len(t) > 1 and t not in _GENERIC_WORDS}
+
+
+def _matches(word: str, words: frozenset[str]) -> str | None:
+    """The word of ``words`` that ``word`` is, allowing one typo in a long word."""
+    if word in words:
+        return word
+    if len(word) >= MIN_FUZZY_CHARS:
+        for other in words:
+            if abs(len(other) - len(word)) <= 1 and Levenshtein.distance(word, other, score_cutoff=1) <= 1:
+                return other
+    return None
+
+
+def address_similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """How surely two addresses (as ``address_tokens``) are one building: 0, or a score from about 0.8 to 1.
+
+    The less detailed address must sit inside the other: each of its numbers
+    there (a different house, unit or floor number is a different place), at
+    least one number shared, and all but a fifth of its named words there too,
+    a typo allowed (a city or a district left out or added is the same
+    building; a different city, street or tower is not). The score is the
+    weight of what the less detailed one says that the other confirms: numbers
+    weigh most, kinds of place (``Street``, ``Floor``) least.
+    """
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    numbers = {t for t in small if _is_number(t)}
+    if not numbers or not numbers <= large:
+        return 0.0
+    named = _named(small)
+    matched = {w for w in named if _matches(w, large) is not None}
+    if len(matched) < MIN_SHARED_WORDS or len(named - matched) > MAX_UNMATCHED_WORDS * len(named):
+        return 0.0
+    total = sum(_token_weight(t) for t in small)
+    confirmed = sum(_token_weight(t) for t in small if t in large or t in matched)
+    return round(confirmed / total, 4)
 
 
 def record_address_key(address: Address) -> str | None:

@@ -476,7 +476,7 @@ def load(workspace: Workspace = None) -> None:
     out.print(
         f"load {summary.load_id} ({summary.mode}): {summary.entities:,} entities, {summary.records:,} records, "
         f"{summary.sanctions:,} listings, {summary.infra_links:,} infrastructure links, "
-        f"{summary.relations:,} relations; "
+        f"{summary.relations:,} relations, {summary.similar_addresses:,} similar-address links; "
         f"{written:,} rows written, {removed:,} removed ({summary.seconds:.1f} s)",
         highlight=False,
     )

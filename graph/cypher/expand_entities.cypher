@@ -3,7 +3,7 @@
 UNWIND $ids AS entityId
 MATCH (n:Entity {id: entityId})
 CALL (n) {
-  MATCH (n)-[r:ASSOCIATE_OF|DIRECTOR_OF|FAMILY_OF|INTERMEDIARY_OF|LINKED_TO|OFFICER_OF|OPERATES|OWNS|PARENT_OF|HAS_ADDRESS|HAS_DEVICE|HAS_DOMAIN|HAS_EMAIL|HAS_IDENTIFIER|HAS_IP|HAS_PAYMENT_INSTRUMENT|HAS_PHONE|HAS_WALLET|AT_DOMAIN|IN_NETWORK]-(m)
+  MATCH (n)-[r:ASSOCIATE_OF|DIRECTOR_OF|FAMILY_OF|INTERMEDIARY_OF|LINKED_TO|OFFICER_OF|OPERATES|OWNS|PARENT_OF|HAS_ADDRESS|HAS_DEVICE|HAS_DOMAIN|HAS_EMAIL|HAS_IDENTIFIER|HAS_IP|HAS_PAYMENT_INSTRUMENT|HAS_PHONE|HAS_WALLET|SIMILAR_ADDRESS|AT_DOMAIN|IN_NETWORK]-(m)
   WHERE type(r) IN $types
     AND (m:Entity OR coalesce(m.specificity, 1.0) >= $minConfidence)
   RETURN r, m
@@ -11,6 +11,6 @@ CALL (n) {
   LIMIT $perNode
 }
 RETURN 'Entity:' + n.id AS fromNode, type(r) AS type, startNode(r) = n AS outgoing,
-       r.share AS share, r.role AS role, r.records AS records,
+       r.share AS share, r.role AS role, r.score AS score, r.records AS records,
        labels(m) AS labels, m.id AS id, m.key AS key, coalesce(m.name, m.value, m.key) AS name, m.schema AS schema,
        m.listed AS listed, m.degree AS degree, m.specificity AS specificity, m.superNode AS superNode

@@ -18,19 +18,19 @@ WITH s LIMIT 1
 CALL (s) {
   CALL (s) {
     WITH s AS n WHERE n:Entity
-    MATCH (n)-[r:ASSOCIATE_OF|DIRECTOR_OF|FAMILY_OF|INTERMEDIARY_OF|LINKED_TO|OFFICER_OF|OPERATES|OWNS|PARENT_OF|HAS_ADDRESS|HAS_DEVICE|HAS_DOMAIN|HAS_EMAIL|HAS_IDENTIFIER|HAS_IP|HAS_PAYMENT_INSTRUMENT|HAS_PHONE|HAS_WALLET|AT_DOMAIN|IN_NETWORK]-(m)
+    MATCH (n)-[r:ASSOCIATE_OF|DIRECTOR_OF|FAMILY_OF|INTERMEDIARY_OF|LINKED_TO|OFFICER_OF|OPERATES|OWNS|PARENT_OF|HAS_ADDRESS|HAS_DEVICE|HAS_DOMAIN|HAS_EMAIL|HAS_IDENTIFIER|HAS_IP|HAS_PAYMENT_INSTRUMENT|HAS_PHONE|HAS_WALLET|SIMILAR_ADDRESS|AT_DOMAIN|IN_NETWORK]-(m)
     WHERE type(r) IN $types AND (m:Entity OR coalesce(m.specificity, 1.0) >= $minConfidence)
     WITH n, r, m ORDER BY coalesce(m.specificity, 1.0) DESC LIMIT $perNode
     RETURN n, r, m
     UNION ALL
     WITH s AS n WHERE NOT n:Entity
-    MATCH (n)-[r:ASSOCIATE_OF|DIRECTOR_OF|FAMILY_OF|INTERMEDIARY_OF|LINKED_TO|OFFICER_OF|OPERATES|OWNS|PARENT_OF|HAS_ADDRESS|HAS_DEVICE|HAS_DOMAIN|HAS_EMAIL|HAS_IDENTIFIER|HAS_IP|HAS_PAYMENT_INSTRUMENT|HAS_PHONE|HAS_WALLET|AT_DOMAIN|IN_NETWORK]-(m)
+    MATCH (n)-[r:ASSOCIATE_OF|DIRECTOR_OF|FAMILY_OF|INTERMEDIARY_OF|LINKED_TO|OFFICER_OF|OPERATES|OWNS|PARENT_OF|HAS_ADDRESS|HAS_DEVICE|HAS_DOMAIN|HAS_EMAIL|HAS_IDENTIFIER|HAS_IP|HAS_PAYMENT_INSTRUMENT|HAS_PHONE|HAS_WALLET|SIMILAR_ADDRESS|AT_DOMAIN|IN_NETWORK]-(m)
     WHERE type(r) IN $types
     WITH n, r, m LIMIT $perNode
     RETURN n, r, m
   }
   RETURN collect(m) AS reached,
-         collect({type: type(r), outgoing: startNode(r) = n, share: r.share, role: r.role, records: r.records,
+         collect({type: type(r), outgoing: startNode(r) = n, share: r.share, role: r.role, score: r.score, records: r.records,
                   labels: labels(m), id: m.id, key: m.key, name: coalesce(m.name, m.value, m.key), schema: m.schema,
                   listed: m.listed, degree: m.degree, specificity: m.specificity, superNode: m.superNode}) AS hop1
 }
@@ -40,19 +40,19 @@ CALL (s, reached) {
   WHERE $depth >= 2 AND f <> s AND NOT coalesce(f.superNode, false)
   CALL (f) {
     WITH f AS n WHERE n:Entity
-    MATCH (n)-[r:ASSOCIATE_OF|DIRECTOR_OF|FAMILY_OF|INTERMEDIARY_OF|LINKED_TO|OFFICER_OF|OPERATES|OWNS|PARENT_OF|HAS_ADDRESS|HAS_DEVICE|HAS_DOMAIN|HAS_EMAIL|HAS_IDENTIFIER|HAS_IP|HAS_PAYMENT_INSTRUMENT|HAS_PHONE|HAS_WALLET|AT_DOMAIN|IN_NETWORK]-(m)
+    MATCH (n)-[r:ASSOCIATE_OF|DIRECTOR_OF|FAMILY_OF|INTERMEDIARY_OF|LINKED_TO|OFFICER_OF|OPERATES|OWNS|PARENT_OF|HAS_ADDRESS|HAS_DEVICE|HAS_DOMAIN|HAS_EMAIL|HAS_IDENTIFIER|HAS_IP|HAS_PAYMENT_INSTRUMENT|HAS_PHONE|HAS_WALLET|SIMILAR_ADDRESS|AT_DOMAIN|IN_NETWORK]-(m)
     WHERE type(r) IN $types AND (m:Entity OR coalesce(m.specificity, 1.0) >= $minConfidence)
     WITH n, r, m ORDER BY coalesce(m.specificity, 1.0) DESC LIMIT $perNode
     RETURN n, r, m
     UNION ALL
     WITH f AS n WHERE NOT n:Entity
-    MATCH (n)-[r:ASSOCIATE_OF|DIRECTOR_OF|FAMILY_OF|INTERMEDIARY_OF|LINKED_TO|OFFICER_OF|OPERATES|OWNS|PARENT_OF|HAS_ADDRESS|HAS_DEVICE|HAS_DOMAIN|HAS_EMAIL|HAS_IDENTIFIER|HAS_IP|HAS_PAYMENT_INSTRUMENT|HAS_PHONE|HAS_WALLET|AT_DOMAIN|IN_NETWORK]-(m)
+    MATCH (n)-[r:ASSOCIATE_OF|DIRECTOR_OF|FAMILY_OF|INTERMEDIARY_OF|LINKED_TO|OFFICER_OF|OPERATES|OWNS|PARENT_OF|HAS_ADDRESS|HAS_DEVICE|HAS_DOMAIN|HAS_EMAIL|HAS_IDENTIFIER|HAS_IP|HAS_PAYMENT_INSTRUMENT|HAS_PHONE|HAS_WALLET|SIMILAR_ADDRESS|AT_DOMAIN|IN_NETWORK]-(m)
     WHERE type(r) IN $types
     WITH n, r, m LIMIT $perNode
     RETURN n, r, m
   }
   RETURN collect({fromNode: CASE WHEN n:Entity THEN 'Entity:' + n.id ELSE labels(n)[0] + ':' + n.key END,
-                  type: type(r), outgoing: startNode(r) = n, share: r.share, role: r.role, records: r.records,
+                  type: type(r), outgoing: startNode(r) = n, share: r.share, role: r.role, score: r.score, records: r.records,
                   labels: labels(m), id: m.id, key: m.key, name: coalesce(m.name, m.value, m.key), schema: m.schema,
                   listed: m.listed, degree: m.degree, specificity: m.specificity, superNode: m.superNode}) AS hop2
 }

@@ -33,13 +33,14 @@ OPTIONAL CALL (user) {
   LIMIT 1
 }
 RETURN value.label AS label, v.key AS key, coalesce(v.value, v.key) AS value, v.specificity AS specificity,
+       value.score AS matchScore,
        v.degree AS degree,
        user.id AS userId, user.name AS userName, user.schema AS userSchema, user.listed AS userListed,
        CASE WHEN p IS NULL THEN null ELSE
          {nodes: [n IN nodes(p) | {labels: labels(n), id: n.id, key: n.key, name: coalesce(n.name, n.value, n.key),
                                    listed: n.listed, schema: n.schema, specificity: n.specificity,
                                    confidence: n.confidence}],
-          rels: [r IN relationships(p) | {type: type(r), share: r.share, records: r.records,
+          rels: [r IN relationships(p) | {type: type(r), share: r.share, score: r.score, records: r.records,
                                           fromNode: coalesce(startNode(r).id, startNode(r).key),
                                           toNode: coalesce(endNode(r).id, endNode(r).key)}]}
        END AS path

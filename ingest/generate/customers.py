@@ -30,9 +30,10 @@ from typing import Any
 import orjson
 
 from ingest.generate.fake import Company, FakeValues, Person
-from ingest.generate.listed import ListedParty, load_listed_parties
-from ingest.generate.variants import entity_variant, person_variant
+from ingest.generate.listed import DEFAULT_LISTS, ListedParty, load_listed_infrastructure, load_listed_parties
+from ingest.generate.variants import customer_address, customer_wallet, entity_variant, person_variant
 from ingest.mapping import composite_key
+from ingest.values import country_code
 
 HEADER = (
     "account_id",
@@ -87,6 +88,7 @@ class Plan:
     phone: str | None = None
     email: str | None = None
     company: Company | None = None
+    shares: dict[str, str] | None = None  # the listed value this account shares: kind, as listed, as written
 
 
 @dataclass(slots=True)
@@ -107,10 +109,14 @@ class GenerateSummary:
 class Planter:
     """Decides the planted accounts: networks, families, company staff, duplicates."""
 
-    def __init__(self, faker: FakeValues, size: int, listed: list[ListedParty]) -> None:
+    def __init__(
+        self, faker: FakeValues, size: int, listed: list[ListedParty], infrastructure: list[ListedParty] | None = None
+    ) -> None:
         self.fake, self.rng, self.size = faker, faker.rng, size
         self.persons = [p for p in listed if p.schema == "Person"]
         self.entities = [p for p in listed if p.schema != "Person"]
+        self.with_wallets = [p for p in infrastructure or [] if p.wallets]
+        self.with_addresses = [p for p in infrastructure or [] if p.addresses]
         self.plans: list[Plan] = []
         self.truth: list[dict[str, Any]] = []
 
@@ -124,7 +130,34 @@ class Planter:
             self._company_staff(f"STAFF-{index + 1:04d}")
         for index in range(max(2, self.size // 2_000)):
             self._duplicate(f"DUP-{index + 1:05d}")
+        for index in range(min(len(self.with_wallets), max(2, self.size // 10_000))):
+            self._listed_wallet(f"WAL-{index + 1:04d}")
+        for index in range(min(len(self.with_addresses), max(2, self.size // 10_000))):
+            self._listed_address(f"ADR-{index + 1:04d}")
         return self.plans
+
+    def _listed_wallet(self, group: str) -> None:
+        """An account paying from a listed party's wallet, written as customer tables write wallets."""
+        party = self.rng.choice(self.with_wallets)
+        listed = self.rng.choice(party.wallets)
+        plan = Plan(self.fake.person(), "listed-wallet", group=group, imitates=party.reference())
+        plan.wallet = customer_wallet(listed, self.rng)
+        plan.shares = {"kind": "wallet", "listed": listed, "written": " ".join(plan.wallet).strip()}
+        self.plans.append(plan)
+
+    def _listed_address(self, group: str) -> None:
+        """A front company registered at a listed party's address, written the way a sign-up form gets it."""
+        party = self.rng.choice(self.with_addresses)
+        street, city, country_name = self.rng.choice(party.addresses)
+        code = country_code(country_name) or country_name
+        written, how = customer_address(street, city, code, self.rng)
+        person = self.fake.person()
+        company = self.fake.company(person.country)
+        company.address, company.director = written, person
+        plan = Plan(person, "listed-address", group=group, imitates=party.reference(), variant=how, company=company)
+        listed = ", ".join(part for part in (street, city, country_name) if part)
+        plan.shares = {"kind": "address", "listed": listed, "written": written}
+        self.plans.append(plan)
 
     def _imitation(self, pool: list[ListedParty]) -> ListedParty | None:
         return self.rng.choice(pool) if pool else None
@@ -351,14 +384,17 @@ def _truth_line(account_id: str, plan: Plan) -> dict[str, Any]:
         "variant": plan.variant,
         "imitates": plan.imitates,
         "company_key": plan.company.source_key if plan.company else None,
+        "shares": plan.shares,
     }
 
 
-def iter_rows(size: int, seed: int, listed: list[ListedParty]) -> Iterator[tuple[list[str], dict[str, Any] | None]]:
+def iter_rows(
+    size: int, seed: int, listed: list[ListedParty], infrastructure: list[ListedParty] | None = None
+) -> Iterator[tuple[list[str], dict[str, Any] | None]]:
     """Rows of the table, each with its ground-truth line when it is a planted account; then the summaries."""
     rng = random.Random(seed)
     fake = FakeValues(rng)
-    planter = Planter(fake, size, listed)
+    planter = Planter(fake, size, listed, infrastructure)
     plans = planter.plant()
     if len(plans) > size // 2:
         raise ValueError(f"size {size} is too small for the planted accounts ({len(plans)}); use at least {MIN_SIZE}")
@@ -392,12 +428,18 @@ def generate_customers(
     if size < MIN_SIZE:
         raise ValueError(f"--size must be at least {MIN_SIZE:,} (got {size:,})")
     listed = load_listed_parties(listed_paths)
+    infrastructure = [
+        party
+        for path, fmt in (DEFAULT_LISTS if listed_paths is None else listed_paths)
+        if fmt == "ofac-csv"
+        for party in load_listed_infrastructure(path)
+    ]
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = GenerateSummary(size, out_dir / CSV_NAME, out_dir / TRUTH_NAME, listed_parties=len(listed))
     with summary.csv_path.open("w", encoding="utf-8", newline="") as table, summary.truth_path.open("wb") as truth:
         writer = csv.writer(table, lineterminator="\n")
         writer.writerow(HEADER)
-        for row, line in iter_rows(size, seed, listed):
+        for row, line in iter_rows(size, seed, listed, infrastructure):
             if row:
                 writer.writerow(row)
                 if progress is not None and int(row[0][-10:]) % 10_000 == 0:

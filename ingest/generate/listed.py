@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.adapters import ofac_csv, un_xml
-from ingest.record import NameKind, Record, Schema
+from ingest.record import InfraKind, NameKind, Record, Schema
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 DEFAULT_LISTS: list[tuple[Path, str]] = [
@@ -22,6 +22,8 @@ class ListedParty:
     source_key: str
     name: str
     schema: str
+    wallets: tuple[str, ...] = ()  # as the list writes them (``XBT:1Ef...``)
+    addresses: tuple[tuple[str, str | None, str], ...] = ()  # street, city, country name; outside North Korea
 
     def reference(self) -> dict[str, str]:
         """How the ground truth names it: the staged record is ``source:source_key``."""
@@ -73,3 +75,32 @@ def load_listed_parties(paths: list[tuple[Path, str]] | None = None) -> list[Lis
                 # OFAC writes "KIM, Kwang Hyok": family name first, the comma is punctuation.
                 found.append(ListedParty(source, item.source_key, primary.replace(",", ""), schema))
     return sorted(found, key=lambda p: (p.source, p.source_key))
+
+
+def _addresses(record: Record) -> tuple[tuple[str, str | None, str], ...]:
+    return tuple(
+        (a.street, a.city, a.full.rsplit(", ", 1)[-1])
+        for a in record.addresses
+        if a.street and a.country and a.country != "KP" and any(c.isdigit() for c in a.street)
+    )
+
+
+def load_listed_infrastructure(path: Path = DATA / "ofac" / "snapshot_2022-01") -> list[ListedParty]:
+    """OFAC parties of any programme with a digital currency address or a street address outside North Korea.
+
+    What a customer may share with a listed party: the generator plants
+    accounts paying from these wallets and front companies at these addresses.
+    """
+    if not path.exists():
+        return []
+    found: list[ListedParty] = []
+    for item in ofac_csv.iter_records(path, "us_ofac_sdn"):
+        if not isinstance(item, Record):
+            continue
+        wallets = tuple(i.value for i in item.infra if i.kind is InfraKind.WALLET)
+        addresses = _addresses(item)
+        if wallets or addresses:
+            primary = next((n.value for n in item.names if n.kind is NameKind.PRIMARY), item.caption)
+            schema = "Person" if item.schema is Schema.PERSON else "Organization"
+            found.append(ListedParty("us_ofac_sdn", item.source_key, primary, schema, wallets, addresses))
+    return found

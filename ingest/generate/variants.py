@@ -154,3 +154,51 @@ def entity_variant(name: str, rng: random.Random) -> tuple[str, str]:
             text = re.sub(long, short, text, flags=re.IGNORECASE)
     text = romanise(title_case(text), rng)
     return text, "entity-spelling"
+
+
+# --- shared values as a customer writes them ------------------------------------------
+
+_STREET_ABBREVIATIONS = (
+    (r"\bStreet\b", "St."),
+    (r"\bRoad\b", "Rd"),
+    (r"\bAvenue\b", "Ave"),
+    (r"\bBuilding\b", "Bldg."),
+    (r"\bFloor\b", "Fl."),
+    (r"\bRoom\b", "Rm"),
+    (r"\bNumber\b", "No."),
+    (r"\bBoulevard\b", "Blvd"),
+)
+
+
+def customer_address(street: str, city: str | None, country_code: str, rng: random.Random) -> tuple[str, str]:
+    """A listed street address as a sign-up form gets it: abbreviated, the city twice, the country as a code.
+
+    Returns the address and a label of what changed, for the ground truth.
+    """
+    written, changes = street, list[str]()
+    for pattern, short in _STREET_ABBREVIATIONS:
+        if re.search(pattern, written) and rng.random() < 0.8:
+            written, changes = re.sub(pattern, short, written), [*changes, "abbreviated"]
+    parts = [written]
+    if city:
+        parts += [city, city] if rng.random() < 0.6 else [city]
+    parts.append(country_code)
+    text = ", ".join(parts) if rng.random() < 0.7 else " ".join(parts)
+    if rng.random() < 0.3:
+        text, changes = text.upper(), [*changes, "upper-case"]
+    return text, "+".join(sorted({*changes, "country-code", "city-repeated" if len(parts) > 3 else "city"}))
+
+
+def customer_wallet(listed: str, rng: random.Random) -> tuple[str, str]:
+    """(currency column, address) of a listed ``CUR:address`` wallet as a customer table holds it.
+
+    Mostly the bare address with no currency; else ``BTC`` for OFAC's ``XBT``,
+    or the list's own code; EVM addresses in whatever case a wallet app shows.
+    """
+    currency, _, address = listed.partition(":")
+    if address.startswith("0x") and rng.random() < 0.5:
+        address = "0x" + address[2:].upper()
+    pick = rng.random()
+    if pick < 0.6:
+        return "", address
+    return ("BTC" if currency == "XBT" else currency) if pick < 0.85 else currency.lower(), address

@@ -1,0 +1,96 @@
+"""Near-identical addresses: ``SIMILAR_ADDRESS`` links between address nodes whose keys differ.
+
+Exact keys (``ingest.keys.address_key``) already make one node of an address
+however its country, city and abbreviations are written. What is left are
+addresses that say the same building with a detail more or less (a unit, a
+district) or a typo. Candidates are pairs of addresses that share two rare
+words or numbers (a postal code, a building name, a house number with its
+street), found set-wise in DuckDB; each pair is then scored in Python by
+``ingest.keys.address_similarity``, the rule screening uses too.
+
+Every load writes all current links again (they are few: thousands where
+addresses are hundreds of thousands) and deletes the ones it did not write, so
+a load that stops half-way is repaired by the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+
+from graph.model import ADDRESS_KEY_INDEX, Rel
+from graph.queries import lucene_query
+from graph.store import GraphStore
+from ingest.keys import ADDRESS, address_similarity
+
+# A word or number shared by more addresses than this is too common to propose a pair (a city, a street).
+MAX_DOCUMENT_FREQUENCY = 50
+MIN_BLOCKING_CHARS = 3
+MIN_SHARED_RARE = 2
+BATCH_SIZE = 2_000
+# Address nodes a screened address is compared with: the best by full-text score over their keys.
+SCREEN_CANDIDATES = 20
+
+# Pairs of current addresses (of resolved entities) that share at least two rare words or numbers.
+CANDIDATES_SQL = """
+WITH addresses AS (
+    SELECT DISTINCT i.key FROM sg_record_infra i JOIN sg_record_entities e USING (record_id) WHERE i.kind = $kind
+),
+tokens AS (SELECT key, unnest(string_split(key, ' ')) AS token FROM addresses),
+rare AS (
+    SELECT key, token FROM tokens
+    WHERE length(token) >= $minChars
+    QUALIFY count(*) OVER (PARTITION BY token) BETWEEN 2 AND $maxFrequency
+)
+SELECT a.key AS a, b.key AS b
+FROM rare a JOIN rare b ON a.token = b.token AND a.key < b.key
+GROUP BY a.key, b.key
+HAVING count(*) >= $minShared
+ORDER BY a, b
+"""
+
+
+def similar_pairs(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, Any]]:
+    """Each pair of near-identical current addresses, with its score."""
+    params = {
+        "kind": ADDRESS,
+        "minChars": MIN_BLOCKING_CHARS,
+        "maxFrequency": MAX_DOCUMENT_FREQUENCY,
+        "minShared": MIN_SHARED_RARE,
+    }
+    cursor = con.execute(CANDIDATES_SQL, params)
+    while rows := cursor.fetchmany(BATCH_SIZE):
+        for a, b in rows:
+            score = address_similarity(frozenset(a.split()), frozenset(b.split()))
+            if score > 0:
+                yield {"a": a, "b": b, "score": score}
+
+
+def write_similar(con: duckdb.DuckDBPyConnection, store: GraphStore, load_id: int) -> int:
+    """Write this load's ``SIMILAR_ADDRESS`` links; returns how many. Stale ones are swept after."""
+    written, batch = 0, []
+    for pair in similar_pairs(con):
+        batch.append(pair)
+        if len(batch) >= BATCH_SIZE:
+            store.write("merge_similar_addresses", {"rows": batch, "loadId": load_id}, rel=str(Rel.SIMILAR_ADDRESS))
+            written, batch = written + len(batch), []
+    if batch:
+        store.write("merge_similar_addresses", {"rows": batch, "loadId": load_id}, rel=str(Rel.SIMILAR_ADDRESS))
+        written += len(batch)
+    return written
+
+
+def near_addresses(store: GraphStore, tokens: frozenset[str]) -> list[tuple[str, float]]:
+    """Address nodes near-identical to an address that is not one of them (key, score), best first.
+
+    For screening: an applicant's address is compared, by the rule the load
+    links addresses with, to the addresses the full-text index ranks highest.
+    """
+    query = lucene_query(" ".join(sorted(tokens)))
+    if query is None:
+        return []
+    rows = store.read("address_candidates", {"index": ADDRESS_KEY_INDEX, "query": query, "limit": SCREEN_CANDIDATES})
+    scored = [(row["key"], address_similarity(tokens, frozenset(row["key"].split()))) for row in rows]
+    return sorted(((key, score) for key, score in scored if score > 0), key=lambda pair: -pair[1])
