@@ -331,7 +331,8 @@ class Screener:
         matches = self._matches(store, record, keys, applicant.record_id, family, scorer, itself)
         exposure = self._exposure(store, keys) if keys else []
         exposure_score = max((hit.score for hit in exposure), default=0.0)
-        return ScreenResult(_decide(matches, exposure_score, scorer), matches, exposure, exposure_score)
+        decision = _decide(matches, exposure_score, scorer, named=bool(record.names))
+        return ScreenResult(decision, matches, exposure, exposure_score)
 
     def _matches(
         self,
@@ -493,10 +494,12 @@ def family_of_schema(name: str) -> str:
         return "organization"
 
 
-def _decide(matches: list[Match], exposure_score: float, scorer: Scorer | None) -> Decision:
+def _decide(matches: list[Match], exposure_score: float, scorer: Scorer | None, *, named: bool = True) -> Decision:
+    """``named``: the applicant gave a name. A value alone (a wallet, an e-mail) shared with a listed party is
+    for a person to look at, never a HIT: it says the two are linked, not that they are one party."""
     hit_at = max(HIT_PROBABILITY, scorer.threshold if scorer is not None else HIT_PROBABILITY)
     listed = [m for m in matches if m.listed]
-    if any(m.judged == "same" or m.probability >= hit_at for m in listed):
+    if any(m.judged == "same" or (named and m.probability >= hit_at) for m in listed):
         return Decision.HIT
     if any(m.probability >= REVIEW_PROBABILITY for m in listed) or exposure_score >= REVIEW_EXPOSURE:
         return Decision.REVIEW

@@ -316,8 +316,21 @@ def _tokens(segment: str) -> Iterator[str]:
 
 @lru_cache(maxsize=4_096)
 def address_tokens(full: str, parts: tuple[str | None, ...] = ()) -> frozenset[str]:
-    """The words of an address that say where it is: countries, punctuation, case and repetition left out."""
-    return frozenset(t for segment in _segments(full, parts) for t in _tokens(segment))
+    """The words of an address that say where it is: countries, punctuation, case and repetition left out.
+
+    A number repeated within one part is kept apart (``6-6`` is ``6`` and ``6x2``): in ``Calle 27 No. 27-104``
+    the repetition is what tells it from ``Calle 34 No. 27-104``.
+    """
+    found: set[str] = set()
+    for segment in _segments(full, parts):
+        seen: dict[str, int] = {}
+        for token in _tokens(segment):
+            if token[0].isdigit():
+                seen[token] = seen.get(token, 0) + 1
+                if seen[token] > 1:
+                    token = f"{token}x{seen[token]}"
+            found.add(token)
+    return frozenset(found)
 
 
 def is_specific(tokens: frozenset[str]) -> bool:

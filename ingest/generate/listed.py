@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.adapters import ofac_csv, un_xml
+from ingest.keys import wallet_key
 from ingest.record import InfraKind, NameKind, Record, Schema
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -97,7 +98,8 @@ def load_listed_infrastructure(path: Path = DATA / "ofac" / "snapshot_2022-01") 
     for item in ofac_csv.iter_records(path, "us_ofac_sdn"):
         if not isinstance(item, Record):
             continue
-        wallets = tuple(i.value for i in item.infra if i.kind is InfraKind.WALLET)
+        # The legacy CSV cuts long remarks ("XBT 1Gq"): only whole addresses are planted.
+        wallets = tuple(i.value for i in item.infra if i.kind is InfraKind.WALLET and wallet_key(i.value))
         addresses = _addresses(item)
         if wallets or addresses:
             primary = next((n.value for n in item.names if n.kind is NameKind.PRIMARY), item.caption)

@@ -44,6 +44,13 @@ def stage_customers(work: Path, size: int, seed: int) -> StagedCustomers:
     subprocess.run([*command, "--seed", str(seed), "--out", str(data)], check=True, capture_output=True)
     path = work / "ws" / "staging.duckdb"
     run_ingest(path, data / "customers.csv", "mapping", mapping=ROOT / "mappings" / "customers.yaml")
+    entity_of = assign_identity(path)
+    truth = [json.loads(line) for line in (data / "customers_truth.jsonl").open()]
+    return StagedCustomers(path, entity_of, truth)
+
+
+def assign_identity(path: Path) -> dict[str, str]:
+    """A resolution run that makes each staged record its own entity; returns record id -> entity id."""
     con = staging_db.connect(path)
     try:
         resolution_store.ensure_schema(con)
@@ -52,5 +59,4 @@ def stage_customers(work: Path, size: int, seed: int) -> StagedCustomers:
         resolution_store.write_run(con, "identity", datetime.now(UTC).replace(tzinfo=None), "identity", assignment, [])
     finally:
         con.close()
-    truth = [json.loads(line) for line in (data / "customers_truth.jsonl").open()]
-    return StagedCustomers(path, dict(assignment.entity_of), truth)
+    return dict(assignment.entity_of)
