@@ -38,6 +38,8 @@ class SourceFormat:
     snapshot: bool = True
     # Every entry is a different party (a sanctions list): never merge two of them.
     distinct_entries: bool = True
+    # After the rows are read: what was left out of them and why, with how many rows (a mapping's notices).
+    notices: Callable[[], dict[str, int]] = dict
 
 
 MAPPING = "mapping"
@@ -158,4 +160,5 @@ def get_format(name: str, *, mapping: Path | None = None) -> SourceFormat:
         iter_records=spec.iter_records,
         snapshot=spec.snapshot,
         distinct_entries=spec.distinct_entries,
+        notices=spec.notices,
     )

@@ -16,6 +16,8 @@ or quarantines the row with ``quarantine``.
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +90,20 @@ class CompiledEntity:
             compiled.fill(record, row)
         return record
 
+    def is_partial_and_nameless(self, row: Row, record: Record) -> bool:
+        """A secondary entity with no name whose composite key has an empty column: ``("", "US")``.
+
+        Every row with that one column filled would give the same key, so one
+        nameless entity would join thousands of unrelated rows.
+        """
+        columns = self.spec.key_columns()
+        return (
+            not self.required
+            and not record.names
+            and len(columns) > 1
+            and not all(" ".join(cell(row, column)) for column in columns)
+        )
+
 
 def _schema_by_name(raw: str) -> Schema | None:
     try:
@@ -136,6 +152,8 @@ class Mapping:
     path: Path
     model: MappingFile
     entities: list[CompiledEntity]
+    # Entities left out of rows, and why (``notices``): counted while rows are read.
+    left_out: Counter[str] = dataclasses.field(default_factory=Counter)
 
     @property
     def source(self) -> str:
@@ -154,7 +172,9 @@ class Mapping:
         built: dict[str, Record] = {}
         for entity in self.entities:
             record = entity.build(row, source, path, line)
-            if record is not None:
+            if record is not None and entity.is_partial_and_nameless(row, record):
+                self.left_out[entity.name] += 1
+            elif record is not None:
                 built[entity.name] = record
         if not built:
             raise RowRejected("no entity of the mapping has its key columns filled in this row")
@@ -165,6 +185,17 @@ class Mapping:
                 origin.relations.append(_relation(relation, target, row))
         merging = {e.name for e in self.entities if e.spec.merge}
         return [Fragment(r) if name in merging else r for name, r in built.items()]
+
+    def notices(self) -> dict[str, int]:
+        """What the rows read so far left out, as a sentence per cause with the number of rows."""
+        return {
+            f"entity '{name}' left out: no name and key column(s) {', '.join(self._entity(name).spec.key_columns())}"
+            " partly empty (one nameless entity would join every such row)": count
+            for name, count in sorted(self.left_out.items())
+        }
+
+    def _entity(self, name: str) -> CompiledEntity:
+        return next(e for e in self.entities if e.name == name)
 
     def iter_records(self, path: Path, source: str) -> Iterator[Item]:
         """Records, fragments and quarantine entries of the table at ``path``."""

@@ -148,6 +148,8 @@ def run_ingest(
         if staging.version_exists(con, source_name, label):
             summary.version = f"{label}+{sha256[:8]}"
         items = _stream(fmt.iter_records(path, source_name), _Accountant(summary, progress))
-        return staging.stage_version(con, summary, items, sha256, snapshot=fmt.snapshot)
+        staging.stage_version(con, summary, items, sha256, snapshot=fmt.snapshot)
+        summary.notices = fmt.notices()
+        return summary
     finally:
         con.close()

@@ -192,6 +192,7 @@ class IngestSummary:
     removed: int = 0
     already_ingested: bool = False
     reasons: dict[str, int] = field(default_factory=dict)
+    notices: dict[str, int] = field(default_factory=dict)  # what rows left out, not quarantined
 
 
 @dataclass(slots=True)

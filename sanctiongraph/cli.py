@@ -192,6 +192,8 @@ def ingest(
     )
     for reason, count in summary.reasons.items():
         out.print(f"  quarantined {count:,}: {reason}", highlight=False)
+    for notice, count in summary.notices.items():
+        out.print(f"  warning, {count:,} rows: {notice}", highlight=False)
 
 
 @app.command()

@@ -187,3 +187,35 @@ def test_ragged_rows_and_bad_json_lines_are_quarantined(ingest, tmp_path: Path) 
     staged = ingest(jsonl, "mapping", mapping=mapping, source="json_people")
     assert_nothing_lost(staged, 3)
     assert set(staged.summary.reasons) == {"not valid JSON", "not a JSON object"}
+
+
+def test_a_nameless_entity_with_a_partly_empty_key_is_left_out_with_a_warning(ingest, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Individual accounts leave the company's number empty but fill its country: no one company of them all."""
+    mapping = write(
+        tmp_path,
+        "m.yaml",
+        """
+source: shop
+entities:
+  account:
+    schema: Person
+    key: id
+    fields: {name: name, email: email}
+  company:
+    schema: Company
+    key: [reg_no, company_country]
+    key_prefix: co
+    fields: {name: company}
+relations:
+  - {from: account, to: company, kind: linked_to}
+""",
+    )
+    rows = [f"a{i},Person {i},p{i}@example.org,,,US" for i in range(40)] + ["b1,Firm Owner,o@example.org,R-77,Acme,US"]
+    table = write(tmp_path, "t.csv", "id,name,email,reg_no,company,company_country\n" + "\n".join(rows) + "\n")
+    staged = ingest(table, "mapping", mapping=mapping)
+    assert_nothing_lost(staged, 41)
+    companies = [r for r in staged.records() if r.schema is Schema.COMPANY]
+    assert [c.caption for c in companies] == ["Acme"]  # the named company stays; no nameless hub of 40 accounts
+    assert sum(len(r.relations) for r in staged.records()) == 1
+    (notice,) = staged.summary.notices.items()
+    assert notice[1] == 40 and "entity 'company' left out" in notice[0] and "reg_no, company_country" in notice[0]
