@@ -667,6 +667,9 @@ DEMO_QUERIES = [
     "records(first: 20) { edges { node { source sourceKey } } } } } } }",
     '{ search(query: "Mansudae Overseas Project", first: 3) { edges { node { id name listed '
     "sanctions { authority program listedOn reference } } } } }",
+    # A bare wallet, as a customer table holds it; OFAC lists it as "XBT 1DT3tenf...": one node.
+    '{ screen(input: {wallet: "1DT3tenf14cxz9WFNxmYrXFbB6TFiVWA9U"}) { decision '
+    "exposure { kind value score entity { name listed } } } }",
 ]
 
 

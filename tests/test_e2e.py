@@ -129,3 +129,14 @@ def test_entity_by_id_round_trips(demo_server: Demo) -> None:
     entity = body["data"]["entity"]
     assert entity["id"] == entity_id and entity["listed"]
     assert {"UN Security Council", "US OFAC"} <= {s["authority"] for s in entity["sanctions"]}
+
+
+def test_the_demo_screens_a_bare_wallet_a_listed_party_holds_with_its_currency(demo_server: Demo) -> None:
+    """The demo's third example: OFAC lists the wallet as ``XBT 1DT3…``; screened bare, it finds that party."""
+    from sanctiongraph.cli import DEMO_QUERIES
+
+    body = demo_server.post(DEMO_QUERIES[2]).json()
+    result = body["data"]["screen"]
+    assert result["decision"] == "REVIEW"
+    listed = [hit for hit in result["exposure"] if hit["entity"]["listed"]]
+    assert listed and listed[0]["kind"] == "Wallet" and "LIFSHITS" in listed[0]["entity"]["name"].upper(), result
