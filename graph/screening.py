@@ -344,16 +344,21 @@ class Screener:
         exposure_score = max((hit.score for hit in exposure), default=0.0)
         return ScreenResult(_decide(matches, exposure_score, scorer), matches, exposure, exposure_score)
 
-    def _matches(
-        self,
-        store: GraphStore,
-        record: Record,
-        keys: list[dict[str, str]],
-        record_id: str | None,
-        family: str,
-        scorer: Scorer | None,
-        itself: Candidate,
-    ) -> list[Match]:
+    def warm(self, store: GraphStore, stop: threading.Event | None = None) -> int:
+        """Get ready for the first requests: the listed parties' records cached; returns how many."""
+        return self.cache.warm(store, stop)
+
+    def candidate_entities(self, store: GraphStore, applicant: Applicant) -> list[str]:
+        """The entities retrieval hands to scoring for an applicant, before any score (for measuring recall)."""
+        record = applicant_record(applicant)
+        family = family_of_schema(record.schema)
+        rows = self._candidate_rows(store, record, value_keys(record), applicant.record_id, family)
+        return [row["entityId"] for row in rows]
+
+    def _candidate_rows(
+        self, store: GraphStore, record: Record, keys: list[dict[str, str]], record_id: str | None, family: str
+    ) -> list[dict[str, Any]]:
+        """Candidate entities of the applicant's family with their records, in one round trip."""
         by_label: dict[str, list[str]] = {}
         for item in keys:
             by_label.setdefault(item["label"], []).append(item["key"])
@@ -373,7 +378,19 @@ class Screener:
                 "recordId": record_id or "",
             },
         )
-        rows = [row for row in rows if family_of_schema(row["schema"]) == family]
+        return [row for row in rows if family_of_schema(row["schema"]) == family]
+
+    def _matches(
+        self,
+        store: GraphStore,
+        record: Record,
+        keys: list[dict[str, str]],
+        record_id: str | None,
+        family: str,
+        scorer: Scorer | None,
+        itself: Candidate,
+    ) -> list[Match]:
+        rows = self._candidate_rows(store, record, keys, record_id, family)
         self.cache.fill(store, rows, family)
         matches = [m for m in (self._score(row, family, scorer, itself) for row in rows) if m is not None]
         matches.sort(key=lambda m: (-(m.judged == "same"), -m.probability, m.entity_id))
