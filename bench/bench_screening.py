@@ -171,7 +171,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return summarise(outcomes, seconds, warm_seconds, args)
 
 
-def summarise(outcomes: list[dict[str, Any]], seconds: list[float], warm: float, args: argparse.Namespace) -> dict[str, Any]:
+def summarise(
+    outcomes: list[dict[str, Any]], seconds: list[float], warm: float, args: argparse.Namespace
+) -> dict[str, Any]:
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for outcome in outcomes:
         by_kind[outcome["kind"]].append(outcome)
@@ -230,10 +232,13 @@ def show(report: dict[str, Any]) -> None:
     print(f"{'kind':15} {'n':>5} {'candidates':>11} {'found':>7} {'HIT':>6} {'wrong HIT':>10}")
     for kind, row in report["kinds"].items():
         print(
-            f"{kind:15} {row['n']:5} {row['candidates']:11.1%} {row['found']:7.1%} {row['hit']:6.1%} {row['wrong_hit']:10}"
+            f"{kind:15} {row['n']:5} {row['candidates']:11.1%} {row['found']:7.1%} "
+            f"{row['hit']:6.1%} {row['wrong_hit']:10}"
         )
     p = report["positives"]
-    print(f"{'all positives':15} {p['n']:5} {p['candidates']:11.1%} {p['found']:7.1%}   typos found {p['typo_found']:.1%}")
+    print(
+        f"{'all positives':15} {p['n']:5} {p['candidates']:11.1%} {p['found']:7.1%}   typos found {p['typo_found']:.1%}"
+    )
     print(f"{'negatives':15} {'n':>5} {'HIT':>7} {'REV/HIT':>8} {'HIT name only':>14} {'REV/HIT name only':>18}")
     for group, row in report["negatives"].items():
         print(
@@ -261,7 +266,9 @@ def main() -> None:
         missed = [o for o in report["outcomes"] if o["kind"] != "negative" and not o["found"]]
         flagged = [o for o in report["outcomes"] if o["kind"] == "negative" and o["decision"] != "CLEAR"]
         for o in missed[: args.misses]:
-            print("MISS", o["kind"], repr(o["base"]), "->", repr(o["name"]), "cand" if o["candidate"] else "-", o["best"])
+            print(
+                "MISS", o["kind"], repr(o["base"]), "->", repr(o["name"]), "cand" if o["candidate"] else "-", o["best"]
+            )
         for o in flagged[: args.misses]:
             print("FLAG", o["decision"], repr(o["name"]), o["best"])
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M")

@@ -11,17 +11,23 @@ makes one).
 
 Positives, one or more per listed party and variant kind:
 
-| kind | what changes | example |
-| --- | --- | --- |
-| ``exact`` | nothing (a control) | ``RI MAN GON`` |
-| ``case_punct`` | case, commas, hyphens, apostrophes | ``Ri, man-gon`` |
-| ``order`` | given names first, or the surname first | ``Man Gon RI`` |
-| ``spacing`` | given-name syllables joined or split, words run together | ``KIM TONGCHOL``, ``Kim Tong-chol`` |
-| ``typo1`` / ``typo2`` | one or two keyboard slips (neighbour key, dropped, doubled or swapped letter) | ``Ri Mnagon`` |
-| ``romanisation`` | another romanisation of Korean words: surnames (Ri/Yi/Lee, Pak/Park), syllables (chol/cheol/chul, song/seong, kwang/gwang) | ``Yi Eun-Seong`` |
-| ``legal_form`` | an organisation's legal form abbreviated, expanded, replaced or dropped | ``Korea Ryonbong Gen. Corp.`` |
-| ``dropped_prefix`` | an organisation's leading ``Korea``/``Korean``/``DPRK`` dropped | ``Ryonbong General Corporation`` |
-| ``hangul`` | the name in Hangul (``data/screening/dprk_hangul.csv``), North Korean spelling, and the South Korean one where it differs (리 -> 이) | ``황석화`` |
+Variant kinds (example in brackets):
+
+- ``exact``: nothing, a control (``RI MAN GON``)
+- ``case_punct``: case, commas, hyphens, apostrophes (``Ri, man-gon``)
+- ``order``: given names first, or the surname first (``Man Gon RI``)
+- ``spacing``: given-name syllables joined or split, words run together
+  (``KIM TONGCHOL``, ``Kim Tong-chol``)
+- ``typo1`` / ``typo2``: one or two keyboard slips: neighbour key, dropped, doubled or
+  swapped letter (``Ri Mnagon``)
+- ``romanisation``: another romanisation of Korean words: surnames (Ri/Yi/Lee, Pak/Park),
+  syllables (chol/cheol/chul, song/seong, kwang/gwang) (``Yi Eun-Seong``)
+- ``legal_form``: an organisation's legal form abbreviated, expanded, replaced or dropped
+  (``Korea Ryonbong Gen. Corp.``)
+- ``dropped_prefix``: an organisation's leading ``Korea``/``Korean``/``DPRK`` dropped
+  (``Ryonbong General Corporation``)
+- ``hangul``: the name in Hangul (``data/screening/dprk_hangul.csv``), North Korean
+  spelling, and the South Korean one where it differs (리 -> 이) (``황석화``)
 
 Each party is its records across the lists: UN and OFAC entries joined by the
 ground truth ``data/resolution/dprk_un_ofac.csv`` (built from identifiers and
@@ -464,7 +470,9 @@ def romanisation(name: str, rng: random.Random, family: str, surname_last: bool 
         given_text = new_parts[0] + (joiner + joiner.join(p.lower() if joiner == "-" else p for p in new_parts[1:]))
         return f"{new_surname or surname} {given_text.strip()}"
     words = name.split()
-    index = [i for i, w in enumerate(words) if (latin(w) in SYLLABLES or latin(w) in SURNAMES) and latin(w) not in ENGLISH]
+    index = [
+        i for i, w in enumerate(words) if (latin(w) in SYLLABLES or latin(w) in SURNAMES) and latin(w) not in ENGLISH
+    ]
     if not index:
         return None
     for i in rng.sample(index, min(len(index), rng.choice([1, 2]))):

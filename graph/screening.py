@@ -38,8 +38,8 @@ from graph.queries import lucene_query
 from graph.store import GraphStore
 from ingest import values
 from ingest.record import Address, Identifier, Infra, InfraKind, Name, NameKind, Provenance, Record, Schema
-from resolution.features import FAMILY_OF_SCHEMA, Features, build_features
-from resolution.name_keys import match_forms, name_forms, similarity
+from resolution.features import FAMILY_OF_SCHEMA, Features, build_features, merge_features
+from resolution.name_keys import LOOSE, PLAIN, STRICT, match_forms, similarity, typo_evidence, within_typos
 from resolution.normalize import ORGANIZATION, PERSON
 from resolution.scorer import ScoredPair, Scorer, probability
 from sanctiongraph.errors import ApiError, ResolutionError
@@ -246,26 +246,31 @@ class Candidate:
     sorted_names: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     # Compact name forms (``resolution.name_keys``): spacing, romanisation, script and legal forms folded.
     forms: tuple[str, ...] = ()
+    # Some word of the names is no romanisation of Korean (``Mnagon``): a slip, so two may be forgiven.
+    typo_evidence: bool = False
 
     @classmethod
     def of(cls, record: Record, family: str) -> Candidate:
         features = build_features(record, family)
         names = plain_names(record)
+        reading = PERSON if family == PERSON else ORGANIZATION
         return cls(
-            features, names, (_words_sorted(features.name_keys), _words_sorted(names)), record_forms(record, family)
+            features,
+            names,
+            (_words_sorted(features.name_keys), _words_sorted(names)),
+            record_forms(record, family),
+            typo_evidence((n.value for n in record.names), reading),
         )
 
 
-def record_forms(record: Record, family: str, *, loose: bool = True) -> tuple[str, ...]:
+def record_forms(record: Record, family: str, *, listed: bool = False) -> tuple[str, ...]:
     """Every name form of a record, read as a person's name or an organisation's (as its family compares it).
 
-    Listed records go into the name index with their strict forms only (``loose=False``):
-    the applicant's loose forms meet them there (a typo'd applicant word is folded
-    loosely, the listed word strictly, to the same skeleton), at half the index.
+    A listed record goes into the name index with its strict and plain forms; an
+    applicant's loose forms (every word folded, typos too) meet them there.
     """
-    names = [n.value for n in record.names]
-    reading = PERSON if family == PERSON else ORGANIZATION
-    return match_forms(names, reading) if loose else tuple(sorted({f for n in names for f in name_forms(n, reading)}))
+    modes = (STRICT, PLAIN) if listed else (STRICT, PLAIN, LOOSE)
+    return match_forms((n.value for n in record.names), PERSON if family == PERSON else ORGANIZATION, modes)
 
 
 def _words_sorted(names: Iterable[str]) -> tuple[str, ...]:
@@ -404,7 +409,7 @@ class Screener:
                 if cache and cached < self.cache.size // 2:
                     self.cache.put_record(row, family, record)
                     cached += 1
-                forms = record_forms(record, family, loose=False)
+                forms = record_forms(record, family, listed=True)
                 entries.append((row["entityId"], family, forms))
             after = max(row["entityId"] for row in rows)
         return NameIndex.build(load_id, entries), cached
@@ -500,6 +505,7 @@ class Screener:
             return None
         judged: str | None = None
         similarity = 0.0
+        near = False
         candidates: list[Candidate] = []
         for record in row["records"]:
             judgements = record.get("judgements") or []
@@ -511,20 +517,21 @@ class Screener:
             if candidate is None:  # the record changed under us (a load ran): skip it this time
                 continue
             similarity = max(similarity, name_similarity(applicant, candidate))
+            near = near or names_near(applicant, candidate)
             candidates.append(candidate)
         by_name_only = row["via"] == ["name"]
         if by_name_only and judged is None and similarity < UNLIKE_NAMES and UNLIKE_CAP < MIN_MATCH_PROBABILITY:
             return None  # names this unlike cap the probability below reporting, whatever the model says
         best: ScoredPair | None = None
         if scorer is not None and candidates:
-            # Rank the entity's records by weight alone; only the best one's evidence is shown.
-            top = max(candidates, key=lambda c: scorer.weight(applicant.features, c.features))
-            best = scorer.score(applicant.features, top.features)
+            # The entity's records are one party: scored as one, so a birth date or identifier
+            # any of them gives counts (an entry without a birth date cannot hide another's).
+            best = scorer.score(applicant.features, merge_features([c.features for c in candidates]))
         probability = best.match_probability if best else 0.0
         if judged == "same":
             probability = 1.0
         elif by_name_only:
-            probability = screening_probability(best, similarity, scorer)
+            probability = screening_probability(best, similarity, scorer, near=near or None)
         return Match(
             entity_id=row["entityId"],
             name=row["name"],
@@ -598,10 +605,18 @@ def name_similarity(applicant: Candidate, candidate: Candidate) -> float:
     return max(best / 100.0, similarity(applicant.forms, candidate.forms))
 
 
-def screening_probability(best: ScoredPair | None, similarity: float, scorer: Scorer | None) -> float:
+def names_near(applicant: Candidate, candidate: Candidate) -> bool:
+    """Name forms within keyboard slips of each other (``resolution.name_keys.within_typos``)."""
+    return within_typos(applicant.forms, candidate.forms, two=applicant.typo_evidence)
+
+
+def screening_probability(
+    best: ScoredPair | None, similarity: float, scorer: Scorer | None, *, near: bool | None = None
+) -> float:
     """The model's probability, bounded by how alike the names are (see UNLIKE_NAMES, NEAR_IDENTICAL_NAMES).
 
-    Near-identical names replace the names comparison's weight by the model's own
+    Near-identical names (``near``: within keyboard slips, see ``names_near``; by default
+    similarity at NEAR_IDENTICAL_NAMES) replace the names comparison's weight by the model's own
     "names nearly equal" weight when that is higher, and keep every other
     comparison's weight: a bare near-identical name is a REVIEW, the same name with
     another birth date is not.
@@ -609,7 +624,7 @@ def screening_probability(best: ScoredPair | None, similarity: float, scorer: Sc
     model = best.match_probability if best is not None else 0.0
     if similarity < UNLIKE_NAMES:
         return min(model, UNLIKE_CAP)
-    if similarity < NEAR_IDENTICAL_NAMES:
+    if not (near or similarity >= NEAR_IDENTICAL_NAMES):
         return model
     if best is None or scorer is None:
         return max(model, REVIEW_PROBABILITY)

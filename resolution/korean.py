@@ -77,6 +77,15 @@ _SYLLABLE = (
     r"(?:ng|[kntlmprh])?"
 )
 _ROMANISED = re.compile(f"(?:{_SYLLABLE})+")
+# The same, as the romanisation systems and customary spellings actually write syllables: an
+# initial, a vowel, and only the finals Korean has (k n t l m p ng, and h or r never). Used to tell
+# a Korean name from one that a typo has made unreadable (``Yonh``, ``Mnagon``).
+_STRICT_SYLLABLE = (
+    r"(?:kk|tt|pp|ss|jj|ch|sh|[gkndtrlmbpsjhwy])?h?"
+    r"(?:yae|yeo|wae|ae|ya|eo|ye|yo|wa|oe|wo|we|wi|yu|eu|ui|oo|ee|oi|ou|a|e|i|o|u)"
+    r"(?:ng|[kntlmp])?"
+)
+_STRICT = re.compile(f"(?:{_STRICT_SYLLABLE})+")
 # g is k everywhere except in the final ``ng`` (``gwang`` -> ``kwang``).
 _VOICED_G = re.compile(r"(?<!n)g")
 # Aspiration written as an h after the consonant (``Thaek``, ``Thaephyongsan``, UK and older lists)
@@ -124,6 +133,12 @@ def romanize_hangul(text: str) -> str:
 def is_romanised_korean(token: str) -> bool:
     """True when a lower-case Latin token can be read as romanised Korean syllables."""
     return bool(_ROMANISED.fullmatch(token)) or token in _SURNAMES
+
+
+def reads_as_korean(token: str) -> bool:
+    """True when a lower-case Latin token is romanised Korean as people write it (stricter than
+    ``is_romanised_korean``, which also reads finals Korean does not have)."""
+    return bool(_STRICT.fullmatch(token)) or token in _SURNAMES
 
 
 @lru_cache(maxsize=100_000)

@@ -29,8 +29,9 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
-from resolution.korean import fold_token, is_romanised_korean, korean_keys
+from resolution.korean import fold_token, is_romanised_korean, korean_keys, reads_as_korean
 from resolution.normalize import PERSON, name_tokens, name_variants
 
 # Words an organisation's name may start with that say where it is, not which it is.
@@ -39,26 +40,51 @@ ORG_PREFIXES = frozenset({"korea", "korean", "dprk", "dprkn", "north", "choson",
 ORG_GENERIC = frozenset({"trading", "general", "international", "group", "holding", "holdings", "enterprise"})
 # A core shorter than this is a common word ("gas", "line"), not a name.
 MIN_CORE_CHARS = 5
+# Keyboard slips (a neighbour key, a dropped, doubled or swapped letter: one edit each, OSA
+# distance) that two forms may differ by and still be one name, by the shorter form's length.
+# Two slips only when the applicant's name shows one: a word that no romanisation writes.
+ONE_TYPO_CHARS = 6
+TWO_TYPOS_CHARS = 9
 
 
-def fold_tokens(tokens: Iterable[str], *, loose: bool = False) -> list[str]:
-    """Every romanised-Korean word folded to its system-independent skeleton; other words kept.
+STRICT, PLAIN, LOOSE = "strict", "plain", "loose"
+# Legal-form words long enough that a typo in them still reads as them ("CORPORATRION", "COMPNY"):
+# dropped like the legal form itself, so a slip there costs nothing.
+LEGAL_WORDS = ("corporation", "company", "limited", "incorporated", "cooperation")
 
-    ``loose`` folds every word: a typo makes a Korean word unreadable as Korean
-    (``Mnagon``), and it must still be folded as its neighbours are to stay one
-    typo away from ``MAN GON``. Loose forms are for similarity only, never equality.
+
+def fold_tokens(tokens: Iterable[str], mode: str = STRICT) -> list[str]:
+    """Words folded by ``mode``: ``strict`` folds the words that read as romanised Korean, ``plain``
+    none, ``loose`` every word.
+
+    A typo makes a Korean word unreadable as Korean (``Mnagon``): ``loose`` still folds it
+    as its neighbours are, and ``plain`` compares it unfolded with the listed word
+    unfolded (folding can turn one slip into two: ``Jamg`` -> ``chamk`` against
+    ``chang``). Loose and plain forms are for similarity, never for equality.
     """
-    return [fold_token(t) if loose or is_romanised_korean(t) else t for t in tokens]
+    if mode == PLAIN:
+        return list(tokens)
+    return [fold_token(t) if mode == LOOSE or is_romanised_korean(t) else t for t in tokens]
 
 
-def token_forms(tokens: Sequence[str], family: str = PERSON, *, loose: bool = False) -> list[str]:
+def _misspelt_legal_word(token: str) -> bool:
+    if len(token) < 5 or token in LEGAL_WORDS:
+        return False
+    allowed = 2 if len(token) >= 9 else 1
+    return any(OSA.distance(token, word, score_cutoff=allowed) <= allowed for word in LEGAL_WORDS)
+
+
+def token_forms(tokens: Sequence[str], family: str = PERSON, mode: str = STRICT) -> list[str]:
     """The compact forms of one name given its words (``normalize.name_tokens``); pure."""
+    if family != PERSON and len(tokens) > 1:
+        tokens = [tokens[0], *(t for t in tokens[1:] if not _misspelt_legal_word(t))]
     if not tokens:
         return []
-    folded = fold_tokens(tokens, loose=loose)
+    folded = fold_tokens(tokens, mode)
     forms = {"".join(folded), "".join(sorted(folded))}
     if family == PERSON:
-        forms.update(key.replace(" ", "") for key in korean_keys(list(tokens)))
+        if mode != PLAIN:
+            forms.update(key.replace(" ", "") for key in korean_keys(list(tokens)))
     else:
         start = 0
         while start < len(tokens) - 1 and tokens[start] in ORG_PREFIXES:
@@ -70,21 +96,19 @@ def token_forms(tokens: Sequence[str], family: str = PERSON, *, loose: bool = Fa
 
 
 @lru_cache(maxsize=200_000)
-def name_forms(name: str, family: str = PERSON, *, loose: bool = False) -> tuple[str, ...]:
+def name_forms(name: str, family: str = PERSON, mode: str = STRICT) -> tuple[str, ...]:
     """The compact forms of one written name and its variants (``normalize.name_variants``)."""
     found: set[str] = set()
     for variant in name_variants(name, family):
-        found.update(token_forms(name_tokens(variant, family), family, loose=loose))
+        found.update(token_forms(name_tokens(variant, family), family, mode))
     return tuple(sorted(found))
 
 
-def match_forms(names: Iterable[str], family: str = PERSON) -> tuple[str, ...]:
-    """Every strict and loose form of some names: what screening retrieves and compares by."""
-    found: set[str] = set()
-    for name in names:
-        found.update(name_forms(name, family))
-        found.update(name_forms(name, family, loose=True))
-    return tuple(sorted(found))
+def match_forms(
+    names: Iterable[str], family: str = PERSON, modes: Sequence[str] = (STRICT, PLAIN, LOOSE)
+) -> tuple[str, ...]:
+    """Every form of some names in the given modes: an applicant's (all three) or a listed party's (strict, plain)."""
+    return tuple(sorted({form for name in names for mode in modes for form in name_forms(name, family, mode)}))
 
 
 def similarity(ours: Iterable[str], theirs: Sequence[str]) -> float:
@@ -98,3 +122,23 @@ def similarity(ours: Iterable[str], theirs: Sequence[str]) -> float:
             best = max(best, fuzz.ratio(a, b, score_cutoff=best))
     return best / 100.0
 
+
+def typo_evidence(names: Iterable[str], family: str = PERSON) -> bool:
+    """True when some word of the names is not romanised Korean as anyone writes it.
+
+    Two different Korean names can be one letter apart (``Chae-young``, ``Jae-gyong``);
+    a name that reads as Korean throughout is taken as written, while ``Mnagon`` or
+    ``Yonh`` are slips (and so are most non-Korean names, for which this is moot).
+    """
+    return any(not reads_as_korean(t) for name in names for t in name_tokens(name, family))
+
+
+def within_typos(ours: Iterable[str], theirs: Sequence[str], *, two: bool) -> bool:
+    """True when some two forms are within the keyboard slips their length allows (see ONE_TYPO_CHARS)."""
+    for a in ours:
+        for b in theirs:
+            shorter = min(len(a), len(b))
+            allowed = 2 if two and shorter >= TWO_TYPOS_CHARS else 1 if shorter >= ONE_TYPO_CHARS else 0
+            if allowed and OSA.distance(a, b, score_cutoff=allowed) <= allowed:
+                return True
+    return False
