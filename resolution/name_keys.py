@@ -32,7 +32,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from resolution.korean import fold_token, is_romanised_korean, korean_keys, reads_as_korean
-from resolution.normalize import PERSON, name_tokens, name_variants
+from resolution.normalize import ORG_NOISE, PERSON, name_tokens, name_variants
 
 # Words an organisation's name may start with that say where it is, not which it is.
 ORG_PREFIXES = frozenset({"korea", "korean", "dprk", "dprkn", "north", "choson", "chosun", "joseon"})
@@ -44,13 +44,19 @@ MIN_CORE_CHARS = 5
 # distance) that two forms may differ by and still be one name, by the shorter form's length.
 # Two slips only when the applicant's name shows one: a word that no romanisation writes.
 ONE_TYPO_CHARS = 6
-TWO_TYPOS_CHARS = 9
+TWO_TYPOS_CHARS = 6
 
 
 STRICT, PLAIN, LOOSE = "strict", "plain", "loose"
 # Legal-form words long enough that a typo in them still reads as them ("CORPORATRION", "COMPNY"):
 # dropped like the legal form itself, so a slip there costs nothing.
 LEGAL_WORDS = ("corporation", "company", "limited", "incorporated", "cooperation")
+# Legal-form and trade words that a missing space glues to a neighbour ("TRADINGCORPORATION",
+# "LLCGUDZON"): split off again, as an extra form (the glued word is kept too).
+GLUED_SUFFIXES = ("corporation", "company", "limited", "trading", "shipping", "group", "ltd", "llc", "jsc", "plc")
+GLUED_PREFIXES = ("llc", "jsc", "pjsc", "ooo", "ltd")
+# What is left of a glued word must be a word of its own.
+GLUED_REST_CHARS = 4
 
 
 def fold_tokens(tokens: Iterable[str], mode: str = STRICT) -> list[str]:
@@ -95,12 +101,42 @@ def token_forms(tokens: Sequence[str], family: str = PERSON, mode: str = STRICT)
     return sorted(f for f in forms if f)
 
 
+def unglue(tokens: Sequence[str]) -> list[str]:
+    """An organisation's words with legal-form and trade words split off the words they are
+    glued to, and legal forms then dropped (``kwangsong tradingcorporation`` -> ``kwangsong
+    trading``); pure."""
+    out: list[str] = []
+    for token in tokens:
+        head: list[str] = []
+        for prefix in GLUED_PREFIXES:
+            if token.startswith(prefix) and len(token) - len(prefix) >= GLUED_REST_CHARS:
+                head, token = [prefix], token[len(prefix) :]
+                break
+        tail: list[str] = []
+        while True:
+            suffix = next(
+                (x for x in GLUED_SUFFIXES if token.endswith(x) and len(token) - len(x) >= GLUED_REST_CHARS), None
+            )
+            if suffix is None:
+                break
+            tail.insert(0, suffix)
+            token = token[: -len(suffix)]
+        out.extend([*head, token, *tail])
+    kept = [t for t in out if t not in ORG_NOISE]
+    return kept or list(tokens)
+
+
 @lru_cache(maxsize=200_000)
 def name_forms(name: str, family: str = PERSON, mode: str = STRICT) -> tuple[str, ...]:
     """The compact forms of one written name and its variants (``normalize.name_variants``)."""
     found: set[str] = set()
     for variant in name_variants(name, family):
-        found.update(token_forms(name_tokens(variant, family), family, mode))
+        tokens = name_tokens(variant, family)
+        found.update(token_forms(tokens, family, mode))
+        if family != PERSON:
+            unglued = unglue(tokens)
+            if unglued != list(tokens):
+                found.update(token_forms(unglued, family, mode))
     return tuple(sorted(found))
 
 
