@@ -21,6 +21,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,14 +33,17 @@ from rigour.text.translit import ascii_text
 
 from graph import analytics
 from graph.model import ENTITY_NAME_INDEX, INFRA, Label
+from graph.name_index import NameIndex
 from graph.queries import lucene_query
 from graph.similar_addresses import near_addresses
 from graph.store import GraphStore
 from ingest import values
 from ingest.keys import EMAIL, IP, email_domain, record_values
 from ingest.record import Address, Identifier, Infra, InfraKind, Name, NameKind, Provenance, Record, Schema
-from resolution.features import FAMILY_OF_SCHEMA, Features, build_features
-from resolution.scorer import ScoredPair, Scorer
+from resolution.features import FAMILY_OF_SCHEMA, Features, build_features, merge_features
+from resolution.name_keys import LOOSE, PLAIN, STRICT, match_forms, similarity, typo_evidence, within_typos
+from resolution.normalize import ORGANIZATION, PERSON
+from resolution.scorer import ScoredPair, Scorer, probability
 from sanctiongraph.errors import ApiError, ResolutionError
 
 # A listed match this sure is a HIT even where the resolution model would merge at a lower
@@ -55,6 +59,8 @@ EXPOSURE_USERS = 50
 EXPOSURE_HOPS = 3
 MAX_NAMES = 10
 FEATURE_CACHE_SIZE = 200_000
+# How often a screener asks whether a newer load completed (its name index is then rebuilt).
+INDEX_CHECK_SECONDS = 10.0
 REQUIRED_FAMILIES = ("person", "organization")
 _WORDS = re.compile(r"[a-z0-9]+")
 
@@ -227,12 +233,33 @@ class Candidate:
     names: tuple[str, ...]  # lower-case ASCII, legal forms kept (typos there still count)
     # Both kinds of name with their words sorted, once: comparing them is then a plain ratio.
     sorted_names: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    # Compact name forms (``resolution.name_keys``): spacing, romanisation, script and legal forms folded.
+    forms: tuple[str, ...] = ()
+    # Some word of the names is no romanisation of Korean (``Mnagon``): a slip, so two may be forgiven.
+    typo_evidence: bool = False
 
     @classmethod
     def of(cls, record: Record, family: str) -> Candidate:
         features = build_features(record, family)
         names = plain_names(record)
-        return cls(features, names, (_words_sorted(features.name_keys), _words_sorted(names)))
+        reading = PERSON if family == PERSON else ORGANIZATION
+        return cls(
+            features,
+            names,
+            (_words_sorted(features.name_keys), _words_sorted(names)),
+            record_forms(record, family),
+            typo_evidence((n.value for n in record.names), reading),
+        )
+
+
+def record_forms(record: Record, family: str, *, listed: bool = False) -> tuple[str, ...]:
+    """Every name form of a record, read as a person's name or an organisation's (as its family compares it).
+
+    A listed record goes into the name index with its strict and plain forms; an
+    applicant's loose forms (every word folded, typos too) meet them there.
+    """
+    modes = (STRICT, PLAIN) if listed else (STRICT, PLAIN, LOOSE)
+    return match_forms((n.value for n in record.names), PERSON if family == PERSON else ORGANIZATION, modes)
 
 
 def _words_sorted(names: Iterable[str]) -> tuple[str, ...]:
@@ -261,7 +288,11 @@ class FeatureCache:
             return found
 
     def put(self, record: dict[str, Any], family: str, data: str) -> Candidate:
-        candidate = Candidate.of(Record.from_dict(json.loads(data)), family)
+        return self.put_record(record, family, Record.from_dict(json.loads(data)))
+
+    def put_record(self, record: dict[str, Any], family: str, parsed: Record) -> Candidate:
+        """Cache a record row's candidate, its record already parsed."""
+        candidate = Candidate.of(parsed, family)
         with self._lock:
             self._items[(record["id"], family, record.get("loadId"))] = candidate
             if len(self._items) > self.size:
@@ -302,6 +333,10 @@ class Screener:
     def __init__(self, scorers: dict[str, Scorer]) -> None:
         self.scorers = scorers
         self.cache = FeatureCache()
+        self.index: NameIndex | None = None  # listed parties' name forms; built on first use or by warm
+        self._index_lock = threading.Lock()
+        self._rebuilding = threading.Lock()
+        self._checked_at = 0.0
 
     @classmethod
     def load(cls) -> Screener:
@@ -334,23 +369,97 @@ class Screener:
         decision = _decide(matches, exposure_score, scorer, named=bool(record.names))
         return ScreenResult(decision, matches, exposure, exposure_score)
 
-    def _matches(
-        self,
-        store: GraphStore,
-        record: Record,
-        keys: list[dict[str, str]],
-        record_id: str | None,
-        family: str,
-        scorer: Scorer | None,
-        itself: Candidate,
-    ) -> list[Match]:
+    def warm(self, store: GraphStore, stop: threading.Event | None = None, page: int = 500) -> int:
+        """Get ready for the first requests: listed records cached, the name index built; returns records cached.
+
+        One pass over the listed parties' records (``listed_records_data``) fills
+        both: the cache takes up to half its size, the index every record's forms.
+        A stop (server shutting down) leaves the index as it was.
+        """
+        index, cached = self._read_listed(store, stop, page, cache=True)
+        if index is not None:
+            self.index = index
+        return cached
+
+    def _read_listed(
+        self, store: GraphStore, stop: threading.Event | None, page: int, *, cache: bool
+    ) -> tuple[NameIndex | None, int]:
+        load_id = _last_load(store)
+        entries: list[tuple[str, str, tuple[str, ...]]] = []
+        after, cached = "", 0
+        while True:
+            if stop is not None and stop.is_set():
+                return None, cached
+            rows = store.read("listed_records_data", {"after": after, "limit": page})
+            if not rows:
+                break
+            for row in rows:
+                family = family_of_schema(row["schema"])
+                record = Record.from_dict(json.loads(row["data"]))
+                if cache and cached < self.cache.size // 2:
+                    self.cache.put_record(row, family, record)
+                    cached += 1
+                forms = record_forms(record, family, listed=True)
+                entries.append((row["entityId"], family, forms))
+            after = max(row["entityId"] for row in rows)
+        return NameIndex.build(load_id, entries), cached
+
+    def name_index(self, store: GraphStore) -> NameIndex:
+        """The index of listed names: built now when there is none, rebuilt in the background after a new load.
+
+        The first request of a process that was not warmed (the CLI) pays for one
+        pass over the listed names (about a second on the demo graph). Every
+        ``INDEX_CHECK_SECONDS`` one request asks for the last completed load; a newer
+        one starts a rebuild while requests keep using the old index.
+        """
+        index = self.index
+        if index is None:
+            with self._index_lock:
+                if self.index is None:
+                    self.index = self._read_listed(store, None, 500, cache=False)[0]
+                index = self.index
+            assert index is not None
+            self._checked_at = time.monotonic()
+            return index
+        now = time.monotonic()
+        if now - self._checked_at >= INDEX_CHECK_SECONDS and not self._rebuilding.locked():
+            self._checked_at = now
+            if _last_load(store) != index.load_id:
+                threading.Thread(target=self._rebuild, args=(store,), name="name-index", daemon=True).start()
+        return index
+
+    def _rebuild(self, store: GraphStore) -> None:
+        if not self._rebuilding.acquire(blocking=False):
+            return
+        try:
+            self.warm(store)
+            log.info("screening name index rebuilt", extra={"forms": len(self.index or ())})
+        except Exception as error:  # the old index keeps serving; the next check tries again
+            log.warning("screening name index rebuild failed", extra={"reason": type(error).__name__})
+            self._checked_at = 0.0
+        finally:
+            self._rebuilding.release()
+
+    def candidate_entities(self, store: GraphStore, applicant: Applicant) -> list[str]:
+        """The entities retrieval hands to scoring for an applicant, before any score (for measuring recall)."""
+        record = applicant_record(applicant)
+        family = family_of_schema(record.schema)
+        rows = self._candidate_rows(store, record, value_keys(record), applicant.record_id, family)
+        return [row["entityId"] for row in rows]
+
+    def _candidate_rows(
+        self, store: GraphStore, record: Record, keys: list[dict[str, str]], record_id: str | None, family: str
+    ) -> list[dict[str, Any]]:
+        """Candidate entities of the applicant's family with their records, in one round trip."""
         by_label: dict[str, list[str]] = {}
         for item in keys:
             by_label.setdefault(item["label"], []).append(item["key"])
         text = " ".join(n.value for n in record.names)
+        listed = self.name_index(store).search(record_forms(record, family), family) if record.names else []
         rows = store.read(
             "screen_candidates",
             {
+                "entityIds": [entity for entity, _ in listed],
                 "index": ENTITY_NAME_INDEX,
                 "nameQuery": lucene_query(text) or '""',
                 "nameCandidates": NAME_CANDIDATES,
@@ -363,7 +472,19 @@ class Screener:
                 "recordId": record_id or "",
             },
         )
-        rows = [row for row in rows if family_of_schema(row["schema"]) == family]
+        return [row for row in rows if family_of_schema(row["schema"]) == family]
+
+    def _matches(
+        self,
+        store: GraphStore,
+        record: Record,
+        keys: list[dict[str, str]],
+        record_id: str | None,
+        family: str,
+        scorer: Scorer | None,
+        itself: Candidate,
+    ) -> list[Match]:
+        rows = self._candidate_rows(store, record, keys, record_id, family)
         self.cache.fill(store, rows, family)
         matches = [m for m in (self._score(row, family, scorer, itself) for row in rows) if m is not None]
         matches.sort(key=lambda m: (-(m.judged == "same"), -m.probability, m.entity_id))
@@ -374,6 +495,7 @@ class Screener:
             return None
         judged: str | None = None
         similarity = 0.0
+        near = False
         candidates: list[Candidate] = []
         for record in row["records"]:
             judgements = record.get("judgements") or []
@@ -385,20 +507,21 @@ class Screener:
             if candidate is None:  # the record changed under us (a load ran): skip it this time
                 continue
             similarity = max(similarity, name_similarity(applicant, candidate))
+            near = near or names_near(applicant, candidate)
             candidates.append(candidate)
         by_name_only = row["via"] == ["name"]
-        if by_name_only and judged is None and screening_probability(1.0, similarity) < MIN_MATCH_PROBABILITY:
+        if by_name_only and judged is None and similarity < UNLIKE_NAMES and UNLIKE_CAP < MIN_MATCH_PROBABILITY:
             return None  # names this unlike cap the probability below reporting, whatever the model says
         best: ScoredPair | None = None
         if scorer is not None and candidates:
-            # Rank the entity's records by weight alone; only the best one's evidence is shown.
-            top = max(candidates, key=lambda c: scorer.weight(applicant.features, c.features))
-            best = scorer.score(applicant.features, top.features)
+            # The entity's records are one party: scored as one, so a birth date or identifier
+            # any of them gives counts (an entry without a birth date cannot hide another's).
+            best = scorer.score(applicant.features, merge_features([c.features for c in candidates]))
         probability = best.match_probability if best else 0.0
         if judged == "same":
             probability = 1.0
         elif by_name_only:
-            probability = screening_probability(probability, similarity)
+            probability = screening_probability(best, similarity, scorer, near=near or None)
         return Match(
             entity_id=row["entityId"],
             name=row["name"],
@@ -453,38 +576,69 @@ def _near_addresses(store: GraphStore, keys: list[dict[str, str]]) -> list[dict[
 
 # Screening policy on top of the resolution model, for candidates found by name alone
 # (an applicant is often a bare name, a list entry a rich record):
-# - names this unlike (token-sort similarity) are not the same party, whatever else agrees:
-#   "Elena Petrov" is not "Alexander Petrov", "Horizon Trading" is not "Pishgaman Horizon ... Trading";
-# - names this alike are worth a look even when the model, which never saw typos in
-#   list names, scores them low: "NATIONAL IRANIAN OIL CMOPANY" is the listed company.
+# - names this unlike (best similarity of names or name forms) are not the same party, whatever
+#   else agrees: "Elena Petrov" is not "Alexander Petrov", "Horizon Trading" is not
+#   "Pishgaman Horizon ... Trading";
+# - names this alike count as "names nearly equal" even when the model's name levels, which
+#   never saw typos or every spelling in list names, score them lower: "NATIONAL IRANIAN OIL
+#   CMOPANY" is the listed company, "Ri Mnagon" is RI MAN GON. Only the names' evidence is
+#   raised: a different birth date, country or identifier still counts against the match.
 UNLIKE_NAMES = 0.75
 NEAR_IDENTICAL_NAMES = 0.92
 UNLIKE_CAP = 0.2
+NEAR_LEVEL = "names nearly equal"
 # Candidates below this are not reported as matches at all.
 MIN_MATCH_PROBABILITY = 0.3
 
 
 def name_similarity(applicant: Candidate, candidate: Candidate) -> float:
-    """The best token-sort similarity of any two names, 0 to 1, on model keys or plain names.
+    """The best similarity of any two names, 0 to 1: token-sort on model keys or plain names, or name forms.
 
     Model keys drop legal forms and honorifics (so word order and "LTD" do not
-    matter); plain names keep every word (so a typo in "COMPANY" still counts).
+    matter); plain names keep every word (so a typo in "COMPANY" still counts);
+    name forms (``resolution.name_keys``) fold spacing, romanisation and script,
+    so ``KIM TONGCHOL``, ``Yi Eun-Seong`` and ``황석화`` are as alike as they are.
     """
     best = 0.0
     for ours, theirs in zip(applicant.sorted_names, candidate.sorted_names, strict=True):
         for a in ours:
             for b in theirs:
                 best = max(best, fuzz.ratio(a, b))  # on words sorted once: fuzz.token_sort_ratio, less work
-    return best / 100.0
+    return max(best / 100.0, similarity(applicant.forms, candidate.forms))
 
 
-def screening_probability(model: float, similarity: float) -> float:
-    """The model's probability, bounded by how alike the names are (see UNLIKE_NAMES)."""
+def names_near(applicant: Candidate, candidate: Candidate) -> bool:
+    """Name forms within keyboard slips of each other (``resolution.name_keys.within_typos``)."""
+    return within_typos(applicant.forms, candidate.forms, two=applicant.typo_evidence)
+
+
+def screening_probability(
+    best: ScoredPair | None, similarity: float, scorer: Scorer | None, *, near: bool | None = None
+) -> float:
+    """The model's probability, bounded by how alike the names are (see UNLIKE_NAMES, NEAR_IDENTICAL_NAMES).
+
+    Near-identical names (``near``: within keyboard slips, see ``names_near``; by default
+    similarity at NEAR_IDENTICAL_NAMES) replace the names comparison's weight by the model's own
+    "names nearly equal" weight when that is higher, and keep every other
+    comparison's weight: a bare near-identical name is a REVIEW, the same name with
+    another birth date is not.
+    """
+    model = best.match_probability if best is not None else 0.0
     if similarity < UNLIKE_NAMES:
         return min(model, UNLIKE_CAP)
-    if similarity >= NEAR_IDENTICAL_NAMES:
+    if not (near or similarity >= NEAR_IDENTICAL_NAMES):
+        return model
+    if best is None or scorer is None:
         return max(model, REVIEW_PROBABILITY)
-    return model
+    names = next((c["weight"] for c in best.comparisons if c["comparison"] == "names"), 0.0)
+    floor = scorer.level_weight("names", NEAR_LEVEL)
+    return probability(best.match_weight - names + max(names, floor))
+
+
+def _last_load(store: GraphStore) -> int | None:
+    """The id of the last completed load, or None before any."""
+    rows = store.read("last_load")
+    return int(rows[0]["loadId"]) if rows and rows[0]["loadId"] is not None else None
 
 
 def family_of_schema(name: str) -> str:

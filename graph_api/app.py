@@ -274,7 +274,7 @@ def _warm_up(services: Services, stop: threading.Event) -> None:
             analytics.network(services.store, f"Entity:{hit.id}", depth=2)
             analytics.exposure(services.store, hit.id)
         services.screener.screen(services.store, Applicant(name="warm up", email="warm.up@example.org"))
-        cached = services.screener.cache.warm(services.store, stop)
+        cached = services.screener.warm(services.store, stop)
         log.info("screening cache warmed", extra={"records": cached})
     except Exception as error:  # warming is best effort; it must never stop the server
         log.info("warm-up skipped", extra={"reason": type(error).__name__})

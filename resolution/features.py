@@ -300,6 +300,22 @@ def build_features(record: Record, family: str | None = None, *, vocabulary: Voc
     )
 
 
+def merge_features(rows: list[Features]) -> Features:
+    """The rows of several records of one party as one row: every list the union, the first gender.
+
+    Screening scores an applicant against a resolved entity this way: its records
+    are one party, so a birth date, country or identifier that any of them gives
+    is the party's (an entry without a birth date does not make the party's
+    birth date unknown).
+    """
+    if len(rows) == 1:
+        return rows[0]
+    first = rows[0]
+    merged = {name: _unique(v for row in rows for v in getattr(row, name)) for name in LIST_COLUMNS}
+    gender = next((row.gender for row in rows if row.gender), None)
+    return Features(first.unique_id, first.source_dataset, first.family, gender=gender, **merged)
+
+
 def unique_tag(kind: str, value: str, country: str | None = None) -> str | None:
     """What two different values of this identifier conflict on; ``None`` for kinds a party has several of.
 

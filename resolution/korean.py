@@ -77,8 +77,32 @@ _SYLLABLE = (
     r"(?:ng|[kntlmprh])?"
 )
 _ROMANISED = re.compile(f"(?:{_SYLLABLE})+")
+# The same, as the romanisation systems and customary spellings actually write syllables: an
+# initial, a vowel, and only the finals Korean has (k n t l m p ng, and h or r never). Used to tell
+# a Korean name from one that a typo has made unreadable (``Yonh``, ``Mnagon``).
+_STRICT_SYLLABLE = (
+    r"(?:kk|tt|pp|ss|jj|ch|sh|[gkndtrlmbpsjhwy])?h?"
+    r"(?:yae|yeo|wae|ae|ya|eo|ye|yo|wa|oe|wo|we|wi|yu|eu|ui|oo|ee|oi|ou|a|e|i|o|u)"
+    r"(?:ng|[kntlmp])?"
+)
+_STRICT = re.compile(f"(?:{_STRICT_SYLLABLE})+")
 # g is k everywhere except in the final ``ng`` (``gwang`` -> ``kwang``).
 _VOICED_G = re.compile(r"(?<!n)g")
+# Aspiration written as an h after the consonant (``Thaek``, ``Thaephyongsan``, UK and older lists)
+# rather than an apostrophe (``T'aek``), before a vowel. Inside a word a k before an h is a final
+# and the h the next syllable's (``Sukhee`` is 숙희), so kh counts only at a word's start.
+_ASPIRATE_H = re.compile(r"(?:^([ktp])|([tp]))h(?=[aeiouwy])")
+# Customary South Korean spellings that write the vowel of 철, 성, 정, 영, 현, 혁, 명, 병, 경 with a
+# u (``Chul``, ``Sung``, ``Jung``, ``Young``, ``Hyun``, ``Hyuk``, ``Myung``, ``Byung``, ``Kyung``),
+# where McCune-Reischauer writes o and Revised Romanisation eo. Applied at a syllable's end only
+# (not before a vowel, which would start the next syllable). In names these readings dominate;
+# the syllables they collide with (출, 숭, 충, 휸, 뮹, 뷱) are rare in names.
+_CUSTOMARY_U = (
+    (re.compile(r"chur(?![aeiouwy])"), "chor"),
+    (re.compile(r"sung(?![aeiouwy])"), "song"),
+    (re.compile(r"chung(?![aeiouwy])"), "chong"),
+    (re.compile(r"([hmpk])yu(ng|n|k)(?![aeiouwy])"), r"\1yo\2"),
+)
 
 
 def is_hangul(char: str) -> bool:
@@ -111,20 +135,31 @@ def is_romanised_korean(token: str) -> bool:
     return bool(_ROMANISED.fullmatch(token)) or token in _SURNAMES
 
 
+def reads_as_korean(token: str) -> bool:
+    """True when a lower-case Latin token is romanised Korean as people write it (stricter than
+    ``is_romanised_korean``, which also reads finals Korean does not have)."""
+    return bool(_STRICT.fullmatch(token)) or token in _SURNAMES
+
+
 @lru_cache(maxsize=100_000)
 def fold_token(token: str) -> str:
     """One romanised Korean word reduced to what every romanisation system agrees on.
 
     ``Ch'o'ngsong``, ``chongsong`` and ``cheongsong`` -> ``chongsong``;
-    ``Gwang`` and ``Kwang`` -> ``kwang``; ``Lee``, ``Ri``, ``Yi`` -> ``i``.
+    ``Gwang`` and ``Kwang`` -> ``kwang``; ``Lee``, ``Ri``, ``Yi`` -> ``i``; the customary
+    South Korean ``Young``, ``Chul``, ``Hyuk`` -> ``yong``, ``chol``, ``hyok``; ``Thaek`` -> ``taek``.
     Expects lower-case ASCII without apostrophes (see ``normalize.latin``).
     """
     if token in _SURNAMES:
         return _SURNAMES[token]
-    text = token.replace("eo", "o").replace("eu", "u").replace("oo", "u").replace("ee", "i")
+    text = token.replace("eo", "o").replace("eu", "u").replace("oo", "u").replace("ee", "i").replace("ou", "o")
+    text = text.replace("weo", "wo").replace("wu", "u").replace("ui", "i")
     text = text.replace("sh", "s").replace("rh", "r").replace("l", "r")
+    text = _ASPIRATE_H.sub(lambda m: m.group(1) or m.group(2), text)
     text = text.replace("j", "ch").replace("cch", "ch").replace("chh", "ch")
     text = _VOICED_G.sub("k", text).replace("d", "t").replace("b", "p")
+    for pattern, replacement in _CUSTOMARY_U:
+        text = pattern.sub(replacement, text)
     if text.startswith("r"):
         text = text[1:] if text[1:2] in ("i", "y") else "n" + text[1:]
     return text

@@ -34,17 +34,32 @@ ORG_NOISE = frozenset(
     "sas sasu sarl eurl sprl as anonim sirketi sti kg ohg ug jv "
     "jusikhoesa chusikhoesa yuhanhoesa hoesa youxiangongsi gongsi kabushikikaisha".split()
 )
-# Abbreviations of generic company words in list data (OFAC writes SHPG for SHIPPING).
+# Abbreviations of generic company words in list data (OFAC writes SHPG for SHIPPING), and
+# the spellings lists use for one word (UN "Korea Trading Bank", OFAC "KOREA TRADE BANK";
+# "Centre"/"Center"). Folded on both sides, so an applicant's "Gen. Corp." meets "GENERAL CORPORATION".
 ORG_ABBREVIATIONS = {
     "shpg": "shipping",
     "intl": "international",
     "mgmt": "management",
+    "mgt": "management",
     "trdg": "trading",
+    "trade": "trading",
     "mfg": "manufacturing",
     "natl": "national",
     "assn": "association",
     "ind": "industrial",
     "invest": "investment",
+    "gen": "general",
+    "genl": "general",
+    "dev": "development",
+    "devt": "development",
+    "eng": "engineering",
+    "engg": "engineering",
+    "dept": "department",
+    "ctr": "center",
+    "centre": "center",
+    "svcs": "services",
+    "jv": "joint venture",
 }
 # A name written as "care of" another party names where to reach it, not what it is called.
 _CARE_OF = re.compile(r"^\s*(?:care\s+of|c\s*/\s*o)\b", re.IGNORECASE)

@@ -116,6 +116,16 @@ class Scorer:
             )
         return cls(family, float(model["probability_two_random_records_match"]), levels, threshold)
 
+    def level_weight(self, comparison: str, label: str) -> float:
+        """The weight (log2 Bayes factor) of one comparison level, by the level's label."""
+        for entry in self._levels:
+            if entry.comparison.name == comparison and label in entry.labels:
+                return entry.weights[entry.labels.index(label)]
+        raise ResolutionError(
+            f"{self.family} model has no level {label!r} of comparison {comparison!r}",
+            hint="retrain with `sanctiongraph train` after changing comparisons",
+        )
+
     def weight(self, a: Features, b: Features) -> float:
         """The match weight alone (the fast path for ranking many candidates)."""
         total = self.prior_weight

@@ -1,6 +1,12 @@
-// Candidate entities for one applicant: by name (full-text), identifier and shared value, with their records.
+// Candidate entities for one applicant: by name (the listed-name index's ids, then full-text), identifier and
+// shared value, with their records.
 // $values maps each value label of the graph model to the applicant's keys of that kind.
 CALL () {
+  // Listed entities whose names the screener's in-process name index found (any spelling).
+  UNWIND $entityIds AS entityId
+  MATCH (e:Entity {id: entityId})
+  RETURN e, 'name' AS via
+  UNION
   // The limit option lets Lucene keep only the best hits instead of scoring every
   // entity that shares a common word ("trading", "kim") with the applicant.
   CALL db.index.fulltext.queryNodes($index, $nameQuery, {limit: $nameCandidates}) YIELD node

@@ -126,7 +126,7 @@ def test_legal_forms_in_many_languages_are_stripped(name: str, key: str) -> None
 
 def test_acronyms_in_parentheses() -> None:
     assert acronyms("KOREA KWANGSON BANKING CORPORATION (KKBC)") == ["KKBC"]
-    assert name_key("FOREIGN TRADE BANK (FTB)", ORGANIZATION) == "foreign trade bank"
+    assert name_key("FOREIGN TRADE BANK (FTB)", ORGANIZATION) == "foreign trading bank"
 
 
 def test_phonetic_key_matches_common_transliteration_variants() -> None:

@@ -1,0 +1,110 @@
+"""An in-process index of the listed parties' names, searched by similarity of their name forms.
+
+The graph's full-text index needs whole tokens: ``Ri Mnagon``, ``KIM TONGCHOL``,
+``Yi Eun-Seong`` or ``황석화`` share no token with ``RI MAN GON``, ``KIM TONG CHOL``,
+``RI U'N SO'NG`` or ``HWANG SOK-HWA``, so screening never saw those listed parties.
+Here every listed entity's names are reduced to their compact forms
+(``resolution.name_keys``: script, case, punctuation, legal forms, Korean
+romanisation and spacing folded away), and a query is compared with every form by
+the Indel ratio (rapidfuzz, in C with a cutoff), so one or two typos still find it.
+
+Why in process and not in Neo4j: listed parties are a few thousand to tens of
+thousands of entities (9,500 on the demo graph, about 30,000 forms), small enough
+to compare a query with all of them in about a millisecond per form, which no
+n-gram filter can beat on recall; customers, by the million, stay with the
+full-text index. The index is built from the same records the screening cache
+warms with (``listed_records_data``), tagged with the load it was read after,
+and rebuilt when a newer load completes (``Screener`` checks every few seconds).
+
+Invariant: immutable once built; a rebuild makes a new one and swaps the reference.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+# Forms at least this similar (Indel ratio, 0 to 1) make a candidate; scoring decides the rest.
+RETRIEVE_SIMILARITY = 0.72
+# At most this many entities per query, best first.
+INDEX_CANDIDATES = 12
+
+
+@dataclass(slots=True)
+class _Family:
+    """One family's distinct forms, bucketed by length, each with the entities that have it."""
+
+    by_length: dict[int, list[str]] = field(default_factory=dict)
+    entities: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+class NameIndex:
+    """Listed entities' name forms by family (person, organization, vessel)."""
+
+    def __init__(self, load_id: int | None, families: dict[str, _Family]) -> None:
+        self.load_id = load_id
+        self._families = families
+
+    @classmethod
+    def build(cls, load_id: int | None, entries: Iterable[tuple[str, str, Iterable[str]]]) -> NameIndex:
+        """From (entity id, family, forms) triples; an entity may come in several (one per record)."""
+        owners: dict[str, dict[str, set[str]]] = {}
+        for entity_id, family, forms in entries:
+            by_form = owners.setdefault(family, {})
+            for form in forms:
+                if form:
+                    by_form.setdefault(form, set()).add(entity_id)
+        families: dict[str, _Family] = {}
+        for family, by_form in owners.items():
+            built = families.setdefault(family, _Family())
+            for form in sorted(by_form):
+                built.by_length.setdefault(len(form), []).append(form)
+                built.entities[form] = tuple(sorted(by_form[form]))
+        return cls(load_id, families)
+
+    def __len__(self) -> int:
+        return sum(len(f.entities) for f in self._families.values())
+
+    def entities(self, family: str) -> int:
+        found = self._families.get(family)
+        return len({e for owners in found.entities.values() for e in owners}) if found else 0
+
+    def search(
+        self,
+        forms: Iterable[str],
+        family: str,
+        *,
+        limit: int = INDEX_CANDIDATES,
+        cutoff: float = RETRIEVE_SIMILARITY,
+    ) -> list[tuple[str, float]]:
+        """Entities with a form at least ``cutoff`` similar to one of ``forms``, best first: (id, similarity).
+
+        The Indel ratio of strings of lengths a and b is at most 2 min(a, b) / (a + b),
+        so only forms of lengths within that bound of the query's are compared.
+        """
+        found = self._families.get(family)
+        if found is None:
+            return []
+        best: dict[str, float] = {}
+        for form in set(forms):
+            size = len(form)
+            if not size:
+                continue
+            low = math.ceil(size * cutoff / (2 - cutoff))
+            high = math.floor(size * (2 - cutoff) / cutoff)
+            for length in range(low, high + 1):
+                bucket = found.by_length.get(length)
+                if not bucket:
+                    continue
+                hits = process.extract(
+                    form, bucket, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff * 100, limit=limit * 4
+                )
+                for hit, score, _ in hits:
+                    for entity in found.entities[hit]:
+                        if score > best.get(entity, -1.0):
+                            best[entity] = score
+        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        return [(entity, score / 100.0) for entity, score in ranked]
