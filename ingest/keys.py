@@ -277,7 +277,14 @@ def _is_country(segment: str) -> bool:
     if len(segment) > MAX_COUNTRY_CHARS or any(c.isdigit() for c in segment):
         return False
     territory = lookup_territory(segment)
-    return territory is not None and len(territory.code) == 2
+    if territory is None or len(territory.code) != 2:
+        return False
+    # rigour also finds a country by its capital or a district (``Pyongyang`` -> kp): a city stays.
+    return _fold(segment) not in {_fold(place) for place in territory.places}
+
+
+def _fold(text: str) -> str:
+    return _NON_ALNUM.sub("", _ascii(text).lower())
 
 
 def _without_country(segment: str) -> str:
