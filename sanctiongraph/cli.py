@@ -254,13 +254,16 @@ def generate_customers(
     size: Annotated[int, typer.Option("--size", "-n", help="Number of customer rows (1,000 to millions)")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed writes the same files")] = 1,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder")] = Path("customers"),
+    rings: Annotated[
+        bool, typer.Option("--rings", help="Also plant chained IT-worker rings, offices, households and VPN users")
+    ] = False,
 ) -> None:
     """A cloud-provider customer table with planted DPRK-style networks, and its ground truth."""
     from ingest.generate.customers import generate_customers as generate
 
     settings = settings_for(None)
     with progress_bar(f"writing {size:,} customers") as update:
-        summary = run(settings, lambda: _generate(generate, out_dir, size, seed, update))
+        summary = run(settings, lambda: _generate(generate, out_dir, size, seed, update, rings=rings))
     out.print(
         f"wrote {summary.csv_path} ({summary.rows:,} rows) and {summary.truth_path}: {summary.networks} networks "
         f"with {summary.network_accounts:,} accounts, {summary.planted_accounts:,} planted accounts in all",
@@ -273,10 +276,16 @@ def generate_customers(
 
 
 def _generate(
-    generate: Callable[..., Any], out_dir: Path, size: int, seed: int, update: Callable[[str, int], None]
+    generate: Callable[..., Any],
+    out_dir: Path,
+    size: int,
+    seed: int,
+    update: Callable[[str, int], None],
+    *,
+    rings: bool = False,
 ) -> Any:
     try:
-        return generate(out_dir, size, seed, progress=lambda n: update("rows", n))
+        return generate(out_dir, size, seed, progress=lambda n: update("rows", n), rings=rings)
     except ValueError as error:  # a size the generator cannot honour: the user's input, not a bug
         from sanctiongraph.errors import SanctionGraphError
 
