@@ -491,6 +491,13 @@ def load(workspace: Workspace = None) -> None:
         f"{written:,} rows written, {removed:,} removed ({summary.seconds:.1f} s)",
         highlight=False,
     )
+    if summary.clusters is not None:
+        c = summary.clusters
+        out.print(
+            f"clusters: {c.clusters:,} ({c.members:,} members, {c.exposed:,} exposed to a listed party); "
+            f"{c.written:,} written, {c.deleted:,} deleted",
+            highlight=False,
+        )
 
 
 @app.command()
