@@ -35,6 +35,7 @@ from typing import Any
 
 import duckdb
 
+from graph.clusters import ClusterSummary, write_clusters
 from graph.load_rows import (
     KINDS,
     SEPARATOR,
@@ -48,7 +49,6 @@ from graph.load_rows import (
     relation_rows,
     stage_links,
 )
-from graph.clusters import ClusterSummary, write_clusters
 from graph.load_state import STATE_FILE, LoadState
 from graph.model import SCHEMA_LABELS, Label, Rel, constraint_name
 from graph.schema import (

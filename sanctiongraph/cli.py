@@ -653,6 +653,44 @@ def screen(
     run(settings, body)
 
 
+@app.command()
+def clusters(
+    exposed: Annotated[bool, typer.Option("--exposed", help="Only clusters exposed to a listed party")] = False,
+    min_size: Annotated[int, typer.Option("--min-size", help="Only clusters of at least this many members")] = 2,
+    first: Annotated[int, typer.Option("--first", help="How many, best ranked first")] = 500,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one line per cluster)")] = False,
+    workspace: Workspace = None,
+) -> None:
+    """Shared-infrastructure clusters, ranked by exposure score then size, with members, values and path to the list."""
+    from graph import analytics
+    from graph.store import GraphStore
+
+    settings = settings_for(workspace)
+
+    def body() -> None:
+        with GraphStore(settings) as store:
+            for cluster in analytics.clusters(store, exposed_only=exposed, min_size=min_size, limit=first):
+                members = [m.id for m in analytics.cluster_members(store, cluster.id, limit=cluster.size)]
+                path = analytics.cluster_path(store, cluster)
+                if as_json:
+                    item = {
+                        "id": cluster.id,
+                        "size": cluster.size,
+                        "score": cluster.score,
+                        "exposed": cluster.exposed,
+                        "listedId": cluster.listed_id,
+                        "members": members,
+                        "values": [{k: v[k] for k in ("label", "key", "weight", "users")} for v in cluster.values],
+                        "exposure": {"score": path.score, "explanation": path.explanation} if path else None,
+                    }
+                    sys.stdout.write(json.dumps(item, ensure_ascii=False) + "\n")
+                else:
+                    why = f": {'; '.join(path.explanation)}" if path else ""
+                    out.print(f"{cluster.id} ({cluster.size} members, score {cluster.score:g}){why}", highlight=False)
+
+    run(settings, body)
+
+
 def _batch_requests(path: Path) -> Iterator[tuple[Any, Any]]:
     from graph.screening import Applicant
     from sanctiongraph.errors import SanctionGraphError

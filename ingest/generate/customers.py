@@ -200,12 +200,7 @@ class Planter:
                 banned.add("wallet")
             kind = rng.choice([k for k in RING_LINKS if k not in banned])
             links.append(kind)
-            value: Any = {
-                "payment": fake.payment,
-                "wallet": fake.wallet,
-                "device": fake.device,
-                "phone": lambda: fake.phone(country),
-            }[kind]()
+            value: Any = fake.phone(country) if kind == "phone" else getattr(fake, kind)()
             for plan in members[index : index + 2]:
                 setattr(plan, kind, value)
         if party is not None:
