@@ -167,6 +167,9 @@ def read_values(con: duckdb.DuckDBPyConnection) -> tuple[list[Value], set[str]]:
             weight = specificity(kind, key, int(degree))
             if weight >= MIN_WEIGHT and kind in LABEL_OF:
                 values.append(Value(LABEL_OF[kind], key, weight, int(degree), users))
+    # In key order: the links a union-find keeps depend on the order it meets values, and a cluster's digest
+    # on its links, so an unchanged run must meet them in the same order to write nothing.
+    values.sort(key=lambda v: (v.label, v.key))
     return values, listed
 
 
