@@ -191,3 +191,60 @@ def test_cli_lists_exposed_clusters_as_json(graph: GraphStore, neo4j_settings: S
     first = items[0]
     assert first["exposed"] and first["listedId"] and len(first["members"]) == first["size"]
     assert first["exposure"]["explanation"]
+
+
+CLUSTER_QUERY = """
+query($id: ID!) {
+  entity(id: $id) {
+    cluster {
+      id size score
+      members(first: 2) { edges { node { id name } } pageInfo { hasNextPage endCursor } }
+      values(first: 3) { node { id label specificity } kind users { entityId } }
+      exposure { score paths { score explanation nodes { id listed } } }
+    }
+  }
+  clusters(exposedOnly: true, minSize: 2, first: 2) {
+    edges { cursor node { id size score exposure { score } } }
+    pageInfo { hasNextPage endCursor }
+  }
+  frontCompanies(first: 5) { entity { id name } score indicators { name evidence weight } listedParty { id listed } }
+}
+"""
+
+
+def test_graphql_contract_for_clusters_and_fronts(
+    graph: GraphStore, staged: StagedCustomers, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """The public names the issue fixed: Entity.cluster, InfraCluster, clusters(...), frontCompanies(first)."""
+    from tests.graph_api.test_api import make_api
+
+    lines = staged.ring_lines()
+    ring, members = next((r, m) for r, m in staged.rings().items() if lines[r]["exposed_to"])
+    listed = staged.entity_of_party(lines[ring]["exposed_to"])
+    with make_api(neo4j_settings, tmp_path) as api:
+        data = api.data(CLUSTER_QUERY, {"id": members[-1]})
+        cluster = data["entity"]["cluster"]
+        assert cluster["size"] == len(members) and cluster["score"] >= 0.8
+        assert len(cluster["members"]["edges"]) == 2 and cluster["members"]["pageInfo"]["hasNextPage"]
+        assert cluster["values"] and all(len(v["users"]) >= 2 for v in cluster["values"])
+        best = cluster["exposure"]["paths"][0]
+        assert best["nodes"][-1] == {"id": f"Entity:{listed}", "listed": True}
+        page = data["clusters"]
+        assert len(page["edges"]) == 2 and page["pageInfo"]["hasNextPage"]
+        assert all(e["node"]["score"] > 0 for e in page["edges"])
+        after = api.data(
+            "query($after: String) { clusters(exposedOnly: true, first: 50, after: $after) { edges { node { id } } } }",
+            {"after": page["pageInfo"]["endCursor"]},
+        )
+        seen = [e["node"]["id"] for e in page["edges"]] + [e["node"]["id"] for e in after["clusters"]["edges"]]
+        assert seen == [c.id for c in analytics.clusters(graph, exposed_only=True, limit=500)]
+        fronts = data["frontCompanies"]
+        assert fronts and all(f["listedParty"]["listed"] for f in fronts)
+        assert [f["score"] for f in fronts] == sorted((f["score"] for f in fronts), reverse=True)
+        # An entity that shares no strong value has no cluster.
+        loner = next(
+            staged.entity_of[f"customer_accounts:{line['account_id']}"] for line in staged.accounts("vpn-user")
+        )
+        assert api.data("query($id: ID!) { entity(id: $id) { cluster { id } } }", {"id": loner})["entity"] == {
+            "cluster": None
+        }
