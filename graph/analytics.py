@@ -9,6 +9,7 @@ every expansion is bounded, so no question touches the whole graph.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -124,6 +125,7 @@ class FrontCandidate:
     entity: GraphNode
     score: float
     indicators: list[Indicator]
+    listed: GraphNode | None = None  # the listed party it points to
 
 
 @dataclass(slots=True)
@@ -376,7 +378,9 @@ def exposure(
     )
     found_paths = sorted((path_from_row(r) for r in rows), key=lambda p: (-p.score, len(p.edges)))
     score = 1.0 if listed else (found_paths[0].score if found_paths else 0.0)
-    return Exposure(found[0]["id"], listed, score, found_paths)
+    result = Exposure(found[0]["id"], listed, score, found_paths)
+    # A cluster member's exposure is its cluster's, however many hops away the exposed member is.
+    return _with_cluster_path(store, result) if types is None else result
 
 
 # --- ownership: the 50% rule ---------------------------------------------------------
@@ -458,6 +462,9 @@ def front_companies(
         r["id"]: r for r in store.read("front_details", {"ids": [r["id"] for r in rows], "nomineeSeats": NOMINEE_SEATS})
     }
     candidates = [_candidate(row, details.get(row["id"], {}), today or date.today()) for row in rows]
+    listed = node_from({**rows[0]["listedParty"], "labels": [str(Label.ENTITY)]})
+    for candidate in candidates:
+        candidate.listed = listed
     candidates.sort(key=lambda c: (-c.score, c.entity.name))
     return candidates[:limit]
 
@@ -626,3 +633,207 @@ def _strong_values(
         if len(rows) < page_size:
             return
         after = rows[-1]["key"]
+
+
+# --- clusters kept with the graph (graph.clusters) ------------------------------------------
+
+# Value label -> the relationship from an entity to it, for drawing a cluster's links.
+VALUE_REL_OF: dict[str, str] = {str(label): str(rel) for label, rel in INFRA.values()}
+CLUSTER_RANK_SIZE = 10_000_000  # graph.clusters.RANK_SIZE: rank = score (4 decimals) * 10^4 * this + size
+
+
+@dataclass(slots=True)
+class ClusterView:
+    """A cluster as the load wrote it: its members are read page by page, the rest is on the node."""
+
+    id: str
+    size: int
+    score: float
+    exposed: bool
+    listed_id: str | None
+    values: list[dict[str, Any]]  # {label, key, weight, degree, users}
+    links: list[dict[str, Any]]  # spanning tree: {a, b, values}
+    exposure: dict[str, Any] | None  # {member, listedId, score, values}
+
+
+def _cluster(row: dict[str, Any]) -> ClusterView:
+    c = row["cluster"]
+    return ClusterView(
+        id=c["id"],
+        size=int(c["size"]),
+        score=float(c.get("score") or 0.0),
+        exposed=bool(c.get("exposed")),
+        listed_id=c.get("listedId"),
+        values=json.loads(c.get("valuesJson") or "[]"),
+        links=json.loads(c.get("linksJson") or "[]"),
+        exposure=json.loads(c["exposureJson"]) if c.get("exposureJson") else None,
+    )
+
+
+def entity_cluster(store: GraphStore, entity_id: str) -> ClusterView | None:
+    """The cluster of an entity (None when it shares no strong value with anyone)."""
+    rows = store.read("entity_cluster", {"id": entity_id})
+    return _cluster(rows[0]) if rows else None
+
+
+def cluster_by_id(store: GraphStore, cluster_id: str) -> ClusterView | None:
+    rows = store.read("cluster_by_id", {"id": cluster_id})
+    return _cluster(rows[0]) if rows else None
+
+
+def clusters(
+    store: GraphStore, *, exposed_only: bool = False, min_size: int = 2, skip: int = 0, limit: int = 50
+) -> list[ClusterView]:
+    """Clusters ranked by exposure score, then size: the investigators' worklist."""
+    _bounded(limit, "first", 501, low=0)
+    params = {
+        "minRank": CLUSTER_RANK_SIZE if exposed_only else 0,
+        "minSize": max(min_size, 2),
+        "skip": max(skip, 0),
+        "limit": limit,
+    }
+    return [_cluster(r) for r in store.read("list_clusters", params)]
+
+
+def cluster_members(store: GraphStore, cluster_id: str, *, skip: int = 0, limit: int = 20) -> list[Any]:
+    """A page of a cluster's members (``graph.queries.EntityRow``), by entity ID."""
+    from graph.queries import entity_row
+
+    rows = store.read("cluster_members", {"id": cluster_id, "skip": max(skip, 0), "limit": limit})
+    return [entity_row(r) for r in rows]
+
+
+def _entity_nodes(store: GraphStore, ids: Iterable[str]) -> dict[str, GraphNode]:
+    from graph.queries import get_entities
+
+    found = get_entities(store, sorted(set(ids)))
+    return {
+        i: GraphNode(f"{Label.ENTITY}:{i}", str(Label.ENTITY), e.name, entity_id=i, schema=e.schema, listed=e.listed)
+        for i, e in found.items()
+    }
+
+
+def _value_node(value: dict[str, Any]) -> GraphNode:
+    return GraphNode(
+        node_id=f"{value['label']}:{value['key']}",
+        label=value["label"],
+        name=value["key"],
+        key=value["key"],
+        degree=value.get("degree"),
+        specificity=value.get("weight"),
+    )
+
+
+def cluster_values(store: GraphStore, cluster: ClusterView, *, first: int = 50) -> list[SharedValue]:
+    """The values that join a cluster, most specific first, each with the members using it."""
+    chosen = cluster.values[: _bounded(first, "first", 500, low=0)]
+    names = _entity_nodes(store, (u for v in chosen for u in v["users"]))
+    return [
+        SharedValue(_value_node(v), VALUE_KINDS.get(v["label"]), [names[u] for u in v["users"] if u in names])
+        for v in chosen
+    ]
+
+
+def _tree_path(cluster: ClusterView, start: str, goal: str) -> list[dict[str, Any]]:
+    """The cluster's links from ``start`` to ``goal`` along its spanning tree (breadth first)."""
+    adjacent: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for link in cluster.links:
+        adjacent.setdefault(link["a"], []).append((link["b"], link))
+        adjacent.setdefault(link["b"], []).append((link["a"], link))
+    came: dict[str, tuple[str, dict[str, Any]] | None] = {start: None}
+    frontier = [start]
+    while frontier and goal not in came:
+        following = []
+        for node in frontier:
+            for other, link in adjacent.get(node, []):
+                if other not in came:
+                    came[other] = (node, link)
+                    following.append(other)
+        frontier = following
+    steps: list[dict[str, Any]] = []
+    node = goal
+    while (step := came.get(node)) is not None:
+        before, link = step
+        steps.append({"from": before, "to": node, "values": link["values"]})
+        node = before
+    return list(reversed(steps))
+
+
+def cluster_path(store: GraphStore, cluster: ClusterView, member: str | None = None) -> Path | None:
+    """The path from ``member`` (default: the exposed member) through the cluster's links to the listed party.
+
+    Its score is the cluster's exposure score: the cluster counts as one operator
+    (its links passed ``graph.clusters.LINK_AT``), so a long chain is not weaker
+    evidence than a short one.
+    """
+    exposure = cluster.exposure
+    if exposure is None:
+        return None
+    start = member or exposure["member"]
+    steps = _tree_path(cluster, start, exposure["member"])
+    steps.append({"from": exposure["member"], "to": exposure["listedId"], "values": exposure["values"]})
+    names = _entity_nodes(store, [start, *(s["to"] for s in steps)])
+    if any(s["to"] not in names for s in steps) or start not in names:
+        return None
+    nodes, edges, explanation = [names[start]], [], []
+    for step in steps:
+        value = step["values"][0]
+        via, source, target = _value_node(value), names[step["from"]], names[step["to"]]
+        rel = VALUE_REL_OF.get(value["label"], "SHARES")
+        nodes += [via, target]
+        edges.append(GraphEdge(source.node_id, via.node_id, rel, float(value["weight"])))
+        edges.append(GraphEdge(target.node_id, via.node_id, rel, float(value["weight"])))
+        shared = " and ".join(f"{v['label']} {v['key']}" for v in step["values"])
+        listed = " (listed)" if target.listed else ""
+        explanation.append(f"{source.name} shares {shared} with {target.name}{listed}")
+    return Path(nodes, edges, float(exposure["score"]), explanation)
+
+
+def cluster_exposure(store: GraphStore, cluster: ClusterView) -> Exposure:
+    """A cluster's exposure: its best link to a listed party, from the member that has it."""
+    path = cluster_path(store, cluster)
+    return Exposure(cluster.id, False, cluster.score if path else 0.0, [path] if path else [])
+
+
+def _with_cluster_path(store: GraphStore, found: Exposure) -> Exposure:
+    """An entity's exposure, with its cluster's path to the list first when that scores at least as well."""
+    if found.listed:
+        return found
+    cluster = entity_cluster(store, found.entity_id)
+    if cluster is None or cluster.exposure is None or cluster.score < found.score:
+        return found
+    path = cluster_path(store, cluster, found.entity_id)
+    if path is None:
+        return found
+    return Exposure(found.entity_id, False, max(found.score, path.score), [path, *found.paths])
+
+
+def front_companies_all(store: GraphStore, *, limit: int = 50, today: date | None = None) -> list[FrontCandidate]:
+    """Front-company candidates across the whole graph, ranked, each with the listed party it points to."""
+    _bounded(limit, "limit", 200)
+    rows = store.read("front_candidates_all", {"valueTypes": list(VALUE_RELS), "limit": FRONT_SCAN})
+    if not rows:
+        return []
+    best: dict[str, dict[str, Any]] = {}
+    for row in rows:  # a party near several listed ones: the listed party its indicators say most about
+        weight = sum(float(i["weight"]) for i in row["indicators"])
+        if row["id"] not in best or weight > best[row["id"]]["_weight"]:
+            best[row["id"]] = {**row, "_weight": weight}
+    details = {r["id"]: r for r in store.read("front_details", {"ids": sorted(best), "nomineeSeats": NOMINEE_SEATS})}
+    candidates = []
+    for row in best.values():
+        candidate = _candidate(row, details.get(row["id"], {}), today or date.today())
+        candidate.listed = node_from({**row["listedParty"], "labels": [str(Label.ENTITY)]})
+        candidates.append(candidate)
+    candidates.sort(key=lambda c: (-c.score, c.entity.name))
+    return candidates[:limit]
+
+
+FRONT_SCAN = 5_000  # candidate rows read across the graph before ranking
+
+
+def exposed_clusters_of(store: GraphStore, entity_ids: list[str]) -> dict[str, ClusterView]:
+    """Entity ID -> its cluster, for those of ``entity_ids`` whose cluster is exposed."""
+    if not entity_ids:
+        return {}
+    return {row["entityId"]: _cluster(row) for row in store.read("entities_clusters", {"ids": entity_ids})}

@@ -35,6 +35,7 @@ from typing import Any
 
 import duckdb
 
+from graph.clusters import ClusterSummary, write_clusters
 from graph.load_rows import (
     KINDS,
     SEPARATOR,
@@ -171,6 +172,7 @@ class LoadSummary:
     deleted: dict[str, int] = field(default_factory=dict)  # rows deleted, by kind
     swept: int = 0
     seconds: float = 0.0
+    clusters: ClusterSummary | None = None  # shared-infrastructure clusters, computed after the writes
 
 
 # Into an empty graph, this many write transactions run at once (one keeps Neo4j to about one core), each
@@ -786,6 +788,8 @@ def _load(
         summary.deleted = _delete_removed(store, state)
     elif summary.mode == "full":
         summary.swept = _sweep(store, summary.load_id)
+    # After the sweeps: a cluster's members must be the entities the graph now holds.
+    summary.clusters = write_clusters(con, store, summary.load_id)
     store.write("finish_load", {"runId": summary.run_id, "entities": summary.entities, "records": summary.records})
     state.commit(summary.load_id, summary.run_id)
     return summary

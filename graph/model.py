@@ -13,6 +13,8 @@ substitutes them into query text, and only from the names defined here.
 - ``(:RetiredEntity {id, successor})`` an entity ID merged away, for old links.
 - ``(:Record)-[:JUDGED {judgement, note, author}]->(:Record)`` an analyst's decision.
 - ``(:Source)-[:HAS_VERSION]->(:SourceVersion)`` what was ingested, with its changes.
+- ``(:Entity)-[:IN_CLUSTER]->(:InfraCluster)`` a shared-infrastructure cluster (``graph.clusters``):
+  entities joined by strong shared values, with its values, links and exposure as properties.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Label(StrEnum):
     PAYMENT_INSTRUMENT = "PaymentInstrument"
     DEVICE = "Device"
     IDENTIFIER = "Identifier"
+    INFRA_CLUSTER = "InfraCluster"
 
 
 class Rel(StrEnum):
@@ -71,6 +74,7 @@ class Rel(StrEnum):
     SIMILAR_ADDRESS = "SIMILAR_ADDRESS"
     JUDGED = "JUDGED"
     HAS_VERSION = "HAS_VERSION"
+    IN_CLUSTER = "IN_CLUSTER"
 
 
 # Entity schema labels: every FtM schema a record can have, except Address, which is
@@ -119,12 +123,15 @@ KEYS: dict[Label, str] = {
     Label.SOURCE_VERSION: "id",
     **{label: "key" for label, _ in INFRA.values()},
     Label.IP_NETWORK: "key",
+    Label.INFRA_CLUSTER: "id",
 }
 
 ENTITY_NAME_INDEX = "entity_names"
 # Full-text over address keys: screening finds the near-identical addresses of an applicant's by it.
 ADDRESS_KEY_INDEX = "address_keys"
 RECORD_SOURCE_KEY_INDEX = "record_source_key"
+# Clusters by rank (exposure score, then size): the ``clusters`` worklist reads them in its order.
+CLUSTER_RANK_INDEX = "infra_cluster_rank"
 
 ALL_LABELS: frozenset[str] = frozenset(str(label) for label in Label) | SCHEMA_LABELS
 ALL_REL_TYPES: frozenset[str] = frozenset(str(rel) for rel in Rel)

@@ -68,6 +68,11 @@ class SanctionRow:
     delisted_in: str | None = None
 
 
+def entity_row(row: dict[str, Any]) -> EntityRow:
+    """An ``EntityRow`` from a query's entity columns (``entities_by_ids``, ``cluster_members``)."""
+    return _entity(row)
+
+
 def _entity(row: dict[str, Any]) -> EntityRow:
     return EntityRow(
         id=row["id"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graph.model import (
     ADDRESS_KEY_INDEX,
+    CLUSTER_RANK_INDEX,
     ENTITY_NAME_INDEX,
     INFRA,
     KEYS,
@@ -62,6 +63,7 @@ def index_statements() -> list[str]:
         f"CREATE INDEX {RECORD_SOURCE_KEY_INDEX} IF NOT EXISTS FOR (n:{Label.RECORD}) ON (n.sourceKey)",
         f"CREATE INDEX entity_listed IF NOT EXISTS FOR (n:{Label.ENTITY}) ON (n.listed)",
         f"CREATE FULLTEXT INDEX {ADDRESS_KEY_INDEX} IF NOT EXISTS FOR (n:{Label.ADDRESS}) ON EACH [n.key]",
+        f"CREATE INDEX {CLUSTER_RANK_INDEX} IF NOT EXISTS FOR (n:{Label.INFRA_CLUSTER}) ON (n.rank)",
     ]
     return statements
 

@@ -559,8 +559,34 @@ class Screener:
             score = weight if user.listed else (weight * path.score if path else 0.0)
             if score > 0:
                 hits.append(ExposureHit(row["label"], row["value"] or row["key"], user, round(score, 6), path))
+        hits += cluster_hits(store, rows)
         hits.sort(key=lambda h: -h.score)
         return hits[:20]
+
+
+# An applicant's value of these kinds used by a member of an exposed cluster leads to that cluster's listed party.
+CLUSTER_VALUE_LABELS = frozenset(
+    str(label) for label in (Label.PAYMENT_INSTRUMENT, Label.PHONE, Label.WALLET, Label.DEVICE, Label.EMAIL)
+)
+
+
+def cluster_hits(store: GraphStore, rows: list[dict[str, Any]]) -> list[ExposureHit]:
+    """Exposure through the cluster of a user of the applicant's card, phone, wallet, device or e-mail.
+
+    A ring's far end is many hops from the list; its cluster (``graph.clusters``)
+    is not. The score is the value's weight times the cluster's exposure score, so
+    a super-node (a VPN IP) or a webmail domain, which weigh nothing, never counts.
+    """
+    users = {r["userId"]: r for r in rows if r["label"] in CLUSTER_VALUE_LABELS and not r["userListed"]}
+    hits: list[ExposureHit] = []
+    for user_id, cluster in analytics.exposed_clusters_of(store, sorted(users)).items():
+        row = users[user_id]
+        score = float(row["specificity"] or 0.0) * float(row["matchScore"] or 1.0) * cluster.score
+        path = analytics.cluster_path(store, cluster, user_id)
+        if score > 0 and path is not None:
+            user = path.nodes[0]
+            hits.append(ExposureHit(row["label"], row["value"] or row["key"], user, round(score, 6), path))
+    return hits
 
 
 def _near_addresses(store: GraphStore, keys: list[dict[str, str]]) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from graph_api.types import (
     ExposureType,
     FrontCandidateType,
     GraphNodeType,
+    InfraClusterConnection,
     NetworkType,
     OwnershipType,
     PathType,
@@ -204,8 +205,18 @@ class Query(graphene.ObjectType):
     front_companies = graphene.Field(
         graphene.List(graphene.NonNull(FrontCandidateType)),
         required=True,
-        listed_entity_id=graphene.ID(required=True),
+        listed_entity_id=graphene.ID(description="Around this listed party; without it, across the whole graph"),
         first=graphene.Int(default_value=50),
+        description="Front-company candidates, ranked, each with its indicators and the listed party it points to",
+    )
+    clusters = graphene.Field(
+        InfraClusterConnection,
+        required=True,
+        exposed_only=graphene.Boolean(default_value=False),
+        min_size=graphene.Int(default_value=2),
+        first=graphene.Int(default_value=50),
+        after=graphene.String(),
+        description="Shared-infrastructure clusters ranked by exposure score, then size",
     )
     shared_infrastructure = graphene.Field(
         graphene.List(graphene.NonNull(SharedValueType)),
@@ -303,9 +314,30 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     async def resolve_front_companies(
-        root: None, info: GraphQLResolveInfo, listed_entity_id: str, first: int = 50
+        root: None, info: GraphQLResolveInfo, listed_entity_id: str | None = None, first: int = 50
     ) -> list[analytics.FrontCandidate]:
+        if listed_entity_id is None:
+            return await context(info).read(analytics.front_companies_all, limit=_given(first, 50))
         return await context(info).read(analytics.front_companies, listed_entity_id, limit=_given(first, 50))
+
+    @staticmethod
+    async def resolve_clusters(
+        root: None,
+        info: GraphQLResolveInfo,
+        exposed_only: bool = False,
+        min_size: int = 2,
+        first: int = 50,
+        after: str | None = None,
+    ) -> dict[str, Any]:
+        skip, size = window(_given(first, 50), after, default=50, high=200)
+        rows = await context(info).read(
+            analytics.clusters,
+            exposed_only=bool(exposed_only),
+            min_size=_given(min_size, 2),
+            skip=skip,
+            limit=size + 1,
+        )
+        return page(rows, skip, size)
 
     @staticmethod
     async def resolve_shared_infrastructure(

@@ -248,6 +248,11 @@ class FrontCandidateType(graphene.ObjectType):
     entity = graphene.Field(GraphNodeType, required=True)
     score = graphene.Float(required=True)
     indicators = graphene.List(graphene.NonNull(IndicatorType), required=True)
+    listed_party = graphene.Field(GraphNodeType, description="The listed party its indicators point to")
+
+    @staticmethod
+    def resolve_listed_party(candidate: analytics.FrontCandidate, info: GraphQLResolveInfo) -> GraphNode | None:
+        return candidate.listed
 
 
 class SharedValueType(graphene.ObjectType):
@@ -337,6 +342,14 @@ class Entity(graphene.ObjectType):
     judgements = graphene.List(
         graphene.NonNull(JudgementView), required=True, description="Analysts' judgements about its records"
     )
+    cluster = graphene.Field(
+        lambda: InfraClusterType,
+        description="Its shared-infrastructure cluster; null when it shares no strong value with anyone",
+    )
+
+    @staticmethod
+    async def resolve_cluster(row: EntityRow, info: GraphQLResolveInfo) -> analytics.ClusterView | None:
+        return await context(info).read(analytics.entity_cluster, row.id)
 
     @staticmethod
     def resolve_names(row: EntityRow, info: GraphQLResolveInfo) -> list[dict[str, str | None]]:
@@ -389,6 +402,48 @@ class Entity(graphene.ObjectType):
 
 
 EntityConnection = connection(Entity, "Entity")
+
+
+class InfraClusterType(graphene.ObjectType):
+    """Entities joined by strong shared values (cards, wallets, devices, phones, e-mails...), kept with the graph."""
+
+    class Meta:
+        name = "InfraCluster"
+
+    id = graphene.ID(required=True, description="cl- and the smallest member's entity ID; stable while it stays")
+    size = graphene.Int(required=True)
+    score = graphene.Float(required=True, description="Exposure score: its best link to a listed party, else 0")
+    members = graphene.Field(EntityConnection, required=True, first=graphene.Int(), after=graphene.String())
+    values = graphene.List(
+        graphene.NonNull(SharedValueType),
+        required=True,
+        first=graphene.Int(default_value=50),
+        description="The values that join it, most specific first, each with the members using it",
+    )
+    exposure = graphene.Field(
+        ExposureType, required=True, description="The best path from any member to a listed party, explained"
+    )
+
+    @staticmethod
+    async def resolve_members(
+        cluster: analytics.ClusterView, info: GraphQLResolveInfo, first: int | None = None, after: str | None = None
+    ) -> dict[str, Any]:
+        skip, size = window(first, after)
+        items = await context(info).read(analytics.cluster_members, cluster.id, skip=skip, limit=size + 1)
+        return page(items, skip, size)
+
+    @staticmethod
+    async def resolve_values(
+        cluster: analytics.ClusterView, info: GraphQLResolveInfo, first: int = 50
+    ) -> list[analytics.SharedValue]:
+        return await context(info).read(analytics.cluster_values, cluster, first=50 if first is None else first)
+
+    @staticmethod
+    async def resolve_exposure(cluster: analytics.ClusterView, info: GraphQLResolveInfo) -> analytics.Exposure:
+        return await context(info).read(analytics.cluster_exposure, cluster)
+
+
+InfraClusterConnection = connection(InfraClusterType, "InfraCluster")
 
 
 # --- sources ---------------------------------------------------------------------------------

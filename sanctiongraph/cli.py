@@ -254,13 +254,16 @@ def generate_customers(
     size: Annotated[int, typer.Option("--size", "-n", help="Number of customer rows (1,000 to millions)")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed writes the same files")] = 1,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder")] = Path("customers"),
+    rings: Annotated[
+        bool, typer.Option("--rings", help="Also plant chained IT-worker rings, offices, households and VPN users")
+    ] = False,
 ) -> None:
     """A cloud-provider customer table with planted DPRK-style networks, and its ground truth."""
     from ingest.generate.customers import generate_customers as generate
 
     settings = settings_for(None)
     with progress_bar(f"writing {size:,} customers") as update:
-        summary = run(settings, lambda: _generate(generate, out_dir, size, seed, update))
+        summary = run(settings, lambda: _generate(generate, out_dir, size, seed, update, rings=rings))
     out.print(
         f"wrote {summary.csv_path} ({summary.rows:,} rows) and {summary.truth_path}: {summary.networks} networks "
         f"with {summary.network_accounts:,} accounts, {summary.planted_accounts:,} planted accounts in all",
@@ -273,10 +276,16 @@ def generate_customers(
 
 
 def _generate(
-    generate: Callable[..., Any], out_dir: Path, size: int, seed: int, update: Callable[[str, int], None]
+    generate: Callable[..., Any],
+    out_dir: Path,
+    size: int,
+    seed: int,
+    update: Callable[[str, int], None],
+    *,
+    rings: bool = False,
 ) -> Any:
     try:
-        return generate(out_dir, size, seed, progress=lambda n: update("rows", n))
+        return generate(out_dir, size, seed, progress=lambda n: update("rows", n), rings=rings)
     except ValueError as error:  # a size the generator cannot honour: the user's input, not a bug
         from sanctiongraph.errors import SanctionGraphError
 
@@ -482,6 +491,13 @@ def load(workspace: Workspace = None) -> None:
         f"{written:,} rows written, {removed:,} removed ({summary.seconds:.1f} s)",
         highlight=False,
     )
+    if summary.clusters is not None:
+        c = summary.clusters
+        out.print(
+            f"clusters: {c.clusters:,} ({c.members:,} members, {c.exposed:,} exposed to a listed party); "
+            f"{c.written:,} written, {c.deleted:,} deleted",
+            highlight=False,
+        )
 
 
 @app.command()
@@ -633,6 +649,44 @@ def screen(
                     best = result.matches[0] if result.matches else None
                     where = f": {best.name} ({best.probability:.3f})" if best else ""
                     out.print(f"{request_id or applicant.name}: {result.decision}{where}", highlight=False)
+
+    run(settings, body)
+
+
+@app.command()
+def clusters(
+    exposed: Annotated[bool, typer.Option("--exposed", help="Only clusters exposed to a listed party")] = False,
+    min_size: Annotated[int, typer.Option("--min-size", help="Only clusters of at least this many members")] = 2,
+    first: Annotated[int, typer.Option("--first", help="How many, best ranked first")] = 500,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one line per cluster)")] = False,
+    workspace: Workspace = None,
+) -> None:
+    """Shared-infrastructure clusters, ranked by exposure score then size, with members, values and path to the list."""
+    from graph import analytics
+    from graph.store import GraphStore
+
+    settings = settings_for(workspace)
+
+    def body() -> None:
+        with GraphStore(settings) as store:
+            for cluster in analytics.clusters(store, exposed_only=exposed, min_size=min_size, limit=first):
+                members = [m.id for m in analytics.cluster_members(store, cluster.id, limit=cluster.size)]
+                path = analytics.cluster_path(store, cluster)
+                if as_json:
+                    item = {
+                        "id": cluster.id,
+                        "size": cluster.size,
+                        "score": cluster.score,
+                        "exposed": cluster.exposed,
+                        "listedId": cluster.listed_id,
+                        "members": members,
+                        "values": [{k: v[k] for k in ("label", "key", "weight", "users")} for v in cluster.values],
+                        "exposure": {"score": path.score, "explanation": path.explanation} if path else None,
+                    }
+                    sys.stdout.write(json.dumps(item, ensure_ascii=False) + "\n")
+                else:
+                    why = f": {'; '.join(path.explanation)}" if path else ""
+                    out.print(f"{cluster.id} ({cluster.size} members, score {cluster.score:g}){why}", highlight=False)
 
     run(settings, body)
 

@@ -23,7 +23,8 @@ CALL (listed) {
   WHERE c <> listed
   RETURN c, 'linked_to_listed' AS indicator, listed.name AS evidence, 0.6 AS weight
 }
-WITH c, collect(DISTINCT {indicator: indicator, evidence: evidence, weight: weight}) AS indicators
+WITH listed, c, collect(DISTINCT {indicator: indicator, evidence: evidence, weight: weight}) AS indicators
 RETURN c.id AS id, c.name AS name, c.schema AS schema, c.listed AS listed,
-       c.incorporationDates AS incorporationDates, indicators
+       c.incorporationDates AS incorporationDates, indicators,
+       {id: listed.id, name: listed.name, schema: listed.schema, listed: listed.listed} AS listedParty
 LIMIT $limit

@@ -66,6 +66,11 @@ MIN_SIZE = 1_000
 ACCOUNT_PREFIX = "ACC"
 DIRECTOR_KEY_PREFIX = "dir"  # must match mappings/customers.yaml (entity director: key_prefix)
 Progress = Callable[[int], None]
+# --rings: one ring per this many accounts, each of 4 to RING_MAX, chained by these kinds of value.
+RING_EVERY = 1_000
+RING_MAX = 12
+RING_LINKS = ("payment", "wallet", "phone", "device")
+VPN_IPS = 3
 
 
 @dataclass(slots=True)
@@ -158,6 +163,83 @@ class Planter:
         listed = ", ".join(part for part in (street, city, country_name) if part)
         plan.shares = {"kind": "address", "listed": listed, "written": written}
         self.plans.append(plan)
+
+    def plant_rings(self, rng: random.Random) -> None:
+        """IT-worker rings, benign groups and VPN users (``--rings``), from their own random stream.
+
+        A ring is 4 to ``RING_MAX`` accounts chained one shared value per link
+        (card, wallet, phone, device: consecutive links differ, as each account
+        has one of each), so only the whole chain ties its ends together; in half
+        the rings one member pays from a listed party's wallet. Around them:
+        offices (staff on the office IP and the company's mail domain), households
+        (an address and a card) and a few VPN egress IPs shared by so many
+        accounts that they are super-nodes. Ground truth: ``kind: ring`` lines and
+        ``ring-member``, ``office-staff``, ``household-member``, ``vpn-user`` accounts.
+        """
+        fake = FakeValues(rng)
+        fake.emails = self.fake.emails  # one mailbox, one owner, across both streams
+        vpn = [f"198.51.{rng.randrange(256)}.{rng.randrange(1, 255)}" for _ in range(VPN_IPS)]
+        for index in range(max(4, self.size // RING_EVERY)):
+            self._ring(fake, rng, f"RING-{index + 1:05d}", vpn, exposed=index % 2 == 0)
+        for index in range(max(2, self.size // 4_000)):
+            self._office(fake, rng, f"OFFICE-{index + 1:05d}")
+        for index in range(max(2, self.size // 4_000)):
+            self._household(fake, rng, f"HOUSE-{index + 1:05d}")
+        for _ in range(max(VPN_IPS * 60, self.size // 100)):
+            self.plans.append(Plan(fake.person(), "vpn-user", group="VPN", login_ip=rng.choice(vpn)))
+
+    def _ring(self, fake: FakeValues, rng: random.Random, ring: str, vpn: list[str], *, exposed: bool) -> None:
+        country = fake.country(rng.choice(("US", "US", "GB", "CA", "JP")))
+        members = [Plan(fake.person(country), "ring-member", group=ring) for _ in range(rng.randint(4, RING_MAX))]
+        party = rng.choice(self.with_wallets) if exposed and self.with_wallets else None
+        at = rng.randrange(len(members)) if party is not None else -1
+        links: list[str] = []
+        for index in range(len(members) - 1):
+            banned = {links[-1]} if links else set()
+            if index in (at - 1, at):  # the listed wallet is that member's wallet
+                banned.add("wallet")
+            kind = rng.choice([k for k in RING_LINKS if k not in banned])
+            links.append(kind)
+            value: Any = fake.phone(country) if kind == "phone" else getattr(fake, kind)()
+            for plan in members[index : index + 2]:
+                setattr(plan, kind, value)
+        if party is not None:
+            listed = rng.choice(party.wallets)
+            member = members[at]
+            member.wallet, member.imitates = customer_wallet(listed, rng), party.reference()
+            member.shares = {"kind": "wallet", "listed": listed, "written": " ".join(member.wallet).strip()}
+        for plan in members:
+            if rng.random() < 0.3:
+                plan.login_ip = rng.choice(vpn)
+        self.plans.extend(members)
+        self.truth.append(
+            {
+                "kind": "ring",
+                "ring_id": ring,
+                "size": len(members),
+                "links": links,
+                "exposed_to": party.reference() if party is not None else None,
+                "exposed_member": at if party is not None else None,
+            }
+        )
+
+    def _office(self, fake: FakeValues, rng: random.Random, group: str) -> None:
+        country = fake.country()
+        company = fake.company(country)
+        domain = company.name.split()[0].lower() + f"{rng.randrange(100, 999)}.com"
+        office_ip = fake.residential_ip()
+        for _ in range(rng.randint(3, 8)):
+            person = fake.person(country)
+            self.plans.append(
+                Plan(person, "office-staff", group=group, email=fake.email(person.name, domain), signup_ip=office_ip)
+            )
+
+    def _household(self, fake: FakeValues, rng: random.Random, group: str) -> None:
+        head = fake.person()
+        home, card = fake.address(head.country), fake.payment()
+        for index in range(rng.randint(2, 4)):
+            person = head if index == 0 else fake.person(head.country)
+            self.plans.append(Plan(person, "household-member", group=group, address=home, payment=card))
 
     def _imitation(self, pool: list[ListedParty]) -> ListedParty | None:
         return self.rng.choice(pool) if pool else None
@@ -389,13 +471,23 @@ def _truth_line(account_id: str, plan: Plan) -> dict[str, Any]:
 
 
 def iter_rows(
-    size: int, seed: int, listed: list[ListedParty], infrastructure: list[ListedParty] | None = None
+    size: int,
+    seed: int,
+    listed: list[ListedParty],
+    infrastructure: list[ListedParty] | None = None,
+    *,
+    rings: bool = False,
 ) -> Iterator[tuple[list[str], dict[str, Any] | None]]:
-    """Rows of the table, each with its ground-truth line when it is a planted account; then the summaries."""
+    """Rows of the table, each with its ground-truth line when it is a planted account; then the summaries.
+
+    ``rings`` adds ``Planter.plant_rings`` (off by default, so a seed's table without them stays as it was).
+    """
     rng = random.Random(seed)
     fake = FakeValues(rng)
     planter = Planter(fake, size, listed, infrastructure)
     plans = planter.plant()
+    if rings:
+        planter.plant_rings(random.Random(f"rings:{seed}"))
     if len(plans) > size // 2:
         raise ValueError(f"size {size} is too small for the planted accounts ({len(plans)}); use at least {MIN_SIZE}")
     positions = dict(zip(sorted(rng.sample(range(size), len(plans))), rng.sample(plans, len(plans)), strict=True))
@@ -414,6 +506,7 @@ def generate_customers(
     *,
     listed_paths: list[tuple[Path, str]] | None = None,
     progress: Progress | None = None,
+    rings: bool = False,
 ) -> GenerateSummary:
     """Write ``customers.csv`` and ``customers_truth.jsonl`` into ``out_dir``.
 
@@ -424,6 +517,7 @@ def generate_customers(
         listed_paths: (path, format) of lists whose DPRK persons and entities the
             planted names imitate; default: the bundled UN and OFAC samples.
         progress: called with the number of rows written so far.
+        rings: also plant chain-shaped IT-worker rings, offices, households and VPN users.
     """
     if size < MIN_SIZE:
         raise ValueError(f"--size must be at least {MIN_SIZE:,} (got {size:,})")
@@ -439,7 +533,7 @@ def generate_customers(
     with summary.csv_path.open("w", encoding="utf-8", newline="") as table, summary.truth_path.open("wb") as truth:
         writer = csv.writer(table, lineterminator="\n")
         writer.writerow(HEADER)
-        for row, line in iter_rows(size, seed, listed, infrastructure):
+        for row, line in iter_rows(size, seed, listed, infrastructure, rings=rings):
             if row:
                 writer.writerow(row)
                 if progress is not None and int(row[0][-10:]) % 10_000 == 0:

@@ -37,13 +37,39 @@ class StagedCustomers:
                 members.setdefault(line["network_id"], []).append(self.entity_of[record])
         return members
 
+    def rings(self) -> dict[str, list[str]]:
+        """Planted ring id -> the entities of its accounts, in chain order."""
+        members: dict[str, list[str]] = {}
+        for line in self.truth:
+            if line.get("kind") == "account" and line.get("role") == "ring-member":
+                members.setdefault(line["group_id"], []).append(
+                    self.entity_of[f"customer_accounts:{line['account_id']}"]
+                )
+        return members
 
-def stage_customers(work: Path, size: int, seed: int) -> StagedCustomers:
+    def ring_lines(self) -> dict[str, dict[str, Any]]:
+        return {line["ring_id"]: line for line in self.truth if line.get("kind") == "ring"}
+
+    def accounts(self, role: str) -> list[dict[str, Any]]:
+        return [line for line in self.truth if line.get("kind") == "account" and line.get("role") == role]
+
+    def entity_of_party(self, reference: dict[str, str]) -> str:
+        return self.entity_of[f"{reference['source']}:{reference['source_key']}"]
+
+
+def stage_customers(work: Path, size: int, seed: int, *, rings: bool = False) -> StagedCustomers:
+    """``rings``: the generator's chained rings, offices, households and VPN users, and the lists they use."""
     data = work / "customers"
     command = [sys.executable, "-m", "sanctiongraph", "generate", "customers", "--size", str(size)]
-    subprocess.run([*command, "--seed", str(seed), "--out", str(data)], check=True, capture_output=True)
+    extra = ["--rings"] if rings else []
+    subprocess.run([*command, "--seed", str(seed), "--out", str(data), *extra], check=True, capture_output=True)
     path = work / "ws" / "staging.duckdb"
     run_ingest(path, data / "customers.csv", "mapping", mapping=ROOT / "mappings" / "customers.yaml")
+    if rings:
+        from ingest.generate.listed import DEFAULT_LISTS
+
+        for source, fmt in DEFAULT_LISTS:
+            run_ingest(path, source, fmt)
     entity_of = assign_identity(path)
     truth = [json.loads(line) for line in (data / "customers_truth.jsonl").open()]
     return StagedCustomers(path, entity_of, truth)

@@ -124,6 +124,7 @@ def test_root_fields_named_in_the_design_exist() -> None:
         "frontCompanies",
         "sharedInfrastructure",
         "sources",
+        "clusters",
     } <= fields
 
 

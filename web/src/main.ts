@@ -4,6 +4,7 @@ import { ApiError, apiKey, gql, setApiKey } from "./api";
 import type { Ctx, Tab } from "./context";
 import { $, csv, download, errorBox, fmtNum, h, identifierKind, replace, stamp } from "./dom";
 import { edgeId, type Highlight, kindOf, NetworkView, NODE_TYPES } from "./graph";
+import { NetworksPanel } from "./networks";
 import { PathsPanel } from "./paths";
 import { renderProfile } from "./profile";
 import {
@@ -36,6 +37,7 @@ const ctx: Ctx = {
 };
 const paths = new PathsPanel($("#panel-paths"), ctx);
 new ScreenPanel($("#panel-screen"), ctx);
+const networks = new NetworksPanel($("#panel-networks"), ctx);
 
 function status(message: string): void {
   statusLine.textContent = message;
@@ -103,7 +105,7 @@ document.addEventListener("sg:unauthenticated", () => {
 
 // --- tabs --------------------------------------------------------------------------
 
-const TABS: Tab[] = ["entity", "paths", "screen"];
+const TABS: Tab[] = ["entity", "paths", "screen", "networks"];
 
 function selectTab(tab: Tab, focus = false): void {
   for (const name of TABS) {
@@ -113,6 +115,7 @@ function selectTab(tab: Tab, focus = false): void {
     button.tabIndex = selected ? 0 : -1;
     $(`#panel-${name}`).hidden = !selected;
   }
+  if (tab === "networks") networks.show();
   if (focus) $(`#tab-${tab}`).focus();
 }
 

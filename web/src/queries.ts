@@ -300,3 +300,33 @@ export const SCREEN = `query Screen($input: ScreenInput!) {
 export const RECORD_JUDGEMENT = `mutation RecordJudgement($input: JudgementInput!) {
   recordJudgement(input: $input) { recordA recordB judgement note author }
 }`;
+
+export interface ClusterValue {
+  kind: string | null;
+  node: GraphNode;
+  users: GraphNode[];
+}
+
+export interface InfraCluster {
+  id: string;
+  size: number;
+  score: number;
+  values: ClusterValue[];
+  exposure: { score: number; paths: Path[] };
+}
+
+export interface FrontWork {
+  entity: GraphNode;
+  score: number;
+  indicators: { name: string; evidence: string | null; weight: number }[];
+  listedParty: GraphNode | null;
+}
+
+/** The worklist: exposed clusters (best first) and front-company candidates across the graph. */
+export const WORKLIST = `query Worklist {
+  clusters(exposedOnly: true, first: 25) {
+    edges { node { id size score values(first: 40) { kind node { ${NODE} } users { ${NODE} } }
+      exposure { score paths { ${PATH} } } } }
+  }
+  frontCompanies(first: 25) { entity { ${NODE} } score indicators { name evidence weight } listedParty { ${NODE} } }
+}`;

@@ -1,0 +1,3 @@
+// One cluster by its ID.
+MATCH (c:InfraCluster {id: $id})
+RETURN c {.*} AS cluster
