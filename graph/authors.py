@@ -7,7 +7,7 @@ countries, rarely a listed name. Each author is screened as an applicant
 and affiliations); each distinct affiliation is matched against the institutions
 of concern (``graph.institutions``) and, part by part, screened as an
 organisation against the lists (a listed institution is a list match, as for
-any applicant). A submission's decision is the most severe of its parts', with
+any applicant, but only a HIT counts: a part is a bare name). A submission's decision is the most severe of its parts', with
 the reasons spelled out so an organiser can act on them.
 
 Input: CSV with one row per author (``submission_id, title, author, affiliation,
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.institutions import MIN_PART_CHARS, affiliation_indicators
-from graph.screening import Applicant, Decision, Match, Screener
+from graph.screening import HIT_PROBABILITY, Applicant, Decision, Match, Screener
 from graph.store import GraphStore
 from ingest.indicators import Indicator
 from sanctiongraph.errors import SanctionGraphError
@@ -108,10 +108,12 @@ def screen_affiliation(store: GraphStore, screener: Screener, affiliation: str) 
     for part in dict.fromkeys(p.strip() for p in affiliation.split(",")):
         if len(part) < MIN_PART_CHARS:
             continue
+        # A part is a bare name (a department, a city, an institution): only a HIT counts. A REVIEW-level
+        # name likeness of ``Daejeon`` to ``KOREA DAIZIN TRADING CORP.`` is noise an organiser cannot act on.
         result = screener.screen(store, Applicant(name=part, schema="Organization"))
-        if result.decision is not Decision.CLEAR:
-            decision = _worst([decision, result.decision])
-            matches.extend(_listed(result.matches))
+        if result.decision is Decision.HIT:
+            decision = Decision.HIT
+            matches.extend(m for m in _listed(result.matches) if m.probability >= HIT_PROBABILITY or m.judged)
     return PartResult(affiliation, decision, found, matches)
 
 
