@@ -26,6 +26,7 @@ from graph.extract import links_state as infra_links_state
 from graph.extract import stage_links as stage_infra_links
 from graph.model import RELATION_TYPES, Label, Rel
 from graph.specificity import is_super_node, rules, specificity
+from ingest import indicators as dprk
 from ingest.keys import WALLET, email_domain, wallet_currency
 from ingest.record import NameKind, Record, RelationKind, Schema
 from ingest.values import ip_network
@@ -129,6 +130,7 @@ def entity_payload(entity_id: str, members: list[Member]) -> dict[str, Any]:
     records = [m.record for m in members]
     caption = max((r.caption for r in records), key=lambda c: (len(c), c))
     aliases = sorted({n.value for r in records for n in r.names if n.kind is not NameKind.WEAK} - {caption})
+    found = dprk.strongest(i for r in records for i in dprk.record_indicators(r))
     return {
         "id": entity_id,
         "schema": str(_entity_schema(members)),
@@ -146,6 +148,10 @@ def entity_payload(entity_id: str, members: list[Member]) -> dict[str, Any]:
         # Neo4j properties cannot hold maps: names and identifiers as "a|b|c" strings.
         "nameDetails": _list(sorted({f"{n.kind}|{n.script or ''}|{n.value}" for r in records for n in r.names})),
         "identifiers": _list(sorted({f"{i.kind}|{i.value}|{i.country or ''}" for r in records for i in r.identifiers})),
+        # DPRK indicators of its records ("name|evidence|weight") and their combined score, so that clusters and
+        # front-company rankings (and screening, through a shared value) can weigh them; none on most entities.
+        "indicators": _list([f"{i.name}|{i.evidence or ''}|{i.weight}" for i in found]),
+        "indicatorScore": dprk.score(found) or None,
     }
 
 

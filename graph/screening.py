@@ -12,7 +12,12 @@
 The decision: ``HIT`` when a listed entity matches at ``HIT_PROBABILITY`` or above
 (and at least at the model's merge threshold), or an analyst said it is the same party; ``REVIEW`` when a listed
 entity matches above ``REVIEW_PROBABILITY`` or the applicant's values lead to
-a listed party with a score of at least ``REVIEW_EXPOSURE``; else ``CLEAR``.
+a listed party with a score of at least ``REVIEW_EXPOSURE``, or a strong DPRK
+indicator fired (a ``+850`` phone, a ``.kp`` mailbox or website, a DPRK network,
+country or city, an institution of concern, or a specific value shared with a
+customer that has such indicators: ``ingest.indicators``); else ``CLEAR``.
+Weak signals (a Korean surname, a South Korean phone or address) are no
+indicator at all: most Korean-named applicants are South Korean.
 """
 
 from __future__ import annotations
@@ -32,12 +37,15 @@ from rapidfuzz import fuzz
 from rigour.text.translit import ascii_text
 
 from graph import analytics
+from graph.institutions import affiliation_indicators
 from graph.model import ENTITY_NAME_INDEX, INFRA, Label
 from graph.name_index import NameIndex
 from graph.queries import lucene_query
 from graph.similar_addresses import near_addresses
 from graph.store import GraphStore
+from ingest import indicators as dprk
 from ingest import values
+from ingest.indicators import Indicator
 from ingest.keys import EMAIL, IP, email_domain, record_values
 from ingest.record import Address, Identifier, Infra, InfraKind, Name, NameKind, Provenance, Record, Schema
 from resolution.features import FAMILY_OF_SCHEMA, Features, build_features, merge_features
@@ -91,6 +99,7 @@ class Applicant:
     wallet: str | None = None
     payment_fingerprint: str | None = None
     record_id: str | None = None  # the applicant's own record, when it is in the graph (a customer)
+    affiliations: list[str] = field(default_factory=list)  # employers, universities, institutes (author screening)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Applicant:
@@ -110,12 +119,14 @@ class Applicant:
             "wallet": "wallet",
             "paymentFingerprint": "payment_fingerprint",
             "recordId": "record_id",
+            "affiliations": "affiliations",
         }
         args = {attr: data[key] for key, attr in known.items() if data.get(key) not in (None, "", [])}
         if isinstance(args.get("names"), str):
             args["names"] = [args["names"]]
-        if isinstance(args.get("identifiers"), str):
-            args["identifiers"] = [args["identifiers"]]
+        for key in ("identifiers", "affiliations"):
+            if isinstance(args.get(key), str):
+                args[key] = [args[key]]
         return cls(**args)
 
 
@@ -149,6 +160,8 @@ class ScreenResult:
     matches: list[Match]
     exposure: list[ExposureHit]
     exposure_score: float
+    # DPRK indicators that fired, strongest first (name, evidence, weight: the frontCompanies shape).
+    indicators: list[Indicator] = field(default_factory=list)
 
     def to_contract(self, request_id: Any) -> dict[str, Any]:
         """The batch output line (a public contract)."""
@@ -159,6 +172,16 @@ class ScreenResult:
                 {"entityId": m.entity_id, "name": m.name, "probability": round(m.probability, 6), "records": m.records}
                 for m in self.matches
             ],
+        }
+
+    def to_single(self, request_id: Any) -> dict[str, Any]:
+        """One applicant's JSON (``screen --json`` without ``--batch``): the batch line and the indicators.
+
+        The batch line's keys are a frozen contract; the indicators are added only here.
+        """
+        return {
+            **self.to_contract(request_id),
+            "indicators": [{"name": i.name, "evidence": i.evidence, "weight": i.weight} for i in self.indicators],
         }
 
 
@@ -358,16 +381,17 @@ class Screener:
     def screen(self, store: GraphStore, applicant: Applicant) -> ScreenResult:
         record = applicant_record(applicant)
         keys = value_keys(record)
-        if not record.names and not keys:
+        if not record.names and not keys and not applicant.affiliations:
             raise ApiError("give the applicant's name or at least one identifier or contact value", code="BAD_REQUEST")
         family = family_of_schema(record.schema)
         scorer = self.scorers.get(family)
         itself = Candidate.of(record, family)
         matches = self._matches(store, record, keys, applicant.record_id, family, scorer, itself)
-        exposure = self._exposure(store, keys) if keys else []
+        exposure, shared = self._exposure(store, keys) if keys else ([], [])
         exposure_score = max((hit.score for hit in exposure), default=0.0)
-        decision = _decide(matches, exposure_score, scorer, named=bool(record.names))
-        return ScreenResult(decision, matches, exposure, exposure_score)
+        found = applicant_indicators(applicant, record, shared)
+        decision = _decide(matches, exposure_score, scorer, named=bool(record.names), indicators=found)
+        return ScreenResult(decision, matches, exposure, exposure_score, found)
 
     def warm(self, store: GraphStore, stop: threading.Event | None = None, page: int = 500) -> int:
         """Get ready for the first requests: listed records cached, the name index built; returns records cached.
@@ -536,7 +560,11 @@ class Screener:
             name_similarity=round(similarity, 4),
         )
 
-    def _exposure(self, store: GraphStore, keys: list[dict[str, str]]) -> list[ExposureHit]:
+    def _exposure(
+        self, store: GraphStore, keys: list[dict[str, str]]
+    ) -> tuple[list[ExposureHit], list[Indicator | None]]:
+        """Who else uses the applicant's values: hits on the way to listed parties, and an indicator for each
+        value it shares with a party the load found DPRK indicators on (``shared_indicator``)."""
         values: list[dict[str, Any]] = [*keys, *_near_addresses(store, keys)]
         rows = store.read(
             "screen_exposure",
@@ -544,7 +572,9 @@ class Screener:
             max_hops=EXPOSURE_HOPS,
         )
         hits: list[ExposureHit] = []
+        shared: list[Indicator | None] = []
         for row in rows:
+            shared.append(shared_indicator(row))
             user = analytics.node_from(
                 {
                     "labels": [str(Label.ENTITY)],
@@ -561,7 +591,7 @@ class Screener:
                 hits.append(ExposureHit(row["label"], row["value"] or row["key"], user, round(score, 6), path))
         hits += cluster_hits(store, rows)
         hits.sort(key=lambda h: -h.score)
-        return hits[:20]
+        return hits[:20], shared
 
 
 # An applicant's value of these kinds used by a member of an exposed cluster leads to that cluster's listed party.
@@ -674,13 +704,56 @@ def family_of_schema(name: str) -> str:
         return "organization"
 
 
-def _decide(matches: list[Match], exposure_score: float, scorer: Scorer | None, *, named: bool = True) -> Decision:
+# A value shared with a party that has DPRK indicators passes on this share of that party's strongest
+# indicator, times the value's specificity: a device or card two accounts use says much, a webmail domain nothing.
+SHARED_INDICATOR_SHARE = 0.9
+SHARED_INDICATOR = "shares_infrastructure_kp"
+
+
+def shared_indicator(row: dict[str, Any]) -> Indicator | None:
+    """An indicator for a value the applicant shares with a party the load found DPRK indicators on.
+
+    That is how a VPN-masked sign-up shows: its own IP and phone say nothing,
+    but its device, card or mailbox is one a ``+850`` account also uses.
+    """
+    score = row.get("userIndicatorScore")
+    if not score:
+        return None
+    weight = round(SHARED_INDICATOR_SHARE * float(row["specificity"] or 0.0) * float(row["matchScore"] or 1.0), 4)
+    if weight <= 0:
+        return None
+    names = ", ".join(sorted({i.split("|", 1)[0] for i in row.get("userIndicators") or []}))
+    value = row["value"] or row["key"]
+    return Indicator(SHARED_INDICATOR, f"{row['label']} {value} with {row['userName']} ({names})", weight)
+
+
+def applicant_indicators(
+    applicant: Applicant, record: Record, shared: Iterable[Indicator | None] = ()
+) -> list[Indicator]:
+    """Every DPRK indicator of an applicant: its values, its affiliations, values shared with flagged parties."""
+    found: list[Indicator | None] = [*dprk.record_indicators(record), *shared]
+    for affiliation in applicant.affiliations:
+        found.extend(affiliation_indicators(affiliation))
+    return dprk.strongest(found)
+
+
+def _decide(
+    matches: list[Match],
+    exposure_score: float,
+    scorer: Scorer | None,
+    *,
+    named: bool = True,
+    indicators: Iterable[Indicator] = (),
+) -> Decision:
     """``named``: the applicant gave a name. A value alone (a wallet, an e-mail) shared with a listed party is
-    for a person to look at, never a HIT: it says the two are linked, not that they are one party."""
+    for a person to look at, never a HIT: it says the two are linked, not that they are one party. Nor is a
+    DPRK indicator a HIT: it says where a party is, not who it is."""
     hit_at = max(HIT_PROBABILITY, scorer.threshold if scorer is not None else HIT_PROBABILITY)
     listed = [m for m in matches if m.listed]
     if any(m.judged == "same" or (named and m.probability >= hit_at) for m in listed):
         return Decision.HIT
     if any(m.probability >= REVIEW_PROBABILITY for m in listed) or exposure_score >= REVIEW_EXPOSURE:
+        return Decision.REVIEW
+    if any(i.strong for i in indicators):
         return Decision.REVIEW
     return Decision.CLEAR

@@ -31,6 +31,7 @@ from sanctiongraph.errors import ApiError
 FIELD_ROLES: dict[str, Role] = {
     "screen": Role.SCREENING,
     "screenBatch": Role.SCREENING,
+    "screenAuthors": Role.SCREENING,
     "entity": Role.INVESTIGATOR,
     "search": Role.INVESTIGATOR,
     "network": Role.INVESTIGATOR,
@@ -50,6 +51,8 @@ FIELD_ROLES: dict[str, Role] = {
 }
 # Arguments that say how many items a field returns (the multiplier of its children).
 PAGE_ARGUMENTS = ("first", "limit")
+# Arguments that carry a batch (screenBatch's applicants, screenAuthors' submissions): the multiplier is their size.
+BATCH_ARGUMENTS = ("inputs", "submissions")
 DEFAULT_PAGE = 20
 # Fields that return many items, and how many when the query does not say.
 PAGED_FIELDS: dict[str, int] = {
@@ -105,9 +108,9 @@ class _Walker:
             value = argument.value
             if argument.name.value in PAGE_ARGUMENTS:
                 return max(1, self._int(value))
-            if argument.name.value == "inputs" and isinstance(value, ListValueNode):
+            if argument.name.value in BATCH_ARGUMENTS and isinstance(value, ListValueNode):
                 return max(1, len(value.values))
-            if argument.name.value == "inputs" and isinstance(value, VariableNode):
+            if argument.name.value in BATCH_ARGUMENTS and isinstance(value, VariableNode):
                 items = self.variables.get(value.name.value)
                 return max(1, len(items)) if isinstance(items, list) else 1
         return PAGED_FIELDS.get(node.name.value, 1)

@@ -12,6 +12,7 @@ import graphene
 from graphql import GraphQLResolveInfo
 
 from graph import analytics, queries, screening
+from graph.authors import PartResult, SubmissionResult, screen_submission, submission_from_dict
 from graph.queries import EntityRow
 from graph_api.jobs import IngestJob as Job
 from graph_api.types import (
@@ -21,6 +22,7 @@ from graph_api.types import (
     ExposureType,
     FrontCandidateType,
     GraphNodeType,
+    IndicatorType,
     InfraClusterConnection,
     NetworkType,
     OwnershipType,
@@ -55,6 +57,10 @@ class ScreenInput(graphene.InputObjectType):
     wallet = graphene.String()
     payment_fingerprint = graphene.String()
     record_id = graphene.String(description="The applicant's own record in the graph, so judgements about it apply")
+    affiliations = graphene.List(
+        graphene.NonNull(graphene.String),
+        description="Employers, universities, institutes: matched to institutions of concern",
+    )
 
 
 class RecordRef(graphene.ObjectType):
@@ -104,9 +110,57 @@ class ScreenResult(graphene.ObjectType):
     matches = graphene.List(graphene.NonNull(ScreenMatch), required=True)
     exposure = graphene.List(graphene.NonNull(ExposureHit), required=True)
     exposure_score = graphene.Float(required=True)
+    indicators = graphene.List(
+        graphene.NonNull(IndicatorType),
+        required=True,
+        description="DPRK indicators that fired (a +850 phone, a .kp e-mail, a DPRK network...), strongest first",
+    )
 
     @staticmethod
     def resolve_decision(result: screening.ScreenResult, info: GraphQLResolveInfo) -> str:
+        return result.decision.value
+
+
+class AuthorInput(graphene.InputObjectType):
+    name = graphene.String(required=True)
+    affiliations = graphene.List(graphene.NonNull(graphene.String))
+    email = graphene.String()
+    country = graphene.String()
+
+
+class SubmissionInput(graphene.InputObjectType):
+    """One conference or journal submission: its authors with their affiliations, e-mails and countries."""
+
+    id = graphene.String(required=True)
+    title = graphene.String()
+    authors = graphene.List(graphene.NonNull(AuthorInput), required=True)
+
+
+class ScreenedPart(graphene.ObjectType):
+    """An author or an affiliation as screened."""
+
+    name = graphene.String(required=True)
+    decision = graphene.Field(DecisionEnum, required=True)
+    indicators = graphene.List(graphene.NonNull(IndicatorType), required=True)
+    matches = graphene.List(graphene.NonNull(ScreenMatch), required=True, description="Listed parties it matches")
+
+    @staticmethod
+    def resolve_decision(part: PartResult, info: GraphQLResolveInfo) -> str:
+        return part.decision.value
+
+
+class SubmissionScreen(graphene.ObjectType):
+    id = graphene.String(required=True)
+    title = graphene.String()
+    decision = graphene.Field(
+        DecisionEnum, required=True, description="The most severe of its authors' and affiliations'"
+    )
+    reasons = graphene.List(graphene.NonNull(graphene.String), required=True)
+    authors = graphene.List(graphene.NonNull(ScreenedPart), required=True)
+    affiliations = graphene.List(graphene.NonNull(ScreenedPart), required=True)
+
+    @staticmethod
+    def resolve_decision(result: SubmissionResult, info: GraphQLResolveInfo) -> str:
         return result.decision.value
 
 
@@ -180,6 +234,12 @@ class Query(graphene.ObjectType):
         required=True,
         inputs=graphene.List(graphene.NonNull(ScreenBatchItem), required=True),
         description=f"Screen up to {MAX_BATCH} applicants in one request",
+    )
+    screen_authors = graphene.Field(
+        graphene.List(graphene.NonNull(SubmissionScreen)),
+        required=True,
+        submissions=graphene.List(graphene.NonNull(SubmissionInput), required=True),
+        description=f"Screen up to {MAX_BATCH} conference or journal submissions: every author and affiliation",
     )
     network = graphene.Field(
         NetworkType,
@@ -266,6 +326,20 @@ class Query(graphene.ObjectType):
         results = []
         for item in inputs:
             results.append({"id": item["id"], "result": await ctx.read(ctx.screener.screen, _applicant(item["query"]))})
+        return results
+
+    @staticmethod
+    async def resolve_screen_authors(
+        root: None, info: GraphQLResolveInfo, submissions: list[dict[str, Any]]
+    ) -> list[SubmissionResult]:
+        if len(submissions) > MAX_BATCH:
+            raise ApiError(f"at most {MAX_BATCH} submissions per request", code="LIMIT_EXCEEDED")
+        ctx = context(info)
+        seen: dict[str, PartResult] = {}
+        results = []
+        for item in submissions:
+            submission = submission_from_dict(item)
+            results.append(await ctx.read(screen_submission, ctx.screener, submission, seen))
         return results
 
     @staticmethod

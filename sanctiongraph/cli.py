@@ -644,11 +644,45 @@ def screen(
             for request_id, applicant in items:
                 result = screener.screen(store, applicant)
                 if as_json:
-                    sys.stdout.write(json.dumps(result.to_contract(request_id), ensure_ascii=False) + "\n")
+                    # A batch line's keys are a frozen contract; one applicant's JSON also has the indicators.
+                    line = result.to_contract(request_id) if batch is not None else result.to_single(request_id)
+                    sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
                 else:
                     best = result.matches[0] if result.matches else None
                     where = f": {best.name} ({best.probability:.3f})" if best else ""
                     out.print(f"{request_id or applicant.name}: {result.decision}{where}", highlight=False)
+                    for indicator in result.indicators:
+                        out.print(f"  {indicator.name} ({indicator.weight}): {indicator.evidence}", highlight=False)
+
+    run(settings, body)
+
+
+@app.command("screen-authors")
+def screen_authors(
+    path: Annotated[Path, typer.Argument(help="Submissions: CSV (a row per author) or JSON lines (one per line)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one line per submission)")] = False,
+    workspace: Workspace = None,
+) -> None:
+    """Screen a conference's or journal's submissions: each author and affiliation, a decision per submission."""
+    from graph.authors import read_submissions, screen_submission
+    from graph.screening import Screener
+    from graph.store import GraphStore
+
+    settings = settings_for(workspace)
+
+    def body() -> None:
+        submissions = read_submissions(path)
+        screener = Screener.load()
+        seen: dict[str, Any] = {}
+        with GraphStore(settings) as store:
+            for submission in submissions:
+                result = screen_submission(store, screener, submission, seen)
+                if as_json:
+                    sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+                else:
+                    out.print(f"{result.id}: {result.decision}  {result.title or ''}", highlight=False)
+                    for reason in result.reasons:
+                        out.print(f"  {reason}", highlight=False)
 
     run(settings, body)
 

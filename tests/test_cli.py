@@ -135,3 +135,56 @@ def test_bad_batch_line_names_file_and_line(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert f"{batch}:2" in error_line(result)
+
+
+def _example_expectations() -> dict[str, str]:
+    """Affiliation -> "concern" or "ordinary", as the example file marks it."""
+    import csv
+
+    path = Path(__file__).resolve().parent.parent / "data" / "screening" / "authors_example.csv"
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(line for line in handle if not line.startswith("#")))
+    return {row["affiliation"]: row["expect"] for row in rows}
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_screen_authors_flags_every_affiliation_of_concern_and_no_ordinary_one(
+    tmp_path: Path, resolved_workspace: Path, neo4j_settings: Any
+) -> None:
+    """`screen-authors FILE --json` on the bundled example; a single `screen --json` also gives indicators."""
+    from graph.loader import run_load
+    from graph.server import bolt_uri, neo4j_auth
+    from graph.store import GraphStore
+    from tests.conftest import ROOT, copy_workspace, wipe
+
+    home = copy_workspace(resolved_workspace, tmp_path / "ws")
+    with GraphStore(neo4j_settings) as store:
+        wipe(store)
+        run_load(store, home / "staging.duckdb")
+    user, password = neo4j_auth(neo4j_settings)
+    env = {"NEO4J_URI": bolt_uri(neo4j_settings), "NEO4J_USER": user, "NEO4J_PASSWORD": password}
+    example = ROOT / "data" / "screening" / "authors_example.csv"
+    result = sanctiongraph("screen-authors", str(example), "--json", home=home, env=env)
+    assert result.returncode == 0, result.stderr
+    outputs = [json.loads(line) for line in result.stdout.splitlines()]
+    expected = _example_expectations()
+    flagged = {a["name"]: a["decision"] != "CLEAR" for o in outputs for a in o["affiliations"]}
+    assert set(flagged) == set(expected)
+    assert [a for a, kind in expected.items() if kind == "concern" and not flagged[a]] == []
+    parts = {a["name"]: a for o in outputs for a in o["affiliations"]}
+    wrong = [parts[a] for a, kind in expected.items() if kind == "ordinary" and flagged[a]]
+    assert wrong == []
+    by_id = {o["id"]: o for o in outputs}
+    assert by_id["s01"]["decision"] == "REVIEW", by_id["s01"]
+    assert any("Kim Il Sung University" in r for r in by_id["s01"]["reasons"])
+    assert by_id["s06"]["decision"] == "CLEAR" and by_id["s06"]["reasons"] == []
+    # The .kp mailbox of an author is its own reason.
+    assert any("email_kp" in r for r in by_id["s12"]["reasons"])
+
+    single = sanctiongraph("screen", "--name", "Jon Smith", "--phone", "+850 2 381 4410", "--json", home=home, env=env)
+    assert single.returncode == 0, single.stderr
+    line = json.loads(single.stdout)
+    assert line["decision"] == "REVIEW"
+    assert [i["name"] for i in line["indicators"]] == ["phone_kp"]
+    assert line["indicators"][0]["evidence"] == "+85023814410"

@@ -18,6 +18,8 @@ SET e.schema = row.schema,
     e.sources = row.sources,
     e.nameDetails = row.nameDetails,
     e.identifiers = row.identifiers,
+    e.indicators = row.indicators,
+    e.indicatorScore = row.indicatorScore,
     e.loadId = $loadId
 WITH e, row
 CALL (e, row) {

@@ -16,4 +16,6 @@ SET e:__SCHEMA__,
     e.sources = row.sources,
     e.nameDetails = row.nameDetails,
     e.identifiers = row.identifiers,
+    e.indicators = row.indicators,
+    e.indicatorScore = row.indicatorScore,
     e.loadId = $loadId

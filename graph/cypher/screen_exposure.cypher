@@ -36,6 +36,7 @@ RETURN value.label AS label, v.key AS key, coalesce(v.value, v.key) AS value, v.
        value.score AS matchScore,
        v.degree AS degree,
        user.id AS userId, user.name AS userName, user.schema AS userSchema, user.listed AS userListed,
+       user.indicatorScore AS userIndicatorScore, user.indicators AS userIndicators,
        CASE WHEN p IS NULL THEN null ELSE
          {nodes: [n IN nodes(p) | {labels: labels(n), id: n.id, key: n.key, name: coalesce(n.name, n.value, n.key),
                                    listed: n.listed, schema: n.schema, specificity: n.specificity,
