@@ -7,8 +7,9 @@ countries, rarely a listed name. Each author is screened as an applicant
 and affiliations); each distinct affiliation is matched against the institutions
 of concern (``graph.institutions``) and, part by part, screened as an
 organisation against the lists (a listed institution is a list match, as for
-any applicant, but only a HIT counts: a part is a bare name). A submission's decision is the most severe of its parts', with
-the reasons spelled out so an organiser can act on them.
+any applicant, but only a HIT counts: a part is a bare name). A submission's
+decision is the most severe of its parts', with the reasons spelled out so an
+organiser can act on them.
 
 Input: CSV with one row per author (``submission_id, title, author, affiliation,
 email, country``; several affiliations separated by ``;``), or JSON lines with
