@@ -234,27 +234,27 @@ def test_network_marks_listed_parties_and_expands_on_click(page: Any) -> None:
 
 
 def test_filters_by_relationship_type_and_confidence(page: Any, served: Served) -> None:
-    assert "HAS_ADDRESS" in visible_types(page)
+    assert "HAS_IDENTIFIER" in visible_types(page)
     # Every type the API accepts is offered: those in view with their counts, the rest folded.
     offered = filter_types(page)
     assert sorted(offered) == sorted(api(served, "{ relationshipTypes }")["relationshipTypes"])
-    assert page.locator('[data-type="HAS_ADDRESS"]').is_visible()
+    assert page.locator('[data-type="HAS_IDENTIFIER"]').is_visible()
     assert not page.locator('[data-type="OWNS"]').is_visible()
     assert page.locator(".other-types > summary").inner_text().endswith("none in view")
     page.locator(".other-types > summary").click()
     assert page.locator('[data-type="OWNS"]').is_visible()
-    page.locator('[data-type="HAS_ADDRESS"] input').uncheck()
-    assert "HAS_ADDRESS" not in visible_types(page)
+    page.locator('[data-type="HAS_IDENTIFIER"] input').uncheck()
+    assert "HAS_IDENTIFIER" not in visible_types(page)
     assert not any(n.startswith("Address:") for n in view(page, "v.visible().nodes.map(n => n.id)"))
-    shot(page, "07-filter-no-addresses")
+    shot(page, "07-filter-no-identifiers")
     page.locator(".other-types > summary").click()
-    page.locator('[data-type="HAS_ADDRESS"] input').check()
-    assert "HAS_ADDRESS" in visible_types(page)
+    page.locator('[data-type="HAS_IDENTIFIER"] input').check()
+    assert "HAS_IDENTIFIER" in visible_types(page)
     page.locator("#min-confidence").fill("0.65")
     confidences = view(page, "v.visible().edges.map(e => e.confidence)")
     assert confidences and min(confidences) >= 0.65
     page.locator("#min-confidence").fill("0")
-    assert "HAS_ADDRESS" in visible_types(page)
+    assert "HAS_IDENTIFIER" in visible_types(page)
 
 
 def test_highlights_exposure_paths_and_front_candidates(page: Any) -> None:
@@ -306,11 +306,12 @@ def test_screening_shows_exposure_through_a_shared_address(page: Any) -> None:
     page.locator("#screen-name").fill("Ivan Example")
     page.locator("#screen-country").fill("")
     page.locator(".more-fields > summary").click()
-    page.locator("#screen-address").fill("Jungson-dong, Sungri Street, Central District, Pyongyang, Korea, North")
+    # The listed bank's suite, written the way an onboarding form would: abbreviated, the country a code.
+    page.locator("#screen-address").fill("Ste 401, Potonggang Hotel, Ansan-dong, Pyongchon Dist., Pyongyang, KP")
     page.locator("#screen-form button[type=submit]").click()
     page.wait_for_function("() => document.querySelector('#screen-decision')?.textContent.includes('score 0.60')")
     exposure = page.locator(".screen-results ol.paths li").first
-    assert "shares Address" in exposure.inner_text() and "KOREA KWANGSON BANKING" in exposure.inner_text()
+    assert "shares Address" in exposure.inner_text() and "DAEDONG CREDIT BANK" in exposure.inner_text()
     exposure.get_by_role("button", name="Show on network").click()
     settle(page)
     assert view(page, "v.focus") == "Applicant:Ivan Example"
@@ -348,13 +349,13 @@ def test_export_the_visible_subgraph(page: Any) -> None:
     assert {"id", "type", "name", "listed"} <= set(nodes[0])
     assert {"source", "type", "target", "confidence"} <= set(edges[0])
     # Only what is visible: hide a relationship type and export again.
-    page.locator('[data-type="HAS_ADDRESS"] input').uncheck()
+    page.locator('[data-type="HAS_IDENTIFIER"] input').uncheck()
     with page.expect_download() as download:
         page.locator("#export-json").click()
     filtered = json.loads(open(download.value.path(), encoding="utf-8").read())
-    assert filtered["edges"] and not any(e["type"] == "HAS_ADDRESS" for e in filtered["edges"])
-    assert filtered["filters"]["hiddenTypes"] == ["HAS_ADDRESS"]
-    page.locator('[data-type="HAS_ADDRESS"] input').check()
+    assert filtered["edges"] and not any(e["type"] == "HAS_IDENTIFIER" for e in filtered["edges"])
+    assert filtered["filters"]["hiddenTypes"] == ["HAS_IDENTIFIER"]
+    page.locator('[data-type="HAS_IDENTIFIER"] input').check()
 
 
 def test_record_a_judgement_from_the_profile(page: Any) -> None:
