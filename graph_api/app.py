@@ -37,6 +37,7 @@ from graph_api import limits
 from graph_api.audit import AuditLog, returned_entities
 from graph_api.auth import KeyStore, Principal
 from graph_api.context import RequestContext, Services, in_thread
+from graph_api.downloads import download
 from graph_api.errors import code_for, format_error
 from graph_api.graphiql import GRAPHIQL_HTML
 from graph_api.jobs import IngestJobs
@@ -354,6 +355,7 @@ def create_app(settings: Settings, store: GraphStore | None = None, *, workers: 
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),
+        Route("/export/{name}", download),
     ]
     if (WEB_ROOT / "index.html").is_file():
         # The investigator page: static files built from web/ by the setup; it only talks to /graphql.

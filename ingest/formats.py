@@ -84,6 +84,12 @@ FORMATS: dict[str, SourceFormat] = {
             distinct_entries=False,
         ),
         SourceFormat(
+            "ftm-entities",
+            "sanctiongraph_entities",
+            "FollowTheMoney entities that are one party each (`sanctiongraph export entities`): never merged together",
+            ftm.iter_records,
+        ),
+        SourceFormat(
             "gleif-lei",
             "gleif_lei",
             "GLEIF level-1 LEI records (LEI-CDF XML or golden-copy CSV)",

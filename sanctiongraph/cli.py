@@ -725,6 +725,79 @@ def clusters(
     run(settings, body)
 
 
+# --- export --------------------------------------------------------------------
+
+export_app = typer.Typer(
+    help="Export what was resolved: entities as FollowTheMoney, the record -> entity map, clusters.",
+    no_args_is_help=True,
+)
+app.add_typer(export_app, name="export")
+OutFile = Annotated[Path, typer.Argument(help="The file to write")]
+
+
+def _exported(written: Any, what: str) -> None:
+    out.print(f"wrote {written.path} ({written.rows:,} {what})", highlight=False)
+
+
+@export_app.command("entities")
+def export_entities(
+    out_path: OutFile,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="ftm: FollowTheMoney JSON lines")] = "ftm",
+    workspace: Workspace = None,
+) -> None:
+    """Every resolved entity as FtM, with its sanctions, wallets, relations and shared values as FtM links."""
+    from graph.export import export_entities as export
+
+    settings = settings_for(workspace)
+    if fmt != "ftm":
+        run(settings, lambda: _refuse(f"unknown format {fmt!r} for entities", "use --format ftm"))
+    with progress_bar("exporting entities") as update:
+        written = run(settings, lambda: export(settings.staging_path, out_path, lambda n: update("entities", n)))
+    _exported(written, "FtM entities and links")
+
+
+@export_app.command("records")
+def export_records(
+    out_path: OutFile,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or parquet")] = "csv",
+    source: Annotated[str | None, typer.Option("--source", help="Only this source's records")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only records whose entity changed after this run")
+    ] = None,
+    workspace: Workspace = None,
+) -> None:
+    """The record -> entity map: source, source key, entity ID, match probability, run ID, listed."""
+    from graph.export import export_records as export
+
+    settings = settings_for(workspace)
+    with console.status("exporting records"):
+        written = run(settings, lambda: export(settings.staging_path, out_path, fmt, source=source, since=since))
+    _exported(written, "records")
+
+
+@export_app.command("clusters")
+def export_clusters(
+    out_path: OutFile,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or parquet")] = "csv",
+    workspace: Workspace = None,
+) -> None:
+    """Every shared-infrastructure cluster member with its cluster's size and exposure score (from Neo4j)."""
+    from graph.cluster_export import export_clusters as export
+    from graph.store import GraphStore
+
+    settings = settings_for(workspace)
+
+    def body() -> Any:
+        with GraphStore(settings) as store, progress_bar("exporting clusters") as update:
+            return export(store, out_path, fmt, lambda n: update("members", n))
+
+    _exported(run(settings, body), "cluster members")
+
+
+def _refuse(message: str, hint: str) -> None:
+    raise SanctionGraphError(message, hint=hint)
+
+
 def _batch_requests(path: Path) -> Iterator[tuple[Any, Any]]:
     from graph.screening import Applicant
     from sanctiongraph.errors import SanctionGraphError

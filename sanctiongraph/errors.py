@@ -52,3 +52,7 @@ class ApiError(SanctionGraphError):
         super().__init__(message)
         if code is not None:
             self.code = code
+
+
+class ExportError(SanctionGraphError):
+    """An export cannot be written (nothing resolved yet, an unknown run or format); nothing is changed."""

@@ -248,3 +248,27 @@ def test_graphql_contract_for_clusters_and_fronts(
         assert api.data("query($id: ID!) { entity(id: $id) { cluster { id } } }", {"id": loner})["entity"] == {
             "cluster": None
         }
+
+
+def test_export_clusters_lists_every_member_with_its_exposure(graph: GraphStore, tmp_path: Path) -> None:
+    from graph.cluster_export import export_clusters
+
+    written = export_clusters(graph, tmp_path / "clusters.csv")
+    with written.path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["cluster_id", "entity_id", "cluster_size", "exposure_score", "exposed"]
+    by_cluster: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_cluster.setdefault(row["cluster_id"], []).append(row)
+    ranked = analytics.clusters(graph, exposed_only=False, min_size=1, limit=10_000)
+    assert {c.id for c in ranked} == set(by_cluster)
+    for cluster in ranked:
+        members = by_cluster[cluster.id]
+        assert len(members) == cluster.size and all(int(m["cluster_size"]) == cluster.size for m in members)
+        assert {float(m["exposure_score"]) for m in members} == {cluster.score}
+        assert {m["exposed"] for m in members} == {"True" if cluster.exposed else "False"}
+    assert any(m["exposed"] == "True" for m in rows)
+    parquet = export_clusters(graph, tmp_path / "clusters.parquet", "parquet")
+    import pyarrow.parquet as pq
+
+    assert parquet.rows == written.rows == pq.read_table(parquet.path).num_rows
