@@ -732,7 +732,7 @@ export_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(export_app, name="export")
-OutFile = Annotated[Path, typer.Argument(help="The file to write")]
+OutFile = Annotated[Path, typer.Argument(metavar="OUT", help="The file to write")]
 
 
 def _exported(written: Any, what: str) -> None:

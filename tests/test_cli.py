@@ -188,3 +188,14 @@ def test_screen_authors_flags_every_affiliation_of_concern_and_no_ordinary_one(
     assert line["decision"] == "REVIEW"
     assert [i["name"] for i in line["indicators"]] == ["phone_kp"]
     assert line["indicators"][0]["evidence"] == "+85023814410"
+
+
+@pytest.mark.parametrize(
+    ("verb", "flags"),
+    [("entities", ["--format"]), ("records", ["--format", "--source", "--since"]), ("clusters", ["--format"])],
+)
+def test_export_verbs_and_flags_are_the_contract(tmp_path: Path, verb: str, flags: list[str]) -> None:
+    shown = sanctiongraph("export", verb, "--help", home=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert f"export {verb} [OPTIONS] OUT" in shown.stdout
+    assert all(flag in shown.stdout for flag in flags)
