@@ -95,7 +95,7 @@ def _open(staging_path: Path) -> duckdb.DuckDBPyConnection:
     if not staging_path.exists():
         raise ExportError(f"{staging_path}: no workspace here", hint="ingest and resolve first, or pass --workspace")
     con = staging.connect(staging_path, read_only=True)
-    con.execute("SET enable_progress_bar = false")  # the CLI shows its own progress
+    staging.bound_memory(con, keep_order=True)  # big sorts spill to disk: memory stays flat at any size
     return con
 
 
@@ -133,9 +133,8 @@ def export_records(
         params = {"source": source, **_since_params(con, since)}
         out.parent.mkdir(parents=True, exist_ok=True)
         options = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
-        # COPY streams the query to the file: memory stays flat at any size.
-        con.execute(f"COPY ({RECORD_MAP_SQL}) TO '{_quoted(out)}' ({options})", params)
-        rows = con.execute(f"SELECT count(*) FROM ({RECORD_MAP_SQL})", params).fetchone()
+        # COPY streams the query to the file (memory stays flat at any size) and says how many rows it wrote.
+        rows = con.execute(f"COPY ({RECORD_MAP_SQL}) TO '{_quoted(out)}' ({options})", params).fetchone()
     finally:
         con.close()
     return Written(out, int(rows[0]) if rows else 0)
