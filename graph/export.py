@@ -147,12 +147,16 @@ def _quoted(path: Path) -> str:
 
 # --- entities as FollowTheMoney -----------------------------------------------------------
 
+# One share of the entities (by a hash of their ID) with their current records, entity by entity.
+# A share at a time: DuckDB sorts a share's records in its memory cap, where sorting every
+# record's JSON at once would not fit (1M records: out of memory at 512 MB).
 ENTITY_RECORDS_SQL = """
 SELECT e.entity_id, r.data
 FROM sg_record_entities e JOIN sg_records r USING (record_id)
-WHERE r.removed_in IS NULL
+WHERE r.removed_in IS NULL AND hash(e.entity_id) % $shares = $share
 ORDER BY e.entity_id, r.record_id
 """
+RECORDS_PER_SHARE = 50_000
 
 # Values two to MAX_SHARED_USERS entities use, each pair of users once per value.
 SHARED_VALUES_SQL = """
@@ -350,32 +354,37 @@ def _links(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, Any]]:
 
 
 def iter_ftm(staging_path: Path, progress: Progress | None = None) -> Iterator[dict[str, Any]]:
-    """Every resolved entity as FtM (its attachments after it), then every link; in entity ID order."""
+    """Every resolved entity as FtM (its attachments after it), then every link."""
     con = _open(staging_path)
     try:
         _require_run(con, staging_path)
+        counted = con.execute("SELECT count(*) FROM sg_record_entities").fetchone()
+        shares = max(1, -(-int(counted[0] if counted else 0) // RECORDS_PER_SHARE))
         done = 0
-        cursor = con.execute(ENTITY_RECORDS_SQL)
-        current: str | None = None
-        records: list[Record] = []
-        while rows := cursor.fetchmany(BATCH):
-            for entity_id, data in rows:
-                if entity_id != current and records and current is not None:
-                    yield from ftm_entity(current, records)
-                    done += 1
-                    records = []
-                current = entity_id
-                records.append(Record.from_dict(orjson.loads(data)))
+        for share in range(shares):
+            for entity_id, records in _grouped(con.execute(ENTITY_RECORDS_SQL, {"shares": shares, "share": share})):
+                yield from ftm_entity(entity_id, records)
+                done += 1
             if progress is not None:
                 progress(done)
-        if records and current is not None:
-            yield from ftm_entity(current, records)
-            done += 1
-        if progress is not None:
-            progress(done)
         yield from _links(con)
     finally:
         con.close()
+
+
+def _grouped(cursor: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, list[Record]]]:
+    """Consecutive rows of one entity, as its records."""
+    current: str | None = None
+    records: list[Record] = []
+    while rows := cursor.fetchmany(BATCH):
+        for entity_id, data in rows:
+            if entity_id != current and records and current is not None:
+                yield current, records
+                records = []
+            current = entity_id
+            records.append(Record.from_dict(orjson.loads(data)))
+    if records and current is not None:
+        yield current, records
 
 
 def export_entities(staging_path: Path, out: Path, progress: Progress | None = None) -> Written:
