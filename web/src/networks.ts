@@ -4,7 +4,15 @@
 import { gql } from "./api";
 import type { Ctx } from "./context";
 import { errorBox, fmtNum, h, replace } from "./dom";
-import { type FrontWork, type GraphEdge, type GraphNode, type InfraCluster, WORKLIST } from "./queries";
+import {
+  CLUSTER,
+  type ClusterWork,
+  type FrontWork,
+  type GraphEdge,
+  type GraphNode,
+  type InfraCluster,
+  WORKLIST,
+} from "./queries";
 
 /** The relationship from an entity to a value of each label (graph/model.py INFRA). */
 const VALUE_REL: Record<string, string> = {
@@ -41,7 +49,7 @@ export class NetworksPanel {
     replace(this.out, h("p", { class: "loading" }, "Loading the worklist…"));
     try {
       const data = await gql<{
-        clusters: { edges: { node: InfraCluster }[] };
+        clusters: { edges: { node: ClusterWork }[] };
         frontCompanies: FrontWork[];
       }>(WORKLIST, {});
       const clusters = data.clusters.edges.map((e) => e.node);
@@ -67,7 +75,7 @@ export class NetworksPanel {
     }
   }
 
-  private clusterItem(cluster: InfraCluster): HTMLElement {
+  private clusterItem(cluster: ClusterWork): HTMLElement {
     const path = cluster.exposure.paths[0];
     const listed = path?.nodes[path.nodes.length - 1];
     return h(
@@ -75,7 +83,7 @@ export class NetworksPanel {
       { "data-cluster": cluster.id },
       h(
         "button",
-        { type: "button", class: "link", onclick: () => this.draw(cluster) },
+        { type: "button", class: "link", onclick: () => void this.open(cluster) },
         `${cluster.size} accounts → ${listed?.name ?? "?"}`,
       ),
       h("span", { class: "detail" }, ` score ${fmtNum(cluster.score)}; ${cluster.values.length} shared values`),
@@ -97,6 +105,21 @@ export class NetworksPanel {
         ` ${fmtNum(front.score)} → ${front.listedParty?.name ?? "?"}: ${front.indicators.map((i) => i.name).join(", ")}`,
       ),
     );
+  }
+
+  /** Fetches a worklist cluster whole (by one of its members) and draws it. */
+  async open(work: ClusterWork): Promise<void> {
+    const member = work.members.edges[0]?.node.id;
+    if (!member) return;
+    this.ctx.status(`Loading cluster ${work.id}…`);
+    try {
+      const data = await gql<{ entity: { cluster: InfraCluster | null } | null }>(CLUSTER, { id: member });
+      const cluster = data.entity?.cluster;
+      if (cluster) this.draw(cluster);
+      else this.ctx.status(`Cluster ${work.id} is gone: refresh the worklist.`);
+    } catch (error) {
+      replace(this.out, errorBox(error));
+    }
   }
 
   /** The cluster's members and shared values, with its path to the list highlighted. */

@@ -315,6 +315,16 @@ export interface InfraCluster {
   exposure: { score: number; paths: Path[] };
 }
 
+/** A worklist line: enough to rank and name a cluster; ``CLUSTER`` brings the rest. */
+export interface ClusterWork {
+  id: string;
+  size: number;
+  score: number;
+  members: { edges: { node: { id: string } }[] };
+  values: { kind: string }[];
+  exposure: { score: number; paths: { nodes: { id: string; name: string }[] }[] };
+}
+
 export interface FrontWork {
   entity: GraphNode;
   score: number;
@@ -322,11 +332,20 @@ export interface FrontWork {
   listedParty: GraphNode | null;
 }
 
-/** The worklist: exposed clusters (best first) and front-company candidates across the graph. */
+/** The worklist: exposed clusters (best first) and front-company candidates across the graph.
+ * Light on purpose (the API's cost limit): a cluster's values and paths come with ``CLUSTER`` on a click. */
 export const WORKLIST = `query Worklist {
   clusters(exposedOnly: true, first: 25) {
-    edges { node { id size score values(first: 40) { kind node { ${NODE} } users { ${NODE} } }
-      exposure { score paths { ${PATH} } } } }
+    edges { node { id size score members(first: 1) { edges { node { id } } } values(first: 40) { kind }
+      exposure { score paths { nodes { id name } } } } }
   }
   frontCompanies(first: 25) { entity { ${NODE} } score indicators { name evidence weight } listedParty { ${NODE} } }
+}`;
+
+/** One cluster whole, by one of its members: its values with their users, and its paths to the list. */
+export const CLUSTER = `query Cluster($id: ID!) {
+  entity(id: $id) {
+    cluster { id size score values(first: 40) { kind node { ${NODE} } users { ${NODE} } }
+      exposure { score paths { ${PATH} } } }
+  }
 }`;
