@@ -14,6 +14,7 @@ from graphql import GraphQLResolveInfo
 from graph import analytics, queries, screening
 from graph.authors import PartResult, SubmissionResult, screen_submission, submission_from_dict
 from graph.queries import EntityRow
+from graph_api.auth import Role
 from graph_api.jobs import IngestJob as Job
 from graph_api.types import (
     ComparisonEvidence,
@@ -457,7 +458,11 @@ class IngestInput(graphene.InputObjectType):
     path = graphene.String(required=True, description="A file in the server's ingest folder")
     format = graphene.String(required=True)
     mapping = graphene.String(description="A mapping YAML in the server's ingest folder (format mapping)")
-    source = graphene.String()
+    source = graphene.String(description="Admin only when it differs from the source the file's format gives")
+    allow_mass_removal = graphene.Boolean(
+        description="Admin only: stage a version even if it is empty, removes more than 10% of the source's"
+        " records or changes its format (refused otherwise)"
+    )
 
 
 class RecordJudgement(graphene.Mutation):
@@ -485,7 +490,14 @@ class StartIngest(graphene.Mutation):
     @staticmethod
     def mutate(root: None, info: GraphQLResolveInfo, input: dict[str, Any]) -> Job:
         ctx = context(info)
-        return ctx.jobs.start(input["path"], input["format"], mapping=input.get("mapping"), source=input.get("source"))
+        return ctx.jobs.start(
+            input["path"],
+            input["format"],
+            mapping=input.get("mapping"),
+            source=input.get("source"),
+            admin=ctx.principal.role >= Role.ADMIN,
+            allow_mass_removal=bool(input.get("allow_mass_removal")),
+        )
 
 
 class Mutation(graphene.ObjectType):
