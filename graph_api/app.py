@@ -22,6 +22,7 @@ from inspect import isawaitable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import orjson
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, execute, parse, specified_rules, validate
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -51,7 +52,15 @@ log = logging.getLogger("sanctiongraph.api")
 
 MAX_BODY_BYTES = 1 << 20
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web" / "dist"
-STATUS_OF_CODE = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "RATE_LIMITED": 429, "SERVICE_UNAVAILABLE": 503}
+STATUS_OF_CODE = {
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "RATE_LIMITED": 429,
+    "SERVICE_UNAVAILABLE": 503,
+    "PAYLOAD_TOO_LARGE": 413,
+    "TIMEOUT": 504,
+    "INTERNAL": 500,
+}
 
 
 @dataclass
@@ -105,7 +114,10 @@ def _prepare(state: ApiState, principal: Principal, operation: dict[str, Any]) -
         raise ApiError("variables must be an object", code="BAD_REQUEST")
     settings = state.settings
     document, problems = _parse_and_validate(query, settings.introspection)
-    shape = limits.shape_of(document, operation.get("operationName"), variables)
+    name = operation.get("operationName")
+    if problems is None:  # an invalid query is refused below; its variables cannot be coerced
+        variables = limits.coerce_variables(document, name, variables)
+    shape = limits.shape_of(document, name, variables)
     limits.check(
         shape,
         principal,
@@ -130,6 +142,8 @@ def _parse_and_validate(query: str, introspection: bool) -> tuple[DocumentNode, 
         document = parse(query, max_tokens=20_000)
     except GraphQLError as error:
         raise ApiError(f"syntax error: {error.message}", code="BAD_REQUEST") from None
+    except RecursionError:  # brackets nested thousands deep, within the token limit
+        raise ApiError("query nested too deeply to read; flatten it", code="BAD_REQUEST") from None
     graphql_schema: GraphQLSchema = schema.graphql_schema
     rules = list(specified_rules) + ([] if introspection else [NoSchemaIntrospectionCustomRule])
     errors = validate(graphql_schema, document, rules)
@@ -149,24 +163,38 @@ async def graphql_endpoint(request: Request) -> Response:
     operation: dict[str, Any] = {}
     shape: limits.QueryShape | None = None
     try:
-        principal = state.keys.authenticate(request.headers.get("authorization"))
-        if not state.limiter.allow(principal.name):
-            raise ApiError("rate limit exceeded; slow down", code="RATE_LIMITED")
-        operation = await _read_operation(request)
-        document, shape = _prepare(state, principal, operation)
+        with anyio.fail_after(state.settings.request_timeout):
+            principal = _authenticate(state, request)
+            if not state.limiter.allow(principal.name):
+                raise ApiError("rate limit exceeded; slow down", code="RATE_LIMITED")
+            operation = await _read_operation(request)
+            # Off the event loop: a costly query text must not stall every other request of the worker.
+            document, checked = await in_thread(_prepare, state, principal, operation)
+            shape = checked
+            if checked.tokens > 1 and not state.limiter.allow(principal.name, checked.tokens - 1):
+                raise ApiError(
+                    f"rate limit exceeded by this query's cost ({checked.cost}); slow down or ask for less",
+                    code="RATE_LIMITED",
+                )
+            outcome = execute(
+                schema.graphql_schema,
+                document,
+                variable_values=operation.get("variables") or {},
+                operation_name=operation.get("operationName"),
+                context_value=RequestContext(state.services, principal),
+            )
+            result = await outcome if isawaitable(outcome) else outcome
     except ApiError as error:
         _audit(state, principal, operation, shape, None, error.code, started)
-        return _error(
-            str(error), error.code, STATUS_OF_CODE.get(error.code, 413 if error.code == "PAYLOAD_TOO_LARGE" else 400)
-        )
-    outcome = execute(
-        schema.graphql_schema,
-        document,
-        variable_values=operation.get("variables") or {},
-        operation_name=operation.get("operationName"),
-        context_value=RequestContext(state.services, principal),
-    )
-    result = await outcome if isawaitable(outcome) else outcome
+        return _error(str(error), error.code, STATUS_OF_CODE.get(error.code, 400))
+    except TimeoutError:
+        _audit(state, principal, operation, shape, None, "TIMEOUT", started)
+        seconds = state.settings.request_timeout
+        return _error(f"request took over {seconds:g} s and was stopped; ask for less", "TIMEOUT", 504)
+    except Exception as error:  # every outcome is audited, an unexpected one too; the client gets no trace
+        log.error("request failed: %s", type(error).__name__, exc_info=error)
+        _audit(state, principal, operation, shape, None, "INTERNAL", started)
+        return _error("internal error; the server log has details", "INTERNAL", 500)
     payload: dict[str, Any] = {"data": result.data}
     status, codes = 200, []
     if result.errors:
@@ -176,6 +204,21 @@ async def graphql_endpoint(request: Request) -> Response:
             status = 503
     _audit(state, principal, operation, shape, result.data, ",".join(sorted(set(codes))) or "OK", started)
     return JsonResponse(payload, status_code=status)
+
+
+def _authenticate(state: ApiState, request: Request) -> Principal:
+    """The caller's principal; a client without a valid key is rate-limited by its address first.
+
+    Unauthenticated requests each cost a key check and an audit line, so without
+    a limit anyone who can reach the port could fill the audit log.
+    """
+    try:
+        return state.keys.authenticate(request.headers.get("authorization"))
+    except ApiError:
+        client = request.client.host if request.client else "unknown"
+        if not state.limiter.allow(f"address:{client}"):
+            raise ApiError("rate limit exceeded; slow down", code="RATE_LIMITED") from None
+        raise
 
 
 def _decisions(data: Any) -> list[str]:
