@@ -514,7 +514,12 @@ def serve(
     host: Host = "127.0.0.1",
     port: Port = 8000,
     dev_key: Annotated[
-        bool, typer.Option("--dev-key/--no-dev-key", help="Mint a development admin key into the workspace")
+        bool,
+        typer.Option(
+            "--dev-key/--no-dev-key",
+            envvar="SANCTIONGRAPH_DEV_KEY",
+            help="Mint a development admin key into the workspace (the Docker image sets SANCTIONGRAPH_DEV_KEY=0)",
+        ),
     ] = True,
     workers: Annotated[
         int,
