@@ -14,6 +14,7 @@ from graphql import GraphQLResolveInfo
 from graph import analytics, queries, screening
 from graph.authors import PartResult, SubmissionResult, screen_submission, submission_from_dict
 from graph.queries import EntityRow
+from graph_api import views
 from graph_api.auth import Role
 from graph_api.jobs import IngestJob as Job
 from graph_api.types import (
@@ -315,7 +316,8 @@ class Query(graphene.ObjectType):
     @staticmethod
     async def resolve_screen(root: None, info: GraphQLResolveInfo, input: dict[str, Any]) -> screening.ScreenResult:
         ctx = context(info)
-        return await ctx.read(ctx.screener.screen, _applicant(input))
+        result = await ctx.read(ctx.screener.screen, _applicant(input))
+        return views.for_principal(result, ctx.principal, views.given_values(input))
 
     @staticmethod
     async def resolve_screen_batch(
@@ -326,7 +328,9 @@ class Query(graphene.ObjectType):
         ctx = context(info)
         results = []
         for item in inputs:
-            results.append({"id": item["id"], "result": await ctx.read(ctx.screener.screen, _applicant(item["query"]))})
+            result = await ctx.read(ctx.screener.screen, _applicant(item["query"]))
+            shown = views.for_principal(result, ctx.principal, views.given_values(item["query"]))
+            results.append({"id": item["id"], "result": shown})
         return results
 
     @staticmethod
