@@ -8,7 +8,6 @@ execution, audit. Nothing reaches Neo4j before the checks pass.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import logging
 import os
@@ -35,8 +34,8 @@ from starlette.staticfiles import StaticFiles
 from graph.screening import Screener
 from graph.store import GraphStore
 from graph_api import limits
-from graph_api.audit import AuditLog, returned_entities
-from graph_api.auth import KeyStore, Principal
+from graph_api.audit import AuditLog, entity_ids_of, returned_entities
+from graph_api.auth import KeyStore, Principal, Role
 from graph_api.context import RequestContext, Services, in_thread
 from graph_api.errors import code_for, format_error
 from graph_api.graphiql import GRAPHIQL_HTML
@@ -93,9 +92,7 @@ async def _read_operation(request: Request) -> dict[str, Any]:
             except json.JSONDecodeError:
                 raise ApiError("variables is not valid JSON", code="BAD_REQUEST") from None
         return params
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise ApiError(f"request body over {MAX_BODY_BYTES} bytes", code="PAYLOAD_TOO_LARGE")
+    body = await _read_body(request)
     try:
         data = orjson.loads(body)
     except (orjson.JSONDecodeError, UnicodeDecodeError):
@@ -103,6 +100,27 @@ async def _read_operation(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ApiError("body must be a JSON object with a query", code="BAD_REQUEST")
     return data
+
+
+async def _read_body(request: Request) -> bytes:
+    """The request body, refused as soon as it is known to be over ``MAX_BODY_BYTES``.
+
+    Reading it whole first let any client make the worker hold any amount of
+    memory before the size check: a declared length over the limit is refused
+    unread, and a body without one is read only up to the limit.
+    """
+    too_large = ApiError(f"request body over {MAX_BODY_BYTES} bytes", code="PAYLOAD_TOO_LARGE")
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _prepare(state: ApiState, principal: Principal, operation: dict[str, Any]) -> tuple[Any, limits.QueryShape]:
@@ -176,12 +194,14 @@ async def graphql_endpoint(request: Request) -> Response:
                     f"rate limit exceeded by this query's cost ({checked.cost}); slow down or ask for less",
                     code="RATE_LIMITED",
                 )
+            request_context = RequestContext(state.services, principal)
             outcome = execute(
                 schema.graphql_schema,
                 document,
                 variable_values=operation.get("variables") or {},
                 operation_name=operation.get("operationName"),
-                context_value=RequestContext(state.services, principal),
+                context_value=request_context,
+                middleware=[record_entities],
             )
             result = await outcome if isawaitable(outcome) else outcome
     except ApiError as error:
@@ -202,8 +222,25 @@ async def graphql_endpoint(request: Request) -> Response:
         codes = [e["extensions"]["code"] for e in payload["errors"]]
         if "SERVICE_UNAVAILABLE" in codes:
             status = 503
-    _audit(state, principal, operation, shape, result.data, ",".join(sorted(set(codes))) or "OK", started)
+    status_text = ",".join(sorted(set(codes))) or "OK"
+    _audit(state, principal, operation, shape, result.data, status_text, started, request_context.shown)
     return JsonResponse(payload, status_code=status)
+
+
+def record_entities(next_: Any, root: Any, info: Any, **args: Any) -> Any:
+    """Middleware: note the entity IDs each resolver returns in the request's context, for the audit."""
+    value = next_(root, info, **args)
+    shown: set[str] = info.context.shown
+    if isawaitable(value):
+
+        async def recorded() -> Any:
+            resolved = await value
+            entity_ids_of(resolved, shown)
+            return resolved
+
+        return recorded()
+    entity_ids_of(value, shown)
+    return value
 
 
 def _authenticate(state: ApiState, request: Request) -> Principal:
@@ -240,6 +277,7 @@ def _audit(
     data: Any,
     status: str,
     started: float,
+    shown: set[str] | None = None,
 ) -> None:
     """Record the request in the audit log, the metrics and the service log (never a value in clear)."""
     seconds = time.perf_counter() - started
@@ -259,9 +297,9 @@ def _audit(
             "role": principal.role.name.lower() if principal else None,
             "operation": operation_name if isinstance(operation_name, str) else None,
             "fields": fields,
-            "query_sha256": hashlib.sha256(str(query).encode("utf-8")).hexdigest(),
+            "query_sha256": state.audit.query_hash(str(query)),  # HMAC-SHA256 with the audit key
             "variables": state.audit.hash_values(operation.get("variables") or {}),
-            "entities": returned_entities(data),
+            "entities": sorted(set(returned_entities(data)) | (shown or set())),
             "status": status,
             "ms": round(seconds * 1000, 2),
         }
@@ -323,8 +361,19 @@ def _warm_up(services: Services, stop: threading.Event) -> None:
         log.info("warm-up skipped", extra={"reason": type(error).__name__})
 
 
+# The least role that may read /metrics: its decision counts are the bank's business, not a screening client's.
+METRICS_ROLE = Role.INVESTIGATOR
+
+
 async def metrics(request: Request) -> Response:
+    """Prometheus metrics, for a key of ``METRICS_ROLE`` or above (scrapers send it as a Bearer token)."""
     state: ApiState = request.app.state.api
+    try:
+        principal = _authenticate(state, request)
+    except ApiError as error:
+        return _error(str(error), error.code, STATUS_OF_CODE.get(error.code, 400))
+    if principal.role < METRICS_ROLE:
+        return _error(f"/metrics needs the {METRICS_ROLE.name.lower()} role", "FORBIDDEN", 403)
     body = state.metrics.render(state.services.jobs.counts())
     return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
