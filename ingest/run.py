@@ -146,21 +146,23 @@ def run_ingest(
     sha256 = files_sha256(files + ([mapping] if mapping is not None else []))
     source_name = source or fmt.source_for(path)
     con = staging.connect(staging_path)
+    # While this runs, another connection of this process (a judgement in the API worker) leaves the work tables be.
     try:
-        label = _version_label(fmt, path, sha256, version)
-        summary = staging.IngestSummary(source_name, label, fmt.name, [str(f) for f in files])
-        seen = staging.find_version_by_hash(con, source_name, sha256)
-        if seen is not None:
-            summary.version, summary.already_ingested = seen, True
+        with staging.loading(staging_path):
+            label = _version_label(fmt, path, sha256, version)
+            summary = staging.IngestSummary(source_name, label, fmt.name, [str(f) for f in files])
+            seen = staging.find_version_by_hash(con, source_name, sha256)
+            if seen is not None:
+                summary.version, summary.already_ingested = seen, True
+                return summary
+            if staging.version_exists(con, source_name, label):
+                summary.version = f"{label}+{sha256[:8]}"
+            guard = None if allow_mass_removal else staging.RemovalGuard(str(path), max_removed_share)
+            if guard is not None and fmt.snapshot:
+                guard.check_format(con, source_name, fmt.name)
+            items = _stream(fmt.iter_records(path, source_name), _Accountant(summary, progress))
+            staging.stage_version(con, summary, items, sha256, snapshot=fmt.snapshot, guard=guard)
+            summary.notices = fmt.notices()
             return summary
-        if staging.version_exists(con, source_name, label):
-            summary.version = f"{label}+{sha256[:8]}"
-        guard = None if allow_mass_removal else staging.RemovalGuard(str(path), max_removed_share)
-        if guard is not None and fmt.snapshot:
-            guard.check_format(con, source_name, fmt.name)
-        items = _stream(fmt.iter_records(path, source_name), _Accountant(summary, progress))
-        staging.stage_version(con, summary, items, sha256, snapshot=fmt.snapshot, guard=guard)
-        summary.notices = fmt.notices()
-        return summary
     finally:
         con.close()

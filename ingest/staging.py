@@ -230,8 +230,40 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         if not infra.is_current(con):  # a staging file from before sg_record_infra, or derived differently
             with transaction(con):
                 infra.derive_all(con)
-        _drop_work_tables(con)  # left behind by a load that was killed
+        if not loading_now(path):
+            _drop_work_tables(con)  # left behind by a load that was killed
     return con
+
+
+# Staging files this process is staging a version into now, with how many loads: their work tables are live.
+_LOADING: dict[str, int] = {}
+_LOADING_LOCK = threading.Lock()
+
+
+def loading_now(path: Path) -> bool:
+    """Whether this process is staging a version into ``path`` (its work tables must be left alone)."""
+    with _LOADING_LOCK:
+        return _LOADING.get(str(path.resolve()), 0) > 0
+
+
+@contextmanager
+def loading(path: Path) -> Iterator[None]:
+    """Mark ``path`` as being staged into by this process while the block runs.
+
+    ``connect`` drops work tables a killed load left behind. A judgement made in
+    the API worker that runs an ingest job opened its own connection meanwhile
+    and dropped the running job's work tables, so the job failed.
+    """
+    key = str(path.resolve())
+    with _LOADING_LOCK:
+        _LOADING[key] = _LOADING.get(key, 0) + 1
+    try:
+        yield
+    finally:
+        with _LOADING_LOCK:
+            _LOADING[key] -= 1
+            if not _LOADING[key]:
+                del _LOADING[key]
 
 
 class _WriterHold:

@@ -104,3 +104,26 @@ def test_unrelated_ftm_files_become_separate_sources(tmp_path: Path) -> None:
             assert len(current) == summary.records > 0
     finally:
         con.close()
+
+
+def test_a_judgement_during_an_ingest_in_the_same_process_leaves_the_ingest_alone(tmp_path: Path, samples) -> None:  # type: ignore[no-untyped-def]
+    """An API worker runs ingest jobs and judgements: the judgement's connection dropped the job's work tables."""
+    from resolution.judgements import list_judgements, record_judgement
+
+    path = tmp_path / "staging.duckdb"
+    run_ingest(path, samples.un_xml, "un-xml")
+    con = staging.connect(path, read_only=True)
+    try:
+        first, second = (r.record_id for r in list(staging.iter_current_records(con, ["un_sc_sanctions"]))[:2])
+    finally:
+        con.close()
+    judged: list[bool] = []
+
+    def judge_midway(rows: int) -> None:
+        if rows > 15_000 and not judged:  # past the first work-table batches of the OFAC file
+            record_judgement(path, first, second, False, "different parties", "analyst")
+            judged.append(True)
+
+    summary = run_ingest(path, OFAC, "ofac-csv", progress=judge_midway)
+    assert judged and summary.records == 9043
+    assert [(j.record_a, j.record_b) for j in list_judgements(path)] == [tuple(sorted((first, second)))]
