@@ -446,7 +446,7 @@ def test_readyz(api: Api) -> None:
 
 def test_metrics_count_requests_and_decisions(api: Api) -> None:
     api.data(SCREEN, role="screening")
-    text = api.client.get("/metrics").text
+    text = api.client.get("/metrics", headers={"Authorization": f"Bearer {api.keys['investigator']}"}).text
     assert 'sanctiongraph_requests_total{field="screen",status="OK"}' in text
     assert 'sanctiongraph_screen_decisions_total{decision="HIT"}' in text
     assert "sanctiongraph_request_seconds_bucket" in text
