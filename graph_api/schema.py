@@ -344,7 +344,8 @@ class Query(graphene.ObjectType):
         results = []
         for item in submissions:
             submission = submission_from_dict(item)
-            results.append(await ctx.read(screen_submission, ctx.screener, submission, seen))
+            screened = await ctx.read(screen_submission, ctx.screener, submission, seen)
+            results.append(views.submission_for_principal(screened, ctx.principal))
         return results
 
     @staticmethod

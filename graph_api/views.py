@@ -16,7 +16,9 @@ The screening role's view:
   the request gave, else withheld (a near-identical address is someone else's);
 - ``indicators``: a value shared with a flagged party says the kind of value and
   the indicators, not the party's name or value;
-- ``decision`` and ``exposureScore`` are those of the full screening.
+- ``decision`` and ``exposureScore`` are those of the full screening;
+- ``screenAuthors``: each author's and affiliation's listed matches only, and
+  indicators (and the reasons quoting them) without the flagged party.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataclasses import replace
 from typing import Any
 
 from graph.analytics import GraphNode
+from graph.authors import PartResult, SubmissionResult
 from graph.screening import SHARED_INDICATOR, ExposureHit, ScreenResult
 from graph_api.auth import Principal, Role
 
@@ -52,6 +55,31 @@ def for_principal(result: ScreenResult, principal: Principal, given: Iterable[st
         exposure=exposure,
         indicators=[_indicator(i) for i in result.indicators],
     )
+
+
+def submission_for_principal(result: SubmissionResult, principal: Principal) -> SubmissionResult:
+    """``screenAuthors``' result as ``principal`` may see it: each part's listed matches, indicators without parties."""
+    if sees_customers(principal):
+        return result
+    rewritten: dict[str, str] = {}
+
+    def part(screened: PartResult) -> PartResult:
+        indicators = []
+        for indicator in screened.indicators:
+            shown = _indicator(indicator)
+            if shown is not indicator and indicator.evidence and shown.evidence:
+                rewritten[indicator.evidence] = shown.evidence
+            indicators.append(shown)
+        return replace(screened, matches=[m for m in screened.matches if m.listed], indicators=indicators)
+
+    authors = [part(p) for p in result.authors]
+    affiliations = [part(p) for p in result.affiliations]
+    reasons = []
+    for reason in result.reasons:
+        for old, new in rewritten.items():
+            reason = reason.replace(old, new)
+        reasons.append(reason)
+    return replace(result, authors=authors, affiliations=affiliations, reasons=reasons)
 
 
 def given_values(query: dict[str, Any]) -> list[str]:
