@@ -50,6 +50,8 @@ from sanctiongraph.settings import Settings
 log = logging.getLogger("sanctiongraph.api")
 
 MAX_BODY_BYTES = 1 << 20
+# Longer query texts are parsed and validated afresh each time rather than cached.
+CACHED_QUERY_CHARS = 16_384
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web" / "dist"
 STATUS_OF_CODE = {
     "UNAUTHENTICATED": 401,
@@ -131,7 +133,9 @@ def _prepare(state: ApiState, principal: Principal, operation: dict[str, Any]) -
     if not isinstance(variables, dict):
         raise ApiError("variables must be an object", code="BAD_REQUEST")
     settings = state.settings
-    document, problems = _parse_and_validate(query, settings.introspection)
+    # Only short texts are cached: 1,024 entries of up to 1 MiB each could hold 1 GiB per worker.
+    check = _parse_and_validate if len(query) <= CACHED_QUERY_CHARS else _parse_and_validate.__wrapped__
+    document, problems = check(query, settings.introspection)
     name = operation.get("operationName")
     if problems is None:  # an invalid query is refused below; its variables cannot be coerced
         variables = limits.coerce_variables(document, name, variables)
