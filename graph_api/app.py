@@ -139,7 +139,12 @@ def _prepare(state: ApiState, principal: Principal, operation: dict[str, Any]) -
     name = operation.get("operationName")
     if problems is None:  # an invalid query is refused below; its variables cannot be coerced
         variables = limits.coerce_variables(document, name, variables)
-    shape = limits.shape_of(document, name, variables)
+    try:
+        shape = limits.shape_of(document, name, variables)
+    except RecursionError:  # nesting the parser took but measuring cannot: far over any depth limit
+        raise ApiError(
+            f"query nested over the depth limit of {settings.max_query_depth}", code="LIMIT_EXCEEDED"
+        ) from None
     limits.check(
         shape,
         principal,
