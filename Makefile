@@ -1,4 +1,4 @@
-# The two commands in the README are `make demo` and `make test`; CI runs `make test`.
+# The two commands in the README are `make demo` and `make test`; CI runs `make check` (lint, typecheck, test).
 .PHONY: setup demo test test-fast lint typecheck check
 
 VENV := .venv/bin
@@ -16,11 +16,12 @@ test:
 test-fast: setup
 	$(VENV)/pytest -m "not slow"
 
-lint:
+# lint and typecheck set up first, so `make check` (CI's `.ci/run`) works on a clean clone.
+lint: setup
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 
-typecheck:
+typecheck: setup
 	$(VENV)/mypy
 
 check: lint typecheck test

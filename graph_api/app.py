@@ -8,7 +8,6 @@ execution, audit. Nothing reaches Neo4j before the checks pass.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import logging
 import os
@@ -22,6 +21,7 @@ from inspect import isawaitable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import orjson
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, execute, parse, specified_rules, validate
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -34,8 +34,8 @@ from starlette.staticfiles import StaticFiles
 from graph.screening import Screener
 from graph.store import GraphStore
 from graph_api import limits
-from graph_api.audit import AuditLog, returned_entities
-from graph_api.auth import KeyStore, Principal
+from graph_api.audit import AuditLog, entity_ids_of, returned_entities
+from graph_api.auth import KeyStore, Principal, Role, authenticate_request
 from graph_api.context import RequestContext, Services, in_thread
 from graph_api.downloads import download
 from graph_api.errors import code_for, format_error
@@ -51,8 +51,18 @@ from sanctiongraph.settings import Settings
 log = logging.getLogger("sanctiongraph.api")
 
 MAX_BODY_BYTES = 1 << 20
+# Longer query texts are parsed and validated afresh each time rather than cached.
+CACHED_QUERY_CHARS = 16_384
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web" / "dist"
-STATUS_OF_CODE = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "RATE_LIMITED": 429, "SERVICE_UNAVAILABLE": 503}
+STATUS_OF_CODE = {
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "RATE_LIMITED": 429,
+    "SERVICE_UNAVAILABLE": 503,
+    "PAYLOAD_TOO_LARGE": 413,
+    "TIMEOUT": 504,
+    "INTERNAL": 500,
+}
 
 
 @dataclass
@@ -85,9 +95,7 @@ async def _read_operation(request: Request) -> dict[str, Any]:
             except json.JSONDecodeError:
                 raise ApiError("variables is not valid JSON", code="BAD_REQUEST") from None
         return params
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise ApiError(f"request body over {MAX_BODY_BYTES} bytes", code="PAYLOAD_TOO_LARGE")
+    body = await _read_body(request)
     try:
         data = orjson.loads(body)
     except (orjson.JSONDecodeError, UnicodeDecodeError):
@@ -95,6 +103,27 @@ async def _read_operation(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ApiError("body must be a JSON object with a query", code="BAD_REQUEST")
     return data
+
+
+async def _read_body(request: Request) -> bytes:
+    """The request body, refused as soon as it is known to be over ``MAX_BODY_BYTES``.
+
+    Reading it whole first let any client make the worker hold any amount of
+    memory before the size check: a declared length over the limit is refused
+    unread, and a body without one is read only up to the limit.
+    """
+    too_large = ApiError(f"request body over {MAX_BODY_BYTES} bytes", code="PAYLOAD_TOO_LARGE")
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _prepare(state: ApiState, principal: Principal, operation: dict[str, Any]) -> tuple[Any, limits.QueryShape]:
@@ -105,8 +134,18 @@ def _prepare(state: ApiState, principal: Principal, operation: dict[str, Any]) -
     if not isinstance(variables, dict):
         raise ApiError("variables must be an object", code="BAD_REQUEST")
     settings = state.settings
-    document, problems = _parse_and_validate(query, settings.introspection)
-    shape = limits.shape_of(document, operation.get("operationName"), variables)
+    # Only short texts are cached: 1,024 entries of up to 1 MiB each could hold 1 GiB per worker.
+    check = _parse_and_validate if len(query) <= CACHED_QUERY_CHARS else _parse_and_validate.__wrapped__
+    document, problems = check(query, settings.introspection)
+    name = operation.get("operationName")
+    if problems is None:  # an invalid query is refused below; its variables cannot be coerced
+        variables = limits.coerce_variables(document, name, variables)
+    try:
+        shape = limits.shape_of(document, name, variables)
+    except RecursionError:  # nesting the parser took but measuring cannot: far over any depth limit
+        raise ApiError(
+            f"query nested over the depth limit of {settings.max_query_depth}", code="LIMIT_EXCEEDED"
+        ) from None
     limits.check(
         shape,
         principal,
@@ -131,6 +170,8 @@ def _parse_and_validate(query: str, introspection: bool) -> tuple[DocumentNode, 
         document = parse(query, max_tokens=20_000)
     except GraphQLError as error:
         raise ApiError(f"syntax error: {error.message}", code="BAD_REQUEST") from None
+    except RecursionError:  # brackets nested thousands deep, within the token limit
+        raise ApiError("query nested too deeply to read; flatten it", code="BAD_REQUEST") from None
     graphql_schema: GraphQLSchema = schema.graphql_schema
     rules = list(specified_rules) + ([] if introspection else [NoSchemaIntrospectionCustomRule])
     errors = validate(graphql_schema, document, rules)
@@ -150,24 +191,40 @@ async def graphql_endpoint(request: Request) -> Response:
     operation: dict[str, Any] = {}
     shape: limits.QueryShape | None = None
     try:
-        principal = state.keys.authenticate(request.headers.get("authorization"))
-        if not state.limiter.allow(principal.name):
-            raise ApiError("rate limit exceeded; slow down", code="RATE_LIMITED")
-        operation = await _read_operation(request)
-        document, shape = _prepare(state, principal, operation)
+        with anyio.fail_after(state.settings.request_timeout):
+            principal = _authenticate(state, request)
+            if not state.limiter.allow(principal.name):
+                raise ApiError("rate limit exceeded; slow down", code="RATE_LIMITED")
+            operation = await _read_operation(request)
+            # Off the event loop: a costly query text must not stall every other request of the worker.
+            document, checked = await in_thread(_prepare, state, principal, operation)
+            shape = checked
+            if checked.tokens > 1 and not state.limiter.allow(principal.name, checked.tokens - 1):
+                raise ApiError(
+                    f"rate limit exceeded by this query's cost ({checked.cost}); slow down or ask for less",
+                    code="RATE_LIMITED",
+                )
+            request_context = RequestContext(state.services, principal)
+            outcome = execute(
+                schema.graphql_schema,
+                document,
+                variable_values=operation.get("variables") or {},
+                operation_name=operation.get("operationName"),
+                context_value=request_context,
+                middleware=[record_entities],
+            )
+            result = await outcome if isawaitable(outcome) else outcome
     except ApiError as error:
         _audit(state, principal, operation, shape, None, error.code, started)
-        return _error(
-            str(error), error.code, STATUS_OF_CODE.get(error.code, 413 if error.code == "PAYLOAD_TOO_LARGE" else 400)
-        )
-    outcome = execute(
-        schema.graphql_schema,
-        document,
-        variable_values=operation.get("variables") or {},
-        operation_name=operation.get("operationName"),
-        context_value=RequestContext(state.services, principal),
-    )
-    result = await outcome if isawaitable(outcome) else outcome
+        return _error(str(error), error.code, STATUS_OF_CODE.get(error.code, 400))
+    except TimeoutError:
+        _audit(state, principal, operation, shape, None, "TIMEOUT", started)
+        seconds = state.settings.request_timeout
+        return _error(f"request took over {seconds:g} s and was stopped; ask for less", "TIMEOUT", 504)
+    except Exception as error:  # every outcome is audited, an unexpected one too; the client gets no trace
+        log.error("request failed: %s", type(error).__name__, exc_info=error)
+        _audit(state, principal, operation, shape, None, "INTERNAL", started)
+        return _error("internal error; the server log has details", "INTERNAL", 500)
     payload: dict[str, Any] = {"data": result.data}
     status, codes = 200, []
     if result.errors:
@@ -175,8 +232,29 @@ async def graphql_endpoint(request: Request) -> Response:
         codes = [e["extensions"]["code"] for e in payload["errors"]]
         if "SERVICE_UNAVAILABLE" in codes:
             status = 503
-    _audit(state, principal, operation, shape, result.data, ",".join(sorted(set(codes))) or "OK", started)
+    status_text = ",".join(sorted(set(codes))) or "OK"
+    _audit(state, principal, operation, shape, result.data, status_text, started, request_context.shown)
     return JsonResponse(payload, status_code=status)
+
+
+def record_entities(next_: Any, root: Any, info: Any, **args: Any) -> Any:
+    """Middleware: note the entity IDs each resolver returns in the request's context, for the audit."""
+    value = next_(root, info, **args)
+    shown: set[str] = info.context.shown
+    if isawaitable(value):
+
+        async def recorded() -> Any:
+            resolved = await value
+            entity_ids_of(resolved, shown)
+            return resolved
+
+        return recorded()
+    entity_ids_of(value, shown)
+    return value
+
+
+def _authenticate(state: ApiState, request: Request) -> Principal:
+    return authenticate_request(state.keys, state.limiter, request)
 
 
 def _decisions(data: Any) -> list[str]:
@@ -198,6 +276,7 @@ def _audit(
     data: Any,
     status: str,
     started: float,
+    shown: set[str] | None = None,
 ) -> None:
     """Record the request in the audit log, the metrics and the service log (never a value in clear)."""
     seconds = time.perf_counter() - started
@@ -217,9 +296,9 @@ def _audit(
             "role": principal.role.name.lower() if principal else None,
             "operation": operation_name if isinstance(operation_name, str) else None,
             "fields": fields,
-            "query_sha256": hashlib.sha256(str(query).encode("utf-8")).hexdigest(),
+            "query_sha256": state.audit.query_hash(str(query)),  # HMAC-SHA256 with the audit key
             "variables": state.audit.hash_values(operation.get("variables") or {}),
-            "entities": returned_entities(data),
+            "entities": sorted(set(returned_entities(data)) | (shown or set())),
             "status": status,
             "ms": round(seconds * 1000, 2),
         }
@@ -281,8 +360,19 @@ def _warm_up(services: Services, stop: threading.Event) -> None:
         log.info("warm-up skipped", extra={"reason": type(error).__name__})
 
 
+# The least role that may read /metrics: its decision counts are the bank's business, not a screening client's.
+METRICS_ROLE = Role.INVESTIGATOR
+
+
 async def metrics(request: Request) -> Response:
+    """Prometheus metrics, for a key of ``METRICS_ROLE`` or above (scrapers send it as a Bearer token)."""
     state: ApiState = request.app.state.api
+    try:
+        principal = _authenticate(state, request)
+    except ApiError as error:
+        return _error(str(error), error.code, STATUS_OF_CODE.get(error.code, 400))
+    if principal.role < METRICS_ROLE:
+        return _error(f"/metrics needs the {METRICS_ROLE.name.lower()} role", "FORBIDDEN", 403)
     body = state.metrics.render(state.services.jobs.counts())
     return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 

@@ -55,12 +55,32 @@ def _secret(home: Path) -> bytes:
     return bytes.fromhex(path.read_text(encoding="utf-8").strip())
 
 
+# How far back each step reads when looking for the start of the last line.
+_TAIL_STEP = 65536
+
+
 def _last_hash(path: Path) -> str:
+    """The hash of the file's last line, however long it is.
+
+    Reading only the last 64 KiB broke the chain after any line longer than
+    that (a client's large ``variables``): the next append chained to a piece
+    of a line, and ``verify_chain`` failed from there on.
+    """
     if not path.exists() or path.stat().st_size == 0:
         return "0" * 64
     with path.open("rb") as handle:
-        handle.seek(max(0, path.stat().st_size - 65536))
-        last = handle.read().splitlines()[-1]
+        end = handle.seek(0, os.SEEK_END)
+        tail = b""
+        position = end
+        while position > 0:
+            step = min(_TAIL_STEP, position)
+            position -= step
+            handle.seek(position)
+            tail = handle.read(step) + tail
+            # The last line starts after the last newline that is not the file's final byte.
+            if tail.rstrip(b"\n").rfind(b"\n") >= 0:
+                break
+    last = tail.rstrip(b"\n").rsplit(b"\n", 1)[-1]
     return hashlib.sha256(last).hexdigest()
 
 
@@ -84,6 +104,10 @@ class AuditLog:
 
     def pseudonym(self, value: str) -> str:
         return hmac.new(self.secret, value.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
+
+    def query_hash(self, query: str) -> str:
+        """HMAC-SHA256 of a query text: a plain SHA-256 of a text with a name inline could be guessed back."""
+        return hmac.new(self.secret, query.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def hash_values(self, value: Any) -> Any:
         """The same structure with every string and number replaced by its keyed hash."""
@@ -124,6 +148,26 @@ class AuditLog:
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
+
+
+def entity_ids_of(value: Any, into: set[str]) -> None:
+    """Add the entity IDs a resolver returned (an entity, a match, a graph node, or a list of them) to ``into``.
+
+    Recorded as resolvers return them, not read from the response: an alias
+    (``x: id``) or leaving ``id`` out hid them from the response's keys, and
+    network and path nodes carry them as ``Entity:sg-...``.
+    """
+    for item in value if isinstance(value, list) else (value,):
+        if item is None or isinstance(item, str | int | float | bool):
+            continue
+        candidates: tuple[Any, ...]
+        if isinstance(item, dict):
+            candidates = (item.get("id"), item.get("entity_id"), item.get("entityId"))
+        else:
+            candidates = (getattr(item, "entity_id", None), getattr(item, "id", None))
+        for candidate in candidates:
+            if isinstance(candidate, str) and candidate.startswith(ENTITY_PREFIX) and len(into) < MAX_ENTITIES:
+                into.add(candidate)
 
 
 def returned_entities(data: Any) -> list[str]:

@@ -20,7 +20,9 @@ from enum import IntEnum
 from pathlib import Path
 
 import jwt
+from starlette.requests import Request
 
+from graph_api.ratelimit import RateLimiter
 from sanctiongraph.errors import ApiError, ConfigError
 
 KEYS_FILE = "api-keys.json"
@@ -106,10 +108,21 @@ def create_key(home: Path, name: str, role: Role) -> str:
     entries = [e for e in entries if e["name"] != name]
     entries.append({"name": name, "role": role.name.lower(), "sha256": _digest(key)})
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
-    os.chmod(tmp, 0o600)
+    write_private(tmp, json.dumps(entries, indent=2) + "\n")
     tmp.replace(path)
     return key
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a secret file that is 0600 from its first byte, whatever the umask.
+
+    Writing it and then chmod-ing it left a moment in which any local user could
+    read it (a plaintext admin key, for the dev key file).
+    """
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def dev_key(home: Path) -> str:
@@ -121,6 +134,22 @@ def dev_key(home: Path) -> str:
         if key and _digest(key) in store.keys:
             return key
     key = create_key(home, "dev", Role.ADMIN)
-    path.write_text(key + "\n", encoding="utf-8")
-    os.chmod(path, 0o600)
+    tmp = path.with_suffix(".tmp")
+    write_private(tmp, key + "\n")
+    tmp.replace(path)
     return key
+
+
+def authenticate_request(keys: KeyStore, limiter: RateLimiter, request: Request) -> Principal:
+    """The caller's principal; a client without a valid key is rate-limited by its address first.
+
+    Unauthenticated requests each cost a key check and an audit line, so without
+    a limit anyone who can reach the port could fill the audit log.
+    """
+    try:
+        return keys.authenticate(request.headers.get("authorization"))
+    except ApiError:
+        client = request.client.host if request.client else "unknown"
+        if not limiter.allow(f"address:{client}"):
+            raise ApiError("rate limit exceeded; slow down", code="RATE_LIMITED") from None
+        raise

@@ -84,6 +84,8 @@ class RequestContext:
     entities: EntityLoader = field(init=False)
     sanctions: SanctionsLoader = field(init=False)
     _records: dict[tuple[int, int], RecordsLoader] = field(default_factory=dict)
+    # Entity IDs this request's resolvers returned, for the audit log (``app.record_entities``).
+    shown: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.entities = EntityLoader(self.store)

@@ -9,7 +9,6 @@ flight never holds the event loop. Every download is audited like a query.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 import time
@@ -23,7 +22,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from graph.cluster_export import export_clusters
 from graph.export import Written, export_entities, export_records
-from graph_api.auth import Principal, Role
+from graph_api.auth import Principal, Role, authenticate_request
 from graph_api.context import in_thread
 from sanctiongraph.errors import ApiError, SanctionGraphError
 
@@ -53,7 +52,7 @@ def _exporter(state: Any, name: str, request: Request) -> Callable[[Path], Writt
 
 
 def _authorised(state: Any, request: Request) -> Principal:
-    principal: Principal = state.keys.authenticate(request.headers.get("authorization"))
+    principal = authenticate_request(state.keys, state.limiter, request)
     if not state.limiter.allow(principal.name):
         raise ApiError("rate limit exceeded; slow down", code="RATE_LIMITED")
     if principal.role < NEEDED_ROLE:
@@ -111,7 +110,7 @@ def _audit(
             "role": principal.role.name.lower() if principal else None,
             "operation": f"export {name}",
             "fields": ["export"],
-            "query_sha256": hashlib.sha256(query.encode("utf-8")).hexdigest(),
+            "query_sha256": state.audit.query_hash(query),  # HMAC-SHA256 with the audit key
             "variables": state.audit.hash_values(dict(request.query_params)),
             "entities": [],
             "status": status,

@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from ingest.formats import FORMATS
+from ingest.formats import FORMATS, get_format
 from ingest.run import run_ingest
 from ingest.staging import exclusive_writer
 from sanctiongraph.errors import ApiError, SanctionGraphError
@@ -53,6 +53,7 @@ class IngestJob:
     mapping: str | None
     source: str | None
     status: str = "queued"
+    allow_mass_removal: bool = False  # an admin's explicit go for a version that removes much
     rows_read: int = 0
     records: int | None = None
     quarantined: int | None = None
@@ -128,13 +129,39 @@ class IngestJobs:
             raise ApiError(f"{what} {name!r} is not in the server's ingest folder", code="NOT_FOUND")
         return path
 
-    def start(self, path: str, fmt: str, *, mapping: str | None = None, source: str | None = None) -> IngestJob:
+    def start(
+        self,
+        path: str,
+        fmt: str,
+        *,
+        mapping: str | None = None,
+        source: str | None = None,
+        admin: bool = False,
+        allow_mass_removal: bool = False,
+    ) -> IngestJob:
+        """Queue one ingest; only an admin may name another source than the file's or allow a mass removal.
+
+        An analyst naming ``source: "us_ofac_sdn"`` for another list's file would make
+        it a new version of OFAC's list and delist every party it lacks.
+        """
         if fmt not in FORMATS:
             raise ApiError(f"unknown format {fmt!r}; use one of {sorted(FORMATS)}", code="BAD_REQUEST")
-        self._inside_root(path, "path")
-        if mapping is not None:
-            self._inside_root(mapping, "mapping")
-        job = IngestJob(uuid.uuid4().hex[:12], path, fmt, mapping, source)
+        full = self._inside_root(path, "path")
+        mapping_path = None if mapping is None else self._inside_root(mapping, "mapping")
+        if allow_mass_removal and not admin:
+            raise ApiError("allowMassRemoval needs the admin role; ask an admin to ingest this file", code="FORBIDDEN")
+        if source is not None and not admin:
+            try:
+                own = get_format(fmt, mapping=mapping_path).source_for(full)
+            except SanctionGraphError as error:
+                raise ApiError(f"{path}: {error}", code="BAD_REQUEST") from None
+            if source != own:
+                raise ApiError(
+                    f"source {source!r}: a {fmt} file {path!r} is a version of {own!r}; leave source out,"
+                    " or ask an admin to name another",
+                    code="FORBIDDEN",
+                )
+        job = IngestJob(uuid.uuid4().hex[:12], path, fmt, mapping, source, allow_mass_removal=allow_mass_removal)
         with self._lock:
             self._jobs[job.id] = job
             if len(self._jobs) > MAX_JOBS_KEPT:
@@ -184,6 +211,7 @@ class IngestJobs:
                     source=job.source,
                     mapping=(self.root / job.mapping) if job.mapping else None,
                     progress=progress,
+                    allow_mass_removal=job.allow_mass_removal,
                 )
         except SanctionGraphError as error:
             job.status, job.error = "failed", str(error)

@@ -14,6 +14,8 @@ from graphql import GraphQLResolveInfo
 from graph import analytics, queries, screening
 from graph.authors import PartResult, SubmissionResult, screen_submission, submission_from_dict
 from graph.queries import EntityRow
+from graph_api import views
+from graph_api.auth import Role
 from graph_api.jobs import IngestJob as Job
 from graph_api.types import (
     ComparisonEvidence,
@@ -314,7 +316,8 @@ class Query(graphene.ObjectType):
     @staticmethod
     async def resolve_screen(root: None, info: GraphQLResolveInfo, input: dict[str, Any]) -> screening.ScreenResult:
         ctx = context(info)
-        return await ctx.read(ctx.screener.screen, _applicant(input))
+        result = await ctx.read(ctx.screener.screen, _applicant(input))
+        return views.for_principal(result, ctx.principal, views.given_values(input))
 
     @staticmethod
     async def resolve_screen_batch(
@@ -325,7 +328,9 @@ class Query(graphene.ObjectType):
         ctx = context(info)
         results = []
         for item in inputs:
-            results.append({"id": item["id"], "result": await ctx.read(ctx.screener.screen, _applicant(item["query"]))})
+            result = await ctx.read(ctx.screener.screen, _applicant(item["query"]))
+            shown = views.for_principal(result, ctx.principal, views.given_values(item["query"]))
+            results.append({"id": item["id"], "result": shown})
         return results
 
     @staticmethod
@@ -339,7 +344,8 @@ class Query(graphene.ObjectType):
         results = []
         for item in submissions:
             submission = submission_from_dict(item)
-            results.append(await ctx.read(screen_submission, ctx.screener, submission, seen))
+            screened = await ctx.read(screen_submission, ctx.screener, submission, seen)
+            results.append(views.submission_for_principal(screened, ctx.principal))
         return results
 
     @staticmethod
@@ -457,7 +463,11 @@ class IngestInput(graphene.InputObjectType):
     path = graphene.String(required=True, description="A file in the server's ingest folder")
     format = graphene.String(required=True)
     mapping = graphene.String(description="A mapping YAML in the server's ingest folder (format mapping)")
-    source = graphene.String()
+    source = graphene.String(description="Admin only when it differs from the source the file's format gives")
+    allow_mass_removal = graphene.Boolean(
+        description="Admin only: stage a version even if it is empty, removes more than 10% of the source's"
+        " records or changes its format (refused otherwise)"
+    )
 
 
 class RecordJudgement(graphene.Mutation):
@@ -485,7 +495,14 @@ class StartIngest(graphene.Mutation):
     @staticmethod
     def mutate(root: None, info: GraphQLResolveInfo, input: dict[str, Any]) -> Job:
         ctx = context(info)
-        return ctx.jobs.start(input["path"], input["format"], mapping=input.get("mapping"), source=input.get("source"))
+        return ctx.jobs.start(
+            input["path"],
+            input["format"],
+            mapping=input.get("mapping"),
+            source=input.get("source"),
+            admin=ctx.principal.role >= Role.ADMIN,
+            allow_mass_removal=bool(input.get("allow_mass_removal")),
+        )
 
 
 class Mutation(graphene.ObjectType):

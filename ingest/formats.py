@@ -20,6 +20,10 @@ def _no_version(path: Path) -> str | None:
     return None
 
 
+def _fixed_source(path: Path) -> str | None:
+    return None
+
+
 def _single_file(path: Path) -> list[Path]:
     if not path.is_file():
         raise IngestError(f"{path}: not a file", hint="this format reads one file")
@@ -40,6 +44,13 @@ class SourceFormat:
     distinct_entries: bool = True
     # After the rows are read: what was left out of them and why, with how many rows (a mapping's notices).
     notices: Callable[[], dict[str, int]] = dict
+    # The source a file is a version of when none is named, for formats that carry many lists (FtM):
+    # ``None`` means ``default_source``. Unrelated files must never become versions of one another.
+    source_of: Callable[[Path], str | None] = _fixed_source
+
+    def source_for(self, path: Path) -> str:
+        """The source name ``path`` is a version of when the user names none."""
+        return self.source_of(path) or self.default_source
 
 
 MAPPING = "mapping"
@@ -82,12 +93,14 @@ FORMATS: dict[str, SourceFormat] = {
             "FollowTheMoney entities as JSON lines (OpenSanctions exports); edges become relations",
             ftm.iter_records,
             distinct_entries=False,
+            source_of=ftm.source_of,
         ),
         SourceFormat(
             "ftm-entities",
             "sanctiongraph_entities",
             "FollowTheMoney entities that are one party each (`sanctiongraph export entities`): never merged together",
             ftm.iter_records,
+            source_of=ftm.file_source_of,
         ),
         SourceFormat(
             "gleif-lei",

@@ -111,6 +111,8 @@ def run_ingest(
     version: str | None = None,
     progress: ProgressCallback | None = None,
     mapping: Path | None = None,
+    allow_mass_removal: bool = False,
+    max_removed_share: float = staging.MAX_REMOVED_SHARE,
 ) -> staging.IngestSummary:
     """Stage one file as a new version of its source; a file seen before changes nothing.
 
@@ -122,34 +124,45 @@ def run_ingest(
         version: version label (default: the date the file carries, else a hash prefix).
         progress: called with the running count of rows read.
         mapping: the YAML mapping file, for ``--format mapping`` only.
+        allow_mass_removal: stage a snapshot version even when it is empty, removes more
+            than ``max_removed_share`` of the source's current records, or changes its format
+            (``--allow-mass-removal``): without it such a file is refused, since an empty or cut
+            file would otherwise delist sanctioned parties.
+        max_removed_share: the share of current records a new version may remove unasked.
 
     Returns:
         The summary: rows read, records staged, rows quarantined with reasons, and
         what this version added, changed and removed.
 
     Raises:
-        IngestError: the file is missing, malformed or not of the format, or the
-            mapping is invalid (``MappingError``); staging is left as it was.
+        IngestError: the file is missing, malformed or not of the format, the
+            mapping is invalid (``MappingError``), or the version would remove too
+            much (``MassRemovalError``); staging is left as it was.
     """
     fmt = get_format(format_name, mapping=mapping)
     if not path.exists():
         raise IngestError(f"{path}: no such file or folder")
     files = fmt.input_files(path)
     sha256 = files_sha256(files + ([mapping] if mapping is not None else []))
-    source_name = source or fmt.default_source
+    source_name = source or fmt.source_for(path)
     con = staging.connect(staging_path)
+    # While this runs, another connection of this process (a judgement in the API worker) leaves the work tables be.
     try:
-        label = _version_label(fmt, path, sha256, version)
-        summary = staging.IngestSummary(source_name, label, fmt.name, [str(f) for f in files])
-        seen = staging.find_version_by_hash(con, source_name, sha256)
-        if seen is not None:
-            summary.version, summary.already_ingested = seen, True
+        with staging.loading(staging_path):
+            label = _version_label(fmt, path, sha256, version)
+            summary = staging.IngestSummary(source_name, label, fmt.name, [str(f) for f in files])
+            seen = staging.find_version_by_hash(con, source_name, sha256)
+            if seen is not None:
+                summary.version, summary.already_ingested = seen, True
+                return summary
+            if staging.version_exists(con, source_name, label):
+                summary.version = f"{label}+{sha256[:8]}"
+            guard = None if allow_mass_removal else staging.RemovalGuard(str(path), max_removed_share)
+            if guard is not None and fmt.snapshot:
+                guard.check_format(con, source_name, fmt.name)
+            items = _stream(fmt.iter_records(path, source_name), _Accountant(summary, progress))
+            staging.stage_version(con, summary, items, sha256, snapshot=fmt.snapshot, guard=guard)
+            summary.notices = fmt.notices()
             return summary
-        if staging.version_exists(con, source_name, label):
-            summary.version = f"{label}+{sha256[:8]}"
-        items = _stream(fmt.iter_records(path, source_name), _Accountant(summary, progress))
-        staging.stage_version(con, summary, items, sha256, snapshot=fmt.snapshot)
-        summary.notices = fmt.notices()
-        return summary
     finally:
         con.close()

@@ -28,9 +28,12 @@ import pyarrow as pa
 
 from ingest import infra
 from ingest.record import Quarantine, Record
-from sanctiongraph.errors import IngestError
+from sanctiongraph.errors import IngestError, MassRemovalError
 
 BATCH_SIZE = 10_000
+# The share of a snapshot source's current records a new version may remove without --allow-mass-removal.
+# Real lists change by a few percent between issues; a cut or empty file removes far more.
+MAX_REMOVED_SHARE = 0.10
 # DuckDB's memory while a file is staged: beyond this it spills to the workspace's temp folder, so
 # a 5-million-row file stages in the same memory as a small one (DuckDB's default is 80% of RAM).
 LOAD_MEMORY_LIMIT = "512MB"
@@ -227,8 +230,40 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         if not infra.is_current(con):  # a staging file from before sg_record_infra, or derived differently
             with transaction(con):
                 infra.derive_all(con)
-        _drop_work_tables(con)  # left behind by a load that was killed
+        if not loading_now(path):
+            _drop_work_tables(con)  # left behind by a load that was killed
     return con
+
+
+# Staging files this process is staging a version into now, with how many loads: their work tables are live.
+_LOADING: dict[str, int] = {}
+_LOADING_LOCK = threading.Lock()
+
+
+def loading_now(path: Path) -> bool:
+    """Whether this process is staging a version into ``path`` (its work tables must be left alone)."""
+    with _LOADING_LOCK:
+        return _LOADING.get(str(path.resolve()), 0) > 0
+
+
+@contextmanager
+def loading(path: Path) -> Iterator[None]:
+    """Mark ``path`` as being staged into by this process while the block runs.
+
+    ``connect`` drops work tables a killed load left behind. A judgement made in
+    the API worker that runs an ingest job opened its own connection meanwhile
+    and dropped the running job's work tables, so the job failed.
+    """
+    key = str(path.resolve())
+    with _LOADING_LOCK:
+        _LOADING[key] = _LOADING.get(key, 0) + 1
+    try:
+        yield
+    finally:
+        with _LOADING_LOCK:
+            _LOADING[key] -= 1
+            if not _LOADING[key]:
+                del _LOADING[key]
 
 
 class _WriterHold:
@@ -395,6 +430,53 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.commit()
 
 
+@dataclass(frozen=True, slots=True)
+class RemovalGuard:
+    """Refuses a snapshot version that looks like a broken file rather than a new issue of the list.
+
+    A snapshot source marks everything a new version lacks as removed, so a 0-byte
+    or cut file, or another list's file under this source's name, would delist
+    sanctioned parties and screening would answer CLEAR for them.
+    """
+
+    file: str
+    max_removed_share: float = MAX_REMOVED_SHARE
+
+    def _refuse(self, source: str, what: str) -> MassRemovalError:
+        return MassRemovalError(
+            f"{self.file}: refused as a new version of {source}, {what}; staging is unchanged."
+            " Check the file is complete and of this list, or pass --allow-mass-removal (API: allowMassRemoval, admin)"
+        )
+
+    def check_format(self, con: duckdb.DuckDBPyConnection, source: str, format_name: str) -> None:
+        """A source keeps its format: another format's file is almost surely another list."""
+        row = con.execute(
+            "SELECT format FROM sg_source_versions WHERE source = ? ORDER BY ingested_at DESC LIMIT 1", [source]
+        ).fetchone()
+        if row is not None and row[0] != format_name:
+            raise self._refuse(source, f"it is {format_name} but {source} is {row[0]}")
+
+    def check_removals(self, con: duckdb.DuckDBPyConnection, summary: IngestSummary, params: dict[str, Any]) -> None:
+        """Before anything is marked removed: an empty version, or one removing too large a share, stops here."""
+        (current,) = con.execute(
+            "SELECT count(*) FROM sg_records WHERE source = $source AND removed_in IS NULL",
+            {"source": params["source"]},
+        ).fetchone() or (0,)
+        if not current:
+            return
+        (removing,) = con.execute(
+            "SELECT count(*) FROM sg_changes WHERE source = $source AND version = $version AND change = 'removed'",
+            params,
+        ).fetchone() or (0,)
+        if summary.records == 0:
+            raise self._refuse(summary.source, f"it has no records and would remove all {current:,}")
+        if removing > current * self.max_removed_share:
+            raise self._refuse(
+                summary.source,
+                f"it would remove {removing:,} of {current:,} current records (more than {self.max_removed_share:.0%})",
+            )
+
+
 def stage_version(
     con: duckdb.DuckDBPyConnection,
     summary: IngestSummary,
@@ -402,6 +484,7 @@ def stage_version(
     sha256: str,
     *,
     snapshot: bool = True,
+    guard: RemovalGuard | None = None,
 ) -> IngestSummary:
     """Stage one source version and fill in its change counts; the contract tables change in one transaction.
 
@@ -416,7 +499,9 @@ def stage_version(
     the next ``connect`` drops them. Either way the contract tables are as before.
 
     A ``snapshot`` source lists everything it holds, so records a new version
-    lacks are marked removed; other sources only add and change.
+    lacks are marked removed; other sources only add and change. With a
+    ``guard``, a snapshot version that is empty or removes too much raises
+    ``MassRemovalError`` inside the merge transaction, so nothing changes.
     """
     now = datetime.now(UTC).replace(tzinfo=None)
     params: dict[str, Any] = {"source": summary.source, "version": summary.version}
@@ -434,7 +519,7 @@ def stage_version(
         batcher.flush_records()
         batcher.flush_quarantine()
         with transaction(con):
-            _merge_version(con, summary, params, now, snapshot, sha256)
+            _merge_version(con, summary, params, now, snapshot, sha256, guard)
             _drop_work_tables(con)
     except BaseException:
         _drop_work_tables(con)
@@ -449,6 +534,7 @@ def _merge_version(
     now: datetime,
     snapshot: bool,
     sha256: str,
+    guard: RemovalGuard | None = None,
 ) -> None:
     _quarantine_duplicates(con, summary, params)
     con.execute(
@@ -458,6 +544,8 @@ def _merge_version(
     _run(con, "record_changes", params)
     if snapshot:
         _run(con, "removals", params)
+        if guard is not None:
+            guard.check_removals(con, summary, params)
         _run(con, "mark_removed", {**params, "now": now})
     _run(con, "upsert", {**params, "now": now})
     infra.merge(con, CHANGED_RECORDS, params)

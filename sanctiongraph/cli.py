@@ -55,7 +55,7 @@ def _log_path(settings: Settings) -> Path:
 
 
 def _fail(message: str, hint: str | None) -> None:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)  # one line, however wide
     if hint:
         console.print(f"[dim]hint: {hint}[/]", highlight=False)
 
@@ -148,6 +148,14 @@ def ingest(
     ] = None,
     source: Annotated[str | None, typer.Option(help="Source name (default: the format's or the mapping's)")] = None,
     source_version: Annotated[str | None, typer.Option(help="Version label (default: from the file)")] = None,
+    allow_mass_removal: Annotated[
+        bool,
+        typer.Option(
+            "--allow-mass-removal",
+            help="Stage a new version even if it is empty, removes more than 10% of the source's records,"
+            " or changes its format (refused otherwise: a cut file would delist sanctioned parties)",
+        ),
+    ] = False,
     workspace: Workspace = None,
 ) -> None:
     """Parse a source file into canonical records staged in the workspace; every row is staged or quarantined."""
@@ -176,6 +184,7 @@ def ingest(
                 version=source_version,
                 progress=progress,
                 mapping=mapping,
+                allow_mass_removal=allow_mass_removal,
             ),
         )
     if summary.already_ingested:
@@ -505,7 +514,12 @@ def serve(
     host: Host = "127.0.0.1",
     port: Port = 8000,
     dev_key: Annotated[
-        bool, typer.Option("--dev-key/--no-dev-key", help="Mint a development admin key into the workspace")
+        bool,
+        typer.Option(
+            "--dev-key/--no-dev-key",
+            envvar="SANCTIONGRAPH_DEV_KEY",
+            help="Mint a development admin key into the workspace (the Docker image sets SANCTIONGRAPH_DEV_KEY=0)",
+        ),
     ] = True,
     workers: Annotated[
         int,

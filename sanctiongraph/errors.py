@@ -27,6 +27,10 @@ class IngestError(SanctionGraphError):
     """A source file cannot be read; staging is left as it was."""
 
 
+class MassRemovalError(IngestError):
+    """A snapshot version would empty or mostly delist its source, or changes its format; refused unasked."""
+
+
 class MappingError(IngestError):
     """A declarative mapping file is invalid (checked before any row is read)."""
 

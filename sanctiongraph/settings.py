@@ -75,6 +75,8 @@ class Settings:
     # API: requests per second per client, and the burst above it (SANCTIONGRAPH_RATE_LIMIT).
     rate_limit: float = 500.0
     rate_burst: int = 1000
+    # API: seconds a whole GraphQL request may take, checks and execution (SANCTIONGRAPH_REQUEST_TIMEOUT).
+    request_timeout: float = 30.0
     # API: the only folder ingest jobs started through the API may read (default <home>/inbox).
     ingest_root: Path | None = None
 
@@ -100,6 +102,7 @@ class Settings:
             max_query_cost=_int(env, PREFIX + "MAX_QUERY_COST", 10_000),
             rate_limit=float(_int(env, PREFIX + "RATE_LIMIT", 500)),
             rate_burst=_int(env, PREFIX + "RATE_BURST", 1000),
+            request_timeout=float(_int(env, PREFIX + "REQUEST_TIMEOUT", 30)),
             ingest_root=Path(env[PREFIX + "INGEST_ROOT"]) if env.get(PREFIX + "INGEST_ROOT") else None,
         )
         clean = {k: v for k, v in overrides.items() if v is not None}

@@ -227,3 +227,26 @@ def test_docker_compose_config_accepts_the_file(tmp_path: Path) -> None:
     assert cli is not None
     result = run_tool(*cli, "-f", str(COMPOSE), "--env-file", str(env), "--profile", "loader", "config", "--quiet")
     assert result.returncode == 0, result.stderr
+
+
+def test_neither_compose_nor_the_image_mints_a_dev_key() -> None:
+    """A dev key is a plaintext admin key on the volume and its backups (issue 24, finding 3)."""
+    assert "--no-dev-key" in compose()["services"]["api"]["command"]
+    instructions = dockerfile_instructions()
+    runtime = instructions[max(i for i, (word, _) in enumerate(instructions) if word == "FROM") :]
+    env = " ".join(args for word, args in runtime if word == "ENV")
+    assert re.search(r"\bSANCTIONGRAPH_DEV_KEY=0\b", env), "a `docker run IMAGE sanctiongraph serve` would mint one"
+
+
+def test_key_files_are_private_from_their_first_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Created 0600, not written and then chmod-ed: no moment in which another user can read the key."""
+    from graph_api.auth import DEV_KEY_FILE, KEYS_FILE, dev_key
+
+    monkeypatch.setattr(os, "chmod", lambda *args, **kwargs: None)  # only the mode given at creation counts
+    old = os.umask(0)
+    try:
+        dev_key(tmp_path)
+    finally:
+        os.umask(old)
+    for name in (DEV_KEY_FILE, KEYS_FILE):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o600, name

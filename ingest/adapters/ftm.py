@@ -21,6 +21,7 @@ model, so every line is accounted for.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -317,6 +318,43 @@ def build_item(entity: Any, source: str, path: Path, line: int) -> Item:
     if schema_name in ATTACHMENTS:
         return build_attachment(entity, source, path, line)
     return Quarantine(str(path), line, f"unsupported FtM schema: {schema_name}", field="schema", raw=str(entity["id"]))
+
+
+# Entities read to find which dataset(s) a file holds: enough for any export's head, cheap for a large file.
+_SOURCE_SAMPLE = 1000
+
+
+def source_of(path: Path) -> str:
+    """The default source name of an FtM file: the datasets all its first entities share, else the file's name.
+
+    One generic source (``ftm``) for every FtM file made each new file a version
+    of the last, so a second, unrelated export marked the first's records removed.
+    OpenSanctions exports name their dataset(s) on every entity; other files are
+    told apart by their name.
+    """
+    shared: set[str] | None = None
+    for seen, (_, value) in enumerate(iter_json_values(path)):
+        if seen >= _SOURCE_SAMPLE:
+            break
+        if isinstance(value, dict) and isinstance(value.get("datasets"), list):
+            named = {str(d) for d in value["datasets"] if d}
+            shared = named if shared is None else shared & named
+    if shared:
+        return _source_name("_".join(sorted(shared)))
+    return file_source_of(path)
+
+
+def file_source_of(path: Path) -> str:
+    """A source name from the file's name (``sanctiongraph export``'s entities carry their own sources)."""
+    name = path.name
+    for suffix in (".gz", ".json", ".jsonl", ".ndjson", ".ftm", ".entities"):
+        name = name.removesuffix(suffix)
+    return _source_name(name) or "ftm"
+
+
+def _source_name(text: str) -> str:
+    """Lower-case letters, digits and ``_`` only: a source name is part of every record id."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:64]
 
 
 def iter_records(path: Path, source: str) -> Iterator[Item]:

@@ -394,7 +394,7 @@ def test_ingest_job_runs_a_file_from_the_inbox_only(api: Api) -> None:
         "mutation($p: String!, $m: String) { startIngest(input: "
         '{path: $p, format: "mapping", mapping: $m, source: "api_owners"}) { id status } }'
     )
-    job = api.data(start, {"p": "owners.csv", "m": "owners.yaml"}, role="analyst")["startIngest"]
+    job = api.data(start, {"p": "owners.csv", "m": "owners.yaml"}, role="admin")["startIngest"]
     for _ in range(100):
         state = api.data(
             "query($id: ID!) { ingestJob(id: $id) { status rowsRead records error } }",
@@ -406,6 +406,19 @@ def test_ingest_job_runs_a_file_from_the_inbox_only(api: Api) -> None:
         time.sleep(0.1)
     assert state == {"status": "done", "rowsRead": 7, "records": 12, "error": None}
     assert code(api.post(start, {"p": "../../etc/passwd", "m": None}, role="analyst")) == "FORBIDDEN"
+
+
+def test_only_an_admin_may_rename_the_source_or_allow_a_mass_removal(api: Api, samples) -> None:  # type: ignore[no-untyped-def]
+    """An analyst's UN file named ``us_ofac_sdn`` would delist every OFAC party it lacks (issue 24, finding 1)."""
+    shutil.copy(samples.un_xml, api.settings.inbox / "un.xml")
+    start = "mutation($i: IngestInput!) { startIngest(input: $i) { id status } }"
+    foreign = {"path": "un.xml", "format": "un-xml", "source": "us_ofac_sdn"}
+    response = api.post(start, {"i": foreign}, role="analyst")
+    assert code(response) == "FORBIDDEN" and "us_ofac_sdn" in response.json()["errors"][0]["message"]
+    allow = {"path": "un.xml", "format": "un-xml", "allowMassRemoval": True}
+    assert code(api.post(start, {"i": allow}, role="analyst")) == "FORBIDDEN"
+    own = {"path": "un.xml", "format": "un-xml", "source": "un_sc_sanctions"}  # the format's own source is fine
+    assert api.data(start, {"i": own}, role="analyst")["startIngest"]["id"]
 
 
 # --- audit ---------------------------------------------------------------------------------------
@@ -433,7 +446,7 @@ def test_readyz(api: Api) -> None:
 
 def test_metrics_count_requests_and_decisions(api: Api) -> None:
     api.data(SCREEN, role="screening")
-    text = api.client.get("/metrics").text
+    text = api.client.get("/metrics", headers={"Authorization": f"Bearer {api.keys['investigator']}"}).text
     assert 'sanctiongraph_requests_total{field="screen",status="OK"}' in text
     assert 'sanctiongraph_screen_decisions_total{decision="HIT"}' in text
     assert "sanctiongraph_request_seconds_bucket" in text

@@ -102,7 +102,7 @@ def test_a_job_started_on_one_process_is_followed_on_every_one(service: Service)
         'mutation { startIngest(input: {path: "owners.csv", format: "mapping", mapping: "owners.yaml", '
         'source: "worker_owners"}) { id status } }'
     )
-    job = service.post(start, role="analyst").json()["data"]["startIngest"]
+    job = service.post(start, role="admin").json()["data"]["startIngest"]
     states = []
     for _ in range(150):
         body = service.post(
