@@ -12,6 +12,7 @@ the test about screening and the graph, not the Splink model.
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,7 +27,10 @@ from graph import alerts
 from graph.alerts import AlertStatus
 from graph.loader import LoadSummary, run_load
 from graph.screening import Decision, Screener
+from graph.server import bolt_uri, neo4j_auth
 from graph.store import GraphStore
+from graph_api.audit import AUDIT_DIR, AUDIT_FILE
+from graph_api.schema import schema
 from ingest import staging as staging_db
 from ingest.generate.list_update import plant_list_update
 from ingest.run import run_ingest
@@ -34,6 +38,8 @@ from resolution import store as resolution_store
 from resolution.identity import Assignment
 from sanctiongraph.settings import Settings
 from tests.conftest import DATA, ROOT, wipe
+from tests.graph_api.test_api import make_api
+from tests.test_cli import sanctiongraph
 
 pytestmark = pytest.mark.neo4j
 
@@ -212,3 +218,92 @@ def test_an_analyst_moves_an_alert_and_its_history_keeps_who_and_why(update: Upd
     assert alert.id not in {a.id for a in alerts.list_alerts(update.store)}
     with pytest.raises(Exception, match="needs a note"):
         alerts.update_alert(update.store, alert.id, "CLOSED", None, "ana")
+
+
+# --- the public contract: GraphQL and the CLI -------------------------------------------------------------
+
+ALERTS = """
+query($status: AlertStatus, $first: Int, $after: String) {
+  alerts(status: $status, first: $first, after: $after) {
+    edges { cursor node {
+      id customer { id name schema } decision previousDecision reason
+      path { nodes { id entityId listed } edges { source target type } score }
+      listChange { source version kind } createdAt status
+      closedReason closedBy history { at status by note }
+    } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+UPDATE = """
+mutation($id: ID!, $status: AlertStatus!, $note: String) {
+  updateAlert(id: $id, status: $status, note: $note) { id status closedReason closedBy history { status by note } }
+}
+"""
+
+
+def test_graphql_alerts_contract() -> None:
+    sdl = str(schema)
+    assert "alerts(status: AlertStatus = OPEN, first: Int = 50, after: String): AlertConnection!" in sdl
+    fields = schema.graphql_schema.get_type("Alert").fields  # type: ignore[union-attr]
+    for name in ("id", "customer", "decision", "previousDecision", "reason", "path", "listChange", "createdAt"):
+        assert name in fields, name
+    assert "status" in fields and str(fields["customer"].type) == "Entity!"
+    assert set(schema.graphql_schema.get_type("ListChange").fields) >= {"source", "version", "kind"}  # type: ignore[union-attr]
+    assert set(schema.graphql_schema.get_type("AlertStatus").values) == {"OPEN", "UNDER_REVIEW", "CLOSED"}  # type: ignore[union-attr]
+    update = schema.graphql_schema.mutation_type.fields["updateAlert"]  # type: ignore[union-attr]
+    assert set(update.args) == {"id", "status", "note"}
+
+
+def test_graphql_lists_alerts_and_an_analyst_moves_one_audited(update: Update, neo4j_settings: Settings) -> None:
+    home = update.staging.parent
+    with make_api(neo4j_settings, home) as api:
+        data = api.data(ALERTS, {"first": 2}, role="investigator")["alerts"]
+        assert len(data["edges"]) == 2 and data["pageInfo"]["hasNextPage"]
+        rest = api.data(ALERTS, {"first": 200, "after": data["pageInfo"]["endCursor"]}, role="investigator")["alerts"]
+        nodes = [e["node"] for e in data["edges"] + rest["edges"]]
+        assert {n["id"] for n in nodes} == {a.id for a in alerts.list_alerts(update.store, limit=10_000)}
+        assert all(n["status"] == "OPEN" for n in nodes)
+        wallet = next(n for n in nodes if n["path"] and "Wallet" in n["reason"])
+        assert wallet["customer"]["schema"] == "CustomerAccount"
+        assert wallet["path"]["nodes"][0]["entityId"] == wallet["customer"]["id"]
+        assert wallet["path"]["nodes"][-1]["listed"] is True
+        assert wallet["listChange"]["source"] == "us_ofac_sdn" and wallet["listChange"]["kind"] in ("ADDED", "CHANGED")
+        closed = api.data(ALERTS, {"status": "CLOSED", "first": 200}, role="investigator")["alerts"]["edges"]
+        assert any("removed from us_ofac_sdn" in (e["node"]["closedReason"] or "") for e in closed)
+
+        denied = api.post(UPDATE, {"id": wallet["id"], "status": "UNDER_REVIEW"}, role="investigator")
+        assert denied.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        moved = api.data(UPDATE, {"id": wallet["id"], "status": "UNDER_REVIEW", "note": "checking"}, role="analyst")
+        assert moved["updateAlert"]["status"] == "UNDER_REVIEW"
+        assert moved["updateAlert"]["history"][-1] == {
+            "status": "UNDER_REVIEW",
+            "by": "test-analyst",
+            "note": "checking",
+        }
+        review = api.data(ALERTS, {"status": "UNDER_REVIEW"}, role="investigator")["alerts"]["edges"]
+        assert [e["node"]["id"] for e in review] == [wallet["id"]]
+        bad = api.post(UPDATE, {"id": wallet["id"], "status": "CLOSED"}, role="analyst")
+        assert bad.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+        log = (home / AUDIT_DIR / AUDIT_FILE).read_text(encoding="utf-8")
+        updates = [json.loads(line) for line in log.splitlines() if '"updateAlert"' in line]
+        assert [(e["principal"], e["status"]) for e in updates] == [
+            ("test-investigator", "FORBIDDEN"),
+            ("test-analyst", "OK"),
+            ("test-analyst", "BAD_REQUEST"),
+        ]
+        assert "checking" not in log  # the note is hashed like every variable
+
+
+def test_cli_alerts_json(update: Update, neo4j_settings: Settings) -> None:
+    user, password = neo4j_auth(neo4j_settings)
+    env = {"NEO4J_URI": bolt_uri(neo4j_settings), "NEO4J_USER": user, "NEO4J_PASSWORD": password}
+    result = sanctiongraph("alerts", "--json", home=update.staging.parent, env=env)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {line["id"] for line in lines} == {a.id for a in alerts.list_alerts(update.store, limit=10_000)}
+    for line in lines:
+        assert set(line) >= {"id", "customerId", "decision", "previousDecision", "reason", "listChange", "createdAt"}
+        assert line["status"] == "OPEN" and set(line["listChange"]) == {"source", "version", "kind"}
+    closed = sanctiongraph("alerts", "--status", "CLOSED", "--json", home=update.staging.parent, env=env)
+    assert closed.returncode == 0 and all(json.loads(x)["status"] == "CLOSED" for x in closed.stdout.splitlines())
