@@ -784,6 +784,13 @@ def _load(
     summary.relations = counts.get("relation", 0)
     small = _small_rows(con)
     _keep_delisted(state, small["mark_delisted"])
+    # Delisting changes no row of the run (the record stays, marked): its entities are where alerts close.
+    delisted_ids = [row["id"] for row in small["mark_delisted"]]
+    newly_delisted = {
+        row["id"]
+        for start in range(0, len(delisted_ids), BATCH_SIZE)
+        for row in store.read("newly_delisted", {"ids": delisted_ids[start : start + BATCH_SIZE]})
+    }
     for query, rows in small.items():
         for start in range(0, len(rows), BATCH_SIZE):
             store.write(query, {"rows": rows[start : start + BATCH_SIZE], "loadId": summary.load_id})
@@ -800,6 +807,7 @@ def _load(
         # Before the load is recorded: a load that dies here is redone against the same state, and raises the
         # same alerts (an alert's id is its customer and reason).
         touched = touched_from_rows(state.touched()) if summary.mode == "incremental" else Touched(everything=True)
+        touched.entity_ids |= newly_delisted
         summary.alerts = run_alerts(store, Screener.load, touched, summary.load_id, con)
     store.write("finish_load", {"runId": summary.run_id, "entities": summary.entities, "records": summary.records})
     state.commit(summary.load_id, summary.run_id)

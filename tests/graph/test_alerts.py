@@ -171,14 +171,17 @@ def test_no_customer_is_alerted_whose_screening_did_not_change(update: Update) -
     }
     second = raised_in(update.store, update.second)
     raised = {a.customer_id for a in second if a.history[-1]["status"] == AlertStatus.OPEN}
-    assert raised == moved
+    def why(ids: set[str]) -> list[Any]:
+        return [([r.key for r in update.before[c].reasons], [r.text for r in update.after[c].reasons]) for c in ids]
+
+    assert raised == moved, (why(raised - moved), why(moved - raised))
     gone = {
         cid
         for cid, was in update.before.items()
         if {r.key for r in was.reasons} - {r.key for r in update.after[cid].reasons}
     }
     closed = {a.customer_id for a in second if a.status == AlertStatus.CLOSED}
-    assert closed == gone
+    assert closed == gone, (why(closed - gone), why(gone - closed))
     # and the first load's alerts are the customers the 2022 list already reached, each decision as screened
     first = {a.customer_id for a in update.alerts_after_first}
     assert first == {cid for cid, was in update.before.items() if was.reasons}
