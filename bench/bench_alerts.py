@@ -76,12 +76,13 @@ def update_folder(target: Path, entries: int) -> Path:
         if key not in chosen:
             chosen.append(key)
     old_keys = {line.split(",", 1)[0] for line in (OFAC_2022 / "sdn.csv").read_text(encoding="latin-1").splitlines()}
-    picked = set(k for k in chosen if k not in old_keys)
-    rows = [
-        line
+    picked = [k for k in chosen if k not in old_keys][:entries]
+    lines = {
+        line.split(",", 1)[0]: line
         for line in (OFAC_2024 / "sdn.csv").read_text(encoding="latin-1").replace("\x1a", "").splitlines()
-        if line.split(",", 1)[0] in picked
-    ][:entries]
+        if line.strip()
+    }
+    rows = [lines[k] for k in picked if k in lines]
     target.mkdir(parents=True, exist_ok=True)
     for name in ("add.csv", "alt.csv"):
         shutil.copy(OFAC_2022 / name, target / name)
@@ -131,7 +132,11 @@ def main() -> None:
             step("ingesting the update")
             run_ingest(path, update, "ofac-csv", version="2024-update")
             con = staging.connect(path, read_only=True)
-            changes = dict(con.execute("SELECT change, count(*) FROM sg_changes GROUP BY change").fetchall())
+            changes = dict(
+                con.execute(
+                    "SELECT change, count(*) FROM sg_changes WHERE version = '2024-update' GROUP BY change"
+                ).fetchall()
+            )
             con.close()
             report["list_changes"] = {str(k): int(v) for k, v in changes.items()}
             stable_identity(path)

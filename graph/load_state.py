@@ -243,17 +243,19 @@ class LoadState:
     def touched(self) -> list[tuple[str, str, str | None]]:
         """(kind, key, ref) of every row this load wrote or deleted: where ongoing screening starts (``graph.alerts``).
 
-        Call before ``commit``, which makes this load's rows the state.
+        Call before ``commit``, which makes this load's rows the state. Records are left out: every record
+        of a new list version changes (its version), while what screening reads of them changes its entity's
+        row (names, dates, countries, identifiers, listed) or its links (values).
         """
         rows = self.con.execute(
             """
             SELECT n.kind, n.key, n.ref FROM sg_new_rows n
             LEFT JOIN sg_graph_rows o ON o.kind = n.kind AND o.key = n.key
-            WHERE n.kind IN ('entity', 'record', 'link', 'relation', 'value') AND (o.hash IS NULL OR o.hash <> n.hash)
+            WHERE n.kind IN ('entity', 'link', 'relation', 'value') AND (o.hash IS NULL OR o.hash <> n.hash)
             UNION ALL
             SELECT o.kind, o.key, o.ref FROM sg_graph_rows o
             ANTI JOIN sg_new_rows n ON n.kind = o.kind AND n.key = o.key
-            WHERE o.kind IN ('entity', 'record', 'link', 'relation', 'value')
+            WHERE o.kind IN ('entity', 'link', 'relation', 'value')
             """
         ).fetchall()
         return [(str(kind), str(key), None if ref is None else str(ref)) for kind, key, ref in rows]
