@@ -10,7 +10,9 @@ size of the customer base; this costs the size of the change:
    trusted state (the first, or into another graph) touches every listed party.
 2. *Customers it reaches*: touched customers themselves; customers a walk of at
    most ``WALK_HOPS`` hops reaches from a touched entity or value over relations
-   and shared values (never through a super-node); customers whose names the
+   and shared values (never through a super-node); members of exposed clusters
+   the load wrote (``graph.clusters``: a ring's far end is many hops from the
+   list, its cluster is not); customers whose names the
    full-text index finds for a touched listed party's names; and customers whose
    last screening named a touched party (a delisting re-screens them).
 3. *Re-screen only those* with the screening service's scorer, against the lists
@@ -249,7 +251,9 @@ def customers_reached(store: GraphStore, touched: Touched, phases: dict[str, flo
     """The customers a load's change may have moved: the change's own customers and what it reaches."""
     phases = {} if phases is None else phases
     clock = time.monotonic()
-    ids = sorted(r["id"] for r in store.read("alert_listed_ids")) if touched.everything else sorted(touched.entity_ids)
+    ids = sorted(touched.entity_ids)
+    if touched.everything:
+        ids = sorted({r["id"] for r in store.read("alert_listed_ids")} | touched.entity_ids)
     starts: set[str] = set()
     customers: set[str] = set()
     listed: list[dict[str, Any]] = []

@@ -807,7 +807,7 @@ def _load(
         # Before the load is recorded: a load that dies here is redone against the same state, and raises the
         # same alerts (an alert's id is its customer and reason).
         touched = touched_from_rows(state.touched()) if summary.mode == "incremental" else Touched(everything=True)
-        touched.entity_ids |= newly_delisted
+        touched.entity_ids |= newly_delisted | set(summary.clusters.exposed_changed)
         summary.alerts = run_alerts(store, Screener.load, touched, summary.load_id, con)
     store.write("finish_load", {"runId": summary.run_id, "entities": summary.entities, "records": summary.records})
     state.commit(summary.load_id, summary.run_id)
