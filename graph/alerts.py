@@ -370,6 +370,9 @@ def run_alerts(
     """Re-screen the customers a load's change reaches and raise, reopen or close their alerts."""
     started = time.monotonic()
     summary = AlertSummary(seeds=len(touched.entity_ids) + len(touched.values))
+    if not store.read("any_customer"):  # lists alone: no walk, no name search
+        summary.seconds = time.monotonic() - started
+        return summary
     customer_ids = sorted(customers_reached(store, touched, summary.phases))
     clock = time.monotonic()
     summary.customers = len(customer_ids)
