@@ -76,7 +76,9 @@ export class AlertsPanel {
         { class: "detail list-change" },
         ` — ${change.source} ${change.version} (${change.kind.toLowerCase()}), ${alert.createdAt}`,
       ),
-      alert.closedReason ? h("span", { class: "detail closed" }, `; closed by ${alert.closedBy}: ${alert.closedReason}`) : null,
+      alert.closedReason
+        ? h("span", { class: "detail closed" }, `; closed by ${alert.closedBy}: ${alert.closedReason}`)
+        : null,
     );
   }
 
