@@ -132,6 +132,9 @@ class ClusterSummary:
     deleted: int = 0
     hubs: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    # Members of the exposed clusters this load wrote (new, or changed): ongoing screening re-screens them, as
+    # a cluster's exposure reaches members the walk from a list change does not (graph.alerts).
+    exposed_changed: list[str] = field(default_factory=list)
 
 
 class _UnionFind:
@@ -264,6 +267,8 @@ def write_clusters(con: duckdb.DuckDBPyConnection, store: GraphStore, load_id: i
         props = cluster.properties()
         if existing.pop(cluster.id, None) != props["digest"]:
             rows.append({"id": cluster.id, "props": {**props, "loadId": load_id}, "members": cluster.members})
+            if cluster.exposure is not None:
+                summary.exposed_changed.extend(cluster.members)
     for start in range(0, len(rows), WRITE_BATCH):
         store.write("merge_clusters", {"rows": rows[start : start + WRITE_BATCH]})
     gone = sorted(existing)

@@ -240,6 +240,26 @@ class LoadState:
             for grp, key, ref in batch:
                 yield tuple(grp.split("|")) if grp else (), key, ref
 
+    def touched(self) -> list[tuple[str, str, str | None]]:
+        """(kind, key, ref) of every row this load wrote or deleted: where ongoing screening starts (``graph.alerts``).
+
+        Call before ``commit``, which makes this load's rows the state. Records are left out: every record
+        of a new list version changes (its version), while what screening reads of them changes its entity's
+        row (names, dates, countries, identifiers, listed) or its links (values).
+        """
+        rows = self.con.execute(
+            """
+            SELECT n.kind, n.key, n.ref FROM sg_new_rows n
+            LEFT JOIN sg_graph_rows o ON o.kind = n.kind AND o.key = n.key
+            WHERE n.kind IN ('entity', 'link', 'relation', 'value') AND (o.hash IS NULL OR o.hash <> n.hash)
+            UNION ALL
+            SELECT o.kind, o.key, o.ref FROM sg_graph_rows o
+            ANTI JOIN sg_new_rows n ON n.kind = o.kind AND n.key = o.key
+            WHERE o.kind IN ('entity', 'link', 'relation', 'value')
+            """
+        ).fetchall()
+        return [(str(kind), str(key), None if ref is None else str(ref)) for kind, key, ref in rows]
+
     def commit(self, load_id: int, run_id: str) -> None:
         """This load is in the graph: it becomes the state the next load compares with."""
         self.con.begin()

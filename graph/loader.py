@@ -35,6 +35,7 @@ from typing import Any
 
 import duckdb
 
+from graph.alerts import AlertSummary, Touched, run_alerts, touched_from_rows
 from graph.clusters import ClusterSummary, write_clusters
 from graph.load_rows import (
     KINDS,
@@ -61,6 +62,7 @@ from graph.schema import (
     schema_statements,
     sweep_index_statements,
 )
+from graph.screening import Screener
 from graph.similar_addresses import write_similar
 from graph.store import GraphStore, Rows
 from ingest import infra, staging
@@ -173,6 +175,7 @@ class LoadSummary:
     swept: int = 0
     seconds: float = 0.0
     clusters: ClusterSummary | None = None  # shared-infrastructure clusters, computed after the writes
+    alerts: AlertSummary | None = None  # ongoing screening: customers the load's change moved (graph.alerts)
 
 
 # Into an empty graph, this many write transactions run at once (one keeps Neo4j to about one core), each
@@ -667,10 +670,12 @@ def run_load(
     progress: Progress | None = None,
     state_path: Path | None = None,
     writers: int | None = None,
+    alerts: bool = True,
 ) -> LoadSummary:
     """Write the latest resolution run into Neo4j: only what changed since the last load.
 
     ``writers``: concurrent write transactions when the graph is empty (default ``WRITERS``).
+    ``alerts``: re-screen the customers the change reaches and raise their alerts (``graph.alerts``).
     """
     started = time.monotonic()
     if not staging_path.is_file():
@@ -688,7 +693,7 @@ def run_load(
         state = LoadState.open(state_path or staging_path.parent / STATE_FILE)
         try:
             summary = LoadSummary(int(time.time() * 1000), str(run[0]))
-            summary = _load(con, store, state, summary, progress, WRITERS if writers is None else writers)
+            summary = _load(con, store, state, summary, progress, WRITERS if writers is None else writers, alerts)
         finally:
             state.close()
     finally:
@@ -739,6 +744,7 @@ def _load(
     summary: LoadSummary,
     progress: Progress | None,
     writers: int,
+    alerts: bool = True,
 ) -> LoadSummary:
     summary.mode = _mode(store, state)
     store.write("start_load", {"loadId": summary.load_id, "runId": summary.run_id})
@@ -778,6 +784,13 @@ def _load(
     summary.relations = counts.get("relation", 0)
     small = _small_rows(con)
     _keep_delisted(state, small["mark_delisted"])
+    # Delisting changes no row of the run (the record stays, marked): its entities are where alerts close.
+    delisted_ids = [row["id"] for row in small["mark_delisted"]]
+    newly_delisted = {
+        row["id"]
+        for start in range(0, len(delisted_ids), BATCH_SIZE)
+        for row in store.read("newly_delisted", {"ids": delisted_ids[start : start + BATCH_SIZE]})
+    }
     for query, rows in small.items():
         for start in range(0, len(rows), BATCH_SIZE):
             store.write(query, {"rows": rows[start : start + BATCH_SIZE], "loadId": summary.load_id})
@@ -790,6 +803,12 @@ def _load(
         summary.swept = _sweep(store, summary.load_id)
     # After the sweeps: a cluster's members must be the entities the graph now holds.
     summary.clusters = write_clusters(con, store, summary.load_id)
+    if alerts:
+        # Before the load is recorded: a load that dies here is redone against the same state, and raises the
+        # same alerts (an alert's id is its customer and reason).
+        touched = touched_from_rows(state.touched()) if summary.mode == "incremental" else Touched(everything=True)
+        touched.entity_ids |= newly_delisted | set(summary.clusters.exposed_changed)
+        summary.alerts = run_alerts(store, Screener.load, touched, summary.load_id, con)
     store.write("finish_load", {"runId": summary.run_id, "entities": summary.entities, "records": summary.records})
     state.commit(summary.load_id, summary.run_id)
     return summary

@@ -13,6 +13,9 @@ substitutes them into query text, and only from the names defined here.
 - ``(:RetiredEntity {id, successor})`` an entity ID merged away, for old links.
 - ``(:Record)-[:JUDGED {judgement, note, author}]->(:Record)`` an analyst's decision.
 - ``(:Source)-[:HAS_VERSION]->(:SourceVersion)`` what was ingested, with its changes.
+- ``(:Alert {id, customerId, status, ...})`` ongoing screening: a customer whose decision or exposure a
+  load changed, with the reason (``graph.alerts``); ``(:CustomerScreening {id})`` the last decision and
+  reasons of each customer that is not CLEAR (absent means CLEAR), the baseline the next load compares with.
 - ``(:Entity)-[:IN_CLUSTER]->(:InfraCluster)`` a shared-infrastructure cluster (``graph.clusters``):
   entities joined by strong shared values, with its values, links and exposure as properties.
 """
@@ -46,6 +49,8 @@ class Label(StrEnum):
     DEVICE = "Device"
     IDENTIFIER = "Identifier"
     INFRA_CLUSTER = "InfraCluster"
+    ALERT = "Alert"
+    CUSTOMER_SCREENING = "CustomerScreening"
 
 
 class Rel(StrEnum):
@@ -124,6 +129,8 @@ KEYS: dict[Label, str] = {
     **{label: "key" for label, _ in INFRA.values()},
     Label.IP_NETWORK: "key",
     Label.INFRA_CLUSTER: "id",
+    Label.ALERT: "id",
+    Label.CUSTOMER_SCREENING: "id",
 }
 
 ENTITY_NAME_INDEX = "entity_names"
@@ -132,6 +139,10 @@ ADDRESS_KEY_INDEX = "address_keys"
 RECORD_SOURCE_KEY_INDEX = "record_source_key"
 # Clusters by rank (exposure score, then size): the ``clusters`` worklist reads them in its order.
 CLUSTER_RANK_INDEX = "infra_cluster_rank"
+# Alerts by status, newest first: the ``alerts`` worklist reads them in that order.
+ALERT_STATUS_INDEX = "alert_status_created"
+# Alerts of a customer: a load looks up the open alerts of the customers it re-screens.
+ALERT_CUSTOMER_INDEX = "alert_customer"
 
 ALL_LABELS: frozenset[str] = frozenset(str(label) for label in Label) | SCHEMA_LABELS
 ALL_REL_TYPES: frozenset[str] = frozenset(str(rel) for rel in Rel)

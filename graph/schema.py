@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from graph.model import (
     ADDRESS_KEY_INDEX,
+    ALERT_CUSTOMER_INDEX,
+    ALERT_STATUS_INDEX,
     CLUSTER_RANK_INDEX,
     ENTITY_NAME_INDEX,
     INFRA,
@@ -64,6 +66,8 @@ def index_statements() -> list[str]:
         f"CREATE INDEX entity_listed IF NOT EXISTS FOR (n:{Label.ENTITY}) ON (n.listed)",
         f"CREATE FULLTEXT INDEX {ADDRESS_KEY_INDEX} IF NOT EXISTS FOR (n:{Label.ADDRESS}) ON EACH [n.key]",
         f"CREATE INDEX {CLUSTER_RANK_INDEX} IF NOT EXISTS FOR (n:{Label.INFRA_CLUSTER}) ON (n.rank)",
+        f"CREATE INDEX {ALERT_STATUS_INDEX} IF NOT EXISTS FOR (n:{Label.ALERT}) ON (n.status, n.createdAt)",
+        f"CREATE INDEX {ALERT_CUSTOMER_INDEX} IF NOT EXISTS FOR (n:{Label.ALERT}) ON (n.customerId)",
     ]
     return statements
 

@@ -29,7 +29,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -392,6 +392,28 @@ class Screener:
         found = applicant_indicators(applicant, record, shared)
         decision = _decide(matches, exposure_score, scorer, named=bool(record.names), indicators=found)
         return ScreenResult(decision, matches, exposure, exposure_score, found)
+
+    def screen_customer(self, store: GraphStore, record: Record) -> ScreenResult:
+        """A customer already in the graph, against the lists only: the decision ongoing screening tracks.
+
+        An account is screened as the person who holds it (accounts are their own
+        resolution family, which no list has). DPRK indicators are left out of the
+        decision: they say where a customer is, not that a list changed, and an
+        alert must follow a list change (``graph.alerts``).
+        """
+        person = replace(record, schema=Schema.PERSON) if record.schema is Schema.CUSTOMER_ACCOUNT else record
+        keys = value_keys(person)
+        family = family_of_schema(person.schema)
+        scorer = self.scorers.get(family)
+        matches = (
+            self._matches(store, person, keys, record.record_id, family, scorer, Candidate.of(person, family))
+            if person.names or keys
+            else []
+        )
+        exposure, _ = self._exposure(store, keys) if keys else ([], [])
+        exposure_score = max((hit.score for hit in exposure), default=0.0)
+        decision = _decide(matches, exposure_score, scorer, named=bool(person.names))
+        return ScreenResult(decision, matches, exposure, exposure_score)
 
     def warm(self, store: GraphStore, stop: threading.Event | None = None, page: int = 500) -> int:
         """Get ready for the first requests: listed records cached, the name index built; returns records cached.

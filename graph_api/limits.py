@@ -47,6 +47,8 @@ FIELD_ROLES: dict[str, Role] = {
     "relationshipTypes": Role.INVESTIGATOR,
     "ingestJob": Role.ANALYST,
     "recordJudgement": Role.ANALYST,
+    "alerts": Role.INVESTIGATOR,
+    "updateAlert": Role.ANALYST,
     "startIngest": Role.ANALYST,
     "__schema": Role.SCREENING,
     "__type": Role.SCREENING,

@@ -11,6 +11,7 @@ from typing import Any
 import graphene
 from graphql import GraphQLResolveInfo
 
+from graph import alerts as ongoing
 from graph import analytics, queries, screening
 from graph.authors import PartResult, SubmissionResult, screen_submission, submission_from_dict
 from graph.queries import EntityRow
@@ -18,6 +19,9 @@ from graph_api import views
 from graph_api.auth import Role
 from graph_api.jobs import IngestJob as Job
 from graph_api.types import (
+    Alert,
+    AlertConnection,
+    AlertStatusEnum,
     ComparisonEvidence,
     Entity,
     EntityConnection,
@@ -280,6 +284,14 @@ class Query(graphene.ObjectType):
         after=graphene.String(),
         description="Shared-infrastructure clusters ranked by exposure score, then size",
     )
+    alerts = graphene.Field(
+        AlertConnection,
+        required=True,
+        status=graphene.Argument(AlertStatusEnum, default_value=ongoing.AlertStatus.OPEN),
+        first=graphene.Int(default_value=50),
+        after=graphene.String(),
+        description="Ongoing screening's worklist: customers a list change moved, newest first",
+    )
     shared_infrastructure = graphene.Field(
         graphene.List(graphene.NonNull(SharedValueType)),
         required=True,
@@ -420,6 +432,19 @@ class Query(graphene.ObjectType):
         return page(rows, skip, size)
 
     @staticmethod
+    async def resolve_alerts(
+        root: None,
+        info: GraphQLResolveInfo,
+        status: str = ongoing.AlertStatus.OPEN,
+        first: int = 50,
+        after: str | None = None,
+    ) -> dict[str, Any]:
+        skip, size = window(_given(first, 50), after, default=50, high=200)
+        chosen = ongoing.AlertStatus(getattr(status, "value", status) or ongoing.AlertStatus.OPEN)
+        rows = await context(info).read(ongoing.list_alerts, chosen, skip=skip, limit=size + 1)
+        return page(rows, skip, size)
+
+    @staticmethod
     async def resolve_shared_infrastructure(
         root: None,
         info: GraphQLResolveInfo,
@@ -505,9 +530,29 @@ class StartIngest(graphene.Mutation):
         )
 
 
+class UpdateAlert(graphene.Mutation):
+    """Move an alert: UNDER_REVIEW while an analyst looks, CLOSED with a note saying why (kept in its history)."""
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        status = AlertStatusEnum(required=True)
+        note = graphene.String()
+
+    Output = Alert
+
+    @staticmethod
+    async def mutate(
+        root: None, info: GraphQLResolveInfo, id: str, status: Any, note: str | None = None
+    ) -> ongoing.AlertView:
+        ctx = context(info)
+        chosen = str(getattr(status, "value", status))
+        return await ctx.read(ongoing.update_alert, id, chosen, note, ctx.principal.name)
+
+
 class Mutation(graphene.ObjectType):
     record_judgement = RecordJudgement.Field()
     start_ingest = StartIngest.Field()
+    update_alert = UpdateAlert.Field()
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation, auto_camelcase=True)

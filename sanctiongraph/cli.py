@@ -507,6 +507,13 @@ def load(workspace: Workspace = None) -> None:
             f"{c.written:,} written, {c.deleted:,} deleted",
             highlight=False,
         )
+    if summary.alerts is not None:
+        a = summary.alerts
+        out.print(
+            f"alerts: {a.customers:,} customers re-screened, {a.raised:,} raised, {a.reopened:,} reopened, "
+            f"{a.closed:,} closed ({a.seconds:.1f} s); `sanctiongraph alerts` lists the open ones",
+            highlight=False,
+        )
 
 
 @app.command()
@@ -810,6 +817,38 @@ def export_clusters(
 
 def _refuse(message: str, hint: str) -> None:
     raise SanctionGraphError(message, hint=hint)
+
+
+@app.command()
+def alerts(
+    status: Annotated[str, typer.Option("--status", help="OPEN, UNDER_REVIEW or CLOSED")] = "OPEN",
+    first: Annotated[int, typer.Option("--first", help="How many, newest first")] = 500,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one line per alert)")] = False,
+    workspace: Workspace = None,
+) -> None:
+    """Ongoing screening's alerts: customers a list change moved, with the decision before and after and why."""
+    from graph import alerts as ongoing
+    from graph.store import GraphStore
+    from sanctiongraph.errors import ConfigError
+
+    settings = settings_for(workspace)
+    if status.upper() not in {s.value for s in ongoing.AlertStatus}:
+        raise ConfigError(f"--status {status!r}: use one of {[s.value for s in ongoing.AlertStatus]}")
+
+    def body() -> None:
+        with GraphStore(settings) as store:
+            for alert in ongoing.list_alerts(store, status.upper(), limit=first):
+                if as_json:
+                    sys.stdout.write(json.dumps(alert.to_json(), ensure_ascii=False) + "\n")
+                else:
+                    change = alert.list_change
+                    out.print(
+                        f"{alert.id} {alert.customer_id} {alert.previous_decision} -> {alert.decision}: {alert.reason}"
+                        f" [{change['source']} {change['version']} {change['kind']}] {alert.status}",
+                        highlight=False,
+                    )
+
+    run(settings, body)
 
 
 def _batch_requests(path: Path) -> Iterator[tuple[Any, Any]]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from graph import analytics
+from graph import alerts, analytics
 from graph.loader import run_load
 from graph.screening import Applicant, Decision, Screener
 from graph.store import GraphStore
@@ -152,6 +152,19 @@ def test_screening_a_ring_members_contact_values_answers_review(
         result = screener.screen(graph, applicant)
         flagged += result.decision in (Decision.REVIEW, Decision.HIT)
     assert flagged >= 0.95 * len(members), (flagged, len(members))
+
+
+def test_the_first_load_alerts_every_exposed_ring_member_screening_moves(
+    graph: GraphStore, staged: StagedCustomers, screener: Screener
+) -> None:
+    """Ongoing screening reaches a ring's far end through its cluster, not only the member holding the wallet."""
+    lines = staged.ring_lines()
+    members = [m for ring, ms in staged.rings().items() if lines[ring]["exposed_to"] for m in ms]
+    screened = alerts.screen_customers(graph, screener, members)
+    moved = {m for m, s in screened.items() if s.reasons}
+    alerted = {a.customer_id for a in alerts.list_alerts(graph, limit=10_000)}
+    assert len(moved) >= 0.9 * len(members), (len(moved), len(members))
+    assert moved <= alerted, sorted(moved - alerted)
 
 
 def test_screening_with_only_a_vpn_ip_or_webmail_domain_stays_clear(

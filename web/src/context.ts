@@ -2,7 +2,7 @@
 import type { Highlight, NetworkView } from "./graph";
 import type { GraphEdge, GraphNode, Path } from "./queries";
 
-export type Tab = "entity" | "paths" | "screen" | "networks";
+export type Tab = "entity" | "paths" | "screen" | "networks" | "alerts";
 
 export interface Ctx {
   view: NetworkView;

@@ -4,6 +4,7 @@ import { ApiError, apiKey, gql, setApiKey } from "./api";
 import type { Ctx, Tab } from "./context";
 import { $, csv, download, errorBox, fmtNum, h, identifierKind, replace, stamp } from "./dom";
 import { edgeId, type Highlight, kindOf, NetworkView, NODE_TYPES } from "./graph";
+import { AlertsPanel } from "./alerts";
 import { NetworksPanel } from "./networks";
 import { PathsPanel } from "./paths";
 import { renderProfile } from "./profile";
@@ -38,6 +39,7 @@ const ctx: Ctx = {
 const paths = new PathsPanel($("#panel-paths"), ctx);
 new ScreenPanel($("#panel-screen"), ctx);
 const networks = new NetworksPanel($("#panel-networks"), ctx);
+const alertsPanel = new AlertsPanel($("#panel-alerts"), ctx);
 
 function status(message: string): void {
   statusLine.textContent = message;
@@ -105,7 +107,7 @@ document.addEventListener("sg:unauthenticated", () => {
 
 // --- tabs --------------------------------------------------------------------------
 
-const TABS: Tab[] = ["entity", "paths", "screen", "networks"];
+const TABS: Tab[] = ["entity", "paths", "screen", "networks", "alerts"];
 
 function selectTab(tab: Tab, focus = false): void {
   for (const name of TABS) {
@@ -116,6 +118,7 @@ function selectTab(tab: Tab, focus = false): void {
     $(`#panel-${name}`).hidden = !selected;
   }
   if (tab === "networks") networks.show();
+  if (tab === "alerts") alertsPanel.show();
   if (focus) $(`#tab-${tab}`).focus();
 }
 

@@ -349,3 +349,24 @@ export const CLUSTER = `query Cluster($id: ID!) {
       exposure { score paths { ${PATH} } } }
   }
 }`;
+
+export interface Alert {
+  id: string;
+  customer: { id: string; name: string };
+  decision: string;
+  previousDecision: string;
+  reason: string;
+  path: Path | null;
+  listChange: { source: string; version: string; kind: string };
+  createdAt: string;
+  status: string;
+  closedReason: string | null;
+  closedBy: string | null;
+}
+
+export const ALERTS = `query Alerts($status: AlertStatus, $first: Int) {
+  alerts(status: $status, first: $first) {
+    edges { node { id customer { id name } decision previousDecision reason path { ${PATH} }
+      listChange { source version kind } createdAt status closedReason closedBy } }
+  }
+}`;

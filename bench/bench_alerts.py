@@ -1,0 +1,186 @@
+"""Ongoing screening: alerts for a list update touching ~1% of customers, against a full re-screen (issue 28).
+
+    /work/main/.venv/bin/python bench/bench_alerts.py --size 3000 --workdir /tmp/sg-bench-alerts
+
+1. generate N customers; the *update* is the bundled 2022 OFAC snapshot plus
+   new entries of the 2024 SDN file (the entries' own rows, as OFAC added them);
+   1% of the customers get accounts holding those entries' digital currency
+   addresses, e-mails or names (``ingest.generate.list_update``);
+2. ingest the 2022 snapshot and the customers, give each record its own entity
+   (this measures screening and the graph, not Splink), load into a fresh managed
+   Neo4j (the first load's alerts are the baseline);
+3. ingest the update as the next version of the list, load again: the load
+   re-screens only the customers the change reaches (``graph.alerts``), timed by
+   phase;
+4. in the same process, re-screen every customer against the updated lists
+   (``alerts.screen_customers`` over all of them): what ongoing screening costs
+   without following the change. The ratio is the point; both ran side by side.
+
+Figures print as JSON and go to bench/results/alerts-<size>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_graph import SANCTIONGRAPH, start_neo4j, step  # noqa: E402
+
+from graph import alerts, server  # noqa: E402
+from graph.loader import run_load  # noqa: E402
+from graph.screening import Screener  # noqa: E402
+from graph.store import GraphStore  # noqa: E402
+from ingest import staging  # noqa: E402
+from ingest.generate.list_update import list_delta, plant_list_update  # noqa: E402
+from ingest.run import run_ingest  # noqa: E402
+from resolution import store as resolution_store  # noqa: E402
+from resolution.identity import Assignment  # noqa: E402
+
+OFAC_2022 = ROOT / "data" / "ofac" / "snapshot_2022-01"
+OFAC_2024 = ROOT / "data" / "ofac" / "sdn_2024-05-03"
+
+
+def stable_identity(path: Path) -> None:
+    """Each record its own entity, its ID a hash of the record's: the same in every run, as resolution keeps it."""
+    con = staging.connect(path)
+    try:
+        resolution_store.ensure_schema(con)
+        ids = sorted(r[0] for r in con.execute("SELECT record_id FROM sg_records").fetchall())
+        entity_of = {rid: "sg-" + hashlib.sha256(rid.encode()).hexdigest()[:16] for rid in ids}
+        at = datetime.now(UTC).replace(tzinfo=None)
+        resolution_store.write_run(con, f"identity-{at.isoformat()}", at, "identity", Assignment(entity_of), [])
+    finally:
+        con.close()
+
+
+def update_folder(target: Path, entries: int) -> Path:
+    """The 2022 trio plus ``entries`` rows of entries new in 2024 (those with a wallet or e-mail first)."""
+    delta = list_delta(OFAC_2022, OFAC_2024)
+    chosen: list[str] = []
+    for key in [e.source_key for e, _ in delta.new_wallets + delta.new_emails] + [
+        e.source_key for e in delta.new_persons
+    ]:
+        if key not in chosen:
+            chosen.append(key)
+    old_keys = {line.split(",", 1)[0] for line in (OFAC_2022 / "sdn.csv").read_text(encoding="latin-1").splitlines()}
+    picked = [k for k in chosen if k not in old_keys][:entries]
+    lines = {
+        line.split(",", 1)[0]: line
+        for line in (OFAC_2024 / "sdn.csv").read_text(encoding="latin-1").replace("\x1a", "").splitlines()
+        if line.strip()
+    }
+    rows = [lines[k] for k in picked if k in lines]
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("add.csv", "alt.csv"):
+        shutil.copy(OFAC_2022 / name, target / name)
+    base = (OFAC_2022 / "sdn.csv").read_text(encoding="latin-1").rstrip("\n")
+    (target / "sdn.csv").write_text(base + "\n" + "\n".join(rows) + "\n", encoding="latin-1")
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=3_000)
+    parser.add_argument("--seed", type=int, default=28)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/sanctiongraph-bench-alerts"))
+    args = parser.parse_args()
+    work = args.workdir / str(args.size)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    data, home = work / "customers", work / "workspace"
+    step(f"generating {args.size:,} customers")
+    subprocess.run(
+        [*SANCTIONGRAPH, "generate", "customers", "--size", str(args.size), "--seed", str(args.seed)]
+        + ["--out", str(data)],
+        check=True,
+        capture_output=True,
+    )
+    each = max(1, args.size // 100 // 3)
+    update = update_folder(work / "ofac-update", entries=400)
+    truth = plant_list_update(data / "customers.csv", OFAC_2022, update, each=each)
+    path = home / "staging.duckdb"
+    step("ingesting the 2022 list and the customers")
+    run_ingest(path, OFAC_2022, "ofac-csv", version="2022-01")
+    run_ingest(path, data / "customers.csv", "mapping", mapping=ROOT / "mappings" / "customers.yaml")
+    stable_identity(path)
+    report: dict[str, Any] = {
+        "size": args.size,
+        "customers": args.size + len(truth),
+        "planted": {k: sum(1 for t in truth if t["kind"] == k) for k in sorted({t["kind"] for t in truth})},
+        "load_average_start": list(os.getloadavg()),
+    }
+    settings = start_neo4j(work, "2g", "2g")
+    try:
+        with GraphStore(settings, timeout=600) as store:
+            step("first load (the 2022 baseline)")
+            first = run_load(store, path)
+            assert first.alerts is not None
+            report["first_load"] = {"seconds": round(first.seconds, 1), "alerts": _alerts(first.alerts)}
+            step("ingesting the update")
+            run_ingest(path, update, "ofac-csv", version="2024-update")
+            con = staging.connect(path, read_only=True)
+            changes = dict(
+                con.execute(
+                    "SELECT change, count(*) FROM sg_changes WHERE version = '2024-update' GROUP BY change"
+                ).fetchall()
+            )
+            con.close()
+            report["list_changes"] = {str(k): int(v) for k, v in changes.items()}
+            stable_identity(path)
+            step("incremental load with alerts")
+            second = run_load(store, path)
+            assert second.alerts is not None and second.mode == "incremental"
+            report["update_load"] = {"seconds": round(second.seconds, 1), "alerts": _alerts(second.alerts)}
+            step("full re-screen of every customer, same process")
+            started = time.monotonic()
+            screener = Screener.load()
+            ids: list[str] = []
+            after = ""
+            while rows := store.read("customer_ids_page", {"after": after, "limit": 5_000}):
+                ids += [r["id"] for r in rows]
+                after = ids[-1]
+            screened = alerts.screen_customers(store, screener, ids)
+            full = time.monotonic() - started
+            moved = sum(1 for s in screened.values() if s.reasons)
+            report["full_rescreen"] = {
+                "customers": len(ids),
+                "seconds": round(full, 1),
+                "per_customer_ms": round(1000 * full / max(1, len(ids)), 1),
+                "customers_with_reasons": moved,
+            }
+            report["ratio_full_over_alerts"] = round(full / max(second.alerts.seconds, 1e-6), 1)
+            report["touched_share"] = round(second.alerts.customers / max(1, len(ids)), 4)
+            report["load_average_end"] = list(os.getloadavg())
+    finally:
+        server.stop(settings)
+    out = ROOT / "bench" / "results" / f"alerts-{args.size}.json"
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=2))
+
+
+def _alerts(summary: alerts.AlertSummary) -> dict[str, Any]:
+    return {
+        "seeds": summary.seeds,
+        "customers_rescreened": summary.customers,
+        "raised": summary.raised,
+        "closed": summary.closed,
+        "seconds": round(summary.seconds, 2),
+        "phases": {k: round(v, 2) for k, v in summary.phases.items()},
+    }
+
+
+if __name__ == "__main__":
+    main()

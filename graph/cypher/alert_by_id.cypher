@@ -1,0 +1,3 @@
+// One alert by id.
+MATCH (a:Alert {id: $id})
+RETURN a {.*} AS alert

@@ -1,0 +1,116 @@
+"""The Alerts tab, driven in headless Chromium after a real list update: the 2022 OFAC snapshot loaded with
+generated customers, then the 2024 SDN file (``sanctiongraph load`` both times). The worklist shows the
+customers the update moved; an alert opens the customer's profile with the path to the listed party drawn;
+closed alerts say the delisting that closed them.
+
+Screenshots land in ``test-output/web/alerts-*.png``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from graph.store import GraphStore
+from sanctiongraph.settings import Settings
+from tests.conftest import free_port, stop_server, wipe
+from tests.graph.test_alerts import stage_2022, stage_2024
+from tests.test_e2e import cli_env, wait_for_http
+from tests.web.conftest import CHROMIUM, OUTPUT, VIEWPORT, WEB_DIST, Served
+
+pytestmark = [
+    pytest.mark.neo4j,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: run scripts/setup.sh --browser"),
+]
+
+
+@pytest.fixture(scope="module")
+def alerts_served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Served, list[dict[str, Any]], dict[str, str]]]:
+    assert (WEB_DIST / "index.html").is_file(), "web/dist is not built: run npm run build in web/"
+    neo4j_settings: Settings = request.getfixturevalue("neo4j_settings")
+    with GraphStore(neo4j_settings) as store:
+        wipe(store)
+    path, truth = stage_2022(tmp_path_factory.mktemp("web-alerts"))
+    home = path.parent
+    env = cli_env(neo4j_settings, home)
+
+    def load() -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "sanctiongraph", "load"], env=env, capture_output=True, text=True, timeout=900
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    load()
+    entity_of = stage_2024(path)
+    printed = load()
+    assert "alerts:" in printed and "raised" in printed, printed
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sanctiongraph", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(url + "/healthz", process)
+        yield Served(url, (home / "dev-api-key").read_text().strip(), home), truth, entity_of
+    finally:
+        stop_server(process)
+
+
+def test_alert_worklist_opens_the_customer_with_the_path_to_the_newly_listed_party(
+    browser: Any, alerts_served: tuple[Served, list[dict[str, Any]], dict[str, str]]
+) -> None:
+    served, truth, entity_of = alerts_served
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(served.url + "/")
+    page.locator("#api-key").fill(served.key)
+    page.locator("#api-key").press("Enter")
+    page.wait_for_selector("#sign-out")
+    page.locator("#tab-alerts").click()
+    page.wait_for_selector("#alert-list li")
+    texts = page.locator("#alert-list li").all_inner_texts()
+    wallets = [line for line in truth if line["kind"] == "new-wallet"]
+    assert any(line["value"].split(":")[-1].lower() in text.lower() for line in wallets for text in texts), texts
+    assert any("us_ofac_sdn 2024-05-03" in text for text in texts), texts
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "alerts-01-worklist.png"))
+
+    line = wallets[0]
+    customer = entity_of[f"customer_accounts:{line['account_id']}"]
+    item = page.locator(f"#alert-list li:has-text('{line['value'].split(':')[-1][:12]}')").first
+    item.locator("button").click()
+    page.wait_for_selector("#profile h2")
+    page.wait_for_function("() => { const v = window.sanctiongraph.view; return !v.busy && !v.empty }")
+    page.wait_for_timeout(500)
+    assert customer in page.url
+    drawn = page.evaluate(
+        "() => window.sanctiongraph.view.cy.nodes().map(n => n.data('node'))"
+        ".map(n => ({label: n.label, name: n.name, listed: n.listed, id: n.entityId}))"
+    )
+    assert any(n["label"] == "Wallet" for n in drawn), drawn
+    assert any(n["listed"] and n["id"] == entity_of[f"us_ofac_sdn:{line['entry']}"] for n in drawn), drawn
+    status = page.locator("#status").inner_text()
+    assert "CLEAR → REVIEW" in status or "CLEAR → HIT" in status, status
+    page.screenshot(path=str(OUTPUT / "alerts-02-customer-path.png"))
+
+    page.locator("#tab-alerts").click()
+    page.locator("#alert-status").select_option("CLOSED")
+    page.wait_for_selector("#alert-list li")
+    closed = page.locator("#alert-list li").all_inner_texts()
+    assert any("removed from us_ofac_sdn in 2024-05-03" in text for text in closed), closed
+    page.screenshot(path=str(OUTPUT / "alerts-03-closed.png"))
+    assert not errors, errors
+    context.close()
