@@ -21,6 +21,7 @@ FORMAT_NAMES = {
     "un-xml",
     "uk-fcdo",
     "ftm",
+    "ftm-entities",
     "gleif-lei",
     "gleif-rr",
     "gleif-lei-bic",

@@ -189,7 +189,7 @@ def test_json_adapters_never_crash(values_: list[Any], schema: str) -> None:
     with TemporaryDirectory() as folder:
         path = Path(folder) / "data.jsonl"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        for name in ("ftm", "ch-psc"):
+        for name in ("ftm", "ftm-entities", "ch-psc"):
             try:
                 drain(path, name)
             except IngestError:
@@ -276,6 +276,7 @@ def test_every_format_is_covered_here() -> None:
         "icij",
         "mapping",
         "ftm",
+        "ftm-entities",
         "ch-psc",
         "un-xml",
         "ofac-xml",
