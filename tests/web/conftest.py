@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,15 +66,31 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     with GraphStore(neo4j_settings) as store:
         wipe(store)
     home = copy_workspace(resolved_workspace, tmp_path_factory.mktemp("web") / "workspace")
-    env = cli_env(neo4j_settings, home)
-    loaded = subprocess.run(
-        [sys.executable, "-m", "sanctiongraph", "load"], env=env, capture_output=True, text=True, timeout=600
+    load(neo4j_settings, home)
+    with serving(neo4j_settings, home) as served:
+        yield served
+
+
+def load(neo4j_settings: Settings, home: Path) -> str:
+    """``sanctiongraph load`` of a workspace into the session's Neo4j, as a user runs it; returns what it printed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sanctiongraph", "load"],
+        env=cli_env(neo4j_settings, home),
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
-    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@contextmanager
+def serving(neo4j_settings: Settings, home: Path) -> Iterator[Served]:
+    """``sanctiongraph serve`` of a workspace on a free port, stopped as a user would when the block ends."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "sanctiongraph", "serve", "--port", str(port)],
-        env=env,
+        env=cli_env(neo4j_settings, home),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )

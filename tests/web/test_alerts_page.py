@@ -8,8 +8,6 @@ Screenshots land in ``test-output/web/alerts-*.png``.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,10 +15,9 @@ import pytest
 
 from graph.store import GraphStore
 from sanctiongraph.settings import Settings
-from tests.conftest import free_port, stop_server, wipe
+from tests.conftest import wipe
 from tests.graph.test_alerts import stage_2022, stage_2024
-from tests.test_e2e import cli_env, wait_for_http
-from tests.web.conftest import CHROMIUM, OUTPUT, VIEWPORT, WEB_DIST, Served
+from tests.web.conftest import CHROMIUM, OUTPUT, VIEWPORT, WEB_DIST, Served, load, serving
 
 pytestmark = [
     pytest.mark.neo4j,
@@ -39,32 +36,12 @@ def alerts_served(
         wipe(store)
     path, truth = stage_2022(tmp_path_factory.mktemp("web-alerts"))
     home = path.parent
-    env = cli_env(neo4j_settings, home)
-
-    def load() -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "sanctiongraph", "load"], env=env, capture_output=True, text=True, timeout=900
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
-
-    load()
+    load(neo4j_settings, home)
     entity_of = stage_2024(path)
-    printed = load()
+    printed = load(neo4j_settings, home)
     assert "alerts:" in printed and "raised" in printed, printed
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sanctiongraph", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/healthz", process)
-        yield Served(url, (home / "dev-api-key").read_text().strip(), home), truth, entity_of
-    finally:
-        stop_server(process)
+    with serving(neo4j_settings, home) as served:
+        yield served, truth, entity_of
 
 
 def test_alert_worklist_opens_the_customer_with_the_path_to_the_newly_listed_party(

@@ -6,8 +6,6 @@ Screenshots land in ``test-output/web/networks-*.png``.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,10 +13,9 @@ import pytest
 
 from graph.store import GraphStore
 from sanctiongraph.settings import Settings
-from tests.conftest import free_port, stop_server, wipe
+from tests.conftest import wipe
 from tests.graph.customers import StagedCustomers, stage_customers
-from tests.test_e2e import cli_env, wait_for_http
-from tests.web.conftest import CHROMIUM, OUTPUT, VIEWPORT, WEB_DIST, Served
+from tests.web.conftest import CHROMIUM, OUTPUT, VIEWPORT, WEB_DIST, Served, load, serving
 
 pytestmark = [
     pytest.mark.neo4j,
@@ -39,24 +36,9 @@ def rings_served(request: pytest.FixtureRequest, staged: StagedCustomers) -> Ite
     with GraphStore(neo4j_settings) as store:
         wipe(store)
     home = staged.staging.parent
-    env = cli_env(neo4j_settings, home)
-    loaded = subprocess.run(
-        [sys.executable, "-m", "sanctiongraph", "load"], env=env, capture_output=True, text=True, timeout=600
-    )
-    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sanctiongraph", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/healthz", process)
-        yield Served(url, (home / "dev-api-key").read_text().strip(), home)
-    finally:
-        stop_server(process)
+    load(neo4j_settings, home)
+    with serving(neo4j_settings, home) as served:
+        yield served
 
 
 def test_worklist_lists_exposed_clusters_and_draws_one_with_its_path_to_the_list(
