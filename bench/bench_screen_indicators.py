@@ -16,22 +16,26 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_screen_values import applicants  # noqa: E402
-from bench_screening import percentile, prepare  # noqa: E402
+from bench_screen_values import applicants, side_by_side  # noqa: E402
+from bench_screening import prepare  # noqa: E402
 
 from graph import screening  # noqa: E402
 from graph.screening import Screener  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 
 AFFILIATIONS = ["Department of Physics, Seoul National University, Seoul", "Tsinghua University, Beijing", ""]
+
+
+def no_indicators(*args: Any, **kwargs: Any) -> list[Any]:
+    return []
 
 
 def main() -> None:
@@ -41,7 +45,7 @@ def main() -> None:
     parser.add_argument("--applicants", type=int, default=500)
     args = parser.parse_args()
     settings = prepare(args.workdir, args.reload)
-    on = screening.applicant_indicators
+    on_ = screening.applicant_indicators
     with GraphStore(settings) as store:
         screener = Screener.load()
         screener.warm(store)
@@ -51,23 +55,13 @@ def main() -> None:
         ]
         for applicant in people[:50]:  # warm both paths (caches, the institutions index) before timing
             screener.screen(store, applicant)
-        timings: dict[str, list[float]] = {"with": [], "without": []}
-        raised = {"with": 0, "without": 0}
-        for applicant in people:
-            for mode in ("with", "without"):
-                screening.applicant_indicators = on if mode == "with" else (lambda *a, **k: [])  # type: ignore[assignment]
-                started = time.perf_counter()
-                result = screener.screen(store, applicant)
-                timings[mode].append((time.perf_counter() - started) * 1000)
-                raised[mode] += result.decision != screening.Decision.CLEAR
-        screening.applicant_indicators = on
-    for mode, values in timings.items():
-        print(
-            f"{mode:>8} indicators: {len(values)} screens, p50 {percentile(values, 0.5):.1f} ms,"
-            f" p95 {percentile(values, 0.95):.1f} ms, not CLEAR {raised[mode]}"
+        side_by_side(
+            store,
+            screener,
+            people,
+            "indicators",
+            lambda on: setattr(screening, "applicant_indicators", on_ if on else no_indicators),
         )
-    ratio = percentile(timings["with"], 0.95) / max(percentile(timings["without"], 0.95), 1e-9)
-    print(f"p95 ratio with / without: {ratio:.3f}")
 
 
 if __name__ == "__main__":

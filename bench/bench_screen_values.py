@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,33 @@ def applicants(store: GraphStore, limit: int) -> list[Applicant]:
     return found
 
 
+def no_near_addresses(store: Any, keys: Any) -> list[Any]:
+    return []
+
+
+def side_by_side(
+    store: GraphStore, screener: Screener, people: list[Applicant], what: str, switch: Callable[[bool], None]
+) -> None:
+    """Screen each applicant with ``what`` switched on and off in turn; print p50/p95 of each and the p95 ratio."""
+    timings: dict[str, list[float]] = {"with": [], "without": []}
+    raised = {"with": 0, "without": 0}
+    for applicant in people:
+        for mode in ("with", "without"):
+            switch(mode == "with")
+            started = time.perf_counter()
+            result = screener.screen(store, applicant)
+            timings[mode].append((time.perf_counter() - started) * 1000)
+            raised[mode] += result.decision != screening.Decision.CLEAR
+    switch(True)
+    for mode, values in timings.items():
+        print(
+            f"{mode:>8} {what}: {len(values)} screens, p50 {percentile(values, 0.5):.1f} ms,"
+            f" p95 {percentile(values, 0.95):.1f} ms, not CLEAR {raised[mode]}"
+        )
+    ratio = percentile(timings["with"], 0.95) / max(percentile(timings["without"], 0.95), 1e-9)
+    print(f"p95 ratio with / without: {ratio:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/sg-bench-screening"))
@@ -68,23 +96,13 @@ def main() -> None:
         screener = Screener.load()
         screener.cache.warm(store)
         people = applicants(store, args.applicants)
-        timings: dict[str, list[float]] = {"with": [], "without": []}
-        reviews = {"with": 0, "without": 0}
-        for applicant in people:
-            for mode in ("with", "without"):
-                screening._near_addresses = near if mode == "with" else (lambda store, keys: [])  # type: ignore[assignment]
-                started = time.perf_counter()
-                result = screener.screen(store, applicant)
-                timings[mode].append((time.perf_counter() - started) * 1000)
-                reviews[mode] += result.decision != screening.Decision.CLEAR
-        screening._near_addresses = near
-    for mode, values in timings.items():
-        print(
-            f"{mode:>8} near-address lookup: {len(values)} screens, p50 {percentile(values, 0.5):.1f} ms,"
-            f" p95 {percentile(values, 0.95):.1f} ms, not CLEAR {reviews[mode]}"
+        side_by_side(
+            store,
+            screener,
+            people,
+            "near-address lookup",
+            lambda on: setattr(screening, "_near_addresses", near if on else no_near_addresses),
         )
-    ratio = percentile(timings["with"], 0.95) / max(percentile(timings["without"], 0.95), 1e-9)
-    print(f"p95 ratio with / without: {ratio:.3f}")
 
 
 if __name__ == "__main__":
