@@ -20,6 +20,7 @@ import pyarrow as pa
 from ingest.record import InfraKind, NameKind, Record, Schema
 from ingest.values import country_code
 from resolution.identifiers import UNIQUE_KINDS, digits_key, normalize_identifier
+from resolution.name_keys import STRICT, name_forms
 from resolution.normalize import ORGANIZATION, PERSON, fuzzy_keys, latin, name_tokens, name_variants, sorted_key
 from resolution.vocabulary import MODELS_DIR, Vocabulary, load_vocabulary
 
@@ -218,9 +219,26 @@ def _norm_family(schema: str, family: str) -> str:
 
 
 def _keys(names: Names, norm_family: str) -> list[str]:
-    strong = [value for value, kind in names if kind not in (NameKind.WEAK, NameKind.ACRONYM)]
-    values = strong or [value for value, _ in names]
+    values = _strong_names(names)
     return _unique(" ".join(name_tokens(v, norm_family)) for name in values for v in name_variants(name, norm_family))
+
+
+def _strong_names(names: Names) -> list[str]:
+    """The names a record is known by: weak aliases and acronyms only when it has nothing else."""
+    strong = [value for value, kind in names if kind not in (NameKind.WEAK, NameKind.ACRONYM)]
+    return strong or [value for value, _ in names]
+
+
+def form_keys(names: Names, norm_family: str) -> list[str]:
+    """Screening's name forms (``name_keys.name_forms``, strict mode) of every name: spacing-free,
+    romanisation-folded, legal forms, abbreviations and plurals folded, glued legal words split off.
+
+    The same pure function screening retrieves and compares by, so two spellings
+    screening takes for one name are one name to the model too: they join the
+    loose keys (``fuzzy_keys``), which the names comparison's "same name keys"
+    level and a blocking rule share.
+    """
+    return _unique(form for name in _strong_names(names) for form in name_forms(name, norm_family, STRICT))
 
 
 @lru_cache(maxsize=200_000)
@@ -242,7 +260,7 @@ def name_features(names: Names, norm_family: str, common: frozenset[str]) -> Nam
         rare_keys,
         _unique(" ".join(w for w in k.split() if w in rare) or k for k in sorted_keys),
         _sub_keys(keys, rare),
-        _unique(f for k in keys for f in fuzzy_keys(k, norm_family)),
+        _unique([*(f for k in keys for f in fuzzy_keys(k, norm_family)), *form_keys(names, norm_family)]),
         sorted(rare),
         _token_pairs(keys, rare),
     )

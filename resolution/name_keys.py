@@ -10,6 +10,7 @@ normalisation as every other name key (``normalize.name_tokens``):
   ``Co., Ltd.``, ``JSC``, ``Trade`` = ``Trading``);
 - every romanised Korean word folded (``korean.fold_token``): McCune-Reischauer,
   Revised Romanisation and the customary spellings (``Ri/Yi/Lee``, ``Chol/Cheol/Chul``);
+- for organisations, English plurals (``Components`` = ``Component``, ``Industries`` = ``Industry``);
 - spaces: the words are joined, so ``Kim Tong Chol`` = ``KIM TONGCHOL`` = ``Kim Tong-chol``.
 
 A name gives several forms: its words as written and sorted (word order), for a
@@ -20,7 +21,9 @@ without a leading country word (``Korea``, ``DPRK``) and generic trade words
 
 Typos are left to the comparison: ``similarity`` is the best Indel ratio of any two
 forms, which a retrieval index (``graph.name_index``) and screening's name score
-both use, and which the resolution model sees through ``fuzzy_keys`` (equal forms).
+both use. The resolution model sees the same forms (strict mode) as loose name keys
+(``features.form_keys`` joins them to ``fuzzy_keys``): equal forms are its "same name
+keys" level and a blocking key.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ GLUED_SUFFIXES = ("corporation", "company", "limited", "trading", "shipping", "g
 GLUED_PREFIXES = ("llc", "jsc", "pjsc", "ooo", "ltd")
 # What is left of a glued word must be a word of its own.
 GLUED_REST_CHARS = 4
+# Organisation words this long or longer lose an English plural ending (see ``singular``).
+PLURAL_MIN_CHARS = 5
 
 
 def fold_tokens(tokens: Iterable[str], mode: str = STRICT) -> list[str]:
@@ -73,6 +78,25 @@ def fold_tokens(tokens: Iterable[str], mode: str = STRICT) -> list[str]:
     return [fold_token(t) if mode == LOOSE or is_romanised_korean(t) else t for t in tokens]
 
 
+def singular(word: str) -> str:
+    """An organisation word without an English plural ending: ``components`` -> ``component``,
+    ``industries`` -> ``industry``, ``businesses`` -> ``business``; pure.
+
+    Lists write one company's name in the singular and the plural (``Electronic
+    Component Industries`` / ``ELECTRONIC COMPONENTS INDUSTRIES``); folded on both
+    sides, so a wrong guess (``series`` -> ``sery``) is harmless. Words under five
+    letters and ``-ss``, ``-us``, ``-is`` endings are left alone (``arms``, ``glass``,
+    ``status``, ``analysis``).
+    """
+    if len(word) < PLURAL_MIN_CHARS or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    return word[:-1]
+
+
 def _misspelt_legal_word(token: str) -> bool:
     if len(token) < 5 or token in LEGAL_WORDS:
         return False
@@ -87,6 +111,8 @@ def token_forms(tokens: Sequence[str], family: str = PERSON, mode: str = STRICT)
     if not tokens:
         return []
     folded = fold_tokens(tokens, mode)
+    if family != PERSON:
+        folded = [singular(t) for t in folded]
     forms = {"".join(folded), "".join(sorted(folded))}
     if family == PERSON:
         if mode != PLAIN:

@@ -177,12 +177,14 @@ def cross_validate(
     """Out-of-fold scores relative to each fold's own chosen threshold (>= 0 is a match).
 
     Folds are over all labelled pairs together, so each fold's threshold is chosen
-    as the shipped one is: one weight for every family.
+    as the shipped one is: one weight for every family. The scores come in the
+    order of ``labelled`` (family by family, each family's pairs in order), so a
+    caller can break them down by family or schema.
     """
     items = [(family, pair) for family, pairs in labelled.items() for pair in pairs]
     order = list(range(len(items)))
     random.Random(seed).shuffle(order)
-    out: list[tuple[float, bool]] = []
+    out: list[tuple[float, bool]] = [(-math.inf, pair[2]) for _, pair in items]
     thresholds: list[float] = []
     for k in range(folds):
         test = set(order[k::folds])
@@ -190,13 +192,16 @@ def cross_validate(
         fitted = {f: fit_model(models[f], f, train[f]) for f in train if f in models}
         threshold, _ = best_threshold([s for f in fitted for s in _weights(fitted[f], f, train[f])])
         thresholds.append(threshold)
-        held = _by_family(items[i] for i in test)
-        for family, pairs in held.items():
+        held: dict[str, list[int]] = {}
+        for i in sorted(test):
+            held.setdefault(items[i][0], []).append(i)
+        for family, indices in held.items():
             model = fitted.get(family)
             if model is None:
-                out.extend((-math.inf, y) for _, _, y in pairs)
                 continue
-            out.extend((w - threshold, y) for w, y in _weights(model, family, pairs))
+            scored = _weights(model, family, [items[i][1] for i in indices])
+            for i, (w, y) in zip(indices, scored, strict=True):
+                out[i] = (w - threshold, y)
     return out, thresholds
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.record import Identifier, Name, Provenance, Record, Schema
+from resolution.blocking import blocked
 from resolution.comparisons import level_of
-from resolution.features import build_features
-from resolution.models import COMPARISONS
+from resolution.features import build_features, form_keys, record_names
+from resolution.models import COMPARISONS, NAME_KEYS_LEVEL
+from resolution.name_keys import STRICT, name_forms
 from resolution.scorer import Scorer
 from resolution.vocabulary import Vocabulary, generic_org_words
 
@@ -66,3 +68,38 @@ def test_shipped_common_words_exist_for_list_families() -> None:
     vocabulary = load_vocabulary(Path(MODELS_DIR))
     assert {"trading", "korea", "international"} <= vocabulary.words("organization")
     assert "muhammad" in vocabulary.words("person")
+
+
+def test_the_model_compares_names_by_the_forms_screening_uses() -> None:
+    # Screening's strict forms of every name are the record's loose name keys, unchanged.
+    a = record("a", Schema.ORGANIZATION, "Korea Ryonbong Gen. Corp.", "Ryonbong")
+    fa = build_features(a, "organization", vocabulary=Vocabulary({}))
+    forms = {f for n in ("Korea Ryonbong Gen. Corp.", "Ryonbong") for f in name_forms(n, "organization", STRICT)}
+    assert set(form_keys(record_names(a), "organization")) == forms
+    assert forms <= set(fa.fuzzy_keys)
+
+
+def test_spellings_screening_takes_for_one_name_are_one_name_to_the_model() -> None:
+    plain = Vocabulary({})
+    pairs = [
+        # OpenSanctions positive pair: singular and plural, no shared word key, sorted key or word pair
+        ("Electronic Component Industries (ECI)", "ELECTRONIC COMPONENTS INDUSTRIES CO", "organization"),
+        ("KOREA KWANGSONG TRADINGCORPORATION", "Korea Kwangsong Trading Corporation", "organization"),
+        ("Kim Tong-chol", "KIM TONG CHOL", "person"),
+    ]
+    for left, right, family in pairs:
+        schema = Schema.PERSON if family == "person" else Schema.COMPANY
+        a, b = record("a", schema, left), record("b", schema, right)
+        fa, fb = (build_features(r, family, vocabulary=plain) for r in (a, b))
+        assert blocked(family, fa, fb), (left, right)
+        assert names_label(a, b, family, plain) in (NAME_KEYS_LEVEL, "same name", "same long name"), (left, right)
+    a = record("a", Schema.COMPANY, "Electronic Component Industries (ECI)")
+    b = record("b", Schema.COMPANY, "ELECTRONIC COMPONENTS INDUSTRIES CO")
+    assert names_label(a, b, "organization", plain) == NAME_KEYS_LEVEL
+
+
+def test_the_account_model_keeps_the_levels_it_was_trained_with() -> None:
+    # Trained on the customer generator's truth, not retrained with the list models.
+    labels = [level.label for level in COMPARISONS["account"][0].levels]
+    assert "same name, loosely spelled" in labels
+    assert NAME_KEYS_LEVEL in [level.label for level in COMPARISONS["person"][0].levels]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from resolution.korean import fold_token, reads_as_korean, romanize_hangul
-from resolution.name_keys import name_forms, typo_evidence, unglue, within_typos
+from resolution.name_keys import name_forms, singular, typo_evidence, unglue, within_typos
 from resolution.normalize import ORGANIZATION, PERSON
 
 # Spellings of one Korean word across McCune-Reischauer, Revised Romanisation and custom.
@@ -53,12 +53,15 @@ SAME = [
     ("Ryonbong General Corporation", "KOREA RYONBONG GENERAL CORPORATION", ORGANIZATION),
     ("KOREA KWANGSONG TRADINGCORPORATION", "KOREA KWANGSONG TRADING CORPORATION", ORGANIZATION),
     ("LLCGUDZON SHIPPING CO", "LLC GUDZON SHIPPING CO", ORGANIZATION),
+    ("Electronic Component Industries (ECI)", "ELECTRONIC COMPONENTS INDUSTRIES CO", ORGANIZATION),
+    ("Korea Mining Development Trading Corp", "KOREA MINING DEVELOPMENT TRADING CORPORATION", ORGANIZATION),
 ]
 DIFFERENT = [
     ("Kim Yong Chol", "Kim Yong Chun", PERSON),
     ("Pak Jae-Gyong", "Park Chae-young", PERSON),
     ("Ri Man Gon", "Ri Man Son", PERSON),
     ("Korea Ryonbong General Corporation", "Korea Ryongbong Trading Corporation", ORGANIZATION),
+    ("Richard Barbieri", "Richard Barbiere", PERSON),  # persons keep every letter
 ]
 
 
@@ -89,3 +92,21 @@ def test_slips_allowed_grow_with_the_name_and_its_evidence() -> None:
     assert not within_typos(["imangon"], ["imnaogn"], two=False)
     assert within_typos(["imangon"], ["imnaogn"], two=True)
     assert not within_typos(["kim"], ["kin"], two=True)  # too short for any slip
+
+
+@pytest.mark.parametrize(
+    ("word", "folded"),
+    [
+        ("components", "component"),
+        ("industries", "industry"),
+        ("services", "service"),
+        ("businesses", "business"),
+        ("ryonbong", "ryonbong"),
+        ("glass", "glass"),  # -ss
+        ("status", "status"),  # -us
+        ("analysis", "analysis"),  # -is
+        ("arms", "arms"),  # too short to tell
+    ],
+)
+def test_an_organisation_word_loses_its_english_plural(word: str, folded: str) -> None:
+    assert singular(word) == folded
