@@ -71,9 +71,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 import load_inputs  # noqa: E402
 from load_http import Balancer, Pool  # noqa: E402
 
-from graph import server  # noqa: E402
-from graph.server import bolt_uri, neo4j_auth  # noqa: E402
+from graph.connection import bolt_uri, neo4j_auth  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
+from sanctiongraph import neo4j_server as server  # noqa: E402
 from sanctiongraph.settings import Secret, Settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"

@@ -46,9 +46,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import dprk_variants  # noqa: E402
 
-from graph import server  # noqa: E402
 from graph.screening import REVIEW_PROBABILITY, Applicant, Decision, Screener  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
+from sanctiongraph import neo4j_server as server  # noqa: E402
 from sanctiongraph.settings import Secret, Settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"

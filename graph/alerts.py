@@ -50,7 +50,7 @@ from graph.queries import MAX_QUERY_TERMS
 from graph.screening import HIT_PROBABILITY, REVIEW_EXPOSURE, REVIEW_PROBABILITY, Decision, Screener, ScreenResult
 from graph.store import GraphStore
 from ingest.record import Record
-from sanctiongraph.errors import ApiError, GraphStoreError
+from sanctiongraph.errors import GraphStoreError, InvalidArgumentError, NotFoundError
 
 # Hops from a touched entity or value to a customer: a listed party's value, its user, that user's relation,
 # and the customer's own value (screening's exposure reaches listed parties within 3 hops of a user of the
@@ -546,16 +546,16 @@ def update_alert(store: GraphStore, id: str, status: str, note: str | None, auth
     try:
         chosen = AlertStatus(status)
     except ValueError:
-        raise ApiError(f"status must be one of {[s.value for s in AlertStatus]}", code="BAD_REQUEST") from None
+        raise InvalidArgumentError(f"status must be one of {[s.value for s in AlertStatus]}") from None
     if chosen is AlertStatus.CLOSED and not (note or "").strip():
-        raise ApiError("closing an alert needs a note: why it is closed", code="BAD_REQUEST")
+        raise InvalidArgumentError("closing an alert needs a note: why it is closed")
     now = _now()
     event = json.dumps({"at": now, "status": str(chosen), "by": author, "note": note})
     rows = store.write_once(
         "update_alert", {"id": id, "status": str(chosen), "note": note, "author": author, "now": now, "event": event}
     )[1]
     if not rows:
-        raise ApiError(f"no alert {id}", code="NOT_FOUND")
+        raise NotFoundError(f"no alert {id}")
     return _view(rows[0]["alert"])
 
 

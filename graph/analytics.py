@@ -17,7 +17,7 @@ from typing import Any
 
 from graph.model import INFRA, RELATION_TYPES, VALUE_KINDS, Label, Rel
 from graph.store import GraphStore
-from sanctiongraph.errors import ApiError
+from sanctiongraph.errors import InvalidArgumentError, NotFoundError
 
 # How much one hop through a stated relation passes on (a shared value passes on its specificity).
 HOP_WEIGHT: dict[str, float] = {
@@ -141,13 +141,13 @@ def _check_types(types: Iterable[str] | None, allowed: tuple[str, ...]) -> list[
     chosen = [str(t).upper() for t in types]
     unknown = sorted(set(chosen) - set(allowed))
     if unknown:
-        raise ApiError(f"unknown relationship types {unknown}; use some of {list(allowed)}", code="BAD_REQUEST")
+        raise InvalidArgumentError(f"unknown relationship types {unknown}; use some of {list(allowed)}")
     return chosen
 
 
 def _bounded(value: int, name: str, high: int, low: int = 1) -> int:
     if not low <= value <= high:
-        raise ApiError(f"{name} must be between {low} and {high}", code="BAD_REQUEST")
+        raise InvalidArgumentError(f"{name} must be between {low} and {high}")
     return value
 
 
@@ -273,7 +273,7 @@ def _walk(
         label, ident = str(Label.ENTITY), node_id
     is_entity = label == str(Label.ENTITY)
     if not is_entity and label not in {str(lab) for lab, _ in INFRA.values()} | {str(Label.IP_NETWORK)}:
-        raise ApiError(f"{label} is not a kind of node that has a network", code="BAD_REQUEST")
+        raise InvalidArgumentError(f"{label} is not a kind of node that has a network")
     params = {
         "id": ident if is_entity else None,
         "key": None if is_entity else ident,
@@ -285,7 +285,7 @@ def _walk(
     # From an entity the value seek has a null key and finds nothing: any value label will do.
     found = store.read("network_walk", params, start=str(Label.ADDRESS) if is_entity else label)
     if not found:
-        raise ApiError(f"no {'entity' if is_entity else label} {ident}", code="NOT_FOUND")
+        raise NotFoundError(f"no {'entity' if is_entity else label} {ident}")
     row = found[0]
     start = node_from(row)
     second: dict[str, list[dict[str, Any]]] = {}
@@ -369,7 +369,7 @@ def exposure(
     chosen = _check_types(types, EXPOSURE_RELS)
     found = store.read("entity_by_id", {"id": entity_id})
     if not found:
-        raise ApiError(f"no entity {entity_id}", code="NOT_FOUND")
+        raise NotFoundError(f"no entity {entity_id}")
     listed = bool(found[0].get("listed"))
     rows = store.read(
         "exposure_paths",

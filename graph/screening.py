@@ -52,7 +52,7 @@ from resolution.features import FAMILY_OF_SCHEMA, Features, build_features, merg
 from resolution.name_keys import LOOSE, PLAIN, STRICT, match_forms, similarity, typo_evidence, within_typos
 from resolution.normalize import ORGANIZATION, PERSON
 from resolution.scorer import ScoredPair, Scorer, probability
-from sanctiongraph.errors import ApiError, ResolutionError
+from sanctiongraph.errors import InvalidArgumentError, ResolutionError
 
 # A listed match this sure is a HIT even where the resolution model would merge at a lower
 # probability: a screening hit stops an onboarding, so it must be near certain; below it,
@@ -191,9 +191,7 @@ def applicant_record(applicant: Applicant) -> Record:
     try:
         schema = Schema(applicant.schema)
     except ValueError:
-        raise ApiError(
-            f"schema {applicant.schema!r} is not one of {[s.value for s in Schema]}", code="BAD_REQUEST"
-        ) from None
+        raise InvalidArgumentError(f"schema {applicant.schema!r} is not one of {[s.value for s in Schema]}") from None
     country = values.country_code(applicant.country)
     record = Record(
         source="screening",
@@ -382,7 +380,7 @@ class Screener:
         record = applicant_record(applicant)
         keys = value_keys(record)
         if not record.names and not keys and not applicant.affiliations:
-            raise ApiError("give the applicant's name or at least one identifier or contact value", code="BAD_REQUEST")
+            raise InvalidArgumentError("give the applicant's name or at least one identifier or contact value")
         family = family_of_schema(record.schema)
         scorer = self.scorers.get(family)
         itself = Candidate.of(record, family)

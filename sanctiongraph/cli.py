@@ -99,7 +99,7 @@ def progress_bar(description: str) -> Iterator[Callable[[str, int], None]]:
 @neo4j_app.command("start")
 def neo4j_start(workspace: Workspace = None) -> None:
     """Start the managed Neo4j (idempotent; waits until Bolt answers)."""
-    from graph import server
+    from sanctiongraph import neo4j_server as server
 
     settings = settings_for(workspace)
     with console.status("starting Neo4j"):
@@ -110,7 +110,7 @@ def neo4j_start(workspace: Workspace = None) -> None:
 @neo4j_app.command("stop")
 def neo4j_stop(workspace: Workspace = None) -> None:
     """Stop the managed Neo4j."""
-    from graph import server
+    from sanctiongraph import neo4j_server as server
 
     settings = settings_for(workspace)
     out.print(run(settings, lambda: server.stop(settings)).detail, highlight=False)
@@ -119,7 +119,7 @@ def neo4j_stop(workspace: Workspace = None) -> None:
 @neo4j_app.command("status")
 def neo4j_status(workspace: Workspace = None) -> None:
     """Say whether Neo4j is running and where; exit 1 when it is not."""
-    from graph import server
+    from sanctiongraph import neo4j_server as server
 
     settings = settings_for(workspace)
     status = run(settings, lambda: server.status(settings))
@@ -925,11 +925,11 @@ def demo_sources(workspace: Path | None = None) -> list[DemoSource]:
 @app.command()
 def demo(host: Host = "127.0.0.1", port: Port = 8000, workspace: Workspace = None) -> None:
     """The whole flow on the bundled real samples: Neo4j up, ingest, resolve, load, serve."""
-    from graph import server
     from graph.loader import run_load
     from graph.store import GraphStore
     from ingest.run import run_ingest
     from resolution.run import run_resolve
+    from sanctiongraph import neo4j_server as server
 
     settings = settings_for(workspace)
 

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from graph.server import bolt_uri, neo4j_auth
+from graph.connection import bolt_uri, neo4j_auth
 from sanctiongraph.settings import Settings
 from tests.conftest import free_port, stop_server, wipe
 

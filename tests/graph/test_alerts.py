@@ -25,9 +25,9 @@ import pytest
 
 from graph import alerts
 from graph.alerts import AlertStatus
+from graph.connection import bolt_uri, neo4j_auth
 from graph.loader import LoadSummary, run_load
 from graph.screening import Decision, Screener
-from graph.server import bolt_uri, neo4j_auth
 from graph.store import GraphStore
 from graph_api.audit import AUDIT_DIR, AUDIT_FILE
 from graph_api.schema import schema

@@ -28,7 +28,7 @@ from graph.store import GraphStore
 from ingest.generate.vocab import WEBMAIL
 from ingest.run import run_ingest
 from resolution.run import run_resolve
-from sanctiongraph.errors import ApiError
+from sanctiongraph.errors import InvalidArgumentError, NotFoundError
 from sanctiongraph.settings import Settings
 from tests.conftest import wipe
 from tests.graph.customers import stage_customers
@@ -132,9 +132,9 @@ class TestNetwork:
         assert len(capped.nodes) == 3 and capped.truncated
 
     def test_bad_arguments_are_refused(self, ownership_graph: GraphStore) -> None:
-        with pytest.raises(ApiError, match="depth"):
+        with pytest.raises(InvalidArgumentError, match="depth"):
             analytics.network(ownership_graph, "Entity:x", depth=9)
-        with pytest.raises(ApiError, match="unknown relationship types"):
+        with pytest.raises(InvalidArgumentError, match="unknown relationship types"):
             analytics.network(ownership_graph, "Entity:x", types=["DETACH DELETE"])
 
     def test_shared_values_list_who_else_uses_them(self, ownership_graph: GraphStore) -> None:
@@ -217,11 +217,11 @@ def test_network_starts_at_a_shared_value_or_a_retired_id(ownership_graph: Graph
     from_phone = analytics.network(ownership_graph, phone.node_id, depth=1)
     assert from_phone.nodes[0].node_id == phone.node_id
     assert {n.name for n in from_phone.nodes} >= {"Mirae Ocean Holdings", "Amber Crest Shipping Agency"}
-    with pytest.raises(ApiError, match="no Phone"):
+    with pytest.raises(NotFoundError, match="no Phone"):
         analytics.network(ownership_graph, "Phone:+0000")
-    with pytest.raises(ApiError, match="no entity"):
+    with pytest.raises(NotFoundError, match="no entity"):
         analytics.network(ownership_graph, "Entity:sg-none")
-    with pytest.raises(ApiError, match="not a kind of node"):
+    with pytest.raises(InvalidArgumentError, match="not a kind of node"):
         analytics.network(ownership_graph, "Record:x")
 
 

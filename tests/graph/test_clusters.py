@@ -182,7 +182,7 @@ def test_screening_with_only_a_vpn_ip_or_webmail_domain_stays_clear(
 
 
 def test_cli_lists_exposed_clusters_as_json(graph: GraphStore, neo4j_settings: Settings, tmp_path: Path) -> None:
-    from graph.server import bolt_uri, neo4j_auth
+    from graph.connection import bolt_uri, neo4j_auth
 
     user, password = neo4j_auth(neo4j_settings)
     env = {"NEO4J_URI": bolt_uri(neo4j_settings), "NEO4J_USER": user, "NEO4J_PASSWORD": password}
