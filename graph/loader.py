@@ -71,19 +71,17 @@ from sanctiongraph.errors import GraphStoreError
 
 BATCH_SIZE = 2_000
 # Rows per transaction when creating into an empty graph: fewer, larger commits (an entity's records and
-# listings and a value's links ride in its row). 2,000 -> 10,000 halved the entity phase at 30k customers.
+# listings and a value's links ride in its row).
 FRESH_BATCH_SIZE = 10_000
-# ... and at most this many nodes and relationships per row on average. A first load at 1M customers failed
-# with Neo4j's transaction memory (2.8 GiB at a 4g heap) exhausted when two batches of domains, each holding
-# hundreds of thousands of e-mails' links, were written at once; a parent's members now come in rows of at
-# most FRESH_BATCH_SIZE, and a batch goes once its rows would create this many items a row.
+# ... and at most this many nodes and relationships per row on average, so that no transaction (a webmail
+# domain can hold hundreds of thousands of e-mails' links) exhausts Neo4j's transaction memory. A parent's
+# members come in rows of at most FRESH_BATCH_SIZE, and a batch goes once its rows would create this many.
 BATCH_ITEMS_PER_ROW = 4
 # How long a fresh load waits for the indexes it builds at the end to come online.
 INDEX_WAIT_SECONDS = 3_600
 _INDEX_NAME = re.compile(r"CREATE (?:FULLTEXT |RANGE |TEXT )?INDEX (\w+) IF NOT EXISTS")
-# DuckDB memory for reading staging during a load (spills to the workspace's tmp/ beyond it). The
-# infrastructure query runs while Neo4j waits for values to write; with 1 GB it spilled more and took about
-# an eighth longer at 1M customers.
+# DuckDB memory for reading staging during a load (spills to the workspace's tmp/ beyond it); the
+# infrastructure query runs while Neo4j waits, so spilling less is time saved.
 READ_MEMORY_LIMIT = "2GB"
 SWEEP_BATCH = 10_000
 
@@ -304,8 +302,8 @@ class _Writer:
             self._queues[0].put(_CONSTRAINTS)
             self._queue_barrier()
         if self._phase < PHASES["relation"] <= phase:
-            # Populated while the relations are written, rather than after everything (at 1M customers the
-            # load waited 22 s for them at the end); what the relations add to them is a few per cent.
+            # Populated while the relations are written, not after everything, so the load does not wait
+            # for them at the end; what the relations add to them is a few per cent.
             self._queues[0].put(_INDEXES)
         self._phase = phase
 

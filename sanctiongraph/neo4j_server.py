@@ -52,9 +52,9 @@ JVM_OPTIONS = (
     "--add-modules=jdk.incubator.vector",
     "-XX:+UseG1GC",
     # A load's write transactions are large and short-lived: with half the heap young, G1 stops copying them
-    # into the old generation (at 200k customers Neo4j's GC CPU went from 25 s to 12 s); 4 MB regions keep a
-    # batch's buffers from being humongous objects, and a larger first metaspace threshold saves the full
-    # marking cycles class loading set off during the first queries. Measured in docs/graph.md.
+    # into the old generation (it halved Neo4j's GC CPU during a load); 4 MB regions keep a batch's buffers
+    # from being humongous objects, and a larger first metaspace threshold saves the full marking cycles
+    # class loading sets off during the first queries. Measurements: bench/results/NOTES.md.
     "-XX:+UnlockExperimentalVMOptions",
     "-XX:G1NewSizePercent=50",
     "-XX:G1HeapRegionSize=4m",
