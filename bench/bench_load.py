@@ -139,7 +139,7 @@ def load_demo(settings: Settings) -> None:
     from graph.loader import run_load
     from ingest.run import run_ingest
     from resolution.run import run_resolve
-    from sanctiongraph.cli import demo_sources
+    from sanctiongraph.cli.demo import demo_sources
 
     marker = settings.home / "bench-demo-loaded"
     if marker.exists():

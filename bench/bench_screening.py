@@ -86,7 +86,7 @@ def prepare(workdir: Path, reload: bool) -> Settings:
     from graph.loader import run_load
     from ingest.run import run_ingest
     from resolution.run import run_resolve
-    from sanctiongraph.cli import demo_sources
+    from sanctiongraph.cli.demo import demo_sources
 
     settings = settings_for(workdir)
     server.start(settings)
