@@ -38,12 +38,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graph import analytics, loader, server  # noqa: E402
+from graph import analytics, loader, networks  # noqa: E402
 from graph.loader import run_load  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 from ingest import staging  # noqa: E402
 from resolution import store as resolution_store  # noqa: E402
 from resolution.identity import Assignment  # noqa: E402
+from sanctiongraph import neo4j_server as server  # noqa: E402
 from sanctiongraph.settings import Secret, Settings  # noqa: E402
 
 SANCTIONGRAPH = [sys.executable, "-m", "sanctiongraph"]
@@ -192,7 +193,7 @@ def latency(store: GraphStore, samples: dict[str, list[str]]) -> dict[str, Any]:
 
 def cluster_quality(store: GraphStore, home: Path, truth: list[dict[str, Any]]) -> dict[str, Any]:
     started = time.monotonic()
-    clusters = analytics.infrastructure_clusters(store)
+    clusters = networks.infrastructure_clusters(store)
     seconds = time.monotonic() - started
     con = staging.connect(home / "staging.duckdb", read_only=True)
     try:

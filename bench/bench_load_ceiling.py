@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_graph import graph_counts, identity_resolution, prepare_staging, start_neo4j, step  # noqa: E402
 
-from graph import loader, server  # noqa: E402
+from graph import loader  # noqa: E402
 from graph.load_rows import (  # noqa: E402
     Parents,
     Row,
@@ -56,6 +56,7 @@ from graph.load_rows import (  # noqa: E402
 from graph.load_state import LoadState  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 from ingest import staging  # noqa: E402
+from sanctiongraph import neo4j_server as server  # noqa: E402
 from sanctiongraph.settings import Settings  # noqa: E402
 
 # Neo4j's threads by what they do, matched on their names in /proc (cut to 15 characters there).

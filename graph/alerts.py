@@ -44,7 +44,7 @@ import duckdb
 from rapidfuzz import fuzz
 from rigour.text.translit import ascii_text
 
-from graph import analytics
+from graph import analytics, answers
 from graph.model import ENTITY_NAME_INDEX, Label
 from graph.queries import MAX_QUERY_TERMS
 from graph.screening import HIT_PROBABILITY, REVIEW_EXPOSURE, REVIEW_PROBABILITY, Decision, Screener, ScreenResult
@@ -195,7 +195,7 @@ def _walk(store: GraphStore, starts: set[str]) -> set[str]:
         following: list[str] = []
         for start in range(0, len(frontier), BATCH):
             rows = store.read(
-                "alert_expand", {"nodes": frontier[start : start + BATCH], "types": list(analytics.EXPOSURE_RELS)}
+                "alert_expand", {"nodes": frontier[start : start + BATCH], "types": list(answers.EXPOSURE_RELS)}
             )
             for row in rows:
                 if row["customer"]:
@@ -347,14 +347,14 @@ def _path_json(store: GraphStore, customer_id: str, listed_id: str) -> str | Non
     return json.dumps(asdict(found[0])) if found else None
 
 
-def path_from_json(text: str | None) -> analytics.Path | None:
-    """The path an alert stored (``asdict`` of ``analytics.Path``)."""
+def path_from_json(text: str | None) -> answers.Path | None:
+    """The path an alert stored (``asdict`` of ``answers.Path``)."""
     if not text:
         return None
     data = json.loads(text)
-    return analytics.Path(
-        [analytics.GraphNode(**n) for n in data["nodes"]],
-        [analytics.GraphEdge(**e) for e in data["edges"]],
+    return answers.Path(
+        [answers.GraphNode(**n) for n in data["nodes"]],
+        [answers.GraphEdge(**e) for e in data["edges"]],
         data["score"],
         data["explanation"],
     )
@@ -468,7 +468,7 @@ class AlertView:
     decision: str
     previous_decision: str
     reason: str
-    path: analytics.Path | None
+    path: answers.Path | None
     list_change: dict[str, str]
     created_at: str
     status: str

@@ -12,8 +12,9 @@ import graphene
 from graphql import GraphQLResolveInfo
 
 from graph import alerts as ongoing
-from graph import analytics, queries, screening
+from graph import analytics, answers, networks, ownership, queries, screening
 from graph.authors import PartResult, SubmissionResult, screen_submission, submission_from_dict
+from graph.ownership import FrontCandidate, Ownership
 from graph.queries import EntityRow
 from graph_api import views
 from graph_api.auth import Role
@@ -107,7 +108,7 @@ class ExposureHit(graphene.ObjectType):
         return hit.label
 
     @staticmethod
-    def resolve_entity(hit: screening.ExposureHit, info: GraphQLResolveInfo) -> analytics.GraphNode:
+    def resolve_entity(hit: screening.ExposureHit, info: GraphQLResolveInfo) -> answers.GraphNode:
         return hit.user
 
 
@@ -369,7 +370,7 @@ class Query(graphene.ObjectType):
         relationship_types: list[str] | None = None,
         min_confidence: float = 0.0,
         first: int = 200,
-    ) -> analytics.Network:
+    ) -> answers.Network:
         node_id = entity_id if ":" in entity_id else f"Entity:{entity_id}"
         depth, first = _given(depth, 2), _given(first, 200)
         min_confidence = _given(min_confidence, 0.0)
@@ -390,27 +391,27 @@ class Query(graphene.ObjectType):
         to_id: str,
         max_hops: int = 4,
         relationship_types: list[str] | None = None,
-    ) -> list[analytics.Path]:
+    ) -> list[answers.Path]:
         max_hops = _given(max_hops, 4)
         return await context(info).read(analytics.paths, from_id, to_id, max_hops=max_hops, types=relationship_types)
 
     @staticmethod
     async def resolve_exposure(
         root: None, info: GraphQLResolveInfo, entity_id: str, max_hops: int = 4
-    ) -> analytics.Exposure:
+    ) -> answers.Exposure:
         return await context(info).read(analytics.exposure, entity_id, max_hops=_given(max_hops, 4))
 
     @staticmethod
-    async def resolve_ownership(root: None, info: GraphQLResolveInfo, entity_id: str) -> analytics.Ownership:
-        return await context(info).read(analytics.ownership, entity_id)
+    async def resolve_ownership(root: None, info: GraphQLResolveInfo, entity_id: str) -> Ownership:
+        return await context(info).read(ownership.ownership, entity_id)
 
     @staticmethod
     async def resolve_front_companies(
         root: None, info: GraphQLResolveInfo, listed_entity_id: str | None = None, first: int = 50
-    ) -> list[analytics.FrontCandidate]:
+    ) -> list[FrontCandidate]:
         if listed_entity_id is None:
-            return await context(info).read(analytics.front_companies_all, limit=_given(first, 50))
-        return await context(info).read(analytics.front_companies, listed_entity_id, limit=_given(first, 50))
+            return await context(info).read(ownership.front_companies_all, limit=_given(first, 50))
+        return await context(info).read(ownership.front_companies, listed_entity_id, limit=_given(first, 50))
 
     @staticmethod
     async def resolve_clusters(
@@ -423,7 +424,7 @@ class Query(graphene.ObjectType):
     ) -> dict[str, Any]:
         skip, size = window(_given(first, 50), after, default=50, high=200)
         rows = await context(info).read(
-            analytics.clusters,
+            networks.clusters,
             exposed_only=bool(exposed_only),
             min_size=_given(min_size, 2),
             skip=skip,
@@ -452,7 +453,7 @@ class Query(graphene.ObjectType):
         value: str | None = None,
         first: int = 50,
         users_first: int = 10,
-    ) -> list[analytics.SharedValue]:
+    ) -> list[answers.SharedValue]:
         first, users_first = _given(first, 50), _given(users_first, 10)
         if (entity_id is None) == (value is None):
             raise ApiError("give exactly one of entityId or value", code="BAD_REQUEST")
@@ -466,7 +467,7 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     def resolve_relationship_types(root: None, info: GraphQLResolveInfo) -> list[str]:
-        return list(analytics.NETWORK_RELS)
+        return list(answers.NETWORK_RELS)
 
     @staticmethod
     async def resolve_sources(root: None, info: GraphQLResolveInfo) -> list[queries.SourceRow]:

@@ -12,8 +12,8 @@ import graphene
 from graphql import GraphQLResolveInfo
 from graphql_relay import cursor_to_offset, offset_to_cursor
 
-from graph import alerts, analytics, queries
-from graph.analytics import GraphEdge, GraphNode
+from graph import alerts, analytics, answers, networks, ownership, queries
+from graph.answers import GraphEdge, GraphNode
 from graph.queries import EntityRow, RecordRow, SanctionRow
 from graph_api.context import RequestContext
 from sanctiongraph.errors import ApiError
@@ -251,7 +251,7 @@ class FrontCandidateType(graphene.ObjectType):
     listed_party = graphene.Field(GraphNodeType, description="The listed party its indicators point to")
 
     @staticmethod
-    def resolve_listed_party(candidate: analytics.FrontCandidate, info: GraphQLResolveInfo) -> GraphNode | None:
+    def resolve_listed_party(candidate: ownership.FrontCandidate, info: GraphQLResolveInfo) -> GraphNode | None:
         return candidate.listed
 
 
@@ -348,8 +348,8 @@ class Entity(graphene.ObjectType):
     )
 
     @staticmethod
-    async def resolve_cluster(row: EntityRow, info: GraphQLResolveInfo) -> analytics.ClusterView | None:
-        return await context(info).read(analytics.entity_cluster, row.id)
+    async def resolve_cluster(row: EntityRow, info: GraphQLResolveInfo) -> networks.ClusterView | None:
+        return await context(info).read(networks.entity_cluster, row.id)
 
     @staticmethod
     def resolve_names(row: EntityRow, info: GraphQLResolveInfo) -> list[dict[str, str | None]]:
@@ -426,21 +426,21 @@ class InfraClusterType(graphene.ObjectType):
 
     @staticmethod
     async def resolve_members(
-        cluster: analytics.ClusterView, info: GraphQLResolveInfo, first: int | None = None, after: str | None = None
+        cluster: networks.ClusterView, info: GraphQLResolveInfo, first: int | None = None, after: str | None = None
     ) -> dict[str, Any]:
         skip, size = window(first, after)
-        items = await context(info).read(analytics.cluster_members, cluster.id, skip=skip, limit=size + 1)
+        items = await context(info).read(networks.cluster_members, cluster.id, skip=skip, limit=size + 1)
         return page(items, skip, size)
 
     @staticmethod
     async def resolve_values(
-        cluster: analytics.ClusterView, info: GraphQLResolveInfo, first: int = 50
-    ) -> list[analytics.SharedValue]:
-        return await context(info).read(analytics.cluster_values, cluster, first=50 if first is None else first)
+        cluster: networks.ClusterView, info: GraphQLResolveInfo, first: int = 50
+    ) -> list[answers.SharedValue]:
+        return await context(info).read(networks.cluster_values, cluster, first=50 if first is None else first)
 
     @staticmethod
-    async def resolve_exposure(cluster: analytics.ClusterView, info: GraphQLResolveInfo) -> analytics.Exposure:
-        return await context(info).read(analytics.cluster_exposure, cluster)
+    async def resolve_exposure(cluster: networks.ClusterView, info: GraphQLResolveInfo) -> answers.Exposure:
+        return await context(info).read(networks.cluster_exposure, cluster)
 
 
 InfraClusterConnection = connection(InfraClusterType, "InfraCluster")

@@ -77,16 +77,16 @@ def clusters(
     workspace: Workspace = None,
 ) -> None:
     """Shared-infrastructure clusters, ranked by exposure score then size, with members, values and path to the list."""
-    from graph import analytics
+    from graph import networks
     from graph.store import GraphStore
 
     settings = settings_for(workspace)
 
     def body() -> None:
         with GraphStore(settings) as store:
-            for cluster in analytics.clusters(store, exposed_only=exposed, min_size=min_size, limit=first):
-                members = [m.id for m in analytics.cluster_members(store, cluster.id, limit=cluster.size)]
-                path = analytics.cluster_path(store, cluster)
+            for cluster in networks.clusters(store, exposed_only=exposed, min_size=min_size, limit=first):
+                members = [m.id for m in networks.cluster_members(store, cluster.id, limit=cluster.size)]
+                path = networks.cluster_path(store, cluster)
                 if as_json:
                     item = {
                         "id": cluster.id,
