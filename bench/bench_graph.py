@@ -38,7 +38,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graph import analytics, loader, networks  # noqa: E402
+from graph import analytics, networks  # noqa: E402
+from graph.load import writer as load_writer  # noqa: E402
 from graph.loader import run_load  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 from ingest import staging  # noqa: E402
@@ -263,8 +264,8 @@ def main() -> None:
         "resolution": args.resolution,
         "heap": args.heap,
         "pagecache": args.pagecache,
-        "writers": args.writers if args.writers is not None else loader.WRITERS,
-        "fresh_batch_size": loader.FRESH_BATCH_SIZE,
+        "writers": args.writers if args.writers is not None else load_writer.WRITERS,
+        "fresh_batch_size": load_writer.FRESH_BATCH_SIZE,
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
     }
     try:

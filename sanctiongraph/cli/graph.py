@@ -24,7 +24,8 @@ from sanctiongraph.errors import SanctionGraphError
 @app.command()
 def load(workspace: Workspace = None) -> None:
     """Write the latest resolution into Neo4j (idempotent; resumes after a crash)."""
-    from graph.loader import LOAD_PROGRESS_FILE, ProgressFile, run_load
+    from graph.load.plan import LOAD_PROGRESS_FILE, ProgressFile
+    from graph.loader import run_load
     from graph.store import GraphStore
 
     settings = settings_for(workspace)

@@ -26,7 +26,8 @@ import pytest
 from graph import alerts
 from graph.alerts import AlertStatus
 from graph.connection import bolt_uri, neo4j_auth
-from graph.loader import LoadSummary, run_load
+from graph.load.plan import LoadSummary
+from graph.loader import run_load
 from graph.screening import Decision, Screener
 from graph.store import GraphStore
 from graph_api.audit import AUDIT_DIR, AUDIT_FILE
