@@ -45,7 +45,7 @@ from bench_graph import graph_counts, identity_resolution, prepare_staging, star
 from graph import loader  # noqa: E402
 from graph.load import plan  # noqa: E402
 from graph.load import writer as load_writer  # noqa: E402
-from graph.load_rows import (  # noqa: E402
+from graph.load.rows import (  # noqa: E402
     Parents,
     Row,
     entity_rows,
@@ -55,7 +55,7 @@ from graph.load_rows import (  # noqa: E402
     relation_rows,
     stage_links,
 )
-from graph.load_state import LoadState  # noqa: E402
+from graph.load.state import LoadState  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 from ingest import staging  # noqa: E402
 from sanctiongraph import neo4j_server as server  # noqa: E402

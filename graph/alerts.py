@@ -115,7 +115,7 @@ class AlertSummary:
 
 
 def touched_from_rows(rows: Iterable[tuple[str, str, str | None]]) -> Touched:
-    """Entities and values from the (kind, key, ref) of the rows a load wrote or deleted (``graph.load_rows``)."""
+    """Entities and values from the (kind, key, ref) of the rows a load wrote or deleted (``graph.load.rows``)."""
     touched = Touched()
     for kind, key, ref in rows:
         if kind == "entity":

@@ -1,7 +1,7 @@
 """``load``: the current resolution run from staging into Neo4j.
 
-A load works out what the graph should hold (``graph.load_rows``) and writes the
-difference from what the last load wrote (``graph.load_state``):
+A load works out what the graph should hold (``graph.load.rows``) and writes the
+difference from what the last load wrote (``graph.load.state``):
 
 - *fresh*: the graph is empty, so everything is created (``CREATE``: no lookups);
 - *incremental*: the state matches the graph's last completed load, so only rows
@@ -33,9 +33,9 @@ from graph.clusters import write_clusters
 from graph.load.fresh import secondary_indexes, write_first_load
 from graph.load.incremental import delete_removed, sweep, sweep_one
 from graph.load.plan import LoadSummary, keep_delisted, load_mode, open_staging, small_rows
+from graph.load.rows import KINDS, all_rows
+from graph.load.state import STATE_FILE, LoadState
 from graph.load.writer import BATCH_SIZE, INDEX_WAIT_SECONDS, WRITERS, Progress, Writer
-from graph.load_rows import KINDS, all_rows
-from graph.load_state import STATE_FILE, LoadState
 from graph.model import Rel, constraint_name
 from graph.schema import BULK_LABELS, ensure_schema, schema_statements
 from graph.screening import Screener

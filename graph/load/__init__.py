@@ -5,6 +5,6 @@
 - ``fresh``: a first load into an empty graph, created as its rows are built;
 - ``incremental``: what a later load deletes (the run's removals, or a full load's sweep).
 
-What the graph should hold comes from ``graph.load_rows`` (rows) and ``graph.extract``
-(shared values, set-wise in DuckDB); what the last load wrote is ``graph.load_state``.
+What the graph should hold comes from ``rows`` and ``extract`` (shared values and relations,
+set-wise in DuckDB); what the last load wrote, to compare with, is ``state``.
 """

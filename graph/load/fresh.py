@@ -10,8 +10,7 @@ import re
 
 import duckdb
 
-from graph.load.writer import Writer
-from graph.load_rows import (
+from graph.load.rows import (
     Parents,
     Row,
     entity_rows,
@@ -21,7 +20,8 @@ from graph.load_rows import (
     relation_rows,
     stage_links,
 )
-from graph.load_state import LoadState
+from graph.load.state import LoadState
+from graph.load.writer import Writer
 from graph.schema import schema_statements, sweep_index_statements
 
 _INDEX_NAME = re.compile(r"CREATE (?:FULLTEXT |RANGE |TEXT )?INDEX (\w+) IF NOT EXISTS")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from graph.load.rows import SEPARATOR
+from graph.load.state import LoadState
 from graph.load.writer import BATCH_SIZE, INDEX_WAIT_SECONDS
-from graph.load_rows import SEPARATOR
-from graph.load_state import LoadState
 from graph.model import Label
 from graph.schema import SWEPT_LABELS, SWEPT_RELS, sweep_index_statements
 from graph.store import GraphStore

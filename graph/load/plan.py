@@ -16,7 +16,7 @@ import duckdb
 
 from graph.alerts import AlertSummary
 from graph.clusters import ClusterSummary
-from graph.load_state import LoadState
+from graph.load.state import LoadState
 from graph.store import GraphStore
 from ingest import infra, staging
 from resolution.store import current_entity_id

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from graph.load_rows import KINDS
+from graph.load.rows import KINDS
 from graph.model import SCHEMA_LABELS, Label
 from graph.schema import constraint_statements, index_statements
 from graph.store import GraphStore, Rows

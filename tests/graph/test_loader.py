@@ -13,7 +13,7 @@ import pytest
 
 from graph import analytics, cypher, loader, schema, specificity
 from graph.load import writer as load_writer
-from graph.load_state import STATE_FILE
+from graph.load.state import STATE_FILE
 from graph.loader import run_load
 from graph.model import ENTITY_NAME_INDEX, KEYS, constraint_name
 from graph.queries import entity_records, get_entity, search_entities

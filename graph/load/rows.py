@@ -4,7 +4,7 @@ Each ``Row`` is one thing a load writes: an entity, a record, a listing, a share
 value, the link from an entity to a value, a value's parent (an e-mail's domain,
 an IP's network), or a relation between entities. ``key`` is unique within its
 kind and ``group`` fills the query's label placeholders. The loader compares the
-rows with those of the last load (``graph.load_state``) and writes only the
+rows with those of the last load (``graph.load.state``) and writes only the
 difference.
 """
 
@@ -21,9 +21,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-from graph.extract import iter_infra, iter_relations, link_batches
-from graph.extract import links_state as infra_links_state
-from graph.extract import stage_links as stage_infra_links
+from graph.load.extract import iter_infra, iter_relations, link_batches
+from graph.load.extract import links_state as infra_links_state
+from graph.load.extract import stage_links as stage_infra_links
 from graph.model import RELATION_TYPES, Label, Rel
 from graph.specificity import is_super_node, rules, specificity
 from ingest import indicators as dprk
@@ -318,7 +318,7 @@ def stage_links(con: duckdb.DuckDBPyConnection) -> None:
 def value_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Row]:
     """Shared values (one row each), the links from entities to them, and their parents.
 
-    Their hashes for the load state come from staging (``graph.extract``), as
+    Their hashes for the load state come from staging (``graph.load.extract``), as
     they do for a first load, which stages them set-wise (``links_state``).
     """
     stage_links(con)

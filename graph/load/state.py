@@ -26,7 +26,7 @@ import orjson
 import pyarrow as pa
 import xxhash
 
-from graph.load_rows import Row
+from graph.load.rows import Row
 from ingest import staging
 from sanctiongraph.errors import GraphStoreError
 
