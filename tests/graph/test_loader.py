@@ -406,7 +406,7 @@ def test_a_domain_with_more_members_than_a_batch_is_written_in_bounded_transacti
 ) -> None:
     """A webmail domain's e-mails come in rows of at most a batch, so no transaction outgrows Neo4j's memory."""
     customers = stage_customers(tmp_path, 1000, 7)
-    monkeypatch.setattr(loader, "FRESH_BATCH_SIZE", 25)
+    monkeypatch.setattr(load_writer, "FRESH_BATCH_SIZE", 25)
     batches: list[list[int]] = []  # per create_parents_links transaction, each row's member count
     write_once = graph_store.write_once
 
@@ -490,7 +490,7 @@ def test_concurrent_fresh_load_writes_the_same_graph_as_serial_and_as_merge(
         mapping=Path(__file__).resolve().parents[2] / "mappings" / "customers.yaml",
     )
     run_resolve(home / "staging.duckdb")
-    monkeypatch.setattr(loader, "FRESH_BATCH_SIZE", 97)  # many small batches, so writers overlap often
+    monkeypatch.setattr(load_writer, "FRESH_BATCH_SIZE", 97)  # many small batches, so writers overlap often
     snapshots = []
     for writers in (1, 2, 3):
         wipe(graph_store)
