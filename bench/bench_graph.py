@@ -79,9 +79,8 @@ def prepare_staging(size: int, seed: int, work: Path) -> Path:
 
 def identity_resolution(home: Path) -> None:
     """Each record its own entity: isolates the loader from Splink."""
-    con = staging.connect(home / "staging.duckdb")
+    con = staging.open_for_writing(home / "staging.duckdb")
     try:
-        resolution_store.ensure_schema(con)
         if con.execute("SELECT count(*) FROM sg_runs WHERE run_id = 'bench-identity'").fetchall()[0][0]:
             return  # a rerun in the same workdir: the identity run is there already
         ids = [r[0] for r in con.execute("SELECT record_id FROM sg_records WHERE removed_in IS NULL").fetchall()]

@@ -158,7 +158,7 @@ def open_staging(staging_path: Path) -> duckdb.DuckDBPyConnection:
     if not infra.is_current(con):
         con.close()
         with staging.exclusive_writer(staging_path, what="load"):
-            staging.connect(staging_path).close()
+            staging.open_for_writing(staging_path).close()
         con = staging.connect(staging_path, read_only=True)
     staging.bound_memory(con, READ_MEMORY_LIMIT, keep_order=True)
     return con

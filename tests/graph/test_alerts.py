@@ -50,9 +50,8 @@ OFAC_2024 = DATA / "ofac" / "sdn_2024-05-03"
 
 def stable_identity(path: Path) -> dict[str, str]:
     """Each record its own entity, its ID a hash of the record's: the same across runs, as resolution keeps it."""
-    con = staging_db.connect(path)
+    con = staging_db.open_for_writing(path)
     try:
-        resolution_store.ensure_schema(con)
         ids = sorted(r[0] for r in con.execute("SELECT record_id FROM sg_records").fetchall())
         entity_of = {rid: "sg-" + hashlib.sha256(rid.encode()).hexdigest()[:16] for rid in ids}
         at = datetime.now(UTC).replace(tzinfo=None)
