@@ -1,4 +1,9 @@
-"""Staging: canonical records in a DuckDB file in the workspace.
+"""Staging: canonical records in a DuckDB file in the workspace, and the owner of that file.
+
+Every table of the file is declared in ``staging.schema``, whichever layer writes
+it; ``open_for_writing`` opens it and brings an older file up to date
+(``schema.migrate``), ``connect`` only opens it, and ``exclusive_writer`` is the
+lock every writer (an ingest, a resolution run, a judgement) takes.
 
 Invariants:
 - One input file (or OFAC trio) is staged in one DuckDB transaction. A crash, a
