@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_graph import SANCTIONGRAPH, start_neo4j, step  # noqa: E402
 
-from graph import alerts, server  # noqa: E402
+from graph import alerts  # noqa: E402
 from graph.loader import run_load  # noqa: E402
 from graph.screening import Screener  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
@@ -48,6 +48,7 @@ from ingest.generate.list_update import list_delta, plant_list_update  # noqa: E
 from ingest.run import run_ingest  # noqa: E402
 from resolution import store as resolution_store  # noqa: E402
 from resolution.identity import Assignment  # noqa: E402
+from sanctiongraph import neo4j_server as server  # noqa: E402
 
 OFAC_2022 = ROOT / "data" / "ofac" / "snapshot_2022-01"
 OFAC_2024 = ROOT / "data" / "ofac" / "sdn_2024-05-03"
@@ -55,9 +56,8 @@ OFAC_2024 = ROOT / "data" / "ofac" / "sdn_2024-05-03"
 
 def stable_identity(path: Path) -> None:
     """Each record its own entity, its ID a hash of the record's: the same in every run, as resolution keeps it."""
-    con = staging.connect(path)
+    con = staging.open_for_writing(path)
     try:
-        resolution_store.ensure_schema(con)
         ids = sorted(r[0] for r in con.execute("SELECT record_id FROM sg_records").fetchall())
         entity_of = {rid: "sg-" + hashlib.sha256(rid.encode()).hexdigest()[:16] for rid in ids}
         at = datetime.now(UTC).replace(tzinfo=None)

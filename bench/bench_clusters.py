@@ -12,7 +12,7 @@
    their purity; background accounts with any exposure; ``screen`` with a ring
    member's e-mail and phone (REVIEW or HIT) against strangers' own values;
 4. time the cluster computation (read + compute) against the old whole-graph
-   ``analytics.infrastructure_clusters`` (Neo4j reads) in the same process, and
+   ``networks.infrastructure_clusters`` (Neo4j reads) in the same process, and
    the ``clusters`` worklist page (first 50, with each cluster's exposure) against
    ``entity(id)``; the 1M figure is estimated linearly from this size, and says so.
 
@@ -38,11 +38,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_graph import SANCTIONGRAPH, identity_resolution, percentiles, start_neo4j, step  # noqa: E402
 
-from graph import analytics, clusters, queries, server  # noqa: E402
+from graph import analytics, clusters, networks, queries  # noqa: E402
 from graph.loader import run_load  # noqa: E402
 from graph.screening import Applicant, Decision, Screener  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 from ingest import staging  # noqa: E402
+from sanctiongraph import neo4j_server as server  # noqa: E402
 
 BACKGROUND_ROLES = ("office-staff", "household-member", "vpn-user", "family-member", "company-staff")
 
@@ -152,7 +153,7 @@ def quality(
                 reached += bool(paths and paths[0].nodes[-1].entity_id == listed)
             continue
         unexposed += 1
-        found = [analytics.entity_cluster(store, e) for e in ids]
+        found = [networks.entity_cluster(store, e) for e in ids]
         by_id: dict[str, int] = {}
         for cluster in found:
             if cluster is not None:
@@ -214,17 +215,17 @@ def timings(store: GraphStore, home: Path, size: int) -> dict[str, Any]:
     finally:
         con.close()
     started = time.perf_counter()
-    old = analytics.infrastructure_clusters(store)
+    old = networks.infrastructure_clusters(store)
     baseline = time.perf_counter() - started
     page_times, entity_times = [], []
-    top = analytics.clusters(store, limit=50)
+    top = networks.clusters(store, limit=50)
     for _ in range(100):
         started = time.perf_counter()
-        for cluster in analytics.clusters(store, exposed_only=True, limit=50):
-            analytics.cluster_exposure(store, cluster)
+        for cluster in networks.clusters(store, exposed_only=True, limit=50):
+            networks.cluster_exposure(store, cluster)
         page_times.append(time.perf_counter() - started)
         started = time.perf_counter()
-        analytics.clusters(store, limit=50)
+        networks.clusters(store, limit=50)
         entity_times.append(time.perf_counter() - started)
     lookups = []
     for cluster in top[:50]:

@@ -38,12 +38,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graph import analytics, loader, server  # noqa: E402
+from graph import analytics, networks  # noqa: E402
+from graph.load import writer as load_writer  # noqa: E402
 from graph.loader import run_load  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 from ingest import staging  # noqa: E402
 from resolution import store as resolution_store  # noqa: E402
 from resolution.identity import Assignment  # noqa: E402
+from sanctiongraph import neo4j_server as server  # noqa: E402
 from sanctiongraph.settings import Secret, Settings  # noqa: E402
 
 SANCTIONGRAPH = [sys.executable, "-m", "sanctiongraph"]
@@ -77,9 +79,8 @@ def prepare_staging(size: int, seed: int, work: Path) -> Path:
 
 def identity_resolution(home: Path) -> None:
     """Each record its own entity: isolates the loader from Splink."""
-    con = staging.connect(home / "staging.duckdb")
+    con = staging.open_for_writing(home / "staging.duckdb")
     try:
-        resolution_store.ensure_schema(con)
         if con.execute("SELECT count(*) FROM sg_runs WHERE run_id = 'bench-identity'").fetchall()[0][0]:
             return  # a rerun in the same workdir: the identity run is there already
         ids = [r[0] for r in con.execute("SELECT record_id FROM sg_records WHERE removed_in IS NULL").fetchall()]
@@ -192,7 +193,7 @@ def latency(store: GraphStore, samples: dict[str, list[str]]) -> dict[str, Any]:
 
 def cluster_quality(store: GraphStore, home: Path, truth: list[dict[str, Any]]) -> dict[str, Any]:
     started = time.monotonic()
-    clusters = analytics.infrastructure_clusters(store)
+    clusters = networks.infrastructure_clusters(store)
     seconds = time.monotonic() - started
     con = staging.connect(home / "staging.duckdb", read_only=True)
     try:
@@ -262,8 +263,8 @@ def main() -> None:
         "resolution": args.resolution,
         "heap": args.heap,
         "pagecache": args.pagecache,
-        "writers": args.writers if args.writers is not None else loader.WRITERS,
-        "fresh_batch_size": loader.FRESH_BATCH_SIZE,
+        "writers": args.writers if args.writers is not None else load_writer.WRITERS,
+        "fresh_batch_size": load_writer.FRESH_BATCH_SIZE,
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
     }
     try:

@@ -71,9 +71,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 import load_inputs  # noqa: E402
 from load_http import Balancer, Pool  # noqa: E402
 
-from graph import server  # noqa: E402
-from graph.server import bolt_uri, neo4j_auth  # noqa: E402
+from graph.connection import bolt_uri, neo4j_auth  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
+from sanctiongraph import neo4j_server as server  # noqa: E402
 from sanctiongraph.settings import Secret, Settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -139,7 +139,7 @@ def load_demo(settings: Settings) -> None:
     from graph.loader import run_load
     from ingest.run import run_ingest
     from resolution.run import run_resolve
-    from sanctiongraph.cli import demo_sources
+    from sanctiongraph.cli.demo import demo_sources
 
     marker = settings.home / "bench-demo-loaded"
     if marker.exists():

@@ -42,8 +42,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_graph import graph_counts, identity_resolution, prepare_staging, start_neo4j, step  # noqa: E402
 
-from graph import loader, server  # noqa: E402
-from graph.load_rows import (  # noqa: E402
+from graph import loader  # noqa: E402
+from graph.load import plan  # noqa: E402
+from graph.load import writer as load_writer  # noqa: E402
+from graph.load.rows import (  # noqa: E402
     Parents,
     Row,
     entity_rows,
@@ -53,9 +55,10 @@ from graph.load_rows import (  # noqa: E402
     relation_rows,
     stage_links,
 )
-from graph.load_state import LoadState  # noqa: E402
+from graph.load.state import LoadState  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 from ingest import staging  # noqa: E402
+from sanctiongraph import neo4j_server as server  # noqa: E402
 from sanctiongraph.settings import Settings  # noqa: E402
 
 # Neo4j's threads by what they do, matched on their names in /proc (cut to 15 characters there).
@@ -88,7 +91,7 @@ def prebuilt_rows(home: Path) -> tuple[Prebuilt, float]:
     """Every row of a first load, built from staging into memory, and the CPU seconds it took."""
     step("building every row in memory (for prebuilt and replay)")
     con = staging.connect(home / "staging.duckdb", read_only=True)
-    staging.bound_memory(con, loader.READ_MEMORY_LIMIT, keep_order=True)
+    staging.bound_memory(con, plan.READ_MEMORY_LIMIT, keep_order=True)
     started = time.process_time()
     rows = Prebuilt()
     try:
@@ -121,7 +124,7 @@ def thread_ticks(settings: Settings) -> collections.Counter[str]:
 
 
 def first_load_from(rows: Prebuilt, with_state: bool) -> Any:
-    """``loader._write_first_load`` with the rows built beforehand, recording the load state or not."""
+    """``graph.load.fresh.write_first_load`` with the rows built beforehand, recording the load state or not."""
 
     def write(con: Any, state: LoadState, writer: Any) -> dict[str, int]:
         counts: collections.Counter[str] = collections.Counter()
@@ -161,7 +164,7 @@ def variant(name: str, rows: Prebuilt) -> Iterator[None]:
     if name == "load":
         yield
         return
-    with mock.patch.object(loader, "_write_first_load", first_load_from(rows, with_state=name == "prebuilt")):
+    with mock.patch.object(loader, "write_first_load", first_load_from(rows, with_state=name == "prebuilt")):
         yield
 
 
@@ -215,8 +218,8 @@ def main() -> None:
     parser.add_argument(
         "--writers",
         type=int,
-        default=loader.WRITERS,
-        help=f"concurrent write transactions (default {loader.WRITERS}, as shipped)",
+        default=load_writer.WRITERS,
+        help=f"concurrent write transactions (default {load_writer.WRITERS}, as shipped)",
     )
     args = parser.parse_args()
     names = [name for name in VARIANTS if name in args.variants.split(",")]
@@ -232,7 +235,7 @@ def main() -> None:
         "heap": args.heap,
         "pagecache": args.pagecache,
         "writers": args.writers,
-        "fresh_batch_size": loader.FRESH_BATCH_SIZE,
+        "fresh_batch_size": load_writer.FRESH_BATCH_SIZE,
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
     }
     for name in names:

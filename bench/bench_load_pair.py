@@ -41,8 +41,9 @@ MEASURES = ("neo4j_cpu_us_per_item", "loader_cpu_us_per_item", "cpu_us_per_item"
 def side(tree: Path, workspace: Path, neo4j_home: Path, heap: str, pagecache: str) -> None:
     """One load, in a child process whose imports come from ``tree``; prints its figures as JSON."""
     sys.path.insert(0, str(tree))
-    from graph import loader, server
+    from graph import loader
     from graph.store import GraphStore
+    from sanctiongraph import neo4j_server as server
     from sanctiongraph.settings import Secret, Settings
 
     with socket.socket() as probe:

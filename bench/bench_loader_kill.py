@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graph import server  # noqa: E402
+from sanctiongraph import neo4j_server as server  # noqa: E402
 from sanctiongraph.settings import Secret, Settings  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 from tests.test_loader_kill import MODES, clean, killed_then_rerun, make_workspaces  # noqa: E402

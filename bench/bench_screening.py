@@ -46,9 +46,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import dprk_variants  # noqa: E402
 
-from graph import server  # noqa: E402
 from graph.screening import REVIEW_PROBABILITY, Applicant, Decision, Screener  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
+from sanctiongraph import neo4j_server as server  # noqa: E402
 from sanctiongraph.settings import Secret, Settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -86,7 +86,7 @@ def prepare(workdir: Path, reload: bool) -> Settings:
     from graph.loader import run_load
     from ingest.run import run_ingest
     from resolution.run import run_resolve
-    from sanctiongraph.cli import demo_sources
+    from sanctiongraph.cli.demo import demo_sources
 
     settings = settings_for(workdir)
     server.start(settings)

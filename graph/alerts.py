@@ -44,13 +44,13 @@ import duckdb
 from rapidfuzz import fuzz
 from rigour.text.translit import ascii_text
 
-from graph import analytics
+from graph import analytics, answers
 from graph.model import ENTITY_NAME_INDEX, Label
 from graph.queries import MAX_QUERY_TERMS
 from graph.screening import HIT_PROBABILITY, REVIEW_EXPOSURE, REVIEW_PROBABILITY, Decision, Screener, ScreenResult
 from graph.store import GraphStore
 from ingest.record import Record
-from sanctiongraph.errors import ApiError, GraphStoreError
+from sanctiongraph.errors import GraphStoreError, InvalidArgumentError, NotFoundError
 
 # Hops from a touched entity or value to a customer: a listed party's value, its user, that user's relation,
 # and the customer's own value (screening's exposure reaches listed parties within 3 hops of a user of the
@@ -115,7 +115,7 @@ class AlertSummary:
 
 
 def touched_from_rows(rows: Iterable[tuple[str, str, str | None]]) -> Touched:
-    """Entities and values from the (kind, key, ref) of the rows a load wrote or deleted (``graph.load_rows``)."""
+    """Entities and values from the (kind, key, ref) of the rows a load wrote or deleted (``graph.load.rows``)."""
     touched = Touched()
     for kind, key, ref in rows:
         if kind == "entity":
@@ -195,7 +195,7 @@ def _walk(store: GraphStore, starts: set[str]) -> set[str]:
         following: list[str] = []
         for start in range(0, len(frontier), BATCH):
             rows = store.read(
-                "alert_expand", {"nodes": frontier[start : start + BATCH], "types": list(analytics.EXPOSURE_RELS)}
+                "alert_expand", {"nodes": frontier[start : start + BATCH], "types": list(answers.EXPOSURE_RELS)}
             )
             for row in rows:
                 if row["customer"]:
@@ -347,14 +347,14 @@ def _path_json(store: GraphStore, customer_id: str, listed_id: str) -> str | Non
     return json.dumps(asdict(found[0])) if found else None
 
 
-def path_from_json(text: str | None) -> analytics.Path | None:
-    """The path an alert stored (``asdict`` of ``analytics.Path``)."""
+def path_from_json(text: str | None) -> answers.Path | None:
+    """The path an alert stored (``asdict`` of ``answers.Path``)."""
     if not text:
         return None
     data = json.loads(text)
-    return analytics.Path(
-        [analytics.GraphNode(**n) for n in data["nodes"]],
-        [analytics.GraphEdge(**e) for e in data["edges"]],
+    return answers.Path(
+        [answers.GraphNode(**n) for n in data["nodes"]],
+        [answers.GraphEdge(**e) for e in data["edges"]],
         data["score"],
         data["explanation"],
     )
@@ -468,7 +468,7 @@ class AlertView:
     decision: str
     previous_decision: str
     reason: str
-    path: analytics.Path | None
+    path: answers.Path | None
     list_change: dict[str, str]
     created_at: str
     status: str
@@ -546,16 +546,16 @@ def update_alert(store: GraphStore, id: str, status: str, note: str | None, auth
     try:
         chosen = AlertStatus(status)
     except ValueError:
-        raise ApiError(f"status must be one of {[s.value for s in AlertStatus]}", code="BAD_REQUEST") from None
+        raise InvalidArgumentError(f"status must be one of {[s.value for s in AlertStatus]}") from None
     if chosen is AlertStatus.CLOSED and not (note or "").strip():
-        raise ApiError("closing an alert needs a note: why it is closed", code="BAD_REQUEST")
+        raise InvalidArgumentError("closing an alert needs a note: why it is closed")
     now = _now()
     event = json.dumps({"at": now, "status": str(chosen), "by": author, "note": note})
     rows = store.write_once(
         "update_alert", {"id": id, "status": str(chosen), "note": note, "author": author, "now": now, "event": event}
     )[1]
     if not rows:
-        raise ApiError(f"no alert {id}", code="NOT_FOUND")
+        raise NotFoundError(f"no alert {id}")
     return _view(rows[0]["alert"])
 
 

@@ -9,7 +9,7 @@ Two exports, both streamed from the staging file with flat memory:
   own customer table;
 - the entities as FollowTheMoney (``iter_ftm``): one FtM entity per resolved
   entity, its properties merged from its records, plus the sanctions, wallets,
-  relations (as the graph draws them, ``graph.extract``) and shared values as
+  relations (as the graph draws them, ``graph.load.extract``) and shared values as
   FtM's own attachment and link schemata, so
   Aleph, the ``ftm`` command line and OpenSanctions' tooling can read them,
   and ``sanctiongraph ingest --format ftm-entities`` loads them back.
@@ -33,7 +33,7 @@ from typing import Any
 import duckdb
 import orjson
 
-from graph.extract import RELATIONS_SQL
+from graph.load.extract import RELATIONS_SQL
 from ingest import staging
 from ingest.record import InfraKind, NameKind, Record, RelationKind, Schema
 from sanctiongraph.errors import ExportError
@@ -329,7 +329,7 @@ def _wallet(key: str, entity_id: str, value: str) -> dict[str, Any]:
 
 
 def _links(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, Any]]:
-    """Relations as the graph draws them (``graph.extract``: by key or by unique name), then shared values."""
+    """Relations as the graph draws them (``graph.load.extract``: by key or by unique name), then shared values."""
     cursor = con.execute(RELATIONS_SQL)
     while rows := cursor.fetchmany(BATCH):
         for subject, obj, kind, _records, share, role, start, end in rows:

@@ -36,7 +36,7 @@ from typing import Any
 from rapidfuzz import fuzz
 from rigour.text.translit import ascii_text
 
-from graph import analytics
+from graph import analytics, answers, networks
 from graph.institutions import affiliation_indicators
 from graph.model import ENTITY_NAME_INDEX, INFRA, Label
 from graph.name_index import NameIndex
@@ -52,7 +52,7 @@ from resolution.features import FAMILY_OF_SCHEMA, Features, build_features, merg
 from resolution.name_keys import LOOSE, PLAIN, STRICT, match_forms, similarity, typo_evidence, within_typos
 from resolution.normalize import ORGANIZATION, PERSON
 from resolution.scorer import ScoredPair, Scorer, probability
-from sanctiongraph.errors import ApiError, ResolutionError
+from sanctiongraph.errors import InvalidArgumentError, ResolutionError
 
 # A listed match this sure is a HIT even where the resolution model would merge at a lower
 # probability: a screening hit stops an onboarding, so it must be near certain; below it,
@@ -149,9 +149,9 @@ class Match:
 class ExposureHit:
     label: str
     value: str
-    user: analytics.GraphNode
+    user: answers.GraphNode
     score: float
-    path: analytics.Path | None
+    path: answers.Path | None
 
 
 @dataclass(slots=True)
@@ -191,9 +191,7 @@ def applicant_record(applicant: Applicant) -> Record:
     try:
         schema = Schema(applicant.schema)
     except ValueError:
-        raise ApiError(
-            f"schema {applicant.schema!r} is not one of {[s.value for s in Schema]}", code="BAD_REQUEST"
-        ) from None
+        raise InvalidArgumentError(f"schema {applicant.schema!r} is not one of {[s.value for s in Schema]}") from None
     country = values.country_code(applicant.country)
     record = Record(
         source="screening",
@@ -382,7 +380,7 @@ class Screener:
         record = applicant_record(applicant)
         keys = value_keys(record)
         if not record.names and not keys and not applicant.affiliations:
-            raise ApiError("give the applicant's name or at least one identifier or contact value", code="BAD_REQUEST")
+            raise InvalidArgumentError("give the applicant's name or at least one identifier or contact value")
         family = family_of_schema(record.schema)
         scorer = self.scorers.get(family)
         itself = Candidate.of(record, family)
@@ -590,14 +588,14 @@ class Screener:
         values: list[dict[str, Any]] = [*keys, *_near_addresses(store, keys)]
         rows = store.read(
             "screen_exposure",
-            {"values": values, "types": list(analytics.EXPOSURE_RELS), "limit": EXPOSURE_USERS},
+            {"values": values, "types": list(answers.EXPOSURE_RELS), "limit": EXPOSURE_USERS},
             max_hops=EXPOSURE_HOPS,
         )
         hits: list[ExposureHit] = []
         shared: list[Indicator | None] = []
         for row in rows:
             shared.append(shared_indicator(row))
-            user = analytics.node_from(
+            user = answers.node_from(
                 {
                     "labels": [str(Label.ENTITY)],
                     "id": row["userId"],
@@ -631,10 +629,10 @@ def cluster_hits(store: GraphStore, rows: list[dict[str, Any]]) -> list[Exposure
     """
     users = {r["userId"]: r for r in rows if r["label"] in CLUSTER_VALUE_LABELS and not r["userListed"]}
     hits: list[ExposureHit] = []
-    for user_id, cluster in analytics.exposed_clusters_of(store, sorted(users)).items():
+    for user_id, cluster in networks.exposed_clusters_of(store, sorted(users)).items():
         row = users[user_id]
         score = float(row["specificity"] or 0.0) * float(row["matchScore"] or 1.0) * cluster.score
-        path = analytics.cluster_path(store, cluster, user_id)
+        path = networks.cluster_path(store, cluster, user_id)
         if score > 0 and path is not None:
             user = path.nodes[0]
             hits.append(ExposureHit(row["label"], row["value"] or row["key"], user, round(score, 6), path))

@@ -68,7 +68,7 @@ def rules() -> str:
     """The rules above as text.
 
     The load state hashes them into every value's, so that a load after a change
-    to them rewrites the values' weights (``graph.load_rows.value_rules``).
+    to them rewrites the values' weights (``graph.load.rows.value_rules``).
     """
     weights = sorted(BASE_WEIGHT.items())
     return repr((SUPER_NODE_DEGREE, SMALL_GROUP, FLOOR_CUT, weights, sorted(WEBMAIL_DOMAINS), WEBMAIL_WEIGHT))

@@ -23,7 +23,7 @@ from neo4j.exceptions import (
 )
 
 from graph import cypher
-from graph.server import bolt_uri, neo4j_auth
+from graph.connection import bolt_uri, neo4j_auth
 from sanctiongraph.errors import GraphStoreError, GraphUnavailableError
 from sanctiongraph.settings import Settings
 

@@ -1,5 +1,8 @@
 """Every error a client sees, mapped to a stable code in one place.
 
+The layers below raise their own errors (the graph layer's ``NotFoundError`` and
+``InvalidArgumentError``); only this module knows which API code each one is.
+
 Clients get ``{"message", "extensions": {"code"}}``; never a stack trace. Codes
 are looked up along the exception's class hierarchy, so a subclass inherits its
 base's code unless it has its own.
@@ -12,13 +15,22 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from sanctiongraph.errors import ApiError, GraphStoreError, GraphUnavailableError, SanctionGraphError
+from sanctiongraph.errors import (
+    ApiError,
+    GraphStoreError,
+    GraphUnavailableError,
+    InvalidArgumentError,
+    NotFoundError,
+    SanctionGraphError,
+)
 
 log = logging.getLogger("sanctiongraph.api")
 
 CODES: dict[type[BaseException], str] = {
     GraphUnavailableError: "SERVICE_UNAVAILABLE",
     GraphStoreError: "GRAPH_ERROR",
+    NotFoundError: "NOT_FOUND",
+    InvalidArgumentError: "BAD_REQUEST",
     ApiError: "BAD_REQUEST",
     SanctionGraphError: "INTERNAL",
 }

@@ -12,29 +12,33 @@ import graphene
 from graphql import GraphQLResolveInfo
 
 from graph import alerts as ongoing
-from graph import analytics, queries, screening
+from graph import analytics, answers, networks, ownership, queries, screening
 from graph.authors import PartResult, SubmissionResult, screen_submission, submission_from_dict
+from graph.ownership import FrontCandidate, Ownership
 from graph.queries import EntityRow
 from graph_api import views
 from graph_api.auth import Role
 from graph_api.jobs import IngestJob as Job
+from graph_api.list_types import Alert, AlertConnection, AlertStatusEnum, Source
+from graph_api.screening_types import (
+    ScreenBatchItem,
+    ScreenBatchResult,
+    ScreenInput,
+    ScreenResult,
+    SubmissionInput,
+    SubmissionScreen,
+    applicant_from,
+)
 from graph_api.types import (
-    Alert,
-    AlertConnection,
-    AlertStatusEnum,
-    ComparisonEvidence,
     Entity,
     EntityConnection,
     ExposureType,
     FrontCandidateType,
-    GraphNodeType,
-    IndicatorType,
     InfraClusterConnection,
     NetworkType,
     OwnershipType,
     PathType,
     SharedValueType,
-    Source,
     context,
     page,
     window,
@@ -42,142 +46,6 @@ from graph_api.types import (
 from sanctiongraph.errors import ApiError
 
 MAX_BATCH = 100
-
-DecisionEnum = graphene.Enum.from_enum(screening.Decision, description="HIT: a listed party; REVIEW: look; CLEAR")
-
-
-class ScreenInput(graphene.InputObjectType):
-    """One applicant. Give a name, or at least one identifier or contact value."""
-
-    name = graphene.String()
-    names = graphene.List(graphene.NonNull(graphene.String), description="Other names and spellings")
-    schema = graphene.String(default_value="Person", description="Person, Organization, Company, ...")
-    birth_date = graphene.String(description="Birth or incorporation date, ISO (YYYY, YYYY-MM or YYYY-MM-DD)")
-    country = graphene.String()
-    identifiers = graphene.List(graphene.NonNull(graphene.String), description="Passport, registration, LEI, ...")
-    address = graphene.String()
-    email = graphene.String()
-    phone = graphene.String()
-    ip_address = graphene.String()
-    domain = graphene.String()
-    wallet = graphene.String()
-    payment_fingerprint = graphene.String()
-    record_id = graphene.String(description="The applicant's own record in the graph, so judgements about it apply")
-    affiliations = graphene.List(
-        graphene.NonNull(graphene.String),
-        description="Employers, universities, institutes: matched to institutions of concern",
-    )
-
-
-class RecordRef(graphene.ObjectType):
-    source = graphene.String(required=True)
-    source_key = graphene.String(required=True)
-
-
-class ScreenMatch(graphene.ObjectType):
-    entity_id = graphene.String(required=True)
-    name = graphene.String(required=True)
-    schema = graphene.String(required=True)
-    listed = graphene.Boolean(required=True)
-    probability = graphene.Float(required=True)
-    match_weight = graphene.Float(required=True)
-    explanation = graphene.List(graphene.NonNull(ComparisonEvidence), required=True)
-    records = graphene.List(graphene.NonNull(RecordRef), required=True)
-    via = graphene.List(graphene.NonNull(graphene.String), required=True, description="Which index found it")
-    judged = graphene.String(description="same / not_same when an analyst decided")
-
-    @staticmethod
-    def resolve_explanation(match: screening.Match, info: GraphQLResolveInfo) -> list[dict[str, Any]]:
-        return match.comparisons
-
-    @staticmethod
-    def resolve_records(match: screening.Match, info: GraphQLResolveInfo) -> list[dict[str, str]]:
-        return [{"source": r["source"], "source_key": r["sourceKey"]} for r in match.records]
-
-
-class ExposureHit(graphene.ObjectType):
-    kind = graphene.String(required=True)
-    value = graphene.String(required=True)
-    entity = graphene.Field(GraphNodeType, required=True, description="Who else uses the value")
-    score = graphene.Float(required=True)
-    path = graphene.Field(PathType, description="From that user to a listed party")
-
-    @staticmethod
-    def resolve_kind(hit: screening.ExposureHit, info: GraphQLResolveInfo) -> str:
-        return hit.label
-
-    @staticmethod
-    def resolve_entity(hit: screening.ExposureHit, info: GraphQLResolveInfo) -> analytics.GraphNode:
-        return hit.user
-
-
-class ScreenResult(graphene.ObjectType):
-    decision = graphene.Field(DecisionEnum, required=True)
-    matches = graphene.List(graphene.NonNull(ScreenMatch), required=True)
-    exposure = graphene.List(graphene.NonNull(ExposureHit), required=True)
-    exposure_score = graphene.Float(required=True)
-    indicators = graphene.List(
-        graphene.NonNull(IndicatorType),
-        required=True,
-        description="DPRK indicators that fired (a +850 phone, a .kp e-mail, a DPRK network...), strongest first",
-    )
-
-    @staticmethod
-    def resolve_decision(result: screening.ScreenResult, info: GraphQLResolveInfo) -> str:
-        return result.decision.value
-
-
-class AuthorInput(graphene.InputObjectType):
-    name = graphene.String(required=True)
-    affiliations = graphene.List(graphene.NonNull(graphene.String))
-    email = graphene.String()
-    country = graphene.String()
-
-
-class SubmissionInput(graphene.InputObjectType):
-    """One conference or journal submission: its authors with their affiliations, e-mails and countries."""
-
-    id = graphene.String(required=True)
-    title = graphene.String()
-    authors = graphene.List(graphene.NonNull(AuthorInput), required=True)
-
-
-class ScreenedPart(graphene.ObjectType):
-    """An author or an affiliation as screened."""
-
-    name = graphene.String(required=True)
-    decision = graphene.Field(DecisionEnum, required=True)
-    indicators = graphene.List(graphene.NonNull(IndicatorType), required=True)
-    matches = graphene.List(graphene.NonNull(ScreenMatch), required=True, description="Listed parties it matches")
-
-    @staticmethod
-    def resolve_decision(part: PartResult, info: GraphQLResolveInfo) -> str:
-        return part.decision.value
-
-
-class SubmissionScreen(graphene.ObjectType):
-    id = graphene.String(required=True)
-    title = graphene.String()
-    decision = graphene.Field(
-        DecisionEnum, required=True, description="The most severe of its authors' and affiliations'"
-    )
-    reasons = graphene.List(graphene.NonNull(graphene.String), required=True)
-    authors = graphene.List(graphene.NonNull(ScreenedPart), required=True)
-    affiliations = graphene.List(graphene.NonNull(ScreenedPart), required=True)
-
-    @staticmethod
-    def resolve_decision(result: SubmissionResult, info: GraphQLResolveInfo) -> str:
-        return result.decision.value
-
-
-class ScreenBatchItem(graphene.InputObjectType):
-    id = graphene.String(required=True)
-    query = graphene.Field(ScreenInput, required=True)
-
-
-class ScreenBatchResult(graphene.ObjectType):
-    id = graphene.String(required=True)
-    result = graphene.Field(ScreenResult, required=True)
 
 
 class IngestJobType(graphene.ObjectType):
@@ -209,16 +77,6 @@ class Judgement(graphene.ObjectType):
 def _given(value: Any, default: Any) -> Any:
     """An argument's default also when a client sends an explicit null for it."""
     return default if value is None else value
-
-
-def _applicant(data: dict[str, Any]) -> screening.Applicant:
-    snake = {
-        "birth_date": "birthDate",
-        "ip_address": "ipAddress",
-        "payment_fingerprint": "paymentFingerprint",
-        "record_id": "recordId",
-    }
-    return screening.Applicant.from_dict({snake.get(k, k): v for k, v in data.items()})
 
 
 class Query(graphene.ObjectType):
@@ -328,7 +186,7 @@ class Query(graphene.ObjectType):
     @staticmethod
     async def resolve_screen(root: None, info: GraphQLResolveInfo, input: dict[str, Any]) -> screening.ScreenResult:
         ctx = context(info)
-        result = await ctx.read(ctx.screener.screen, _applicant(input))
+        result = await ctx.read(ctx.screener.screen, applicant_from(input))
         return views.for_principal(result, ctx.principal, views.given_values(input))
 
     @staticmethod
@@ -340,7 +198,7 @@ class Query(graphene.ObjectType):
         ctx = context(info)
         results = []
         for item in inputs:
-            result = await ctx.read(ctx.screener.screen, _applicant(item["query"]))
+            result = await ctx.read(ctx.screener.screen, applicant_from(item["query"]))
             shown = views.for_principal(result, ctx.principal, views.given_values(item["query"]))
             results.append({"id": item["id"], "result": shown})
         return results
@@ -369,7 +227,7 @@ class Query(graphene.ObjectType):
         relationship_types: list[str] | None = None,
         min_confidence: float = 0.0,
         first: int = 200,
-    ) -> analytics.Network:
+    ) -> answers.Network:
         node_id = entity_id if ":" in entity_id else f"Entity:{entity_id}"
         depth, first = _given(depth, 2), _given(first, 200)
         min_confidence = _given(min_confidence, 0.0)
@@ -390,27 +248,27 @@ class Query(graphene.ObjectType):
         to_id: str,
         max_hops: int = 4,
         relationship_types: list[str] | None = None,
-    ) -> list[analytics.Path]:
+    ) -> list[answers.Path]:
         max_hops = _given(max_hops, 4)
         return await context(info).read(analytics.paths, from_id, to_id, max_hops=max_hops, types=relationship_types)
 
     @staticmethod
     async def resolve_exposure(
         root: None, info: GraphQLResolveInfo, entity_id: str, max_hops: int = 4
-    ) -> analytics.Exposure:
+    ) -> answers.Exposure:
         return await context(info).read(analytics.exposure, entity_id, max_hops=_given(max_hops, 4))
 
     @staticmethod
-    async def resolve_ownership(root: None, info: GraphQLResolveInfo, entity_id: str) -> analytics.Ownership:
-        return await context(info).read(analytics.ownership, entity_id)
+    async def resolve_ownership(root: None, info: GraphQLResolveInfo, entity_id: str) -> Ownership:
+        return await context(info).read(ownership.ownership, entity_id)
 
     @staticmethod
     async def resolve_front_companies(
         root: None, info: GraphQLResolveInfo, listed_entity_id: str | None = None, first: int = 50
-    ) -> list[analytics.FrontCandidate]:
+    ) -> list[FrontCandidate]:
         if listed_entity_id is None:
-            return await context(info).read(analytics.front_companies_all, limit=_given(first, 50))
-        return await context(info).read(analytics.front_companies, listed_entity_id, limit=_given(first, 50))
+            return await context(info).read(ownership.front_companies_all, limit=_given(first, 50))
+        return await context(info).read(ownership.front_companies, listed_entity_id, limit=_given(first, 50))
 
     @staticmethod
     async def resolve_clusters(
@@ -423,7 +281,7 @@ class Query(graphene.ObjectType):
     ) -> dict[str, Any]:
         skip, size = window(_given(first, 50), after, default=50, high=200)
         rows = await context(info).read(
-            analytics.clusters,
+            networks.clusters,
             exposed_only=bool(exposed_only),
             min_size=_given(min_size, 2),
             skip=skip,
@@ -452,7 +310,7 @@ class Query(graphene.ObjectType):
         value: str | None = None,
         first: int = 50,
         users_first: int = 10,
-    ) -> list[analytics.SharedValue]:
+    ) -> list[answers.SharedValue]:
         first, users_first = _given(first, 50), _given(users_first, 10)
         if (entity_id is None) == (value is None):
             raise ApiError("give exactly one of entityId or value", code="BAD_REQUEST")
@@ -466,7 +324,7 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     def resolve_relationship_types(root: None, info: GraphQLResolveInfo) -> list[str]:
-        return list(analytics.NETWORK_RELS)
+        return list(answers.NETWORK_RELS)
 
     @staticmethod
     async def resolve_sources(root: None, info: GraphQLResolveInfo) -> list[queries.SourceRow]:

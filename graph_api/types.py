@@ -12,8 +12,8 @@ import graphene
 from graphql import GraphQLResolveInfo
 from graphql_relay import cursor_to_offset, offset_to_cursor
 
-from graph import alerts, analytics, queries
-from graph.analytics import GraphEdge, GraphNode
+from graph import analytics, answers, networks, ownership, queries
+from graph.answers import GraphEdge, GraphNode
 from graph.queries import EntityRow, RecordRow, SanctionRow
 from graph_api.context import RequestContext
 from sanctiongraph.errors import ApiError
@@ -251,7 +251,7 @@ class FrontCandidateType(graphene.ObjectType):
     listed_party = graphene.Field(GraphNodeType, description="The listed party its indicators point to")
 
     @staticmethod
-    def resolve_listed_party(candidate: analytics.FrontCandidate, info: GraphQLResolveInfo) -> GraphNode | None:
+    def resolve_listed_party(candidate: ownership.FrontCandidate, info: GraphQLResolveInfo) -> GraphNode | None:
         return candidate.listed
 
 
@@ -348,8 +348,8 @@ class Entity(graphene.ObjectType):
     )
 
     @staticmethod
-    async def resolve_cluster(row: EntityRow, info: GraphQLResolveInfo) -> analytics.ClusterView | None:
-        return await context(info).read(analytics.entity_cluster, row.id)
+    async def resolve_cluster(row: EntityRow, info: GraphQLResolveInfo) -> networks.ClusterView | None:
+        return await context(info).read(networks.entity_cluster, row.id)
 
     @staticmethod
     def resolve_names(row: EntityRow, info: GraphQLResolveInfo) -> list[dict[str, str | None]]:
@@ -426,110 +426,24 @@ class InfraClusterType(graphene.ObjectType):
 
     @staticmethod
     async def resolve_members(
-        cluster: analytics.ClusterView, info: GraphQLResolveInfo, first: int | None = None, after: str | None = None
+        cluster: networks.ClusterView, info: GraphQLResolveInfo, first: int | None = None, after: str | None = None
     ) -> dict[str, Any]:
         skip, size = window(first, after)
-        items = await context(info).read(analytics.cluster_members, cluster.id, skip=skip, limit=size + 1)
+        items = await context(info).read(networks.cluster_members, cluster.id, skip=skip, limit=size + 1)
         return page(items, skip, size)
 
     @staticmethod
     async def resolve_values(
-        cluster: analytics.ClusterView, info: GraphQLResolveInfo, first: int = 50
-    ) -> list[analytics.SharedValue]:
-        return await context(info).read(analytics.cluster_values, cluster, first=50 if first is None else first)
+        cluster: networks.ClusterView, info: GraphQLResolveInfo, first: int = 50
+    ) -> list[answers.SharedValue]:
+        return await context(info).read(networks.cluster_values, cluster, first=50 if first is None else first)
 
     @staticmethod
-    async def resolve_exposure(cluster: analytics.ClusterView, info: GraphQLResolveInfo) -> analytics.Exposure:
-        return await context(info).read(analytics.cluster_exposure, cluster)
+    async def resolve_exposure(cluster: networks.ClusterView, info: GraphQLResolveInfo) -> answers.Exposure:
+        return await context(info).read(networks.cluster_exposure, cluster)
 
 
 InfraClusterConnection = connection(InfraClusterType, "InfraCluster")
 
 
 # --- sources ---------------------------------------------------------------------------------
-
-
-class SourceVersion(graphene.ObjectType):
-    version = graphene.String(required=True)
-    rows_read = graphene.Int(required=True)
-    records = graphene.Int(required=True)
-    quarantined = graphene.Int(required=True)
-    added = graphene.Int(required=True)
-    changed = graphene.Int(required=True)
-    removed = graphene.Int(required=True, description="Entries the previous version had and this one does not")
-    ingested_at = graphene.String()
-
-
-class Source(graphene.ObjectType):
-    name = graphene.String(required=True)
-    format = graphene.String()
-    versions = graphene.List(graphene.NonNull(SourceVersion), required=True)
-
-
-AlertStatusEnum = graphene.Enum.from_enum(
-    alerts.AlertStatus, description="OPEN: to look at; UNDER_REVIEW: an analyst is on it; CLOSED: with a reason"
-)
-
-
-class ListChangeType(graphene.ObjectType):
-    class Meta:
-        name = "ListChange"
-
-    source = graphene.String(required=True, description="The list (source name), e.g. us_ofac_sdn")
-    version = graphene.String(required=True, description="The list version that made the change")
-    kind = graphene.String(
-        required=True,
-        description="ADDED, CHANGED or REMOVED: what the version did to the entry; UNCHANGED: a link changed",
-    )
-
-
-class AlertEvent(graphene.ObjectType):
-    at = graphene.String(required=True)
-    status = graphene.String(required=True)
-    by = graphene.String(required=True)
-    note = graphene.String()
-
-
-class Alert(graphene.ObjectType):
-    """A customer whose screening decision or exposure a list change moved (ongoing screening)."""
-
-    id = graphene.ID(required=True)
-    customer = graphene.Field(Entity, required=True)
-    decision = graphene.String(required=True, description="The customer's decision after the change")
-    previous_decision = graphene.String(required=True, description="Before it (CLEAR when never screened)")
-    reason = graphene.String(required=True, description="The listed party and the match or shared value behind it")
-    path = graphene.Field(PathType, description="From the customer to the listed party, when a path links them")
-    list_change = graphene.Field(ListChangeType, required=True)
-    created_at = graphene.String(required=True)
-    status = graphene.Field(AlertStatusEnum, required=True)
-    level = graphene.String(required=True, description="HIT or REVIEW: what this reason alone reaches")
-    listed_entity_id = graphene.String(required=True)
-    listed_name = graphene.String(required=True)
-    updated_at = graphene.String(required=True)
-    closed_reason = graphene.String()
-    closed_by = graphene.String()
-    closed_at = graphene.String()
-    note = graphene.String()
-    history = graphene.List(graphene.NonNull(AlertEvent), required=True)
-
-    @staticmethod
-    async def resolve_customer(alert: alerts.AlertView, info: GraphQLResolveInfo) -> EntityRow:
-        found = await context(info).entities.load(alert.customer_id)
-        if found is None:  # the customer's entity is gone (merged away since): still show the alert
-            return EntityRow(id=alert.customer_id, name="(entity no longer in the graph)", schema="CustomerAccount")
-        return found  # type: ignore[no-any-return]
-
-    @staticmethod
-    def resolve_status(alert: alerts.AlertView, info: GraphQLResolveInfo) -> str:
-        return alert.status
-
-    @staticmethod
-    def resolve_listed_entity_id(alert: alerts.AlertView, info: GraphQLResolveInfo) -> str:
-        return alert.listed_id
-
-    @staticmethod
-    def resolve_list_change(alert: alerts.AlertView, info: GraphQLResolveInfo) -> dict[str, str]:
-        return alert.list_change
-
-
-AlertConnection = connection(Alert, "Alert")

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from graph.analytics import GraphNode
+from graph.answers import GraphNode
 from graph.authors import PartResult, SubmissionResult
 from graph.screening import SHARED_INDICATOR, ExposureHit, ScreenResult
 from graph_api.auth import Principal, Role

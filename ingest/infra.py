@@ -26,16 +26,6 @@ from ingest.record import Record
 RECORD_INFRA_VERSION = 2
 BATCH_SIZE = 10_000
 
-SCHEMA_SQL = """
-CREATE TABLE IF NOT EXISTS sg_record_infra (
-    record_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, key VARCHAR NOT NULL, value VARCHAR NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sg_derived (name VARCHAR PRIMARY KEY, version INTEGER NOT NULL);
-"""
-
-# The work table of one load: the shared values of each incoming record, by its position in the load.
-LOAD_TABLE_SQL = "CREATE TABLE sg_load_infra (seq BIGINT, kind VARCHAR, key VARCHAR, value VARCHAR)"
-
 ROWS_SCHEMA = pa.schema([("seq", pa.int64()), ("kind", pa.string()), ("key", pa.string()), ("value", pa.string())])
 
 # Replace the shared values of ``{records}`` (a parenthesised query with record_id and seq, using ``params``)
@@ -74,7 +64,6 @@ def _current_rows(con: duckdb.DuckDBPyConnection) -> Iterator[pa.Table]:
 
 def derive_all(con: duckdb.DuckDBPyConnection) -> None:
     """Derive every record's shared values again, and record the version that did (run it in a transaction)."""
-    con.execute(SCHEMA_SQL)
     con.execute("DELETE FROM sg_record_infra")
     read = con.cursor()  # the records are read on one cursor while the values are written on the other
     for batch in _current_rows(read):

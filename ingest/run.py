@@ -145,7 +145,7 @@ def run_ingest(
     files = fmt.input_files(path)
     sha256 = files_sha256(files + ([mapping] if mapping is not None else []))
     source_name = source or fmt.source_for(path)
-    con = staging.connect(staging_path)
+    con = staging.open_for_writing(staging_path)
     # While this runs, another connection of this process (a judgement in the API worker) leaves the work tables be.
     try:
         with staging.loading(staging_path):

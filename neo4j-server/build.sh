@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the managed-Neo4j launcher: target/classes plus the runtime jars in
-# target/lib, so that graph/server.py can run `java -cp target/classes:target/lib/*`.
+# target/lib, so that sanctiongraph/neo4j_server.py can run `java -cp target/classes:target/lib/*`.
 # Idempotent (Maven skips what is up to date). Needs Maven and a JDK >= 21, found
-# like graph/server.py does: SANCTIONGRAPH_JAVA_HOME, JAVA_HOME, then the newest
+# like sanctiongraph/neo4j_server.py does: SANCTIONGRAPH_JAVA_HOME, JAVA_HOME, then the newest
 # under /usr/lib/jvm. On failure prints one line starting with "build.sh:".
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -51,5 +51,5 @@ if ! JAVA_HOME="$jdk" mvn -B -q package >"$log" 2>&1; then
     fi
     fail "mvn package failed with JDK $jdk; see neo4j-server/$log: $(grep -m1 -E '^\[ERROR\]' "$log" || tail -n1 "$log")"
 fi
-touch "$stamp"  # graph/server.py rebuilds when pom.xml or a source is newer
+touch "$stamp"  # sanctiongraph/neo4j_server.py rebuilds when pom.xml or a source is newer
 echo "build.sh: built neo4j-server/target with JDK $jdk ($(ls target/lib | wc -l) jars in target/lib)"

@@ -57,9 +57,8 @@ def record_judgement(
         raise ResolutionError(f"{record_a}: a record is always the same party as itself")
     left, right = sorted((record_a, record_b))
     now = datetime.now(UTC).replace(tzinfo=None)
-    con = staging.connect(staging_path)
+    con = staging.open_for_writing(staging_path)
     try:
-        store.ensure_schema(con)
         for record_id in (left, right):
             _require_record(con, record_id)
         con.execute(

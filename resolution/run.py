@@ -327,14 +327,13 @@ def run_resolve(
     merge_at = threshold if threshold is not None else min(load_meta(models_dir).threshold(f) for f in FAMILIES)
     started = datetime.now(UTC).replace(tzinfo=None)
     run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    con = staging.connect(staging_path)
+    con = staging.open_for_writing(staging_path)
     collecting = gc.isenabled()
     # A run holds millions of long-lived objects (record ids, evidence, clusters) and makes
     # next to no reference cycles; the cyclic collector would walk all of them again every
     # few hundred thousand allocations (a third of the clustering and ID time at 1.3M records).
     gc.disable()
     try:
-        store.ensure_schema(con)
         say("reading records")
         source_of, hashes = _load_current(con, model_fingerprint(models_dir))
         if not source_of:

@@ -15,68 +15,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ingest.staging.schema import MATCH_EVIDENCE, RECORD_ENTITIES
 from resolution.features import FEATURE_SCHEMA
 from resolution.identity import Assignment
-
-# The two tables every run rewrites whole (``write_run`` replaces them). They have no
-# PRIMARY KEY: uniqueness holds by construction (one row per record, one per pair),
-# and DuckDB's index over a million varchar keys made deleting and re-inserting
-# every row cost half a minute at commit. Workspaces made before keep their keyed
-# tables until the next run replaces them.
-RECORD_ENTITIES = """sg_record_entities (
-    record_id VARCHAR NOT NULL,
-    entity_id VARCHAR NOT NULL,
-    run_id VARCHAR NOT NULL
-)"""
-MATCH_EVIDENCE = """sg_match_evidence (
-    record_l VARCHAR NOT NULL,
-    record_r VARCHAR NOT NULL,
-    family VARCHAR NOT NULL,
-    match_probability DOUBLE NOT NULL,
-    match_weight DOUBLE NOT NULL,
-    comparisons JSON NOT NULL,
-    run_id VARCHAR NOT NULL
-)"""
-
-SCHEMA_SQL = f"""
-CREATE TABLE IF NOT EXISTS sg_runs (
-    run_id VARCHAR PRIMARY KEY,
-    started_at TIMESTAMP NOT NULL,
-    finished_at TIMESTAMP NOT NULL,
-    mode VARCHAR NOT NULL,
-    records BIGINT NOT NULL,
-    entities BIGINT NOT NULL,
-    links BIGINT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS {RECORD_ENTITIES};
-CREATE TABLE IF NOT EXISTS sg_entity_ids (
-    entity_id VARCHAR PRIMARY KEY,
-    created_run VARCHAR NOT NULL,
-    retired_run VARCHAR,
-    successor VARCHAR
-);
-CREATE TABLE IF NOT EXISTS sg_entity_events (
-    run_id VARCHAR NOT NULL,
-    entity_id VARCHAR NOT NULL,
-    event VARCHAR NOT NULL,
-    other_id VARCHAR
-);
-CREATE TABLE IF NOT EXISTS {MATCH_EVIDENCE};
-CREATE TABLE IF NOT EXISTS sg_blocking_purged (
-    family VARCHAR NOT NULL,
-    blocking_column VARCHAR NOT NULL,
-    value VARCHAR NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sg_judgements (
-    record_l VARCHAR NOT NULL,
-    record_r VARCHAR NOT NULL,
-    judgement VARCHAR NOT NULL,
-    note VARCHAR,
-    author VARCHAR,
-    created_at TIMESTAMP NOT NULL,
-    deleted_at TIMESTAMP
-);
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +48,6 @@ def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None
     """
     rows = con.execute(sql, params or []).fetchall()
     return tuple(rows[0]) if rows else None
-
-
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(SCHEMA_SQL)
 
 
 def load_features(con: duckdb.DuckDBPyConnection) -> StoredFeatures:

@@ -39,12 +39,24 @@ class ResolutionError(SanctionGraphError):
     """Resolution (Splink models, clustering, judgements) failed."""
 
 
-class GraphStoreError(SanctionGraphError):
+class GraphError(SanctionGraphError):
+    """Base of the graph layer's errors (the Neo4j store, its queries, screening and alerts)."""
+
+
+class GraphStoreError(GraphError):
     """Neo4j could not be started, reached or written."""
 
 
 class GraphUnavailableError(GraphStoreError):
     """Neo4j is not reachable right now; retrying later may succeed."""
+
+
+class NotFoundError(GraphError):
+    """A query names an entity, value or alert the graph does not hold."""
+
+
+class InvalidArgumentError(GraphError):
+    """A query's argument is out of range or of the wrong kind; the message says what is allowed."""
 
 
 class ApiError(SanctionGraphError):

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from graph import server
 from graph.store import GraphStore
+from sanctiongraph import neo4j_server as server
 from sanctiongraph.settings import Secret, Settings
 
 ROOT = Path(__file__).resolve().parent.parent

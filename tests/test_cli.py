@@ -92,8 +92,8 @@ def test_batch_screening_prints_the_contract_lines(
     tmp_path: Path, resolved_workspace: Path, neo4j_settings: Any
 ) -> None:
     """`screen --batch FILE --json`: one line per applicant, exactly the public keys, best match first."""
+    from graph.connection import bolt_uri, neo4j_auth
     from graph.loader import run_load
-    from graph.server import bolt_uri, neo4j_auth
     from graph.store import GraphStore
     from tests.conftest import copy_workspace, wipe
 
@@ -154,8 +154,8 @@ def test_screen_authors_flags_every_affiliation_of_concern_and_no_ordinary_one(
     tmp_path: Path, resolved_workspace: Path, neo4j_settings: Any
 ) -> None:
     """`screen-authors FILE --json` on the bundled example; a single `screen --json` also gives indicators."""
+    from graph.connection import bolt_uri, neo4j_auth
     from graph.loader import run_load
-    from graph.server import bolt_uri, neo4j_auth
     from graph.store import GraphStore
     from tests.conftest import ROOT, copy_workspace, wipe
 

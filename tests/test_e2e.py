@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from graph.server import bolt_uri, neo4j_auth
+from graph.connection import bolt_uri, neo4j_auth
 from sanctiongraph.settings import Settings
 from tests.conftest import free_port, stop_server, wipe
 
@@ -133,7 +133,7 @@ def test_entity_by_id_round_trips(demo_server: Demo) -> None:
 
 def test_the_demo_screens_a_bare_wallet_a_listed_party_holds_with_its_currency(demo_server: Demo) -> None:
     """The demo's third example: OFAC lists the wallet as ``XBT 1DT3…``; screened bare, it finds that party."""
-    from sanctiongraph.cli import DEMO_QUERIES
+    from sanctiongraph.cli.demo import DEMO_QUERIES
 
     body = demo_server.post(DEMO_QUERIES[2]).json()
     result = body["data"]["screen"]

@@ -19,11 +19,11 @@ import duckdb
 import pytest
 from starlette.testclient import TestClient
 
-from graph import server
 from graph.loader import run_load
 from graph.store import GraphStore
 from graph_api.app import create_app
 from graph_api.auth import dev_key
+from sanctiongraph import neo4j_server as server
 from sanctiongraph.settings import Secret, Settings
 from tests.conftest import Samples, copy_workspace, free_port, wipe
 

@@ -33,9 +33,9 @@ from typing import Any
 import orjson
 import pytest
 
-from graph import server
-from graph.load_state import STATE_FILE
+from graph.load.state import STATE_FILE
 from graph.store import GraphStore
+from sanctiongraph import neo4j_server as server
 from sanctiongraph.settings import Secret, Settings
 from tests.conftest import DATA, free_port, wipe
 

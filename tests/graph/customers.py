@@ -77,9 +77,8 @@ def stage_customers(work: Path, size: int, seed: int, *, rings: bool = False) ->
 
 def assign_identity(path: Path) -> dict[str, str]:
     """A resolution run that makes each staged record its own entity; returns record id -> entity id."""
-    con = staging_db.connect(path)
+    con = staging_db.open_for_writing(path)
     try:
-        resolution_store.ensure_schema(con)
         ids = sorted(r[0] for r in con.execute("SELECT record_id FROM sg_records").fetchall())
         assignment = Assignment(entity_of={rid: f"sg-{i:08d}" for i, rid in enumerate(ids)})
         resolution_store.write_run(con, "identity", datetime.now(UTC).replace(tzinfo=None), "identity", assignment, [])

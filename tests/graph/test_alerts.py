@@ -25,9 +25,10 @@ import pytest
 
 from graph import alerts
 from graph.alerts import AlertStatus
-from graph.loader import LoadSummary, run_load
+from graph.connection import bolt_uri, neo4j_auth
+from graph.load.plan import LoadSummary
+from graph.loader import run_load
 from graph.screening import Decision, Screener
-from graph.server import bolt_uri, neo4j_auth
 from graph.store import GraphStore
 from graph_api.audit import AUDIT_DIR, AUDIT_FILE
 from graph_api.schema import schema
@@ -49,9 +50,8 @@ OFAC_2024 = DATA / "ofac" / "sdn_2024-05-03"
 
 def stable_identity(path: Path) -> dict[str, str]:
     """Each record its own entity, its ID a hash of the record's: the same across runs, as resolution keeps it."""
-    con = staging_db.connect(path)
+    con = staging_db.open_for_writing(path)
     try:
-        resolution_store.ensure_schema(con)
         ids = sorted(r[0] for r in con.execute("SELECT record_id FROM sg_records").fetchall())
         entity_of = {rid: "sg-" + hashlib.sha256(rid.encode()).hexdigest()[:16] for rid in ids}
         at = datetime.now(UTC).replace(tzinfo=None)

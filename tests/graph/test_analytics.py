@@ -21,14 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from graph import analytics, cypher
+from graph import analytics, answers, cypher, networks, ownership
 from graph.loader import run_load
 from graph.queries import search_entities
 from graph.store import GraphStore
 from ingest.generate.vocab import WEBMAIL
 from ingest.run import run_ingest
 from resolution.run import run_resolve
-from sanctiongraph.errors import ApiError
+from sanctiongraph.errors import InvalidArgumentError, NotFoundError
 from sanctiongraph.settings import Settings
 from tests.conftest import wipe
 from tests.graph.customers import stage_customers
@@ -58,14 +58,14 @@ def entity_id(store: GraphStore, name: str) -> str:
 
 class TestOwnership:
     def test_two_listed_minority_owners_block_a_company_together(self, ownership_graph: GraphStore) -> None:
-        haeju = analytics.ownership(ownership_graph, entity_id(ownership_graph, "Haeju Coastal Trading Ltd"))
+        haeju = ownership.ownership(ownership_graph, entity_id(ownership_graph, "Haeju Coastal Trading Ltd"))
         assert haeju.listed_share == pytest.approx(55.0)
         assert haeju.blocked
         owners = {entity_id(ownership_graph, n) for n in ("Mirae Ocean Holdings", "Sonbong Investment Corporation")}
         assert set(haeju.blocked_owners) == owners
 
     def test_blocking_flows_down_a_majority_chain(self, ownership_graph: GraphStore) -> None:
-        golden = analytics.ownership(ownership_graph, entity_id(ownership_graph, "Golden Dawn Logistics Co"))
+        golden = ownership.ownership(ownership_graph, entity_id(ownership_graph, "Golden Dawn Logistics Co"))
         # Effective listed stake is only 30%*60% + 25%*60% = 33%, but its 60% owner is itself blocked.
         assert golden.listed_share == pytest.approx(33.0)
         assert golden.blocked
@@ -74,7 +74,7 @@ class TestOwnership:
         assert ("Mirae Ocean Holdings", "Haeju Coastal Trading Ltd", "Golden Dawn Logistics Co") in chain_names
 
     def test_a_listed_minority_stake_alone_does_not_block(self, ownership_graph: GraphStore) -> None:
-        lotus = analytics.ownership(ownership_graph, entity_id(ownership_graph, "Blue Lotus Shipping Ltd"))
+        lotus = ownership.ownership(ownership_graph, entity_id(ownership_graph, "Blue Lotus Shipping Ltd"))
         assert lotus.listed_share == pytest.approx(45.0)
         assert not lotus.blocked
 
@@ -104,7 +104,7 @@ class TestExposure:
 class TestFrontCompanies:
     def test_the_shell_at_the_listed_address_ranks_first_with_evidence(self, ownership_graph: GraphStore) -> None:
         mirae = entity_id(ownership_graph, "Mirae Ocean Holdings")
-        fronts = analytics.front_companies(ownership_graph, mirae, today=date(2026, 11, 28))
+        fronts = ownership.front_companies(ownership_graph, mirae, today=date(2026, 11, 28))
         assert fronts[0].entity.name == "Amber Crest Shipping Agency"
         indicators = {i.name: i.evidence for i in fronts[0].indicators}
         assert "15 Haebang Street" in (indicators["shared_address"] or "")
@@ -132,9 +132,9 @@ class TestNetwork:
         assert len(capped.nodes) == 3 and capped.truncated
 
     def test_bad_arguments_are_refused(self, ownership_graph: GraphStore) -> None:
-        with pytest.raises(ApiError, match="depth"):
+        with pytest.raises(InvalidArgumentError, match="depth"):
             analytics.network(ownership_graph, "Entity:x", depth=9)
-        with pytest.raises(ApiError, match="unknown relationship types"):
+        with pytest.raises(InvalidArgumentError, match="unknown relationship types"):
             analytics.network(ownership_graph, "Entity:x", types=["DETACH DELETE"])
 
     def test_shared_values_list_who_else_uses_them(self, ownership_graph: GraphStore) -> None:
@@ -145,16 +145,16 @@ class TestNetwork:
 
 
 def _network_hop_by_hop(
-    store: GraphStore, start: analytics.GraphNode, depth: int, types: list[str], min_confidence: float, first: int
-) -> analytics.Network:
+    store: GraphStore, start: answers.GraphNode, depth: int, types: list[str], min_confidence: float, first: int
+) -> answers.Network:
     """The walk as it was before ``network_walk``: one ``_expand`` per hop (the reference it must equal)."""
     nodes = {start.node_id: start}
-    edges: dict[tuple[str, str, str], analytics.GraphEdge] = {}
+    edges: dict[tuple[str, str, str], answers.GraphEdge] = {}
     frontier, truncated = [start], False
     for hop in range(depth):
         next_frontier = []
         for from_node, row in analytics._expand(store, frontier, types, min_confidence, expand_super=hop == 0):
-            target = analytics.node_from(row)
+            target = answers.node_from(row)
             if target.node_id not in nodes:
                 if len(nodes) >= first:
                     truncated = True
@@ -164,11 +164,11 @@ def _network_hop_by_hop(
             source, dest = (from_node, target.node_id) if row["outgoing"] else (target.node_id, from_node)
             edges.setdefault(
                 (source, dest, row["type"]),
-                analytics.GraphEdge(
+                answers.GraphEdge(
                     source,
                     dest,
                     row["type"],
-                    analytics.edge_confidence(row["type"], target),
+                    answers.edge_confidence(row["type"], target),
                     row.get("share"),
                     row.get("role"),
                     list(row.get("records") or []),
@@ -177,7 +177,7 @@ def _network_hop_by_hop(
         frontier = [n for n in next_frontier if not n.super_node]
         if not frontier:
             break
-    return analytics.Network(list(nodes.values()), list(edges.values()), truncated)
+    return answers.Network(list(nodes.values()), list(edges.values()), truncated)
 
 
 def test_the_one_query_walk_equals_the_hop_by_hop_expansion(ownership_graph: GraphStore) -> None:
@@ -199,7 +199,7 @@ def test_the_one_query_walk_equals_the_hop_by_hop_expansion(ownership_graph: Gra
     for start_id in starts:
         for option in options:
             walked = analytics.network(ownership_graph, start_id, **option)  # type: ignore[arg-type]
-            types = list(option.get("types", analytics.NETWORK_RELS))  # type: ignore[call-overload]
+            types = list(option.get("types", answers.NETWORK_RELS))  # type: ignore[call-overload]
             reference = _network_hop_by_hop(
                 ownership_graph,
                 walked.nodes[0],
@@ -217,11 +217,11 @@ def test_network_starts_at_a_shared_value_or_a_retired_id(ownership_graph: Graph
     from_phone = analytics.network(ownership_graph, phone.node_id, depth=1)
     assert from_phone.nodes[0].node_id == phone.node_id
     assert {n.name for n in from_phone.nodes} >= {"Mirae Ocean Holdings", "Amber Crest Shipping Agency"}
-    with pytest.raises(ApiError, match="no Phone"):
+    with pytest.raises(NotFoundError, match="no Phone"):
         analytics.network(ownership_graph, "Phone:+0000")
-    with pytest.raises(ApiError, match="no entity"):
+    with pytest.raises(NotFoundError, match="no entity"):
         analytics.network(ownership_graph, "Entity:sg-none")
-    with pytest.raises(ApiError, match="not a kind of node"):
+    with pytest.raises(InvalidArgumentError, match="not a kind of node"):
         analytics.network(ownership_graph, "Record:x")
 
 
@@ -229,12 +229,12 @@ def test_network_queries_spell_exactly_the_network_relationship_types() -> None:
     """The expansions name their relationship types in the pattern; they must be the API's whitelist."""
     for name in ("network_walk", "expand_entities", "expand_values"):
         spelled = set(re.findall(r"\[r:([A-Z_|]+)\]", cypher.query(name, start="Email", label="Email")))
-        assert spelled == {"|".join(analytics.NETWORK_RELS)}, name
+        assert spelled == {"|".join(answers.NETWORK_RELS)}, name
 
 
 def test_api_queries_never_scan_all_nodes(ownership_graph: GraphStore) -> None:
     """EXPLAIN every query the API runs: each starts from an index seek, never a scan."""
-    types = list(analytics.NETWORK_RELS)
+    types = list(answers.NETWORK_RELS)
     walk = {"types": types, "minConfidence": 0.0, "perNode": 5, "depth": 2}
     cases: list[tuple[str, dict[str, object], dict[str, str | int]]] = [
         ("entity_by_id", {"id": "x"}, {}),
@@ -245,7 +245,7 @@ def test_api_queries_never_scan_all_nodes(ownership_graph: GraphStore) -> None:
         ("exposure_paths", {"id": "x", "types": types, "limit": 5}, {"max_hops": 4}),
         ("paths_between", {"fromId": "x", "toId": "y", "types": types}, {"max_hops": 4, "k": 3}),
         ("ownership_chains", {"id": "x", "limit": 10}, {"max_hops": 6}),
-        ("front_candidates", {"id": "x", "valueTypes": list(analytics.VALUE_RELS), "limit": 10}, {}),
+        ("front_candidates", {"id": "x", "valueTypes": list(answers.VALUE_RELS), "limit": 10}, {}),
         ("front_details", {"ids": ["x"], "nomineeSeats": 10}, {}),
         ("entity_values", {"id": "x", "types": types, "perValue": 5, "limit": 5}, {}),
         ("value_users", {"key": "x", "perValue": 5}, {"label": "Phone"}),
@@ -266,15 +266,15 @@ def test_shared_infrastructure_clusters_recover_the_planted_networks(graph_store
     """
     customers = stage_customers(tmp_path, 4000, 5)
     run_load(graph_store, customers.staging)
-    clusters = analytics.infrastructure_clusters(graph_store)
+    clusters = networks.infrastructure_clusters(graph_store)
     cluster_of = {entity: index for index, cluster in enumerate(clusters) for entity in cluster.entities}
-    networks = {net: members for net, members in customers.networks().items() if len(members) >= 2}
-    assert len(networks) >= 3
-    for net, members in networks.items():  # most of every network's accounts in one cluster
+    planted_networks = {net: members for net, members in customers.networks().items() if len(members) >= 2}
+    assert len(planted_networks) >= 3
+    for net, members in planted_networks.items():  # most of every network's accounts in one cluster
         homes = [cluster_of.get(m) for m in members]
         biggest = max(homes.count(c) for c in set(homes) if c is not None)
         assert biggest >= 0.8 * len(members), (net, homes)
-    planted = {m for members in networks.values() for m in members}
+    planted = {m for members in planted_networks.values() for m in members}
     around = [clusters[i] for i in {cluster_of[m] for m in planted if m in cluster_of}]
     strangers = sum(1 for c in around for e in c.entities if e not in planted)
     assert strangers <= 0.2 * len(planted), [c.values for c in around]

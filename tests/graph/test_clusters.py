@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from graph import alerts, analytics
+from graph import alerts, analytics, networks
 from graph.loader import run_load
 from graph.screening import Applicant, Decision, Screener
 from graph.store import GraphStore
@@ -55,12 +55,12 @@ def test_every_unexposed_ring_is_one_cluster_holding_only_its_accounts(
     unexposed = {ring: members for ring, members in staged.rings().items() if lines[ring]["exposed_to"] is None}
     assert unexposed
     for ring, members in unexposed.items():
-        found = {member: analytics.entity_cluster(graph, member) for member in members}
+        found = {member: networks.entity_cluster(graph, member) for member in members}
         ids = {c.id if c else None for c in found.values()}
         assert len(ids) == 1 and None not in ids, (ring, ids)
         cluster = next(iter(found.values()))
         assert cluster is not None
-        listed_members = analytics.cluster_members(graph, cluster.id, limit=50)
+        listed_members = networks.cluster_members(graph, cluster.id, limit=50)
         assert {m.id for m in listed_members} == set(members), ring
         assert cluster.id == f"cl-{min(members)}"  # stable: the smallest member's entity ID
         assert not cluster.exposed and cluster.score == 0.0
@@ -87,43 +87,43 @@ def test_vpn_users_and_offices_have_no_cluster_exposure(graph: GraphStore, stage
     """A VPN egress IP is a super-node: it joins nobody; offices and households form clusters without exposure."""
     vpn = [staged.entity_of[f"customer_accounts:{line['account_id']}"] for line in staged.accounts("vpn-user")]
     assert len(vpn) >= 150
-    assert sum(1 for e in vpn if analytics.entity_cluster(graph, e) is not None) <= len(vpn) // 100
+    assert sum(1 for e in vpn if networks.entity_cluster(graph, e) is not None) <= len(vpn) // 100
     for role in ("household-member", "office-staff"):
         for line in staged.accounts(role):
-            cluster = analytics.entity_cluster(graph, staged.entity_of[f"customer_accounts:{line['account_id']}"])
+            cluster = networks.entity_cluster(graph, staged.entity_of[f"customer_accounts:{line['account_id']}"])
             assert cluster is None or not cluster.exposed
 
 
 def test_clusters_worklist_ranks_exposed_first_then_by_size(graph: GraphStore, staged: StagedCustomers) -> None:
-    everything = analytics.clusters(graph, limit=500)
+    everything = networks.clusters(graph, limit=500)
     ranked = [(c.score, c.size) for c in everything]
     assert ranked == sorted(ranked, reverse=True)
-    exposed = analytics.clusters(graph, exposed_only=True, limit=500)
+    exposed = networks.clusters(graph, exposed_only=True, limit=500)
     assert exposed and all(c.exposed and c.score > 0 for c in exposed)
-    assert analytics.clusters(graph, min_size=6, limit=500) == [c for c in everything if c.size >= 6]
+    assert networks.clusters(graph, min_size=6, limit=500) == [c for c in everything if c.size >= 6]
     lines = staged.ring_lines()
     ring_clusters = {
         c.id
         for ring, members in staged.rings().items()
         if lines[ring]["exposed_to"]
-        for c in [analytics.entity_cluster(graph, members[0])]
+        for c in [networks.entity_cluster(graph, members[0])]
         if c is not None
     }
     assert ring_clusters <= {c.id for c in exposed}
 
 
 def test_a_second_load_rewrites_no_cluster(graph: GraphStore, staged: StagedCustomers) -> None:
-    before = {c.id for c in analytics.clusters(graph, limit=500)}
+    before = {c.id for c in networks.clusters(graph, limit=500)}
     summary = run_load(graph, staged.staging)
     assert summary.clusters is not None and summary.clusters.written == 0 and summary.clusters.deleted == 0
-    assert {c.id for c in analytics.clusters(graph, limit=500)} == before
+    assert {c.id for c in networks.clusters(graph, limit=500)} == before
 
 
 def test_cluster_values_name_the_links_and_their_members(graph: GraphStore, staged: StagedCustomers) -> None:
     members = next(iter(staged.rings().values()))
-    cluster = analytics.entity_cluster(graph, members[0])
+    cluster = networks.entity_cluster(graph, members[0])
     assert cluster is not None
-    values = analytics.cluster_values(graph, cluster)
+    values = networks.cluster_values(graph, cluster)
     assert values and all(len(v.users) >= 2 for v in values)
     assert {u.entity_id for v in values for u in v.users} == set(members)
     assert all(v.node.specificity is not None and v.node.specificity >= 0.8 for v in values)
@@ -182,7 +182,7 @@ def test_screening_with_only_a_vpn_ip_or_webmail_domain_stays_clear(
 
 
 def test_cli_lists_exposed_clusters_as_json(graph: GraphStore, neo4j_settings: Settings, tmp_path: Path) -> None:
-    from graph.server import bolt_uri, neo4j_auth
+    from graph.connection import bolt_uri, neo4j_auth
 
     user, password = neo4j_auth(neo4j_settings)
     env = {"NEO4J_URI": bolt_uri(neo4j_settings), "NEO4J_USER": user, "NEO4J_PASSWORD": password}
@@ -199,7 +199,7 @@ def test_cli_lists_exposed_clusters_as_json(graph: GraphStore, neo4j_settings: S
     )
     assert result.returncode == 0, result.stderr
     items: list[dict[str, Any]] = [json.loads(line) for line in result.stdout.splitlines()]
-    expected = analytics.clusters(graph, exposed_only=True, limit=500)
+    expected = networks.clusters(graph, exposed_only=True, limit=500)
     assert [i["id"] for i in items] == [c.id for c in expected]
     first = items[0]
     assert first["exposed"] and first["listedId"] and len(first["members"]) == first["size"]
@@ -250,7 +250,7 @@ def test_graphql_contract_for_clusters_and_fronts(
             {"after": page["pageInfo"]["endCursor"]},
         )
         seen = [e["node"]["id"] for e in page["edges"]] + [e["node"]["id"] for e in after["clusters"]["edges"]]
-        assert seen == [c.id for c in analytics.clusters(graph, exposed_only=True, limit=500)]
+        assert seen == [c.id for c in networks.clusters(graph, exposed_only=True, limit=500)]
         fronts = data["frontCompanies"]
         assert fronts and all(f["listedParty"]["listed"] for f in fronts)
         assert [f["score"] for f in fronts] == sorted((f["score"] for f in fronts), reverse=True)
@@ -273,7 +273,7 @@ def test_export_clusters_lists_every_member_with_its_exposure(graph: GraphStore,
     by_cluster: dict[str, list[dict[str, str]]] = {}
     for row in rows:
         by_cluster.setdefault(row["cluster_id"], []).append(row)
-    ranked = analytics.clusters(graph, exposed_only=False, min_size=1, limit=500)
+    ranked = networks.clusters(graph, exposed_only=False, min_size=1, limit=500)
     assert len(ranked) < 500 and {c.id for c in ranked} == set(by_cluster)
     for cluster in ranked:
         members = by_cluster[cluster.id]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from graph.load_rows import Parents, Row, linked_values, links_state, members_state, value_rows
+from graph.load.rows import Parents, Row, linked_values, links_state, members_state, value_rows
 from ingest import staging
 from tests.graph.customers import stage_customers
 

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from graph import analytics, cypher, loader, schema, specificity
-from graph.load_state import STATE_FILE
+from graph.load import writer as load_writer
+from graph.load.state import STATE_FILE
 from graph.loader import run_load
 from graph.model import ENTITY_NAME_INDEX, KEYS, constraint_name
 from graph.queries import entity_records, get_entity, search_entities
@@ -158,7 +159,7 @@ def test_the_cycle_collector_is_paused_while_rows_stream_and_back_after(
     # What is left is the driver's bookkeeping, a few dozen objects per query (schema statements included);
     # with every written batch kept, this load left 162k objects.
     assert sum(waiting) < rows / 10, f"{sum(waiting)} objects waited for the cycle collector during {rows} rows"
-    with pytest.raises(RuntimeError), loader._cyclic_gc_paused():
+    with pytest.raises(RuntimeError), loader.cyclic_gc_paused():
         raise RuntimeError("a load that fails half-way")
     assert gc.isenabled()
 
@@ -405,7 +406,7 @@ def test_a_domain_with_more_members_than_a_batch_is_written_in_bounded_transacti
 ) -> None:
     """A webmail domain's e-mails come in rows of at most a batch, so no transaction outgrows Neo4j's memory."""
     customers = stage_customers(tmp_path, 1000, 7)
-    monkeypatch.setattr(loader, "FRESH_BATCH_SIZE", 25)
+    monkeypatch.setattr(load_writer, "FRESH_BATCH_SIZE", 25)
     batches: list[list[int]] = []  # per create_parents_links transaction, each row's member count
     write_once = graph_store.write_once
 
@@ -418,7 +419,7 @@ def test_a_domain_with_more_members_than_a_batch_is_written_in_bounded_transacti
     summary = run_load(graph_store, customers.staging)
     assert summary.mode == "fresh"
     assert batches and all(size <= 25 for batch in batches for size in batch)
-    assert all(len(batch) + sum(batch) <= 25 * loader.BATCH_ITEMS_PER_ROW + 25 for batch in batches)
+    assert all(len(batch) + sum(batch) <= 25 * load_writer.BATCH_ITEMS_PER_ROW + 25 for batch in batches)
     # Every e-mail is linked to its domain exactly once, and some domain was split over several rows.
     counts = graph_store.read_raw(
         "MATCH (v:Email) OPTIONAL MATCH (v)-[l:AT_DOMAIN]->(d:Domain) WITH v, count(l) AS links"
@@ -489,7 +490,7 @@ def test_concurrent_fresh_load_writes_the_same_graph_as_serial_and_as_merge(
         mapping=Path(__file__).resolve().parents[2] / "mappings" / "customers.yaml",
     )
     run_resolve(home / "staging.duckdb")
-    monkeypatch.setattr(loader, "FRESH_BATCH_SIZE", 97)  # many small batches, so writers overlap often
+    monkeypatch.setattr(load_writer, "FRESH_BATCH_SIZE", 97)  # many small batches, so writers overlap often
     snapshots = []
     for writers in (1, 2, 3):
         wipe(graph_store)
@@ -502,7 +503,7 @@ def test_concurrent_fresh_load_writes_the_same_graph_as_serial_and_as_merge(
     shared = graph_store.read_raw(
         "MATCH (e:Entity)-[]->(v) WHERE v.key IS NOT NULL WITH v, collect(e.id) AS ids WHERE size(ids) > 1 RETURN ids"
     )
-    assert any(len({loader._partition(i, 2) for i in row["ids"]}) == 2 for row in shared)
+    assert any(len({load_writer.partition(i, 2) for i in row["ids"]}) == 2 for row in shared)
     nodes, rels = snapshots[0]
     assert sum(nodes.values()) > 20_000 and sum(rels.values()) > 20_000
     assert all(count == 1 for count in nodes.values())  # no node written twice

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import phonenumbers
 import pytest
 
-from graph import analytics
+from graph import answers
 from graph.loader import run_load
 from graph.screening import Applicant, Decision, Screener
 from graph.store import GraphStore
@@ -169,7 +169,7 @@ def shared_graph(
         wipe(store)
         run_load(store, staging)
         ids = [entity_of[f"shop:{p.row_id}"] for p in planted]
-        rows = store.read_raw(LINKED_QUERY, {"ids": ids, "valueRels": list(analytics.VALUE_RELS)})
+        rows = store.read_raw(LINKED_QUERY, {"ids": ids, "valueRels": list(answers.VALUE_RELS)})
         linked = {row["id"]: set(row["others"]) for row in rows}
         yield SharedGraph(store, planted, entity_of, linked)
 

@@ -386,6 +386,14 @@ def test_cypher_injection_through_arguments_changes_nothing(api: Api) -> None:
     assert api.store.read_raw("MATCH (n) RETURN count(n) AS n")[0]["n"] == before
 
 
+def test_graph_errors_reach_the_client_with_their_codes(api: Api) -> None:
+    """The graph layer raises its own errors; the API maps them, with the message, to stable codes."""
+    missing = api.post('{ network(entityId: "no-such-entity") { nodes { id } } }')
+    assert code(missing) == "NOT_FOUND" and "no-such-entity" in missing.json()["errors"][0]["message"]
+    too_deep = api.post('{ network(entityId: "x", depth: 99) { nodes { id } } }')
+    assert code(too_deep) == "BAD_REQUEST" and "depth" in too_deep.json()["errors"][0]["message"]
+
+
 def test_ingest_job_runs_a_file_from_the_inbox_only(api: Api) -> None:
     inbox = api.settings.inbox
     shutil.copy(FIXTURES / "ownership.csv", inbox / "owners.csv")

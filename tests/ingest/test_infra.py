@@ -66,7 +66,7 @@ def test_staging_from_before_the_derivation_is_derived_when_opened_for_writing(t
     con = staging.connect(path, read_only=True)
     assert not infra.is_current(con)
     con.close()
-    staging.connect(path).close()
+    staging.open_for_writing(path).close()
     assert shared_values(path) == derived
 
 
@@ -77,5 +77,5 @@ def test_another_derivation_version_is_replaced_not_added_to(tmp_path: Path) -> 
     con.execute("UPDATE sg_derived SET version = version - 1")
     con.execute("INSERT INTO sg_record_infra VALUES ('shop:a1', 'phone', '+440000', '+440000')")  # stale
     con.close()
-    staging.connect(path).close()
+    staging.open_for_writing(path).close()
     assert shared_values(path) == derived

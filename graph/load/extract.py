@@ -25,7 +25,7 @@ BATCH_SIZE = 5_000
 # A load reads it twice (the links in value order, ``INFRA_SQL``; a first load's state, ``LINKS_STATE_SQL``),
 # so it is computed once into a temporary table (``stage_links``).
 #
-# Each row carries the hashes the load state compares (``graph.load_state``), computed here so that a first
+# Each row carries the hashes the load state compares (``graph.load.state``), computed here so that a first
 # load can stage them set-wise: ``value_hash`` covers what a value's node is derived from (its key, its
 # spelling, its degree and ``$rules``, the rules that turn a degree into a weight), ``link_hash`` what a link
 # is (its entity, its value and its records). A value's spelling is the one of its first entity.
@@ -56,7 +56,7 @@ SELECT label, rel, kind, key, value, degree, entity_id,
 FROM sg_load_links ORDER BY kind, key, entity_id
 """
 
-# The load state's rows for values and links, as ``graph.load_rows`` keys and groups them.
+# The load state's rows for values and links, as ``graph.load.rows`` keys and groups them.
 LINKS_STATE_SQL = """
 SELECT 'value' AS kind, label || ':' || key AS key, label AS grp, NULL::VARCHAR AS ref, any_value(value_hash) AS hash
 FROM sg_load_links GROUP BY label, key
@@ -84,8 +84,8 @@ relations AS (
 ),
 -- Names matter only in the sources whose relations name their target.
 named_sources AS (SELECT DISTINCT source FROM relations WHERE target_key IS NULL),
--- Their records are picked before any JSON is parsed: with the parse beside the join, DuckDB parsed the
--- names of every record, and the query took three times the CPU (4.6-5.3 s against 1.4-1.6 at 200k customers).
+-- Their records are picked before any JSON is parsed: with the parse beside the join, DuckDB parses the
+-- names of every record.
 named_records AS MATERIALIZED (
     SELECT e.entity_id, r.source, from_json(r.data, '{"names": [{"value": "VARCHAR"}]}').names AS names
     FROM sg_records r JOIN sg_record_entities e USING (record_id)

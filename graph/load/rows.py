@@ -4,7 +4,7 @@ Each ``Row`` is one thing a load writes: an entity, a record, a listing, a share
 value, the link from an entity to a value, a value's parent (an e-mail's domain,
 an IP's network), or a relation between entities. ``key`` is unique within its
 kind and ``group`` fills the query's label placeholders. The loader compares the
-rows with those of the last load (``graph.load_state``) and writes only the
+rows with those of the last load (``graph.load.state``) and writes only the
 difference.
 """
 
@@ -21,9 +21,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-from graph.extract import iter_infra, iter_relations, link_batches
-from graph.extract import links_state as infra_links_state
-from graph.extract import stage_links as stage_infra_links
+from graph.load.extract import iter_infra, iter_relations, link_batches
+from graph.load.extract import links_state as infra_links_state
+from graph.load.extract import stage_links as stage_infra_links
 from graph.model import RELATION_TYPES, Label, Rel
 from graph.specificity import is_super_node, rules, specificity
 from ingest import indicators as dprk
@@ -85,7 +85,7 @@ ORDER BY e.entity_id, e.record_id
 
 
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, and a load builds a Row for
-# every node and relationship (at 200k customers that was 6% of the loader's CPU).
+# every node and relationship.
 @dataclass(slots=True)
 class Row:
     kind: str
@@ -318,7 +318,7 @@ def stage_links(con: duckdb.DuckDBPyConnection) -> None:
 def value_rows(con: duckdb.DuckDBPyConnection) -> Iterator[Row]:
     """Shared values (one row each), the links from entities to them, and their parents.
 
-    Their hashes for the load state come from staging (``graph.extract``), as
+    Their hashes for the load state come from staging (``graph.load.extract``), as
     they do for a first load, which stages them set-wise (``links_state``).
     """
     stage_links(con)

@@ -21,7 +21,7 @@ import neo4j
 import pytest
 from neo4j import GraphDatabase
 
-from graph import server
+from sanctiongraph import neo4j_server as server
 from sanctiongraph.errors import GraphStoreError
 from sanctiongraph.settings import Secret, Settings
 

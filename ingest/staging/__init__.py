@@ -1,4 +1,9 @@
-"""Staging: canonical records in a DuckDB file in the workspace.
+"""Staging: canonical records in a DuckDB file in the workspace, and the owner of that file.
+
+Every table of the file is declared in ``staging.schema``, whichever layer writes
+it; ``open_for_writing`` opens it and brings an older file up to date
+(``schema.migrate``), ``connect`` only opens it, and ``exclusive_writer`` is the
+lock every writer (an ingest, a resolution run, a judgement) takes.
 
 Invariants:
 - One input file (or OFAC trio) is staged in one DuckDB transaction. A crash, a
@@ -28,6 +33,7 @@ import pyarrow as pa
 
 from ingest import infra
 from ingest.record import Quarantine, Record
+from ingest.staging.schema import create_work_tables, drop_work, migrate
 from sanctiongraph.errors import IngestError, MassRemovalError
 
 BATCH_SIZE = 10_000
@@ -37,63 +43,6 @@ MAX_REMOVED_SHARE = 0.10
 # DuckDB's memory while a file is staged: beyond this it spills to the workspace's temp folder, so
 # a 5-million-row file stages in the same memory as a small one (DuckDB's default is 80% of RAM).
 LOAD_MEMORY_LIMIT = "512MB"
-
-SCHEMA_SQL = """
-CREATE TABLE IF NOT EXISTS sg_source_versions (
-    source VARCHAR NOT NULL,
-    version VARCHAR NOT NULL,
-    format VARCHAR NOT NULL,
-    files VARCHAR[] NOT NULL,
-    sha256 VARCHAR NOT NULL,
-    rows_read BIGINT NOT NULL,
-    records BIGINT NOT NULL,
-    quarantined BIGINT NOT NULL,
-    added BIGINT NOT NULL,
-    changed BIGINT NOT NULL,
-    removed BIGINT NOT NULL,
-    ingested_at TIMESTAMP NOT NULL,
-    PRIMARY KEY (source, version)
-);
-CREATE TABLE IF NOT EXISTS sg_records (
-    record_id VARCHAR PRIMARY KEY,
-    source VARCHAR NOT NULL,
-    source_key VARCHAR NOT NULL,
-    schema VARCHAR NOT NULL,
-    caption VARCHAR NOT NULL,
-    content_hash VARCHAR NOT NULL,
-    data JSON NOT NULL,
-    first_version VARCHAR NOT NULL,
-    version VARCHAR NOT NULL,
-    removed_in VARCHAR,
-    updated_at TIMESTAMP NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sg_changes (
-    source VARCHAR NOT NULL,
-    version VARCHAR NOT NULL,
-    record_id VARCHAR NOT NULL,
-    change VARCHAR NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sg_quarantine (
-    source VARCHAR NOT NULL,
-    version VARCHAR NOT NULL,
-    file VARCHAR NOT NULL,
-    row BIGINT NOT NULL,
-    field VARCHAR,
-    reason VARCHAR NOT NULL,
-    raw VARCHAR
-);
-"""
-
-# Work tables of one load (see ``stage_version``); never read outside it.
-LOAD_TABLES_SQL = """
-CREATE TABLE sg_load_records (
-    record_id VARCHAR, source VARCHAR, source_key VARCHAR, schema VARCHAR, caption VARCHAR, content_hash VARCHAR,
-    data VARCHAR, seq BIGINT, file VARCHAR, row BIGINT, rows BIGINT
-);
-CREATE TABLE sg_load_quarantine (
-    source VARCHAR, version VARCHAR, file VARCHAR, row BIGINT, field VARCHAR, reason VARCHAR, raw VARCHAR, rows BIGINT
-);
-"""
 
 _INCOMING = pa.schema(
     [
@@ -223,15 +172,17 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
             f"{path}: cannot open staging database ({error})",
             hint="check the workspace is writable and no other sanctiongraph process holds it",
         ) from error
-    if not read_only:
-        con.execute(SCHEMA_SQL)
-        # Added after the first release: how many input rows a quarantine entry stands for.
-        con.execute("ALTER TABLE sg_quarantine ADD COLUMN IF NOT EXISTS rows BIGINT DEFAULT 1")
-        if not infra.is_current(con):  # a staging file from before sg_record_infra, or derived differently
-            with transaction(con):
-                infra.derive_all(con)
-        if not loading_now(path):
-            _drop_work_tables(con)  # left behind by a load that was killed
+    return con
+
+
+def open_for_writing(path: Path) -> duckdb.DuckDBPyConnection:
+    """Staging opened to write, brought up to this version's tables first (``staging.schema.migrate``)."""
+    con = connect(path)
+    try:
+        migrate(con, drop_work_tables=not loading_now(path))
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
@@ -506,9 +457,7 @@ def stage_version(
     now = datetime.now(UTC).replace(tzinfo=None)
     params: dict[str, Any] = {"source": summary.source, "version": summary.version}
     bound_memory(con)
-    _drop_work_tables(con)
-    con.execute(LOAD_TABLES_SQL)
-    con.execute(infra.LOAD_TABLE_SQL)
+    create_work_tables(con)
     try:
         batcher = _Batcher(con, summary.source, summary.version)
         for item in items:
@@ -520,9 +469,9 @@ def stage_version(
         batcher.flush_quarantine()
         with transaction(con):
             _merge_version(con, summary, params, now, snapshot, sha256, guard)
-            _drop_work_tables(con)
+            drop_work(con)
     except BaseException:
-        _drop_work_tables(con)
+        drop_work(con)
         raise
     return summary
 
@@ -568,11 +517,6 @@ def _merge_version(
             now,
         ],
     )
-
-
-def _drop_work_tables(con: duckdb.DuckDBPyConnection) -> None:
-    for table in ("sg_load_records", "sg_load_quarantine", "sg_load_infra"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")  # this module's own table names
 
 
 def bound_memory(con: duckdb.DuckDBPyConnection, limit: str = LOAD_MEMORY_LIMIT, *, keep_order: bool = False) -> None:

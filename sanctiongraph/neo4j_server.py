@@ -16,7 +16,6 @@ import contextlib
 import fcntl
 import os
 import re
-import secrets
 import signal
 import socket
 import subprocess
@@ -28,8 +27,11 @@ from pathlib import Path
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
+from graph.connection import bolt_uri, neo4j_auth, password_path
 from sanctiongraph.errors import ConfigError, GraphStoreError, GraphUnavailableError
 from sanctiongraph.settings import Settings
+
+__all__ = ["ServerStatus", "bolt_uri", "kill", "neo4j_auth", "start", "status", "stop", "wait_for_bolt"]
 
 #: The Neo4j release the launcher is built with; equal to neo4j.version in the pom.
 NEO4J_VERSION = "2026.08.1"
@@ -50,9 +52,9 @@ JVM_OPTIONS = (
     "--add-modules=jdk.incubator.vector",
     "-XX:+UseG1GC",
     # A load's write transactions are large and short-lived: with half the heap young, G1 stops copying them
-    # into the old generation (at 200k customers Neo4j's GC CPU went from 25 s to 12 s); 4 MB regions keep a
-    # batch's buffers from being humongous objects, and a larger first metaspace threshold saves the full
-    # marking cycles class loading set off during the first queries. Measured in docs/graph.md.
+    # into the old generation (it halved Neo4j's GC CPU during a load); 4 MB regions keep a batch's buffers
+    # from being humongous objects, and a larger first metaspace threshold saves the full marking cycles
+    # class loading sets off during the first queries. Measurements: bench/results/NOTES.md.
     "-XX:+UnlockExperimentalVMOptions",
     "-XX:G1NewSizePercent=50",
     "-XX:G1HeapRegionSize=4m",
@@ -84,28 +86,6 @@ class ServerStatus:
 
 
 # --- public API ---------------------------------------------------------------
-
-
-def bolt_uri(settings: Settings) -> str:
-    """The URI to reach Neo4j at: the configured one, or the managed loopback port."""
-    return settings.neo4j_uri or f"bolt://127.0.0.1:{settings.bolt_port}"
-
-
-def neo4j_auth(settings: Settings) -> tuple[str, str]:
-    """User and password; for the managed server a password is minted once and kept.
-
-    The minted password lives in ``<home>/neo4j/password`` (mode 0600) so that every
-    later command, and the launcher on first start, agree on it without the user
-    ever choosing one.
-    """
-    if settings.neo4j_password is not None:
-        return settings.neo4j_user, str(settings.neo4j_password)
-    if not settings.managed_neo4j:
-        raise ConfigError(
-            f"NEO4J_URI={settings.neo4j_uri} is set but NEO4J_PASSWORD is not",
-            hint="set NEO4J_USER and NEO4J_PASSWORD for that server",
-        )
-    return settings.neo4j_user, _minted_password(_password_path(settings))
 
 
 def start(settings: Settings, *, timeout: float = 180.0) -> ServerStatus:
@@ -199,10 +179,6 @@ def _pid_path(settings: Settings) -> Path:
     return settings.neo4j_home / "neo4j.pid"
 
 
-def _password_path(settings: Settings) -> Path:
-    return settings.neo4j_home / "password"
-
-
 def _launcher_log(settings: Settings) -> Path:
     return settings.neo4j_home / "logs" / "launcher.log"
 
@@ -213,22 +189,6 @@ def _workspace(settings: Settings) -> Path:
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
     (home / "logs").mkdir(exist_ok=True)
     return home
-
-
-def _minted_password(path: Path) -> str:
-    """Read the workspace password, minting it first if there is none."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with contextlib.suppress(FileExistsError):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(24) + "\n")
-    password = path.read_text().strip()
-    if not password:
-        raise GraphStoreError(
-            f"the Neo4j password file {path} is empty",
-            hint="restore it, or delete it together with the neo4j/data beside it",
-        )
-    return password
 
 
 @contextlib.contextmanager
@@ -422,7 +382,7 @@ def _probe(settings: Settings) -> tuple[str | None, str | None]:
             driver.verify_connectivity()
             agent = driver.get_server_info().agent
     except AuthError as error:
-        where = _password_path(settings) if settings.neo4j_password is None else "NEO4J_PASSWORD"
+        where = password_path(settings) if settings.neo4j_password is None else "NEO4J_PASSWORD"
         raise GraphStoreError(
             f"Neo4j at {uri} refused the password for user {auth[0]} ({error.message})",
             hint=f"the password comes from {where}",

@@ -26,7 +26,7 @@ import orjson
 import pyarrow as pa
 import xxhash
 
-from graph.load_rows import Row
+from graph.load.rows import Row
 from ingest import staging
 from sanctiongraph.errors import GraphStoreError
 
@@ -138,8 +138,8 @@ class LoadState:
 
         A first load into an empty graph writes each row as it passes instead
         of comparing it, and nothing else reads its rows, so they go straight
-        into the state, forgotten just before (copying them there at commit took
-        a minute at 1M customers), without their properties. Until ``commit``
+        into the state, forgotten just before (copying them at commit costs a
+        pass over every row), without their properties. Until ``commit``
         records the load they are not trusted (``last_load_id`` is None).
         """
         if not self.is_empty():
@@ -160,8 +160,8 @@ class LoadState:
         """
         counts: dict[str, int] = {}
         keep_payload = not self.staged_as_state
-        # Column by column: a tuple per row, transposed per batch, cost about a third more (1M customers
-        # stage 22 M rows, so each microsecond here is 22 s).
+        # Column by column: a tuple per row, transposed per batch, costs a third more, and this loop runs
+        # once per node and relationship of the graph.
         columns: tuple[list[Any], ...] = tuple([] for _ in _INCOMING.names)
         seqs, kinds, keys, groups, refs, hashes, payloads = columns
         dumps, sort_keys, digest = orjson.dumps, orjson.OPT_SORT_KEYS, xxhash.xxh3_64_intdigest
@@ -265,7 +265,7 @@ class LoadState:
         self.con.begin()
         try:
             # A new table replaces the old one: faster than deleting and inserting millions of rows. Keys are
-            # unique within a kind (load_rows), so no GROUP BY: at 1M customers it more than doubled the copy.
+            # unique within a kind (load_rows), so no GROUP BY, which would double the copy.
             if not self.staged_as_state:
                 self.con.execute(
                     "CREATE OR REPLACE TABLE sg_graph_rows AS SELECT kind, key, grp, ref, hash FROM sg_new_rows"

@@ -1,0 +1,191 @@
+"""Every table of the staging database, and the one place that brings an older file up to date.
+
+Staging is one DuckDB file per workspace that three layers share: ingest writes
+each list version's records (``sg_source_versions``, ``sg_records``,
+``sg_changes``, ``sg_quarantine``) and their shared values (``sg_record_infra``);
+resolution writes its runs, entity IDs, evidence and judgements; the graph layer
+only reads. The tables are declared here, whoever writes them, so the contract
+between the layers is written down once. ``migrate`` is explicit: a writer calls it
+after opening the file; readers never change it.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from ingest import infra
+
+# --- ingest: list versions and their records ---------------------------------------------
+
+INGEST_SQL = """
+CREATE TABLE IF NOT EXISTS sg_source_versions (
+    source VARCHAR NOT NULL,
+    version VARCHAR NOT NULL,
+    format VARCHAR NOT NULL,
+    files VARCHAR[] NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    rows_read BIGINT NOT NULL,
+    records BIGINT NOT NULL,
+    quarantined BIGINT NOT NULL,
+    added BIGINT NOT NULL,
+    changed BIGINT NOT NULL,
+    removed BIGINT NOT NULL,
+    ingested_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (source, version)
+);
+CREATE TABLE IF NOT EXISTS sg_records (
+    record_id VARCHAR PRIMARY KEY,
+    source VARCHAR NOT NULL,
+    source_key VARCHAR NOT NULL,
+    schema VARCHAR NOT NULL,
+    caption VARCHAR NOT NULL,
+    content_hash VARCHAR NOT NULL,
+    data JSON NOT NULL,
+    first_version VARCHAR NOT NULL,
+    version VARCHAR NOT NULL,
+    removed_in VARCHAR,
+    updated_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sg_changes (
+    source VARCHAR NOT NULL,
+    version VARCHAR NOT NULL,
+    record_id VARCHAR NOT NULL,
+    change VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sg_quarantine (
+    source VARCHAR NOT NULL,
+    version VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    row BIGINT NOT NULL,
+    field VARCHAR,
+    reason VARCHAR NOT NULL,
+    raw VARCHAR
+);
+"""
+
+# Work tables of one load (see ``stage_version``); never read outside it.
+LOAD_TABLES_SQL = """
+CREATE TABLE sg_load_records (
+    record_id VARCHAR, source VARCHAR, source_key VARCHAR, schema VARCHAR, caption VARCHAR, content_hash VARCHAR,
+    data VARCHAR, seq BIGINT, file VARCHAR, row BIGINT, rows BIGINT
+);
+CREATE TABLE sg_load_quarantine (
+    source VARCHAR, version VARCHAR, file VARCHAR, row BIGINT, field VARCHAR, reason VARCHAR, raw VARCHAR, rows BIGINT
+);
+"""
+
+
+# --- ingest: the shared values derived from each record (``ingest.infra``) -----------------
+
+INFRA_SQL = """
+CREATE TABLE IF NOT EXISTS sg_record_infra (
+    record_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, key VARCHAR NOT NULL, value VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sg_derived (name VARCHAR PRIMARY KEY, version INTEGER NOT NULL);
+"""
+
+# The work table of one load: the shared values of each incoming record, by its position in the load.
+LOAD_INFRA_SQL = "CREATE TABLE sg_load_infra (seq BIGINT, kind VARCHAR, key VARCHAR, value VARCHAR)"
+
+
+# --- resolution: runs, stable entity IDs, evidence, judgements (``resolution.store``) -------
+
+# The two tables every run rewrites whole (``write_run`` replaces them). They have no
+# PRIMARY KEY: uniqueness holds by construction (one row per record, one per pair),
+# and DuckDB's index over a million varchar keys made deleting and re-inserting
+# every row cost half a minute at commit. Workspaces made before keep their keyed
+# tables until the next run replaces them.
+RECORD_ENTITIES = """sg_record_entities (
+    record_id VARCHAR NOT NULL,
+    entity_id VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL
+)"""
+MATCH_EVIDENCE = """sg_match_evidence (
+    record_l VARCHAR NOT NULL,
+    record_r VARCHAR NOT NULL,
+    family VARCHAR NOT NULL,
+    match_probability DOUBLE NOT NULL,
+    match_weight DOUBLE NOT NULL,
+    comparisons JSON NOT NULL,
+    run_id VARCHAR NOT NULL
+)"""
+
+RESOLUTION_SQL = f"""
+CREATE TABLE IF NOT EXISTS sg_runs (
+    run_id VARCHAR PRIMARY KEY,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP NOT NULL,
+    mode VARCHAR NOT NULL,
+    records BIGINT NOT NULL,
+    entities BIGINT NOT NULL,
+    links BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {RECORD_ENTITIES};
+CREATE TABLE IF NOT EXISTS sg_entity_ids (
+    entity_id VARCHAR PRIMARY KEY,
+    created_run VARCHAR NOT NULL,
+    retired_run VARCHAR,
+    successor VARCHAR
+);
+CREATE TABLE IF NOT EXISTS sg_entity_events (
+    run_id VARCHAR NOT NULL,
+    entity_id VARCHAR NOT NULL,
+    event VARCHAR NOT NULL,
+    other_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS {MATCH_EVIDENCE};
+CREATE TABLE IF NOT EXISTS sg_blocking_purged (
+    family VARCHAR NOT NULL,
+    blocking_column VARCHAR NOT NULL,
+    value VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sg_judgements (
+    record_l VARCHAR NOT NULL,
+    record_r VARCHAR NOT NULL,
+    judgement VARCHAR NOT NULL,
+    note VARCHAR,
+    author VARCHAR,
+    created_at TIMESTAMP NOT NULL,
+    deleted_at TIMESTAMP
+);
+"""
+
+
+# Work tables of one ingest, dropped at its end or, after a killed one, by the next writer.
+WORK_TABLES = ("sg_load_records", "sg_load_quarantine", "sg_load_infra")
+
+
+def migrate(con: duckdb.DuckDBPyConnection, *, drop_work_tables: bool = True) -> None:
+    """Bring a staging file made by any earlier version up to this one's tables.
+
+    Creates what is missing, adds columns added since, derives every record's shared
+    values again when they were derived by another version, and drops the work
+    tables a killed ingest left (unless an ingest in this process is using them).
+    """
+    con.execute(INGEST_SQL)
+    con.execute(INFRA_SQL)
+    con.execute(RESOLUTION_SQL)
+    # Added after the first release: how many input rows a quarantine entry stands for.
+    con.execute("ALTER TABLE sg_quarantine ADD COLUMN IF NOT EXISTS rows BIGINT DEFAULT 1")
+    if not infra.is_current(con):  # a staging file from before sg_record_infra, or derived differently
+        con.begin()
+        try:
+            infra.derive_all(con)
+        except BaseException:
+            con.rollback()
+            raise
+        con.commit()
+    if drop_work_tables:
+        drop_work(con)
+
+
+def create_work_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The empty work tables of one ingest."""
+    drop_work(con)
+    con.execute(LOAD_TABLES_SQL)
+    con.execute(LOAD_INFRA_SQL)
+
+
+def drop_work(con: duckdb.DuckDBPyConnection) -> None:
+    for table in WORK_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")  # names from WORK_TABLES, never user text

@@ -1,0 +1,21 @@
+"""The ``sanctiongraph`` command line: one verb per flow, each calling one function.
+
+Errors the project raises on purpose print as one line (plus a hint) and exit 1;
+anything unexpected prints one line and leaves the traceback in the workspace log.
+Each module registers its commands on the one Typer app of ``common``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sanctiongraph import logs
+from sanctiongraph.cli import api, data, demo, graph, resolution, server
+from sanctiongraph.cli.common import app
+
+__all__ = ["api", "app", "data", "demo", "graph", "main", "resolution", "server"]
+
+
+def main() -> None:
+    logs.configure(json_lines=False, level=logging.WARNING)
+    app()
