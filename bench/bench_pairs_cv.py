@@ -47,7 +47,7 @@ from resolution.train import (
 ORG_SCHEMAS = ("Company", "Organization", "LegalEntity")
 
 
-VARIANTS = ("before", "after", "part-first")
+VARIANTS = ("before", "after", "part-first", "short-org-keys")
 
 
 @contextmanager
@@ -58,12 +58,15 @@ def variant(name: str) -> Iterator[None]:
     in the loose keys, no plural folding, the old level label); ``after``: the
     shipped code (screening's name forms, plurals folded, in the loose keys);
     ``part-first``: ``after`` with "one name is part of the other" tried before
-    "names nearly equal" (tried, not kept: see bench/results/NOTES.md).
+    "names nearly equal" (tried, not kept: see bench/results/NOTES.md);
+    ``short-org-keys``: ``after`` with organisations' loose keys of any length (before
+    ``MIN_LOOSE_ORGANIZATION_CHARS``).
     """
     if name not in VARIANTS:
         raise SystemExit(f"unknown variant {name!r}: use some of {', '.join(VARIANTS)}")
     saved = {f: COMPARISONS[f] for f in (PERSON, ORGANIZATION)}
     saved_forms, saved_singular = features.form_keys, name_keys.singular
+    saved_min = features.MIN_LOOSE_ORGANIZATION_CHARS
     try:
         if name == "before":
             old = names(keys="same name, loosely spelled")
@@ -71,6 +74,8 @@ def variant(name: str) -> Iterator[None]:
                 COMPARISONS[family] = (old, *COMPARISONS[family][1:])
             features.form_keys = lambda names, norm_family: []  # type: ignore[assignment]
             name_keys.singular = lambda word: word  # type: ignore[assignment]
+        elif name == "short-org-keys":
+            features.MIN_LOOSE_ORGANIZATION_CHARS = 0
         elif name == "part-first":
             for family in (PERSON, ORGANIZATION):
                 levels = list(COMPARISONS[family][0].levels)
@@ -83,6 +88,7 @@ def variant(name: str) -> Iterator[None]:
     finally:
         COMPARISONS.update(saved)
         features.form_keys, name_keys.singular = saved_forms, saved_singular
+        features.MIN_LOOSE_ORGANIZATION_CHARS = saved_min
         _clear_caches()
 
 

@@ -48,6 +48,10 @@ WEAK_ID_KINDS = frozenset({"call_sign", "other", "registration_other"})
 PER_COUNTRY_KINDS = frozenset({"national_id", "tax_id"})
 # Person name words this short are initials or particles, not evidence.
 MIN_TOKEN_CHARS = 2
+# An organisation's loose key shorter than this is an acronym or one short word, and two of them agree by
+# chance ("GIA" and "Kia Corporation" both fold to "kia"): screening still retrieves by them, the model does
+# not score or block by them.
+MIN_LOOSE_ORGANIZATION_CHARS = 5
 # Names with more words than this give no part-names (``sub_keys``): 2^n grows fast.
 MAX_TOKENS_FOR_SUBKEYS = 6
 
@@ -229,6 +233,13 @@ def _strong_names(names: Names) -> list[str]:
     return strong or [value for value, _ in names]
 
 
+def _loose_keys(keys: list[str], names: Names, norm_family: str) -> list[str]:
+    loose = _unique([*(f for k in keys for f in fuzzy_keys(k, norm_family)), *form_keys(names, norm_family)])
+    if norm_family != ORGANIZATION:
+        return loose
+    return [k for k in loose if len(k.replace(" ", "")) >= MIN_LOOSE_ORGANIZATION_CHARS]
+
+
 def form_keys(names: Names, norm_family: str) -> list[str]:
     """Screening's name forms (``name_keys.name_forms``, strict mode) of every name: spacing-free,
     romanisation-folded, legal forms, abbreviations and plurals folded, glued legal words split off.
@@ -260,7 +271,7 @@ def name_features(names: Names, norm_family: str, common: frozenset[str]) -> Nam
         rare_keys,
         _unique(" ".join(w for w in k.split() if w in rare) or k for k in sorted_keys),
         _sub_keys(keys, rare),
-        _unique([*(f for k in keys for f in fuzzy_keys(k, norm_family)), *form_keys(names, norm_family)]),
+        _loose_keys(keys, names, norm_family),
         sorted(rare),
         _token_pairs(keys, rare),
     )

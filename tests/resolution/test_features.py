@@ -98,6 +98,19 @@ def test_spellings_screening_takes_for_one_name_are_one_name_to_the_model() -> N
     assert names_label(a, b, "organization", plain) == NAME_KEYS_LEVEL
 
 
+def test_a_short_form_agreeing_by_chance_is_not_the_same_name() -> None:
+    # "GIA" (an alias of the Armed Islamic Group on the OFAC list) and "Kia Corporation" both fold to "kia".
+    plain = Vocabulary({})
+    listed = record("a", Schema.ORGANIZATION, "ARMED ISLAMIC GROUP", "GIA")
+    company = record("b", Schema.COMPANY, "Kia Corporation")
+    assert "kia" in name_forms("GIA", "organization", STRICT) and "kia" in name_forms(
+        "Kia Corp", "organization", STRICT
+    )
+    assert names_label(listed, company, "organization", plain) != NAME_KEYS_LEVEL
+    fa, fb = (build_features(r, "organization", vocabulary=plain) for r in (listed, company))
+    assert not set(fa.fuzzy_keys) & set(fb.fuzzy_keys)
+
+
 def test_the_account_model_keeps_the_levels_it_was_trained_with() -> None:
     # Trained on the customer generator's truth, not retrained with the list models.
     labels = [level.label for level in COMPARISONS["account"][0].levels]
