@@ -106,7 +106,7 @@ def cell(row: Row, column: str) -> list[str]:
     return [t for t in texts if t]
 
 
-def _raw_values(row: Row, spec: FieldSpec) -> list[str]:
+def raw_values(row: Row, spec: FieldSpec) -> list[str]:
     if spec.constant is not None:
         found = [spec.constant]
     elif spec.column is not None:
@@ -131,15 +131,20 @@ class CompiledField:
     cleaner: Cleaner | None
     apply: Callable[[Record, str, Row, FieldSpec], None]
 
-    def fill(self, record: Record, row: Row) -> None:
+    def clean(self, raw: str) -> str | None:
+        """One raw value through the field's normalisers and cleaner (``None``: not a valid value)."""
         cleaner = self.cleaner
         if cleaner is values.clean_text and self.spec.column is not None and not self.spec.normalise:
             cleaner = None  # a single column's cells arrive cleaned (see ``Mapping._rows``)
-        for raw in _raw_values(row, self.spec):
-            value = raw
-            for normaliser in self.spec.normalise:
-                value = NORMALISERS[normaliser](value) or ""
-            cleaned = cleaner(value) if cleaner is not None and value else value or None
+        value = raw
+        for normaliser in self.spec.normalise:
+            value = NORMALISERS[normaliser](value) or ""
+        return cleaner(value) if cleaner is not None and value else value or None
+
+    def fill(self, record: Record, row: Row, memo: dict[str, str | None] | None = None) -> None:
+        """Add the field's values of ``row``; ``memo`` holds ``clean`` of the values already cleaned (set-wise)."""
+        for raw in raw_values(row, self.spec):
+            cleaned = memo[raw] if memo is not None and raw in memo else self.clean(raw)
             if cleaned is None:
                 self._invalid(record, raw)
             else:
@@ -274,7 +279,7 @@ class CompiledAddressParts:
 
     spec: FieldSpec
 
-    def fill(self, record: Record, row: Row) -> None:
+    def fill(self, record: Record, row: Row, memo: dict[str, str | None] | None = None) -> None:
         parts = {part: first_cell(row, column) for part, column in (self.spec.parts or {}).items()}
         full = ", ".join(v for v in parts.values() if v)
         if full and all(a.full != full for a in record.addresses):
@@ -295,11 +300,15 @@ class CompiledProperty:
     name: str
     spec: FieldSpec
 
-    def fill(self, record: Record, row: Row) -> None:
-        for raw in _raw_values(row, self.spec):
-            value: str | None = raw
-            for normaliser in self.spec.normalise:
-                value = NORMALISERS[normaliser](value) if value else None
+    def clean(self, raw: str) -> str | None:
+        value: str | None = raw
+        for normaliser in self.spec.normalise:
+            value = NORMALISERS[normaliser](value) if value else None
+        return value or None
+
+    def fill(self, record: Record, row: Row, memo: dict[str, str | None] | None = None) -> None:
+        for raw in raw_values(row, self.spec):
+            value = memo[raw] if memo is not None and raw in memo else self.clean(raw)
             if value:
                 have = record.properties.setdefault(self.name, [])
                 if value not in have:
