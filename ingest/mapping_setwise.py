@@ -99,5 +99,7 @@ def _chunk_items(
         try:
             yield from mapping.build_row(row, source, path, line, memos)
         except RowRejected as rejected:
-            raw = rejected.raw or row_text({n: t and (values.clean_text(t) or "") for n, t in zip(names, cells, strict=True)})
+            raw = rejected.raw or row_text(
+                {n: t and (values.clean_text(t) or "") for n, t in zip(names, cells, strict=True)}
+            )
             yield Quarantine(str(path), line, rejected.reason, field=rejected.field, raw=raw)
