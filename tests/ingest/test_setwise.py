@@ -24,7 +24,7 @@ from ingest import staging
 from ingest.generate.customers import HEADER, generate_customers
 from ingest.mapping import Mapping, load_mapping
 from ingest.mapping_setwise import iter_records_setwise
-from ingest.record import Fragment, Item, Quarantine, Record
+from ingest.record import Fragment, Item, Record
 from ingest.run import run_ingest
 from sanctiongraph.errors import IngestError
 from tests.ingest.conftest import DATA, ROOT
