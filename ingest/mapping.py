@@ -29,6 +29,7 @@ from ingest.mapping_fields import (
     CompiledAddressParts,
     CompiledField,
     CompiledProperty,
+    Pairs,
     Row,
     RowRejected,
     cell,
@@ -55,8 +56,9 @@ MISSING_LISTED = 8
 # --- compiled entities ----------------------------------------------------------------
 
 
-# The set-wise path's cleaned values of one chunk: per compiled field of an entity, raw value -> cleaned.
-Memos = list[dict[str, str | None] | None]
+# What the set-wise path (``ingest.mapping_setwise``) computed column-wise for one entity of one row: its
+# key, and per compiled field the (raw, cleaned) values (``None``: the field reads the row itself).
+PreparedRow = tuple[str | None, list[Pairs | None]]
 
 
 @dataclass(slots=True)
@@ -84,8 +86,8 @@ class CompiledEntity:
             )
         return schema
 
-    def build(self, row: Row, source: str, path: Path, line: int, memos: Memos | None = None) -> Record | None:
-        key = self.key(row)
+    def build(self, row: Row, source: str, path: Path, line: int, prepared: PreparedRow | None = None) -> Record | None:
+        key = self.key(row) if prepared is None else prepared[0]
         if key is None:
             if self.required:
                 columns = ", ".join(self.spec.key_columns())
@@ -94,12 +96,15 @@ class CompiledEntity:
         record = Record(
             source=source, source_key=key, schema=self.schema(row), names=[], provenance=Provenance(str(path), line, 0)
         )
-        if memos is None:
+        if prepared is None:
             for compiled in self.fields:
                 compiled.fill(record, row)
         else:
-            for compiled, memo in zip(self.fields, memos, strict=True):
-                compiled.fill(record, row, memo)
+            for compiled, pairs in zip(self.fields, prepared[1], strict=True):
+                if pairs is None:
+                    compiled.fill(record, row)
+                else:
+                    compiled.fill_pairs(record, row, pairs)
         return record
 
     def is_partial_and_nameless(self, row: Row, record: Record) -> bool:
@@ -183,16 +188,16 @@ class Mapping:
         return self.model.distinct_entries
 
     def build_row(
-        self, row: Row, source: str, path: Path, line: int, memos: dict[str, Memos] | None = None
+        self, row: Row, source: str, path: Path, line: int, prepared: list[PreparedRow] | None = None
     ) -> list[Item]:
         """The records (and fragments) one row yields; raises ``RowRejected`` to quarantine it.
 
-        ``memos`` (the set-wise path, ``ingest.mapping_setwise``): per entity, per compiled field, the
-        cleaned form of each distinct value of the row's chunk, so no value is cleaned twice.
+        ``prepared`` (the set-wise path): per entity, its key and cleaned values, computed once per
+        distinct value of the row's chunk.
         """
         built: dict[str, Record] = {}
-        for entity in self.entities:
-            record = entity.build(row, source, path, line, None if memos is None else memos[entity.name])
+        for index, entity in enumerate(self.entities):
+            record = entity.build(row, source, path, line, None if prepared is None else prepared[index])
             if record is not None and entity.is_partial_and_nameless(row, record):
                 self.left_out[entity.name] += 1
             elif record is not None:

@@ -22,6 +22,8 @@ from ingest.record import Address, Identifier, Infra, InfraKind, Name, NameKind,
 
 Row = dict[str, Any]
 Cleaner = Callable[[str], str | None]
+# A field's values in one row as (raw, cleaned) pairs; cleaned is None for a value its cleaner rejects.
+Pairs = tuple[tuple[str, str | None], ...]
 
 _INFRA_KINDS = {
     "email": InfraKind.EMAIL,
@@ -141,10 +143,18 @@ class CompiledField:
             value = NORMALISERS[normaliser](value) or ""
         return cleaner(value) if cleaner is not None and value else value or None
 
-    def fill(self, record: Record, row: Row, memo: dict[str, str | None] | None = None) -> None:
-        """Add the field's values of ``row``; ``memo`` holds ``clean`` of the values already cleaned (set-wise)."""
+    def fill(self, record: Record, row: Row) -> None:
+        """Add the field's values of ``row`` to ``record``."""
         for raw in raw_values(row, self.spec):
-            cleaned = memo[raw] if memo is not None and raw in memo else self.clean(raw)
+            cleaned = self.clean(raw)
+            if cleaned is None:
+                self._invalid(record, raw)
+            else:
+                self.apply(record, cleaned, row, self.spec)
+
+    def fill_pairs(self, record: Record, row: Row, pairs: Pairs) -> None:
+        """``fill`` with the row's values already cleaned: ``(raw, clean(raw))`` (the set-wise path)."""
+        for raw, cleaned in pairs:
             if cleaned is None:
                 self._invalid(record, raw)
             else:
@@ -279,7 +289,10 @@ class CompiledAddressParts:
 
     spec: FieldSpec
 
-    def fill(self, record: Record, row: Row, memo: dict[str, str | None] | None = None) -> None:
+    def fill_pairs(self, record: Record, row: Row, pairs: Pairs) -> None:
+        self.fill(record, row)
+
+    def fill(self, record: Record, row: Row) -> None:
         parts = {part: first_cell(row, column) for part, column in (self.spec.parts or {}).items()}
         full = ", ".join(v for v in parts.values() if v)
         if full and all(a.full != full for a in record.addresses):
@@ -306,9 +319,11 @@ class CompiledProperty:
             value = NORMALISERS[normaliser](value) if value else None
         return value or None
 
-    def fill(self, record: Record, row: Row, memo: dict[str, str | None] | None = None) -> None:
-        for raw in raw_values(row, self.spec):
-            value = memo[raw] if memo is not None and raw in memo else self.clean(raw)
+    def fill(self, record: Record, row: Row) -> None:
+        self.fill_pairs(record, row, tuple((raw, self.clean(raw)) for raw in raw_values(row, self.spec)))
+
+    def fill_pairs(self, record: Record, row: Row, pairs: Pairs) -> None:
+        for _, value in pairs:
             if value:
                 have = record.properties.setdefault(self.name, [])
                 if value not in have:

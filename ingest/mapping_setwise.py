@@ -7,10 +7,11 @@ numbers and malformed-row handling as the row-by-row reference
 
 1. every column the mapping reads is turned into a column of texts, and each
    distinct text of it is cleaned (``values.clean_text``) once;
-2. every single-column field gets a memo of its distinct values run through its
-   normalisers and cleaner (an e-mail, a date, a country, an identifier is
-   validated once per chunk however many rows repeat it);
-3. rows are built from the cleaned columns and memos by the same compiled
+2. every single-column field's distinct values are run through its normalisers
+   and cleaner once (an e-mail, a date, a country, an identifier is validated
+   once per chunk however many rows repeat it), and every entity's key is made
+   once per distinct key (a composite key is a hash);
+3. rows are built from the cleaned columns, keys and values by the same compiled
    entities as the reference, so records, fragments and quarantine entries
    (file, row, field, reason, raw text) come out identical, in file order.
 
@@ -24,8 +25,8 @@ from itertools import islice
 from pathlib import Path
 
 from ingest import values
-from ingest.mapping import Mapping, Memos, row_text
-from ingest.mapping_fields import CompiledField, CompiledProperty, RowRejected, raw_values
+from ingest.mapping import CompiledEntity, Mapping, PreparedRow, row_text
+from ingest.mapping_fields import CompiledField, CompiledProperty, Pairs, RowRejected, composite_key, raw_values
 from ingest.record import Item, Quarantine
 
 # Rows cleaned together: large enough that repeated values (countries, companies, dates) are cleaned
@@ -61,18 +62,35 @@ def _clean_column(texts: list[str]) -> list[str]:
     return list(map(distinct.__getitem__, texts))
 
 
-def _memo(field: object, columns: dict[str, list[str]]) -> dict[str, str | None] | None:
-    """A field's cleaned value for each distinct value its column holds in the chunk (``None``: per row)."""
+def _pairs_column(field: object, columns: dict[str, list[str]]) -> list[Pairs] | None:
+    """A field's (raw, cleaned) values in each row of the chunk, each distinct cell cleaned once.
+
+    ``None`` for fields that read several cells of a row (address parts, joined columns) or none
+    (constants): those are cleaned as the row is built.
+    """
     if not isinstance(field, CompiledField | CompiledProperty) or field.spec.column is None:
-        return None  # address parts, joined columns, constants: cleaned as the row is built
-    column = field.spec.column
-    memo: dict[str, str | None] = {}
-    for text in set(columns[column]):
-        if text:
-            for raw in raw_values({column: text}, field.spec):
-                if raw not in memo:
-                    memo[raw] = field.clean(raw)
-    return memo
+        return None
+    name, spec = field.spec.column, field.spec
+    cleaned: dict[str, str | None] = {}
+    by_cell: dict[str, Pairs] = {}
+    for text in set(columns[name]):
+        pairs = []
+        for raw in raw_values({name: text}, spec):
+            if raw not in cleaned:
+                cleaned[raw] = field.clean(raw)
+            pairs.append((raw, cleaned[raw]))
+        by_cell[text] = tuple(pairs)
+    return list(map(by_cell.__getitem__, columns[name]))
+
+
+def _key_column(entity: CompiledEntity, columns: dict[str, list[str]], rows: int) -> list[str | None]:
+    """An entity's key in each row of the chunk (``None``: its key columns are all empty), one per distinct key."""
+    parts = list(zip(*(columns[column] for column in entity.spec.key_columns()), strict=True)) or [()] * rows
+    keys = {
+        distinct: composite_key(list(distinct), entity.spec.key_prefix) if any(distinct) else None
+        for distinct in set(parts)
+    }
+    return list(map(keys.__getitem__, parts))
 
 
 def _chunk_items(
@@ -87,17 +105,23 @@ def _chunk_items(
     width = len(names)
     good = [cells for _, cells in chunk if len(cells) == width]
     columns = {name: _clean_column([cells[at] for cells in good]) for name, at in zip(used, positions, strict=True)}
-    memos: dict[str, Memos] = {
-        entity.name: [_memo(field, columns) for field in entity.fields] for entity in mapping.entities
-    }
+    entities = [
+        (_key_column(entity, columns, len(good)), [_pairs_column(field, columns) for field in entity.fields])
+        for entity in mapping.entities
+    ]
     built = zip(*(columns[name] for name in used), strict=True)
+    at = -1
     for line, cells in chunk:
         if len(cells) != width:
             yield Quarantine(str(path), line, f"expected {width} cells, found {len(cells)}", raw=",".join(cells)[:200])
             continue
+        at += 1
         row = dict(zip(used, next(built), strict=True))
+        prepared: list[PreparedRow] = [
+            (keys[at], [None if pairs is None else pairs[at] for pairs in fields]) for keys, fields in entities
+        ]
         try:
-            yield from mapping.build_row(row, source, path, line, memos)
+            yield from mapping.build_row(row, source, path, line, prepared)
         except RowRejected as rejected:
             raw = rejected.raw or row_text(
                 {n: t and (values.clean_text(t) or "") for n, t in zip(names, cells, strict=True)}
