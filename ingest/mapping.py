@@ -171,7 +171,7 @@ class Mapping:
     entities: list[CompiledEntity]
     # Entities left out of rows, and why (``notices``): counted while rows are read.
     left_out: Counter[str] = dataclasses.field(default_factory=Counter)
-    # CSV tables the set-wise way (False: row by row, the reference).
+    # Tables the set-wise way (False: row by row, the reference).
     setwise: bool = True
     phases: PhaseCallback | None = None
 
@@ -230,18 +230,18 @@ class Mapping:
     def iter_records(self, path: Path, source: str) -> Iterator[Item]:
         """Records, fragments and quarantine entries of the table at ``path``.
 
-        A CSV table goes the set-wise way (``ingest.mapping_setwise``: chunks of rows, each column's
-        distinct values cleaned once), unless ``setwise`` is off; JSON lines go row by row
-        (``iter_records_rowwise``, the reference both paths are tested against).
+        Tables go the set-wise way (``ingest.mapping_setwise``: chunks of rows, each column's distinct
+        values cleaned once) unless ``setwise`` is off: then row by row (``iter_records_rowwise``, the
+        reference both paths are tested against).
         """
-        if self.setwise and self.kind(path) == "csv":
+        if self.setwise:
             from ingest.mapping_setwise import iter_records_setwise
 
             return iter_records_setwise(self, path, source, progress=self.phases)
         return self.iter_records_rowwise(path, source)
 
     def watch(self, phases: PhaseCallback | None) -> None:
-        """Report progress per phase (``read``, ``cleaned``, ``built``) to ``phases`` while rows are read."""
+        """Report progress per phase (``read``, ``cleaned``) to ``phases`` while rows are read."""
         self.phases = phases
 
     def iter_records_rowwise(self, path: Path, source: str) -> Iterator[Item]:

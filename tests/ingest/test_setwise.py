@@ -157,13 +157,68 @@ def _strict_mapping(tmp_path: Path) -> Path:
     return path
 
 
-def test_csv_mappings_go_set_wise_and_json_lines_row_by_row(tmp_path: Path) -> None:
+def test_mappings_go_set_wise_unless_told_not_to(tmp_path: Path) -> None:
     mapping = load_mapping(MAPPINGS / "customers.yaml")
     table = tmp_path / "c.csv"
     table.write_text(",".join(HEADER) + "\n", encoding="utf-8")
     assert mapping.iter_records(table, "x").__qualname__ == iter_records_setwise.__qualname__
     psc = load_mapping(MAPPINGS / "psc_statements.yaml")
+    assert psc.iter_records(tmp_path / "p.jsonl", "x").__qualname__ == iter_records_setwise.__qualname__
+    psc.setwise = False
     assert psc.iter_records(tmp_path / "p.jsonl", "x").__qualname__ == Mapping.iter_records_rowwise.__qualname__
+
+
+def _psc_lines(tmp_path: Path) -> Path:
+    lines = []
+    for path in sorted((DATA / "companies_house" / "psc_fixtures").glob("*.json")):
+        lines.extend(orjson.dumps(value).decode() for value in orjson.loads(path.read_bytes()))
+    lines[1:1] = ["{not json", "[1, 2]", '"a string"', "", "  "]
+    lines.append(lines[0])  # the same statement twice
+    table = tmp_path / "psc.jsonl"
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return table
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 3, 20_000])
+def test_bundled_psc_json_lines_same_items_both_paths(tmp_path: Path, chunk_rows: int) -> None:
+    expected, got = _both(MAPPINGS / "psc_statements.yaml", _psc_lines(tmp_path), chunk_rows)
+    assert got == expected
+    assert {item[3].split(":")[0] for item in expected if item[0] == "quarantine"} >= {
+        "not valid JSON",
+        "not a JSON object",
+    }
+
+
+@pytest.mark.parametrize("chunk_rows", [7, 20_000])
+def test_messy_customers_as_json_lines_same_items_both_paths(
+    messy_customers: Path, tmp_path: Path, chunk_rows: int
+) -> None:
+    """The messy table as JSON objects, some cells as numbers, lists, nulls and nested objects."""
+    table = tmp_path / "messy.jsonl"
+    with messy_customers.open(encoding="utf-8", newline="") as handle, table.open("w", encoding="utf-8") as out:
+        header, *rows = list(csv.reader(handle))
+        for number, cells in enumerate(rows):
+            value: dict[str, Any] = dict(zip(header, cells, strict=False))
+            if number % 11 == 1:
+                value["country"] = ["DE", " Germany ", None]
+            elif number % 11 == 2:
+                value["postal_code"] = 12345
+            elif number % 11 == 3:
+                value["email"] = None
+            elif number % 11 == 4:
+                value["company_name"] = {"nested": "object"}
+            out.write(orjson.dumps(value).decode() + "\n")
+            if number % 97 == 5:
+                out.write("{broken\n")
+    mapping = tmp_path / "customers-jsonl.yaml"
+    mapping.write_text(
+        (MAPPINGS / "customers.yaml").read_text(encoding="utf-8").replace("format: csv", "format: jsonl"),
+        encoding="utf-8",
+    )
+    expected, got = _both(mapping, table, chunk_rows)
+    assert len(got) == len(expected)
+    for index, (want, have) in enumerate(zip(expected, got, strict=True)):
+        assert have == want, f"item {index} differs"
 
 
 @pytest.mark.parametrize("chunk_rows", [1, 7, 20_000])
