@@ -103,7 +103,7 @@ class CompiledEntity:
             for compiled, pairs in zip(self.fields, prepared[1], strict=True):
                 if pairs is None:
                     compiled.fill(record, row)
-                else:
+                elif pairs:  # an empty cell adds nothing
                     compiled.fill_pairs(record, row, pairs)
         return record
 
