@@ -126,9 +126,16 @@ def _row_items(mapping: Mapping, rows: list[tuple[int, Row | BadLine]], path: Pa
 
 
 def _clean_column(texts: list[str]) -> list[str]:
-    """A column's texts cleaned as the reference cleans a cell, each distinct text once."""
-    distinct = {text: text and (values.clean_text(text) or "") for text in set(texts)}
-    return list(map(distinct.__getitem__, texts))
+    """A column's texts cleaned as the reference cleans a cell, each distinct text once.
+
+    A column of mostly distinct texts (e-mails, devices) is cleaned straight through: a table of
+    its distinct values would cost more than the few repeats it saves.
+    """
+    distinct = set(texts)
+    if len(distinct) * 2 > len(texts):
+        return [text and (values.clean_text(text) or "") for text in texts]
+    table = {text: text and (values.clean_text(text) or "") for text in distinct}
+    return list(map(table.__getitem__, texts))
 
 
 def _pairs_column(field: object, columns: dict[str, list[str]]) -> list[Pairs] | None:
@@ -144,6 +151,10 @@ def _pairs_column(field: object, columns: dict[str, list[str]]) -> list[Pairs] |
     ):
         return None
     name, spec = field.spec.column, field.spec
+    clean = field.clean
+    if spec.split is None:  # one value a cell: (text, clean(text)), nothing for an empty cell
+        one = {text: ((text, clean(text)),) if text else () for text in set(columns[name])}
+        return list(map(one.__getitem__, columns[name]))
     cleaned: dict[str, str | None] = {}
     by_cell: dict[str, Pairs] = {}
     for text in set(columns[name]):
