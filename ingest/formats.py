@@ -30,6 +30,10 @@ def _single_file(path: Path) -> list[Path]:
     return [path]
 
 
+def _no_phases(phases: Callable[[str, int], None] | None) -> None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class SourceFormat:
     name: str
@@ -47,6 +51,8 @@ class SourceFormat:
     # The source a file is a version of when none is named, for formats that carry many lists (FtM):
     # ``None`` means ``default_source``. Unrelated files must never become versions of one another.
     source_of: Callable[[Path], str | None] = _fixed_source
+    # Progress per phase (``phase, rows``) while rows are read, for formats that read in phases (a mapping's CSV).
+    watch: Callable[[Callable[[str, int], None] | None], None] = _no_phases
 
     def source_for(self, path: Path) -> str:
         """The source name ``path`` is a version of when the user names none."""
@@ -180,4 +186,5 @@ def get_format(name: str, *, mapping: Path | None = None) -> SourceFormat:
         snapshot=spec.snapshot,
         distinct_entries=spec.distinct_entries,
         notices=spec.notices,
+        watch=spec.watch,
     )

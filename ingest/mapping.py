@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest import values
 from ingest.jsonstream import BadLine, iter_json_values
@@ -28,6 +29,7 @@ from ingest.mapping_fields import (
     CompiledAddressParts,
     CompiledField,
     CompiledProperty,
+    Pairs,
     Row,
     RowRejected,
     cell,
@@ -40,6 +42,9 @@ from ingest.record import Fragment, Item, Provenance, Quarantine, Record, Relati
 from ingest.textfile import iter_csv_rows
 from sanctiongraph.errors import IngestError, MappingError
 
+if TYPE_CHECKING:
+    from ingest.mapping_setwise import PhaseCallback
+
 __all__ = ["Mapping", "composite_key", "load_mapping"]
 
 # A "not in the file" error says where the mapping reads the first few missing columns, then lists a few
@@ -49,6 +54,11 @@ MISSING_LISTED = 8
 
 
 # --- compiled entities ----------------------------------------------------------------
+
+
+# What the set-wise path (``ingest.mapping_setwise``) computed column-wise for one entity of one row: its
+# key, and per compiled field the (raw, cleaned) values (``None``: the field reads the row itself).
+PreparedRow = tuple[str | None, list[Pairs | None]]
 
 
 @dataclass(slots=True)
@@ -76,8 +86,8 @@ class CompiledEntity:
             )
         return schema
 
-    def build(self, row: Row, source: str, path: Path, line: int) -> Record | None:
-        key = self.key(row)
+    def build(self, row: Row, source: str, path: Path, line: int, prepared: PreparedRow | None = None) -> Record | None:
+        key = self.key(row) if prepared is None else prepared[0]
         if key is None:
             if self.required:
                 columns = ", ".join(self.spec.key_columns())
@@ -86,8 +96,15 @@ class CompiledEntity:
         record = Record(
             source=source, source_key=key, schema=self.schema(row), names=[], provenance=Provenance(str(path), line, 0)
         )
-        for compiled in self.fields:
-            compiled.fill(record, row)
+        if prepared is None:
+            for compiled in self.fields:
+                compiled.fill(record, row)
+        else:
+            for compiled, pairs in zip(self.fields, prepared[1], strict=True):
+                if pairs is None:
+                    compiled.fill(record, row)
+                elif pairs:  # an empty cell adds nothing
+                    compiled.fill_pairs(record, row, pairs)
         return record
 
     def is_partial_and_nameless(self, row: Row, record: Record) -> bool:
@@ -154,6 +171,9 @@ class Mapping:
     entities: list[CompiledEntity]
     # Entities left out of rows, and why (``notices``): counted while rows are read.
     left_out: Counter[str] = dataclasses.field(default_factory=Counter)
+    # Tables the set-wise way (False: row by row, the reference).
+    setwise: bool = True
+    phases: PhaseCallback | None = None
 
     @property
     def source(self) -> str:
@@ -167,11 +187,17 @@ class Mapping:
     def distinct_entries(self) -> bool:
         return self.model.distinct_entries
 
-    def build_row(self, row: Row, source: str, path: Path, line: int) -> list[Item]:
-        """The records (and fragments) one row yields; raises ``RowRejected`` to quarantine it."""
+    def build_row(
+        self, row: Row, source: str, path: Path, line: int, prepared: list[PreparedRow] | None = None
+    ) -> list[Item]:
+        """The records (and fragments) one row yields; raises ``RowRejected`` to quarantine it.
+
+        ``prepared`` (the set-wise path): per entity, its key and cleaned values, computed once per
+        distinct value of the row's chunk.
+        """
         built: dict[str, Record] = {}
-        for entity in self.entities:
-            record = entity.build(row, source, path, line)
+        for index, entity in enumerate(self.entities):
+            record = entity.build(row, source, path, line, None if prepared is None else prepared[index])
             if record is not None and entity.is_partial_and_nameless(row, record):
                 self.left_out[entity.name] += 1
             elif record is not None:
@@ -197,8 +223,29 @@ class Mapping:
     def _entity(self, name: str) -> CompiledEntity:
         return next(e for e in self.entities if e.name == name)
 
+    def kind(self, path: Path) -> str:
+        """``csv`` or ``jsonl``: what the mapping says, else what the file's suffix says."""
+        return self.model.format or ("jsonl" if path.suffix.lower() in (".jsonl", ".json", ".ndjson") else "csv")
+
     def iter_records(self, path: Path, source: str) -> Iterator[Item]:
-        """Records, fragments and quarantine entries of the table at ``path``."""
+        """Records, fragments and quarantine entries of the table at ``path``.
+
+        Tables go the set-wise way (``ingest.mapping_setwise``: chunks of rows, each column's distinct
+        values cleaned once) unless ``setwise`` is off: then row by row (``iter_records_rowwise``, the
+        reference both paths are tested against).
+        """
+        if self.setwise:
+            from ingest.mapping_setwise import iter_records_setwise
+
+            return iter_records_setwise(self, path, source, progress=self.phases)
+        return self.iter_records_rowwise(path, source)
+
+    def watch(self, phases: PhaseCallback | None) -> None:
+        """Report progress per phase (``read``, ``cleaned``) to ``phases`` while rows are read."""
+        self.phases = phases
+
+    def iter_records_rowwise(self, path: Path, source: str) -> Iterator[Item]:
+        """The reference path: every row read, cleaned and built on its own."""
         for line, row in self._rows(path):
             if isinstance(row, BadLine):
                 yield Quarantine(str(path), line, row.error, raw=row.text)
@@ -207,12 +254,11 @@ class Mapping:
                 yield from self.build_row(row, source, path, line)
             except RowRejected as rejected:
                 yield Quarantine(
-                    str(path), line, rejected.reason, field=rejected.field, raw=rejected.raw or _row_text(row)
+                    str(path), line, rejected.reason, field=rejected.field, raw=rejected.raw or row_text(row)
                 )
 
     def _rows(self, path: Path) -> Iterator[tuple[int, Row | BadLine]]:
-        kind = self.model.format or ("jsonl" if path.suffix.lower() in (".jsonl", ".json", ".ndjson") else "csv")
-        if kind == "jsonl":
+        if self.kind(path) == "jsonl":
             for line, value in iter_json_values(path):
                 if isinstance(value, BadLine):
                     yield line, BadLine(value.text, f"not valid JSON: {value.error}")
@@ -221,13 +267,7 @@ class Mapping:
                 else:
                     yield line, BadLine(str(value)[:200], "not a JSON object")
             return
-        rows = iter_csv_rows(path, self.model.delimiter)
-        first = next(rows, None)
-        if first is None:
-            raise IngestError(f"{path}: empty file; expected a header row")
-        _, header = first
-        self._check_columns(path, header)
-        names = [h.strip().lstrip("\ufeff") for h in header]
+        names, rows = self.open_csv(path)
         for line, cells in rows:
             if len(cells) != len(names):
                 yield line, BadLine(",".join(cells)[:200], f"expected {len(names)} cells, found {len(cells)}")
@@ -236,6 +276,16 @@ class Mapping:
                 line,
                 {name: text and (values.clean_text(text) or "") for name, text in zip(names, cells, strict=True)},
             )
+
+    def open_csv(self, path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+        """The column names of a CSV table (checked against the mapping) and its data rows with line numbers."""
+        rows = iter_csv_rows(path, self.model.delimiter)
+        first = next(rows, None)
+        if first is None:
+            raise IngestError(f"{path}: empty file; expected a header row")
+        _, header = first
+        self._check_columns(path, header)
+        return [h.strip().lstrip("\ufeff") for h in header], rows
 
     def _check_columns(self, path: Path, header: list[str]) -> None:
         present = {h.strip().lstrip("\ufeff") for h in header}
@@ -253,7 +303,7 @@ class Mapping:
             )
 
 
-def _row_text(row: Row) -> str:
+def row_text(row: Row) -> str:
     return ",".join(str(v) for v in row.values())[:200]
 
 

@@ -22,6 +22,8 @@ from ingest.record import Address, Identifier, Infra, InfraKind, Name, NameKind,
 
 Row = dict[str, Any]
 Cleaner = Callable[[str], str | None]
+# A field's values in one row as (raw, cleaned) pairs; cleaned is None for a value its cleaner rejects.
+Pairs = tuple[tuple[str, str | None], ...]
 
 _INFRA_KINDS = {
     "email": InfraKind.EMAIL,
@@ -106,7 +108,7 @@ def cell(row: Row, column: str) -> list[str]:
     return [t for t in texts if t]
 
 
-def _raw_values(row: Row, spec: FieldSpec) -> list[str]:
+def raw_values(row: Row, spec: FieldSpec) -> list[str]:
     if spec.constant is not None:
         found = [spec.constant]
     elif spec.column is not None:
@@ -131,15 +133,28 @@ class CompiledField:
     cleaner: Cleaner | None
     apply: Callable[[Record, str, Row, FieldSpec], None]
 
-    def fill(self, record: Record, row: Row) -> None:
+    def clean(self, raw: str) -> str | None:
+        """One raw value through the field's normalisers and cleaner (``None``: not a valid value)."""
         cleaner = self.cleaner
         if cleaner is values.clean_text and self.spec.column is not None and not self.spec.normalise:
             cleaner = None  # a single column's cells arrive cleaned (see ``Mapping._rows``)
-        for raw in _raw_values(row, self.spec):
-            value = raw
-            for normaliser in self.spec.normalise:
-                value = NORMALISERS[normaliser](value) or ""
-            cleaned = cleaner(value) if cleaner is not None and value else value or None
+        value = raw
+        for normaliser in self.spec.normalise:
+            value = NORMALISERS[normaliser](value) or ""
+        return cleaner(value) if cleaner is not None and value else value or None
+
+    def fill(self, record: Record, row: Row) -> None:
+        """Add the field's values of ``row`` to ``record``."""
+        for raw in raw_values(row, self.spec):
+            cleaned = self.clean(raw)
+            if cleaned is None:
+                self._invalid(record, raw)
+            else:
+                self.apply(record, cleaned, row, self.spec)
+
+    def fill_pairs(self, record: Record, row: Row, pairs: Pairs) -> None:
+        """``fill`` with the row's values already cleaned: ``(raw, clean(raw))`` (the set-wise path)."""
+        for raw, cleaned in pairs:
             if cleaned is None:
                 self._invalid(record, raw)
             else:
@@ -274,6 +289,9 @@ class CompiledAddressParts:
 
     spec: FieldSpec
 
+    def fill_pairs(self, record: Record, row: Row, pairs: Pairs) -> None:
+        self.fill(record, row)
+
     def fill(self, record: Record, row: Row) -> None:
         parts = {part: first_cell(row, column) for part, column in (self.spec.parts or {}).items()}
         full = ", ".join(v for v in parts.values() if v)
@@ -295,11 +313,17 @@ class CompiledProperty:
     name: str
     spec: FieldSpec
 
+    def clean(self, raw: str) -> str | None:
+        value: str | None = raw
+        for normaliser in self.spec.normalise:
+            value = NORMALISERS[normaliser](value) if value else None
+        return value or None
+
     def fill(self, record: Record, row: Row) -> None:
-        for raw in _raw_values(row, self.spec):
-            value: str | None = raw
-            for normaliser in self.spec.normalise:
-                value = NORMALISERS[normaliser](value) if value else None
+        self.fill_pairs(record, row, tuple((raw, self.clean(raw)) for raw in raw_values(row, self.spec)))
+
+    def fill_pairs(self, record: Record, row: Row, pairs: Pairs) -> None:
+        for _, value in pairs:
             if value:
                 have = record.properties.setdefault(self.name, [])
                 if value not in have:

@@ -26,6 +26,8 @@ from ingest.record import Fragment, Item, Quarantine, Record
 from sanctiongraph.errors import IngestError
 
 ProgressCallback = Callable[[int], None]
+# ``phases(phase, rows)``: rows ``read`` and ``cleaned`` by a format that reads in phases (a mapping's CSV).
+PhaseCallback = Callable[[str, int], None]
 
 
 def files_sha256(files: list[Path]) -> str:
@@ -113,6 +115,7 @@ def run_ingest(
     mapping: Path | None = None,
     allow_mass_removal: bool = False,
     max_removed_share: float = staging.MAX_REMOVED_SHARE,
+    phases: PhaseCallback | None = None,
 ) -> staging.IngestSummary:
     """Stage one file as a new version of its source; a file seen before changes nothing.
 
@@ -122,13 +125,15 @@ def run_ingest(
         format_name: one of ``ingest.formats.FORMATS``.
         source: source name (default: the format's, or the mapping's ``source``).
         version: version label (default: the date the file carries, else a hash prefix).
-        progress: called with the running count of rows read.
+        progress: called with the running count of rows read (and staged: carried or quarantined).
         mapping: the YAML mapping file, for ``--format mapping`` only.
         allow_mass_removal: stage a snapshot version even when it is empty, removes more
             than ``max_removed_share`` of the source's current records, or changes its format
             (``--allow-mass-removal``): without it such a file is refused, since an empty or cut
             file would otherwise delist sanctioned parties.
         max_removed_share: the share of current records a new version may remove unasked.
+        phases: called with ``("read", rows)`` and ``("cleaned", rows)`` by formats that read a chunk of
+            rows before cleaning it (a mapping's CSV), ahead of ``progress``.
 
     Returns:
         The summary: rows read, records staged, rows quarantined with reasons, and
@@ -160,6 +165,7 @@ def run_ingest(
             guard = None if allow_mass_removal else staging.RemovalGuard(str(path), max_removed_share)
             if guard is not None and fmt.snapshot:
                 guard.check_format(con, source_name, fmt.name)
+            fmt.watch(phases)
             items = _stream(fmt.iter_records(path, source_name), _Accountant(summary, progress))
             staging.stage_version(con, summary, items, sha256, snapshot=fmt.snapshot, guard=guard)
             summary.notices = fmt.notices()

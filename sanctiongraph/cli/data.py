@@ -56,12 +56,21 @@ def ingest(
     started = time.monotonic()
     with progress_bar(f"ingesting {path.name}") as update:
         last = [0.0]
+        counts: dict[str, int] = {}
 
         def progress(rows: int) -> None:
+            counts["staged"] = rows
             now = time.monotonic()
             if now - last[0] >= 0.2:  # redraw at most five times a second
                 last[0] = now
-                update("rows", rows)
+                if len(counts) == 1:
+                    update("rows", rows)
+                else:  # a format read in phases: rows read, cleaned and staged so far
+                    update(f"rows read {counts.get('read', 0):,}, cleaned {counts.get('cleaned', 0):,}, staged", rows)
+
+        def phases(phase: str, rows: int) -> None:
+            counts[phase] = rows
+            progress(counts.get("staged", 0))
 
         summary = run(
             settings,
@@ -74,6 +83,7 @@ def ingest(
                 progress=progress,
                 mapping=mapping,
                 allow_mass_removal=allow_mass_removal,
+                phases=phases,
             ),
         )
     if summary.already_ingested:
