@@ -41,15 +41,24 @@ from enum import StrEnum
 from typing import Any
 
 import duckdb
-from rapidfuzz import fuzz
-from rigour.text.translit import ascii_text
 
 from graph import analytics
-from graph.model import ENTITY_NAME_INDEX, Label
-from graph.queries import MAX_QUERY_TERMS
-from graph.screening import HIT_PROBABILITY, REVIEW_EXPOSURE, REVIEW_PROBABILITY, Decision, Screener, ScreenResult
+from graph.model import CUSTOMER_FORMS_INDEX, Label
+from graph.name_index import RETRIEVE_SIMILARITY
+from graph.screening import (
+    HIT_PROBABILITY,
+    REVIEW_EXPOSURE,
+    REVIEW_PROBABILITY,
+    Decision,
+    Screener,
+    ScreenResult,
+    family_of_schema,
+    names_forms,
+)
 from graph.store import GraphStore
 from ingest.record import Record
+from resolution.name_keys import similarity
+from resolution.normalize import PERSON
 from sanctiongraph.errors import ApiError, GraphStoreError
 
 # Hops from a touched entity or value to a customer: a listed party's value, its user, that user's relation,
@@ -59,14 +68,15 @@ WALK_HOPS = 4
 # A walk that reaches more nodes than this stops widening (the hops so far are kept): a change that touches a
 # dense corner of the graph must not turn into a traversal of all of it.
 WALK_NODES = 500_000
-# Customers the full-text index may return per listed name, and how alike the names must be to be screened
-# (screening caps a match of names less alike than screening.UNLIKE_NAMES far below REVIEW).
-NAME_CANDIDATES = 50
-NAME_SIMILARITY = 75
+# Customers the forms index may return per listed name (a common name is many customers' name).
+NAME_CANDIDATES = 1_000
+# Forms this long are searched within two edits, shorter ones within one, the shortest exactly.
+TWO_EDITS_CHARS = 8
+ONE_EDIT_CHARS = 5
+_FORM = re.compile(r"[a-z0-9]+")
 BATCH = 500
 # Who closes an alert when a load removed its reason.
 SYSTEM = "sanctiongraph load"
-_WORDS = re.compile(r"[A-Za-z0-9]+")
 _RANK = {Decision.CLEAR: 0, Decision.REVIEW: 1, Decision.HIT: 2}
 
 
@@ -209,40 +219,53 @@ def _walk(store: GraphStore, starts: set[str]) -> set[str]:
     return customers
 
 
-def _plain(name: str) -> str:
-    return ascii_text(name).lower()
+def _fuzzy_terms(forms: Iterable[str]) -> str | None:
+    """A name's forms as a Lucene query of fuzzy terms: two edits for a long form, one for a short, none below.
 
-
-def _exact_query(name: str) -> str | None:
-    """A name's words as a plain Lucene query, without the fuzzy terms screening uses: a third of the cost.
-
-    Respelled names are still found when the customer itself is screened (the
-    screener's name index folds spellings); this only finds whom to screen.
+    Lucene allows two edits at most: one or two typos, as screening forgives them
+    (``resolution.name_keys.within_typos``); spacing, romanisation, script and word
+    order are already folded into the forms on both sides.
     """
-    words = [w for w in _WORDS.findall(ascii_text(name)) if w.upper() not in ("AND", "OR", "NOT", "TO")]
-    return " ".join(words[:MAX_QUERY_TERMS]) if words else None
+    terms = []
+    for form in forms:
+        if not _FORM.fullmatch(form):
+            continue  # not a single Lucene term (screening's own index still compares it when the customer is screened)
+        edits = 2 if len(form) >= TWO_EDITS_CHARS else 1 if len(form) >= ONE_EDIT_CHARS else 0
+        terms.append(f"{form}~{edits}" if edits else form)
+    return " ".join(terms) if terms else None
 
 
 def _by_name(store: GraphStore, listed: list[dict[str, Any]]) -> set[str]:
-    """Customers whose names are near a listed party's (full-text candidates, then a cheap similarity check)."""
+    """Customers whose own screening could find a listed party by name: its name forms near theirs.
+
+    The forms are the ones screening retrieves by (``screening.names_forms`` for the
+    party, as its name index holds them; ``screening.customer_forms`` for customers,
+    kept on their entities by the loader), so a respelled, run-together or
+    romanised-otherwise customer name is found as screening finds it. Candidates
+    then pass screening's own retrieval bound: forms at least ``RETRIEVE_SIMILARITY`` alike.
+    """
     seeds: list[dict[str, str]] = []
-    names: dict[str, list[str]] = {}
+    forms_of: dict[str, tuple[str, ...]] = {}
     for row in listed:
-        party_names = [n for n in [row["name"], *(row.get("aliases") or [])] if n][:10]
-        names[row["id"]] = [_plain(n) for n in party_names]
-        for name in party_names:
-            query = _exact_query(name)
+        family = family_of_schema(row["schema"] or "")
+        if family != PERSON:
+            continue  # a customer is screened as a person: only listed people can match it by name
+        names = sorted({detail.split("|", 2)[-1] for detail in row["nameDetails"]} | {row["name"] or ""} - {""})
+        forms_of[row["id"]] = names_forms(names, family, listed=True)
+        for name in names:
+            query = _fuzzy_terms(names_forms([name], family, listed=True))
             if query:
-                seeds.append({"id": row["id"], "query": query})
+                seeds.append({"id": row["id"], "name": name, "query": query})
     customers: set[str] = set()
     for start in range(0, len(seeds), BATCH):
         rows = store.read(
             "alert_name_candidates",
-            {"seeds": seeds[start : start + BATCH], "index": ENTITY_NAME_INDEX, "limit": NAME_CANDIDATES},
+            {"seeds": seeds[start : start + BATCH], "index": CUSTOMER_FORMS_INDEX, "limit": NAME_CANDIDATES},
         )
         for row in rows:
-            plain = _plain(row["name"] or "")
-            if any(fuzz.token_sort_ratio(plain, other) >= NAME_SIMILARITY for other in names[row["listedId"]]):
+            if row["id"] in customers:
+                continue
+            if similarity((row["forms"] or "").split(), forms_of[row["listedId"]]) >= RETRIEVE_SIMILARITY:
                 customers.add(row["id"])
     return customers
 

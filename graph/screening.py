@@ -276,13 +276,40 @@ class Candidate:
 
 
 def record_forms(record: Record, family: str, *, listed: bool = False) -> tuple[str, ...]:
-    """Every name form of a record, read as a person's name or an organisation's (as its family compares it).
+    """Every name form of a record, read as a person's name or an organisation's (as its family compares it)."""
+    return names_forms((n.value for n in record.names), family, listed=listed)
 
-    A listed record goes into the name index with its strict and plain forms; an
-    applicant's loose forms (every word folded, typos too) meet them there.
+
+def names_forms(names: Iterable[str], family: str, *, listed: bool = False) -> tuple[str, ...]:
+    """Every name form of some names, as screening retrieves by them (``resolution.name_keys``).
+
+    A listed party's names go into the name index with their strict and plain
+    forms; an applicant's loose forms (every word folded, typos too) meet them
+    there. Ongoing screening searches the other way with the same forms: a
+    changed listed party's against customers' (``customer_forms``, ``graph.alerts``).
     """
     modes = (STRICT, PLAIN) if listed else (STRICT, PLAIN, LOOSE)
-    return match_forms((n.value for n in record.names), PERSON if family == PERSON else ORGANIZATION, modes)
+    return match_forms(names, PERSON if family == PERSON else ORGANIZATION, modes)
+
+
+def as_screened(record: Record) -> Record:
+    """A customer's record as ongoing screening screens it: an account as the person who holds it."""
+    return replace(record, schema=Schema.PERSON) if record.schema is Schema.CUSTOMER_ACCOUNT else record
+
+
+def customer_forms(records: Iterable[Record]) -> tuple[str, ...]:
+    """The name forms a customer's screening retrieves listed parties by (``Screener.screen_customer``).
+
+    The loader keeps them on the customer's entity (``nameForms``, full-text
+    indexed word by word) so that ongoing screening finds, for a changed listed
+    party, the customers whose own screening would find it: respellings, spacing,
+    romanisation and script folded the same way on both sides.
+    """
+    found: set[str] = set()
+    for record in records:
+        screened = as_screened(record)
+        found.update(record_forms(screened, family_of_schema(screened.schema)))
+    return tuple(sorted(found))
 
 
 def _words_sorted(names: Iterable[str]) -> tuple[str, ...]:
@@ -401,7 +428,7 @@ class Screener:
         decision: they say where a customer is, not that a list changed, and an
         alert must follow a list change (``graph.alerts``).
         """
-        person = replace(record, schema=Schema.PERSON) if record.schema is Schema.CUSTOMER_ACCOUNT else record
+        person = as_screened(record)
         keys = value_keys(person)
         family = family_of_schema(person.schema)
         scorer = self.scorers.get(family)

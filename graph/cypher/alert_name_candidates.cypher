@@ -1,6 +1,5 @@
-// Customers whose names the full-text index finds for the names of listed parties a load touched.
+// Customers whose name forms are near a form of a listed party's name the load touched: the customers-only
+// full-text index of forms (whitespace-split), each form a fuzzy term.
 UNWIND $seeds AS seed
 CALL db.index.fulltext.queryNodes($index, seed.query, {limit: $limit}) YIELD node
-WITH seed, node
-WHERE node:CustomerAccount
-RETURN seed.id AS listedId, node.id AS id, node.name AS name
+RETURN seed.id AS listedId, seed.name AS listedName, node.id AS id, node.nameForms AS forms
