@@ -35,6 +35,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -44,7 +45,7 @@ import duckdb
 
 from graph import analytics
 from graph.model import CUSTOMER_FORMS_INDEX, Label
-from graph.name_index import RETRIEVE_SIMILARITY
+from graph.name_index import NEAR_FORM_CHARS, NameIndex, forms_near
 from graph.screening import (
     HIT_PROBABILITY,
     REVIEW_EXPOSURE,
@@ -57,7 +58,6 @@ from graph.screening import (
 )
 from graph.store import GraphStore
 from ingest.record import Record
-from resolution.name_keys import similarity
 from resolution.normalize import PERSON
 from sanctiongraph.errors import ApiError, GraphStoreError
 
@@ -70,11 +70,14 @@ WALK_HOPS = 4
 WALK_NODES = 500_000
 # Customers the forms index may return per listed name (a common name is many customers' name).
 NAME_CANDIDATES = 1_000
-# Forms this long are searched within two edits, shorter ones within one, the shortest exactly.
-TWO_EDITS_CHARS = 8
-ONE_EDIT_CHARS = 5
+# Query terms (forms) per listed name at most: Lucene caps a query's clauses.
+MAX_TERMS = 64
+# Customers' forms read per round trip on a first load.
+FORMS_PAGE = 10_000
 _FORM = re.compile(r"[a-z0-9]+")
 BATCH = 500
+# Customers screened at once (threads: screening waits on Neo4j most of the time).
+SCREEN_THREADS = 4
 # Who closes an alert when a load removed its reason.
 SYSTEM = "sanctiongraph load"
 _RANK = {Decision.CLEAR: 0, Decision.REVIEW: 1, Decision.HIT: 2}
@@ -220,29 +223,29 @@ def _walk(store: GraphStore, starts: set[str]) -> set[str]:
 
 
 def _fuzzy_terms(forms: Iterable[str]) -> str | None:
-    """A name's forms as a Lucene query of fuzzy terms: two edits for a long form, one for a short, none below.
+    """A name's forms as a Lucene query of terms within one edit (``form~1``), short forms exact.
 
-    Lucene allows two edits at most: one or two typos, as screening forgives them
-    (``resolution.name_keys.within_typos``); spacing, romanisation, script and word
-    order are already folded into the forms on both sides.
+    Spacing, romanisation, script and word order are folded into the forms on
+    both sides; the edit is a typo. One edit, not two: a two-edit fuzzy term costs
+    Lucene about eight times as much to build (bench/results/NOTES.md).
     """
     terms = []
     for form in forms:
         if not _FORM.fullmatch(form):
             continue  # not a single Lucene term (screening's own index still compares it when the customer is screened)
-        edits = 2 if len(form) >= TWO_EDITS_CHARS else 1 if len(form) >= ONE_EDIT_CHARS else 0
-        terms.append(f"{form}~{edits}" if edits else form)
-    return " ".join(terms) if terms else None
+        terms.append(f"{form}~1" if len(form) >= NEAR_FORM_CHARS else form)
+    return " ".join(terms[:MAX_TERMS]) if terms else None
 
 
 def _by_name(store: GraphStore, listed: list[dict[str, Any]]) -> set[str]:
-    """Customers whose own screening could find a listed party by name: its name forms near theirs.
+    """Customers whose own screening could find a changed listed party by name: a form of theirs near one of its.
 
     The forms are the ones screening retrieves by (``screening.names_forms`` for the
     party, as its name index holds them; ``screening.customer_forms`` for customers,
     kept on their entities by the loader), so a respelled, run-together or
-    romanised-otherwise customer name is found as screening finds it. Candidates
-    then pass screening's own retrieval bound: forms at least ``RETRIEVE_SIMILARITY`` alike.
+    otherwise romanised customer name is found as screening finds it: forms equal,
+    or within one edit (``name_index.forms_near``). One query term a form, found in
+    the customers' forms index: the cost follows the change.
     """
     seeds: list[dict[str, str]] = []
     forms_of: dict[str, tuple[str, ...]] = {}
@@ -263,15 +266,40 @@ def _by_name(store: GraphStore, listed: list[dict[str, Any]]) -> set[str]:
             {"seeds": seeds[start : start + BATCH], "index": CUSTOMER_FORMS_INDEX, "limit": NAME_CANDIDATES},
         )
         for row in rows:
-            if row["id"] in customers:
-                continue
-            if similarity((row["forms"] or "").split(), forms_of[row["listedId"]]) >= RETRIEVE_SIMILARITY:
+            if row["id"] not in customers and forms_near((row["forms"] or "").split(), forms_of[row["listedId"]]):
                 customers.add(row["id"])
     return customers
 
 
-def customers_reached(store: GraphStore, touched: Touched, phases: dict[str, float] | None = None) -> set[str]:
-    """The customers a load's change may have moved: the change's own customers and what it reaches."""
+def _by_name_everything(store: GraphStore, index: NameIndex) -> set[str]:
+    """Every customer with a form near a listed person's (``forms_near``): the first load's name search.
+
+    The other way round from ``_by_name`` and set-wise: each customer's forms
+    (as the loader keeps them) are looked up in the screener's in-process index
+    of listed names (``NameIndex.near``, by hashing), a page of customers a read.
+    Linear in the customers and small: no query per listed name.
+    """
+    customers: set[str] = set()
+    after = ""
+    while rows := store.read("alert_customer_forms", {"after": after, "limit": FORMS_PAGE}):
+        for row in rows:
+            if index.near(row["forms"].split(), PERSON):
+                customers.add(row["id"])
+        after = rows[-1]["id"]
+    return customers
+
+
+def customers_reached(
+    store: GraphStore,
+    touched: Touched,
+    phases: dict[str, float] | None = None,
+    index: Callable[[], NameIndex] | None = None,
+) -> set[str]:
+    """The customers a load's change may have moved: the change's own customers and what it reaches.
+
+    ``index``: the screener's listed-name index, for a load that touched everything
+    (its name search runs customer by customer against it, ``_by_name_everything``).
+    """
     phases = {} if phases is None else phases
     clock = time.monotonic()
     ids = sorted(touched.entity_ids)
@@ -302,7 +330,10 @@ def customers_reached(store: GraphStore, touched: Touched, phases: dict[str, flo
     phases["seeds"], clock = time.monotonic() - clock, time.monotonic()
     customers |= _walk(store, starts)
     phases["walk"], clock = time.monotonic() - clock, time.monotonic()
-    customers |= _by_name(store, listed)
+    if touched.everything and index is not None:
+        customers |= _by_name_everything(store, index())
+    else:
+        customers |= _by_name(store, listed)
     phases["names"] = time.monotonic() - clock
     return customers
 
@@ -316,17 +347,25 @@ class Screened:
 def screen_customers(store: GraphStore, screener: Screener, customer_ids: list[str]) -> dict[str, Screened]:
     """Each customer's decision against the lists and its reasons (a customer with several records: the worst)."""
     screened: dict[str, Screened] = {cid: Screened(Decision.CLEAR, []) for cid in customer_ids}
-    for start in range(0, len(customer_ids), BATCH):
-        rows = store.read("alert_customer_records", {"ids": customer_ids[start : start + BATCH]})
-        for row in rows:
-            record = Record.from_dict(json.loads(row["data"]))
-            result = screener.screen_customer(store, record)
-            current = screened[row["entityId"]]
-            if _RANK[result.decision] > _RANK[current.decision]:
-                current.decision = result.decision
-            known = {r.key for r in current.reasons}
-            current.reasons += [r for r in reasons_of(result, row["entityId"]) if r.key not in known]
+
+    def screen(row: dict[str, Any]) -> ScreenResult:
+        return screener.screen_customer(store, Record.from_dict(json.loads(row["data"])))
+
+    # Screening a customer is mostly waiting on Neo4j's round trips: a few at a time keep both busy.
+    with ThreadPoolExecutor(SCREEN_THREADS, thread_name_prefix="alerts-screen") as pool:
+        for start in range(0, len(customer_ids), BATCH):
+            rows = store.read("alert_customer_records", {"ids": customer_ids[start : start + BATCH]})
+            for row, result in zip(rows, pool.map(screen, rows), strict=True):
+                _merge(screened[row["entityId"]], result, row["entityId"])
     return screened
+
+
+def _merge(current: Screened, result: ScreenResult, customer_id: str) -> None:
+    """One record's screening into its customer's: the worst decision, every reason once."""
+    if _RANK[result.decision] > _RANK[current.decision]:
+        current.decision = result.decision
+    known = {r.key for r in current.reasons}
+    current.reasons += [r for r in reasons_of(result, customer_id) if r.key not in known]
 
 
 def _list_changes(
@@ -396,15 +435,24 @@ def run_alerts(
     if not store.read("any_customer"):  # lists alone: no walk, no name search
         summary.seconds = time.monotonic() - started
         return summary
-    customer_ids = sorted(customers_reached(store, touched, summary.phases))
+    loaded: list[Screener] = [screener] if isinstance(screener, Screener) else []
+
+    def get_screener() -> Screener:
+        # Loading the models costs a second or two: only when a customer needs screening (or a first load's index).
+        if not loaded:
+            assert not isinstance(screener, Screener)
+            loaded.append(screener())
+        return loaded[0]
+
+    customer_ids = sorted(
+        customers_reached(store, touched, summary.phases, index=lambda: get_screener().name_index(store))
+    )
     clock = time.monotonic()
     summary.customers = len(customer_ids)
     if not customer_ids:
         summary.seconds = time.monotonic() - started
         return summary
-    if not isinstance(screener, Screener):
-        screener = screener()  # loading the models costs a second or two: only when a customer needs screening
-    screened = screen_customers(store, screener, customer_ids)
+    screened = screen_customers(store, get_screener(), customer_ids)
     summary.phases["screen"], clock = time.monotonic() - clock, time.monotonic()
     before = {row["id"]: row for row in store.read("alert_screenings", {"ids": customer_ids})}
     now = _now()

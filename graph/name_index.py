@@ -22,15 +22,41 @@ Invariant: immutable once built; a rebuild makes a new one and swaps the referen
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 # Forms at least this similar (Indel ratio, 0 to 1) make a candidate; scoring decides the rest.
 RETRIEVE_SIMILARITY = 0.72
 # At most this many entities per query, best first.
 INDEX_CANDIDATES = 12
+# Ongoing screening's reverse search (from a changed listed party to customers) takes forms within one edit
+# (a letter changed, added, dropped or two swapped) of each other, forms shorter than this only when equal.
+NEAR_FORM_CHARS = 5
+
+
+def forms_near(ours: Iterable[str], theirs: Iterable[str]) -> bool:
+    """Some two forms equal, or within one edit (OSA distance) when both are ``NEAR_FORM_CHARS`` or longer.
+
+    The rule of the reverse search, whichever way it runs: the full-text index's fuzzy
+    terms (``form~1``) on an update, ``NameIndex.near`` on a first load.
+    """
+    theirs = tuple(theirs)
+    for a in ours:
+        for b in theirs:
+            if a == b or (min(len(a), len(b)) >= NEAR_FORM_CHARS and OSA.distance(a, b, score_cutoff=1) <= 1):
+                return True
+    return False
+
+
+def _deletions(form: str) -> set[str]:
+    """The form and every form one letter shorter: two forms within one edit share one of these."""
+    if len(form) < NEAR_FORM_CHARS:
+        return {form}
+    return {form} | {form[:i] + form[i + 1 :] for i in range(len(form))}
 
 
 @dataclass(slots=True)
@@ -47,6 +73,8 @@ class NameIndex:
     def __init__(self, load_id: int | None, families: dict[str, _Family]) -> None:
         self.load_id = load_id
         self._families = families
+        self._deleted: dict[str, dict[str, list[str]]] = {}  # per family: deletion key -> forms, built on first use
+        self._lock = threading.Lock()
 
     @classmethod
     def build(cls, load_id: int | None, entries: Iterable[tuple[str, str, Iterable[str]]]) -> NameIndex:
@@ -108,3 +136,31 @@ class NameIndex:
                             best[entity] = score
         ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:limit]
         return [(entity, score / 100.0) for entity, score in ranked]
+
+    def near(self, forms: Iterable[str], family: str) -> set[str]:
+        """Entities with a form near one of ``forms`` (``forms_near``), by hashing: no comparison with every form.
+
+        Each form is filed under itself and its one-letter deletions (symmetric
+        deletion); a query's forms and their deletions look those up, and only the
+        forms found are compared. A first load asks this for every customer.
+        """
+        found = self._families.get(family)
+        if found is None:
+            return set()
+        deleted = self._deleted.get(family)
+        if deleted is None:
+            with self._lock:
+                deleted = self._deleted.get(family)
+                if deleted is None:
+                    deleted = {}
+                    for form in found.entities:
+                        for key in _deletions(form):
+                            deleted.setdefault(key, []).append(form)
+                    self._deleted[family] = deleted
+        entities: set[str] = set()
+        for form in set(forms):
+            seen = {other for key in _deletions(form) for other in deleted.get(key, ())}
+            for other in seen:
+                if forms_near((form,), (other,)):
+                    entities.update(found.entities[other])
+        return entities

@@ -426,14 +426,18 @@ class Screener:
         An account is screened as the person who holds it (accounts are their own
         resolution family, which no list has). DPRK indicators are left out of the
         decision: they say where a customer is, not that a list changed, and an
-        alert must follow a list change (``graph.alerts``).
+        alert must follow a list change (``graph.alerts``). Only listed candidates are
+        scored: the decision reads nothing else, and the others (customers named
+        alike) would cost a fetch and a score each.
         """
         person = as_screened(record)
         keys = value_keys(person)
         family = family_of_schema(person.schema)
         scorer = self.scorers.get(family)
         matches = (
-            self._matches(store, person, keys, record.record_id, family, scorer, Candidate.of(person, family))
+            self._matches(
+                store, person, keys, record.record_id, family, scorer, Candidate.of(person, family), listed_only=True
+            )
             if person.names or keys
             else []
         )
@@ -556,8 +560,12 @@ class Screener:
         family: str,
         scorer: Scorer | None,
         itself: Candidate,
+        *,
+        listed_only: bool = False,
     ) -> list[Match]:
         rows = self._candidate_rows(store, record, keys, record_id, family)
+        if listed_only:
+            rows = [row for row in rows if row["listed"]]
         self.cache.fill(store, rows, family)
         matches = [m for m in (self._score(row, family, scorer, itself) for row in rows) if m is not None]
         matches.sort(key=lambda m: (-(m.judged == "same"), -m.probability, m.entity_id))
