@@ -12,12 +12,15 @@ size of the customer base; this costs the size of the change:
    most ``WALK_HOPS`` hops reaches from a touched entity or value over relations
    and shared values (never through a super-node); members of exposed clusters
    the load wrote (``graph.clusters``: a ring's far end is many hops from the
-   list, its cluster is not); customers whose names the
-   full-text index finds for a touched listed party's names; and customers whose
-   last screening named a touched party (a delisting re-screens them).
+   list, its cluster is not); customers with a name form near one of a
+   touched listed person's (the forms screening retrieves by, folded for spelling,
+   spacing, romanisation and script; equal or one edit apart: ``_by_name``
+   through the customers' forms index, or on a first load ``_by_name_everything``
+   through the screener's in-process index); and customers whose last screening
+   named a touched party (a delisting re-screens them).
 3. *Re-screen only those* with the screening service's scorer, against the lists
-   (``Screener.screen_customer``), into a decision and its reasons: each listed
-   party matched or reached, with the level it reaches (HIT or REVIEW).
+   (``Screener.screen_customer``, a few at a time), into a decision and its
+   reasons: each listed party matched or reached, with the level it reaches (HIT or REVIEW).
 4. *Compare with the last screening* (``CustomerScreening`` nodes; none means
    CLEAR): a reason that is new raises an alert (id = customer and reason, so
    never twice); a reason that is gone closes its alert, saying why (the list

@@ -16,7 +16,13 @@ full-text index. The index is built from the same records the screening cache
 warms with (``listed_records_data``), tagged with the load it was read after,
 and rebuilt when a newer load completes (``Screener`` checks every few seconds).
 
-Invariant: immutable once built; a rebuild makes a new one and swaps the reference.
+Ongoing screening also asks it the other way round, set-wise: on a first load,
+which customers have a form within one edit of some listed form (``near``, by
+symmetric deletion: each form filed under its one-letter deletions, so a
+customer costs a few dictionary lookups, not a comparison with every form).
+
+Invariant: immutable once built (the deletion map is a cache built once, under a
+lock); a rebuild makes a new one and swaps the reference.
 """
 
 from __future__ import annotations
