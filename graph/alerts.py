@@ -48,7 +48,7 @@ import duckdb
 
 from graph import analytics
 from graph.model import CUSTOMER_FORMS_INDEX, Label
-from graph.name_index import NEAR_FORM_CHARS, NameIndex, forms_near
+from graph.name_index import NameIndex, form_edits, forms_near
 from graph.screening import (
     HIT_PROBABILITY,
     REVIEW_EXPOSURE,
@@ -226,17 +226,18 @@ def _walk(store: GraphStore, starts: set[str]) -> set[str]:
 
 
 def _fuzzy_terms(forms: Iterable[str]) -> str | None:
-    """A name's forms as a Lucene query of terms within one edit (``form~1``), short forms exact.
+    """A name's forms as a Lucene query of fuzzy terms: within two edits for a short form, one for a longer.
 
     Spacing, romanisation, script and word order are folded into the forms on
-    both sides; the edit is a typo. One edit, not two: a two-edit fuzzy term costs
+    both sides; the edits are typos (``name_index.forms_near`` says which pairs count).
+    A long form gets one edit, not two: a two-edit fuzzy term on a long form costs
     Lucene about eight times as much to build (bench/results/NOTES.md).
     """
     terms = []
     for form in forms:
         if not _FORM.fullmatch(form):
             continue  # not a single Lucene term (screening's own index still compares it when the customer is screened)
-        terms.append(f"{form}~1" if len(form) >= NEAR_FORM_CHARS else form)
+        terms.append(f"{form}~{form_edits(form)}")
     return " ".join(terms[:MAX_TERMS]) if terms else None
 
 

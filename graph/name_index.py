@@ -39,30 +39,47 @@ from rapidfuzz.distance import OSA
 RETRIEVE_SIMILARITY = 0.72
 # At most this many entities per query, best first.
 INDEX_CANDIDATES = 12
-# Ongoing screening's reverse search (from a changed listed party to customers) takes forms within one edit
-# (a letter changed, added, dropped or two swapped) of each other, forms shorter than this only when equal.
+# Ongoing screening's reverse search (from a changed listed party to customers) takes two forms as near
+# when screening's own retrieval could pair them: two short forms (both this long at most) within two edits
+# (a letter changed, added, dropped, or two swapped) and ``RETRIEVE_SIMILARITY`` alike (``Dang Anh`` and
+# ``AH BANG``, ``Ying Li`` and ``LI, Yi``); longer ones within one edit, both ``NEAR_FORM_CHARS`` long at least.
+SHORT_FORM_CHARS = 8
 NEAR_FORM_CHARS = 5
 
 
+def form_edits(form: str) -> int:
+    """The edits a form is searched within: two for a short form, one for a longer one."""
+    return 2 if len(form) <= SHORT_FORM_CHARS else 1
+
+
 def forms_near(ours: Iterable[str], theirs: Iterable[str]) -> bool:
-    """Some two forms equal, or within one edit (OSA distance) when both are ``NEAR_FORM_CHARS`` or longer.
+    """Some two forms equal, or near as the reverse search takes them (see ``SHORT_FORM_CHARS``).
 
     The rule of the reverse search, whichever way it runs: the full-text index's fuzzy
-    terms (``form~1``) on an update, ``NameIndex.near`` on a first load.
+    terms (``form~2`` or ``form~1``, ``form_edits``) on an update, ``NameIndex.near`` on a first load.
     """
     theirs = tuple(theirs)
     for a in ours:
         for b in theirs:
-            if a == b or (min(len(a), len(b)) >= NEAR_FORM_CHARS and OSA.distance(a, b, score_cutoff=1) <= 1):
+            if a == b:
+                return True
+            if max(len(a), len(b)) <= SHORT_FORM_CHARS:
+                if (
+                    OSA.distance(a, b, score_cutoff=2) <= 2
+                    and fuzz.ratio(a, b, processor=None) >= RETRIEVE_SIMILARITY * 100
+                ):
+                    return True
+            elif min(len(a), len(b)) >= NEAR_FORM_CHARS and OSA.distance(a, b, score_cutoff=1) <= 1:
                 return True
     return False
 
 
 def _deletions(form: str) -> set[str]:
-    """The form and every form one letter shorter: two forms within one edit share one of these."""
-    if len(form) < NEAR_FORM_CHARS:
-        return {form}
-    return {form} | {form[:i] + form[i + 1 :] for i in range(len(form))}
+    """The form and every form ``form_edits`` letters shorter at most: two near forms share one of these."""
+    found = {form}
+    for _ in range(form_edits(form)):
+        found |= {f[:i] + f[i + 1 :] for f in found for i in range(len(f))}
+    return found
 
 
 @dataclass(slots=True)
