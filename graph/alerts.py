@@ -356,10 +356,11 @@ def screen_customers(store: GraphStore, screener: Screener, customer_ids: list[s
         return screener.screen_customer(store, Record.from_dict(json.loads(row["data"])))
 
     # Screening a customer is mostly waiting on Neo4j's round trips: a few at a time keep both busy.
-    with ThreadPoolExecutor(SCREEN_THREADS, thread_name_prefix="alerts-screen") as pool:
+    with ThreadPoolExecutor(max(1, SCREEN_THREADS), thread_name_prefix="alerts-screen") as pool:
         for start in range(0, len(customer_ids), BATCH):
             rows = store.read("alert_customer_records", {"ids": customer_ids[start : start + BATCH]})
-            for row, result in zip(rows, pool.map(screen, rows), strict=True):
+            results = pool.map(screen, rows) if SCREEN_THREADS > 1 else map(screen, rows)  # 1: in this thread
+            for row, result in zip(rows, results, strict=True):
                 _merge(screened[row["entityId"]], result, row["entityId"])
     return screened
 
