@@ -45,10 +45,13 @@ from enum import StrEnum
 from typing import Any
 
 import duckdb
+from rapidfuzz import fuzz, process
+from rigour.text.translit import ascii_text
 
 from graph import analytics
-from graph.model import CUSTOMER_FORMS_INDEX, Label
+from graph.model import CUSTOMER_FORMS_INDEX, ENTITY_NAME_INDEX, Label
 from graph.name_index import NameIndex, form_edits, forms_near
+from graph.queries import MAX_QUERY_TERMS
 from graph.screening import (
     HIT_PROBABILITY,
     REVIEW_EXPOSURE,
@@ -73,6 +76,10 @@ WALK_HOPS = 4
 WALK_NODES = 500_000
 # Customers the forms index may return per listed name (a common name is many customers' name).
 NAME_CANDIDATES = 1_000
+# Customers the names index may return per listed name's words, and how alike (token-sort) the names must be.
+WORD_CANDIDATES = 50
+NAME_SIMILARITY = 75
+_WORDS = re.compile(r"[A-Za-z0-9]+")
 # Query terms (forms) per listed name at most: Lucene caps a query's clauses.
 MAX_TERMS = 64
 # Customers' forms read per round trip on a first load.
@@ -241,6 +248,30 @@ def _fuzzy_terms(forms: Iterable[str]) -> str | None:
     return " ".join(terms[:MAX_TERMS]) if terms else None
 
 
+def _plain(name: str) -> str:
+    return ascii_text(name).lower()
+
+
+def _words_query(name: str) -> str | None:
+    """A name's words as a plain Lucene query (no fuzzy terms: the forms search takes the typos)."""
+    words = [w for w in _WORDS.findall(ascii_text(name)) if w.upper() not in ("AND", "OR", "NOT", "TO")]
+    return " ".join(words[:MAX_QUERY_TERMS]) if words else None
+
+
+def _words_near(plain: str, others: Iterable[str]) -> bool:
+    """Names alike word for word, in any order (token-sort similarity ``NAME_SIMILARITY``): a customer whose
+    words are most of a listed name's (``Alejandro Garcia``, GIL GARCIA, Jose Alejandro), which screening's
+    full-text retrieval finds and its forms do not."""
+    return any(fuzz.token_sort_ratio(plain, other) >= NAME_SIMILARITY for other in others)
+
+
+def _person_names(row: dict[str, Any]) -> list[str] | None:
+    """A listed entity's names (every name of its records), or None when it is no person."""
+    if family_of_schema(row["schema"] or "") != PERSON:
+        return None  # a customer is screened as a person: only listed people can match it by name
+    return sorted({detail.split("|", 2)[-1] for detail in row["nameDetails"]} | {row["name"] or ""} - {""})
+
+
 def _by_name(store: GraphStore, listed: list[dict[str, Any]]) -> set[str]:
     """Customers whose own screening could find a changed listed party by name: a form of theirs near one of its.
 
@@ -252,42 +283,66 @@ def _by_name(store: GraphStore, listed: list[dict[str, Any]]) -> set[str]:
     the customers' forms index: the cost follows the change.
     """
     seeds: list[dict[str, str]] = []
+    words: list[dict[str, str]] = []
     forms_of: dict[str, tuple[str, ...]] = {}
+    plain_of: dict[str, list[str]] = {}
     for row in listed:
-        family = family_of_schema(row["schema"] or "")
-        if family != PERSON:
-            continue  # a customer is screened as a person: only listed people can match it by name
-        names = sorted({detail.split("|", 2)[-1] for detail in row["nameDetails"]} | {row["name"] or ""} - {""})
-        forms_of[row["id"]] = names_forms(names, family, listed=True)
+        names = _person_names(row)
+        if not names:
+            continue
+        forms_of[row["id"]] = names_forms(names, PERSON, listed=True)
+        plain_of[row["id"]] = [_plain(n) for n in names]
         for name in names:
-            query = _fuzzy_terms(names_forms([name], family, listed=True))
+            query = _fuzzy_terms(names_forms([name], PERSON, listed=True))
             if query:
                 seeds.append({"id": row["id"], "name": name, "query": query})
+            query = _words_query(name)
+            if query:
+                words.append({"id": row["id"], "query": query})
     customers: set[str] = set()
     for start in range(0, len(seeds), BATCH):
         rows = store.read(
-            "alert_name_candidates",
+            "alert_form_candidates",
             {"seeds": seeds[start : start + BATCH], "index": CUSTOMER_FORMS_INDEX, "limit": NAME_CANDIDATES},
         )
         for row in rows:
             if row["id"] not in customers and forms_near((row["forms"] or "").split(), forms_of[row["listedId"]]):
                 customers.add(row["id"])
+    for start in range(0, len(words), BATCH):
+        rows = store.read(
+            "alert_word_candidates",
+            {"seeds": words[start : start + BATCH], "index": ENTITY_NAME_INDEX, "limit": WORD_CANDIDATES},
+        )
+        for row in rows:
+            if row["id"] not in customers and _words_near(_plain(row["name"] or ""), plain_of[row["listedId"]]):
+                customers.add(row["id"])
     return customers
 
 
-def _by_name_everything(store: GraphStore, index: NameIndex) -> set[str]:
+def _by_name_everything(store: GraphStore, index: NameIndex, listed: list[dict[str, Any]]) -> set[str]:
     """Every customer with a form near a listed person's (``forms_near``): the first load's name search.
 
     The other way round from ``_by_name`` and set-wise: each customer's forms
     (as the loader keeps them) are looked up in the screener's in-process index
     of listed names (``NameIndex.near``, by hashing), a page of customers a read.
-    Linear in the customers and small: no query per listed name.
+    Linear in the customers and small: no query per listed name. The words path
+    likewise: each customer's name against the listed names sharing a word with it.
     """
+    by_word: dict[str, set[str]] = {}  # a listed person's name's word -> its plain names
+    for row in listed:
+        for name in _person_names(row) or ():
+            for word in _WORDS.findall(_plain(name)):
+                by_word.setdefault(word, set()).add(_plain(name))
     customers: set[str] = set()
     after = ""
     while rows := store.read("alert_customer_forms", {"after": after, "limit": FORMS_PAGE}):
         for row in rows:
             if index.near(row["forms"].split(), PERSON):
+                customers.add(row["id"])
+                continue
+            plain = _plain(row["name"] or "")
+            others = {other for word in _WORDS.findall(plain) for other in by_word.get(word, ())}
+            if others and process.extractOne(plain, others, scorer=fuzz.token_sort_ratio, score_cutoff=NAME_SIMILARITY):
                 customers.add(row["id"])
         after = rows[-1]["id"]
     return customers
@@ -335,7 +390,7 @@ def customers_reached(
     customers |= _walk(store, starts)
     phases["walk"], clock = time.monotonic() - clock, time.monotonic()
     if touched.everything and index is not None:
-        customers |= _by_name_everything(store, index())
+        customers |= _by_name_everything(store, index(), listed)
     else:
         customers |= _by_name(store, listed)
     phases["names"] = time.monotonic() - clock
