@@ -56,11 +56,13 @@ from graph.screening import (
     HIT_PROBABILITY,
     REVIEW_EXPOSURE,
     REVIEW_PROBABILITY,
+    UNLIKE_NAMES,
     Decision,
     Screener,
     ScreenResult,
     family_of_schema,
     names_forms,
+    plain_name,
 )
 from graph.store import GraphStore
 from ingest.record import Record
@@ -78,7 +80,7 @@ WALK_NODES = 500_000
 NAME_CANDIDATES = 1_000
 # Customers the names index may return per listed name's words, and how alike (token-sort) the names must be.
 WORD_CANDIDATES = 50
-NAME_SIMILARITY = 75
+NAME_SIMILARITY = round(100 * UNLIKE_NAMES)
 _WORDS = re.compile(r"[A-Za-z0-9]+")
 # Query terms (forms) per listed name at most: Lucene caps a query's clauses.
 MAX_TERMS = 64
@@ -249,7 +251,7 @@ def _fuzzy_terms(forms: Iterable[str]) -> str | None:
 
 
 def _plain(name: str) -> str:
-    return ascii_text(name).lower()
+    return plain_name(name)
 
 
 def _words_query(name: str) -> str | None:
@@ -261,7 +263,8 @@ def _words_query(name: str) -> str | None:
 def _words_near(plain: str, others: Iterable[str]) -> bool:
     """Names alike word for word, in any order (token-sort similarity ``NAME_SIMILARITY``): a customer whose
     words are most of a listed name's (``Alejandro Garcia``, GIL GARCIA, Jose Alejandro), which screening's
-    full-text retrieval finds and its forms do not."""
+    full-text retrieval finds and its forms do not. The words as screening compares them (``plain_name``),
+    as alike as screening needs names to be to match at all (``screening.UNLIKE_NAMES``)."""
     return any(fuzz.token_sort_ratio(plain, other) >= NAME_SIMILARITY for other in others)
 
 

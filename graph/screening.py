@@ -317,7 +317,12 @@ def _words_sorted(names: Iterable[str]) -> tuple[str, ...]:
 
 
 def plain_names(record: Record) -> tuple[str, ...]:
-    return tuple(sorted({" ".join(_WORDS.findall(ascii_text(n.value).lower())) for n in record.names}))
+    return tuple(sorted({plain_name(n.value) for n in record.names}))
+
+
+def plain_name(name: str) -> str:
+    """A name's words, lower-case ASCII, one space apart: what screening compares word for word."""
+    return " ".join(_WORDS.findall(ascii_text(name).lower()))
 
 
 class FeatureCache:
