@@ -276,14 +276,15 @@ def _person_names(row: dict[str, Any]) -> list[str] | None:
 
 
 def _by_name(store: GraphStore, listed: list[dict[str, Any]]) -> set[str]:
-    """Customers whose own screening could find a changed listed party by name: a form of theirs near one of its.
+    """Customers whose own screening could find a changed listed person by name.
 
-    The forms are the ones screening retrieves by (``screening.names_forms`` for the
-    party, as its name index holds them; ``screening.customer_forms`` for customers,
-    kept on their entities by the loader), so a respelled, run-together or
-    otherwise romanised customer name is found as screening finds it: forms equal,
-    or within one edit (``name_index.forms_near``). One query term a form, found in
-    the customers' forms index: the cost follows the change.
+    Two searches, one query per listed name each, so the cost follows the change:
+    the forms screening retrieves by (``screening.names_forms`` for the party, as
+    its name index holds them; ``screening.customer_forms`` for customers, kept on
+    their entities by the loader) as fuzzy terms in the customers' forms index, so
+    a respelled, run-together or otherwise romanised name is found
+    (``name_index.forms_near`` says which pairs count); and the name's plain words
+    in the names index, for a customer with most of a listed name's words (``_words_near``).
     """
     seeds: list[dict[str, str]] = []
     words: list[dict[str, str]] = []
