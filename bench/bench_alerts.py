@@ -22,6 +22,7 @@ Figures print as JSON and go to bench/results/alerts-<size>.json.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import hashlib
 import json
 import os
@@ -29,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_graph import SANCTIONGRAPH, start_neo4j, step  # noqa: E402
 
 from graph import alerts  # noqa: E402
+from graph.load.plan import LoadSummary  # noqa: E402
 from graph.loader import run_load  # noqa: E402
 from graph.screening import Screener  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
@@ -96,6 +99,10 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=3_000)
     parser.add_argument("--seed", type=int, default=28)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/sanctiongraph-bench-alerts"))
+    parser.add_argument(
+        "--skip-full", action="store_true", help="no full re-screen (at 20k customers it alone takes minutes)"
+    )
+    parser.add_argument("--profile", type=Path, help="write cProfile stats of the first and update loads here")
     args = parser.parse_args()
     work = args.workdir / str(args.size)
     shutil.rmtree(work, ignore_errors=True)
@@ -126,7 +133,7 @@ def main() -> None:
     try:
         with GraphStore(settings, timeout=600) as store:
             step("first load (the 2022 baseline)")
-            first = run_load(store, path)
+            first = _profiled(args.profile, "first", lambda: run_load(store, path))
             assert first.alerts is not None
             report["first_load"] = {"seconds": round(first.seconds, 1), "alerts": _alerts(first.alerts)}
             step("ingesting the update")
@@ -141,9 +148,12 @@ def main() -> None:
             report["list_changes"] = {str(k): int(v) for k, v in changes.items()}
             stable_identity(path)
             step("incremental load with alerts")
-            second = run_load(store, path)
+            second = _profiled(args.profile, "update", lambda: run_load(store, path))
             assert second.alerts is not None and second.mode == "incremental"
             report["update_load"] = {"seconds": round(second.seconds, 1), "alerts": _alerts(second.alerts)}
+            if args.skip_full:
+                report["load_average_end"] = list(os.getloadavg())
+                return _write(report, args.size)
             step("full re-screen of every customer, same process")
             started = time.monotonic()
             screener = Screener.load()
@@ -166,9 +176,26 @@ def main() -> None:
             report["load_average_end"] = list(os.getloadavg())
     finally:
         server.stop(settings)
-    out = ROOT / "bench" / "results" / f"alerts-{args.size}.json"
+    _write(report, args.size)
+
+
+def _write(report: dict[str, Any], size: int) -> None:
+    out = ROOT / "bench" / "results" / f"alerts-{size}{'' if 'full_rescreen' in report else '-nofull'}.json"
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))
+
+
+def _profiled(path: Path | None, name: str, run: Callable[[], LoadSummary]) -> LoadSummary:
+    """The load, under cProfile when ``--profile`` asks (stats to <path>/<name>.prof)."""
+    if path is None:
+        return run()
+    path.mkdir(parents=True, exist_ok=True)
+    alerts.SCREEN_THREADS = 1  # cProfile sees one thread: screen in it (where the time goes, not how long)
+    profiler = cProfile.Profile()
+    try:
+        return profiler.runcall(run)
+    finally:
+        profiler.dump_stats(str(path / f"{name}.prof"))
 
 
 def _alerts(summary: alerts.AlertSummary) -> dict[str, Any]:

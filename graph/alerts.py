@@ -12,12 +12,15 @@ size of the customer base; this costs the size of the change:
    most ``WALK_HOPS`` hops reaches from a touched entity or value over relations
    and shared values (never through a super-node); members of exposed clusters
    the load wrote (``graph.clusters``: a ring's far end is many hops from the
-   list, its cluster is not); customers whose names the
-   full-text index finds for a touched listed party's names; and customers whose
-   last screening named a touched party (a delisting re-screens them).
+   list, its cluster is not); customers with a name form near one of a
+   touched listed person's (the forms screening retrieves by, folded for spelling,
+   spacing, romanisation and script; equal or one edit apart: ``_by_name``
+   through the customers' forms index, or on a first load ``_by_name_everything``
+   through the screener's in-process index); and customers whose last screening
+   named a touched party (a delisting re-screens them).
 3. *Re-screen only those* with the screening service's scorer, against the lists
-   (``Screener.screen_customer``), into a decision and its reasons: each listed
-   party matched or reached, with the level it reaches (HIT or REVIEW).
+   (``Screener.screen_customer``, a few at a time), into a decision and its
+   reasons: each listed party matched or reached, with the level it reaches (HIT or REVIEW).
 4. *Compare with the last screening* (``CustomerScreening`` nodes; none means
    CLEAR): a reason that is new raises an alert (id = customer and reason, so
    never twice); a reason that is gone closes its alert, saying why (the list
@@ -35,21 +38,35 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 import duckdb
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rigour.text.translit import ascii_text
 
 from graph import analytics, answers
-from graph.model import ENTITY_NAME_INDEX, Label
+from graph.model import CUSTOMER_FORMS_INDEX, ENTITY_NAME_INDEX, Label
+from graph.name_index import NameIndex, form_edits, forms_near
 from graph.queries import MAX_QUERY_TERMS
-from graph.screening import HIT_PROBABILITY, REVIEW_EXPOSURE, REVIEW_PROBABILITY, Decision, Screener, ScreenResult
+from graph.screening import (
+    HIT_PROBABILITY,
+    REVIEW_EXPOSURE,
+    REVIEW_PROBABILITY,
+    UNLIKE_NAMES,
+    Decision,
+    Screener,
+    ScreenResult,
+    family_of_schema,
+    names_forms,
+    plain_name,
+)
 from graph.store import GraphStore
 from ingest.record import Record
+from resolution.normalize import PERSON
 from sanctiongraph.errors import GraphStoreError, InvalidArgumentError, NotFoundError
 
 # Hops from a touched entity or value to a customer: a listed party's value, its user, that user's relation,
@@ -59,14 +76,22 @@ WALK_HOPS = 4
 # A walk that reaches more nodes than this stops widening (the hops so far are kept): a change that touches a
 # dense corner of the graph must not turn into a traversal of all of it.
 WALK_NODES = 500_000
-# Customers the full-text index may return per listed name, and how alike the names must be to be screened
-# (screening caps a match of names less alike than screening.UNLIKE_NAMES far below REVIEW).
-NAME_CANDIDATES = 50
-NAME_SIMILARITY = 75
+# Customers the forms index may return per listed name (a common name is many customers' name).
+NAME_CANDIDATES = 1_000
+# Customers the names index may return per listed name's words, and how alike (token-sort) the names must be.
+WORD_CANDIDATES = 50
+NAME_SIMILARITY = round(100 * UNLIKE_NAMES)
+_WORDS = re.compile(r"[A-Za-z0-9]+")
+# Query terms (forms) per listed name at most: Lucene caps a query's clauses.
+MAX_TERMS = 64
+# Customers' forms read per round trip on a first load.
+FORMS_PAGE = 10_000
+_FORM = re.compile(r"[a-z0-9]+")
 BATCH = 500
+# Customers screened at once (threads: screening waits on Neo4j most of the time).
+SCREEN_THREADS = 4
 # Who closes an alert when a load removed its reason.
 SYSTEM = "sanctiongraph load"
-_WORDS = re.compile(r"[A-Za-z0-9]+")
 _RANK = {Decision.CLEAR: 0, Decision.REVIEW: 1, Decision.HIT: 2}
 
 
@@ -209,46 +234,135 @@ def _walk(store: GraphStore, starts: set[str]) -> set[str]:
     return customers
 
 
-def _plain(name: str) -> str:
-    return ascii_text(name).lower()
+def _fuzzy_terms(forms: Iterable[str]) -> str | None:
+    """A name's forms as a Lucene query of fuzzy terms: within two edits for a short form, one for a longer.
 
-
-def _exact_query(name: str) -> str | None:
-    """A name's words as a plain Lucene query, without the fuzzy terms screening uses: a third of the cost.
-
-    Respelled names are still found when the customer itself is screened (the
-    screener's name index folds spellings); this only finds whom to screen.
+    Spacing, romanisation, script and word order are folded into the forms on
+    both sides; the edits are typos (``name_index.forms_near`` says which pairs count).
+    A long form gets one edit, not two: a two-edit fuzzy term on a long form costs
+    Lucene about eight times as much to build (bench/results/NOTES.md).
     """
+    terms = []
+    for form in forms:
+        if not _FORM.fullmatch(form):
+            continue  # not a single Lucene term (screening's own index still compares it when the customer is screened)
+        terms.append(f"{form}~{form_edits(form)}")
+    return " ".join(terms[:MAX_TERMS]) if terms else None
+
+
+def _plain(name: str) -> str:
+    return plain_name(name)
+
+
+def _words_query(name: str) -> str | None:
+    """A name's words as a plain Lucene query (no fuzzy terms: the forms search takes the typos)."""
     words = [w for w in _WORDS.findall(ascii_text(name)) if w.upper() not in ("AND", "OR", "NOT", "TO")]
     return " ".join(words[:MAX_QUERY_TERMS]) if words else None
 
 
+def _words_near(plain: str, others: Iterable[str]) -> bool:
+    """Names alike word for word, in any order (token-sort similarity ``NAME_SIMILARITY``): a customer whose
+    words are most of a listed name's (``Alejandro Garcia``, GIL GARCIA, Jose Alejandro), which screening's
+    full-text retrieval finds and its forms do not. The words as screening compares them (``plain_name``),
+    as alike as screening needs names to be to match at all (``screening.UNLIKE_NAMES``)."""
+    return any(fuzz.token_sort_ratio(plain, other) >= NAME_SIMILARITY for other in others)
+
+
+def _person_names(row: dict[str, Any]) -> list[str] | None:
+    """A listed entity's names (every name of its records), or None when it is no person."""
+    if family_of_schema(row["schema"] or "") != PERSON:
+        return None  # a customer is screened as a person: only listed people can match it by name
+    return sorted({detail.split("|", 2)[-1] for detail in row["nameDetails"]} | {row["name"] or ""} - {""})
+
+
 def _by_name(store: GraphStore, listed: list[dict[str, Any]]) -> set[str]:
-    """Customers whose names are near a listed party's (full-text candidates, then a cheap similarity check)."""
+    """Customers whose own screening could find a changed listed person by name.
+
+    Two searches, one query per listed name each, so the cost follows the change:
+    the forms screening retrieves by (``screening.names_forms`` for the party, as
+    its name index holds them; ``screening.customer_forms`` for customers, kept on
+    their entities by the loader) as fuzzy terms in the customers' forms index, so
+    a respelled, run-together or otherwise romanised name is found
+    (``name_index.forms_near`` says which pairs count); and the name's plain words
+    in the names index, for a customer with most of a listed name's words (``_words_near``).
+    """
     seeds: list[dict[str, str]] = []
-    names: dict[str, list[str]] = {}
+    words: list[dict[str, str]] = []
+    forms_of: dict[str, tuple[str, ...]] = {}
+    plain_of: dict[str, list[str]] = {}
     for row in listed:
-        party_names = [n for n in [row["name"], *(row.get("aliases") or [])] if n][:10]
-        names[row["id"]] = [_plain(n) for n in party_names]
-        for name in party_names:
-            query = _exact_query(name)
+        names = _person_names(row)
+        if not names:
+            continue
+        forms_of[row["id"]] = names_forms(names, PERSON, listed=True)
+        plain_of[row["id"]] = [_plain(n) for n in names]
+        for name in names:
+            query = _fuzzy_terms(names_forms([name], PERSON, listed=True))
             if query:
-                seeds.append({"id": row["id"], "query": query})
+                seeds.append({"id": row["id"], "name": name, "query": query})
+            query = _words_query(name)
+            if query:
+                words.append({"id": row["id"], "query": query})
     customers: set[str] = set()
     for start in range(0, len(seeds), BATCH):
         rows = store.read(
-            "alert_name_candidates",
-            {"seeds": seeds[start : start + BATCH], "index": ENTITY_NAME_INDEX, "limit": NAME_CANDIDATES},
+            "alert_form_candidates",
+            {"seeds": seeds[start : start + BATCH], "index": CUSTOMER_FORMS_INDEX, "limit": NAME_CANDIDATES},
         )
         for row in rows:
-            plain = _plain(row["name"] or "")
-            if any(fuzz.token_sort_ratio(plain, other) >= NAME_SIMILARITY for other in names[row["listedId"]]):
+            if row["id"] not in customers and forms_near((row["forms"] or "").split(), forms_of[row["listedId"]]):
+                customers.add(row["id"])
+    for start in range(0, len(words), BATCH):
+        rows = store.read(
+            "alert_word_candidates",
+            {"seeds": words[start : start + BATCH], "index": ENTITY_NAME_INDEX, "limit": WORD_CANDIDATES},
+        )
+        for row in rows:
+            if row["id"] not in customers and _words_near(_plain(row["name"] or ""), plain_of[row["listedId"]]):
                 customers.add(row["id"])
     return customers
 
 
-def customers_reached(store: GraphStore, touched: Touched, phases: dict[str, float] | None = None) -> set[str]:
-    """The customers a load's change may have moved: the change's own customers and what it reaches."""
+def _by_name_everything(store: GraphStore, index: NameIndex, listed: list[dict[str, Any]]) -> set[str]:
+    """Every customer with a form near a listed person's (``forms_near``): the first load's name search.
+
+    The other way round from ``_by_name`` and set-wise: each customer's forms
+    (as the loader keeps them) are looked up in the screener's in-process index
+    of listed names (``NameIndex.near``, by hashing), a page of customers a read.
+    Linear in the customers and small: no query per listed name. The words path
+    likewise: each customer's name against the listed names sharing a word with it.
+    """
+    by_word: dict[str, set[str]] = {}  # a listed person's name's word -> its plain names
+    for row in listed:
+        for name in _person_names(row) or ():
+            for word in _WORDS.findall(_plain(name)):
+                by_word.setdefault(word, set()).add(_plain(name))
+    customers: set[str] = set()
+    after = ""
+    while rows := store.read("alert_customer_forms", {"after": after, "limit": FORMS_PAGE}):
+        for row in rows:
+            if index.near(row["forms"].split(), PERSON):
+                customers.add(row["id"])
+                continue
+            plain = _plain(row["name"] or "")
+            others = {other for word in _WORDS.findall(plain) for other in by_word.get(word, ())}
+            if others and process.extractOne(plain, others, scorer=fuzz.token_sort_ratio, score_cutoff=NAME_SIMILARITY):
+                customers.add(row["id"])
+        after = rows[-1]["id"]
+    return customers
+
+
+def customers_reached(
+    store: GraphStore,
+    touched: Touched,
+    phases: dict[str, float] | None = None,
+    index: Callable[[], NameIndex] | None = None,
+) -> set[str]:
+    """The customers a load's change may have moved: the change's own customers and what it reaches.
+
+    ``index``: the screener's listed-name index, for a load that touched everything
+    (its name search runs customer by customer against it, ``_by_name_everything``).
+    """
     phases = {} if phases is None else phases
     clock = time.monotonic()
     ids = sorted(touched.entity_ids)
@@ -279,7 +393,10 @@ def customers_reached(store: GraphStore, touched: Touched, phases: dict[str, flo
     phases["seeds"], clock = time.monotonic() - clock, time.monotonic()
     customers |= _walk(store, starts)
     phases["walk"], clock = time.monotonic() - clock, time.monotonic()
-    customers |= _by_name(store, listed)
+    if touched.everything and index is not None:
+        customers |= _by_name_everything(store, index(), listed)
+    else:
+        customers |= _by_name(store, listed)
     phases["names"] = time.monotonic() - clock
     return customers
 
@@ -293,17 +410,26 @@ class Screened:
 def screen_customers(store: GraphStore, screener: Screener, customer_ids: list[str]) -> dict[str, Screened]:
     """Each customer's decision against the lists and its reasons (a customer with several records: the worst)."""
     screened: dict[str, Screened] = {cid: Screened(Decision.CLEAR, []) for cid in customer_ids}
-    for start in range(0, len(customer_ids), BATCH):
-        rows = store.read("alert_customer_records", {"ids": customer_ids[start : start + BATCH]})
-        for row in rows:
-            record = Record.from_dict(json.loads(row["data"]))
-            result = screener.screen_customer(store, record)
-            current = screened[row["entityId"]]
-            if _RANK[result.decision] > _RANK[current.decision]:
-                current.decision = result.decision
-            known = {r.key for r in current.reasons}
-            current.reasons += [r for r in reasons_of(result, row["entityId"]) if r.key not in known]
+
+    def screen(row: dict[str, Any]) -> ScreenResult:
+        return screener.screen_customer(store, Record.from_dict(json.loads(row["data"])))
+
+    # Screening a customer is mostly waiting on Neo4j's round trips: a few at a time keep both busy.
+    with ThreadPoolExecutor(max(1, SCREEN_THREADS), thread_name_prefix="alerts-screen") as pool:
+        for start in range(0, len(customer_ids), BATCH):
+            rows = store.read("alert_customer_records", {"ids": customer_ids[start : start + BATCH]})
+            results = pool.map(screen, rows) if SCREEN_THREADS > 1 else map(screen, rows)  # 1: in this thread
+            for row, result in zip(rows, results, strict=True):
+                _merge(screened[row["entityId"]], result, row["entityId"])
     return screened
+
+
+def _merge(current: Screened, result: ScreenResult, customer_id: str) -> None:
+    """One record's screening into its customer's: the worst decision, every reason once."""
+    if _RANK[result.decision] > _RANK[current.decision]:
+        current.decision = result.decision
+    known = {r.key for r in current.reasons}
+    current.reasons += [r for r in reasons_of(result, customer_id) if r.key not in known]
 
 
 def _list_changes(
@@ -373,15 +499,24 @@ def run_alerts(
     if not store.read("any_customer"):  # lists alone: no walk, no name search
         summary.seconds = time.monotonic() - started
         return summary
-    customer_ids = sorted(customers_reached(store, touched, summary.phases))
+    loaded: list[Screener] = [screener] if isinstance(screener, Screener) else []
+
+    def get_screener() -> Screener:
+        # Loading the models costs a second or two: only when a customer needs screening (or a first load's index).
+        if not loaded:
+            assert not isinstance(screener, Screener)
+            loaded.append(screener())
+        return loaded[0]
+
+    customer_ids = sorted(
+        customers_reached(store, touched, summary.phases, index=lambda: get_screener().name_index(store))
+    )
     clock = time.monotonic()
     summary.customers = len(customer_ids)
     if not customer_ids:
         summary.seconds = time.monotonic() - started
         return summary
-    if not isinstance(screener, Screener):
-        screener = screener()  # loading the models costs a second or two: only when a customer needs screening
-    screened = screen_customers(store, screener, customer_ids)
+    screened = screen_customers(store, get_screener(), customer_ids)
     summary.phases["screen"], clock = time.monotonic() - clock, time.monotonic()
     before = {row["id"]: row for row in store.read("alert_screenings", {"ids": customer_ids})}
     now = _now()

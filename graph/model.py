@@ -134,6 +134,9 @@ KEYS: dict[Label, str] = {
 }
 
 ENTITY_NAME_INDEX = "entity_names"
+# Full-text over customers' name forms (``nameForms``, one word a form, split on whitespace only): ongoing
+# screening finds the customers a changed listed party's forms are near, typos within two edits (``graph.alerts``).
+CUSTOMER_FORMS_INDEX = "customer_name_forms"
 # Full-text over address keys: screening finds the near-identical addresses of an applicant's by it.
 ADDRESS_KEY_INDEX = "address_keys"
 RECORD_SOURCE_KEY_INDEX = "record_source_key"

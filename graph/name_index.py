@@ -16,21 +16,70 @@ full-text index. The index is built from the same records the screening cache
 warms with (``listed_records_data``), tagged with the load it was read after,
 and rebuilt when a newer load completes (``Screener`` checks every few seconds).
 
-Invariant: immutable once built; a rebuild makes a new one and swaps the reference.
+Ongoing screening also asks it the other way round, set-wise: on a first load,
+which customers have a form within one edit of some listed form (``near``, by
+symmetric deletion: each form filed under its one-letter deletions, so a
+customer costs a few dictionary lookups, not a comparison with every form).
+
+Invariant: immutable once built (the deletion map is a cache built once, under a
+lock); a rebuild makes a new one and swaps the reference.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 # Forms at least this similar (Indel ratio, 0 to 1) make a candidate; scoring decides the rest.
 RETRIEVE_SIMILARITY = 0.72
 # At most this many entities per query, best first.
 INDEX_CANDIDATES = 12
+# Ongoing screening's reverse search (from a changed listed party to customers) takes two forms as near
+# when screening's own retrieval could pair them: two short forms (both this long at most) within two edits
+# (a letter changed, added, dropped, or two swapped) and ``RETRIEVE_SIMILARITY`` alike (``Dang Anh`` and
+# ``AH BANG``, ``Ying Li`` and ``LI, Yi``); longer ones within one edit, both ``NEAR_FORM_CHARS`` long at least.
+SHORT_FORM_CHARS = 8
+NEAR_FORM_CHARS = 5
+
+
+def form_edits(form: str) -> int:
+    """The edits a form is searched within: two for a short form, one for a longer one."""
+    return 2 if len(form) <= SHORT_FORM_CHARS else 1
+
+
+def forms_near(ours: Iterable[str], theirs: Iterable[str]) -> bool:
+    """Some two forms equal, or near as the reverse search takes them (see ``SHORT_FORM_CHARS``).
+
+    The rule of the reverse search, whichever way it runs: the full-text index's fuzzy
+    terms (``form~2`` or ``form~1``, ``form_edits``) on an update, ``NameIndex.near`` on a first load.
+    """
+    theirs = tuple(theirs)
+    for a in ours:
+        for b in theirs:
+            if a == b:
+                return True
+            if max(len(a), len(b)) <= SHORT_FORM_CHARS:
+                if (
+                    OSA.distance(a, b, score_cutoff=2) <= 2
+                    and fuzz.ratio(a, b, processor=None) >= RETRIEVE_SIMILARITY * 100
+                ):
+                    return True
+            elif min(len(a), len(b)) >= NEAR_FORM_CHARS and OSA.distance(a, b, score_cutoff=1) <= 1:
+                return True
+    return False
+
+
+def _deletions(form: str) -> set[str]:
+    """The form and every form ``form_edits`` letters shorter at most: two near forms share one of these."""
+    found = {form}
+    for _ in range(form_edits(form)):
+        found |= {f[:i] + f[i + 1 :] for f in found for i in range(len(f))}
+    return found
 
 
 @dataclass(slots=True)
@@ -47,6 +96,8 @@ class NameIndex:
     def __init__(self, load_id: int | None, families: dict[str, _Family]) -> None:
         self.load_id = load_id
         self._families = families
+        self._deleted: dict[str, dict[str, list[str]]] = {}  # per family: deletion key -> forms, built on first use
+        self._lock = threading.Lock()
 
     @classmethod
     def build(cls, load_id: int | None, entries: Iterable[tuple[str, str, Iterable[str]]]) -> NameIndex:
@@ -108,3 +159,31 @@ class NameIndex:
                             best[entity] = score
         ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:limit]
         return [(entity, score / 100.0) for entity, score in ranked]
+
+    def near(self, forms: Iterable[str], family: str) -> set[str]:
+        """Entities with a form near one of ``forms`` (``forms_near``), by hashing: no comparison with every form.
+
+        Each form is filed under itself and its one-letter deletions (symmetric
+        deletion); a query's forms and their deletions look those up, and only the
+        forms found are compared. A first load asks this for every customer.
+        """
+        found = self._families.get(family)
+        if found is None:
+            return set()
+        deleted = self._deleted.get(family)
+        if deleted is None:
+            with self._lock:
+                deleted = self._deleted.get(family)
+                if deleted is None:
+                    deleted = {}
+                    for form in found.entities:
+                        for key in _deletions(form):
+                            deleted.setdefault(key, []).append(form)
+                    self._deleted[family] = deleted
+        entities: set[str] = set()
+        for form in set(forms):
+            seen = {other for key in _deletions(form) for other in deleted.get(key, ())}
+            for other in seen:
+                if forms_near((form,), (other,)):
+                    entities.update(found.entities[other])
+        return entities

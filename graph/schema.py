@@ -7,6 +7,7 @@ from graph.model import (
     ALERT_CUSTOMER_INDEX,
     ALERT_STATUS_INDEX,
     CLUSTER_RANK_INDEX,
+    CUSTOMER_FORMS_INDEX,
     ENTITY_NAME_INDEX,
     INFRA,
     KEYS,
@@ -17,6 +18,7 @@ from graph.model import (
     constraint_name,
 )
 from graph.store import GraphStore
+from ingest.record import Schema
 
 # Labels whose stale nodes a load sweeps by ``loadId`` (range-indexed, so no label scan).
 INFRA_LABELS = tuple(sorted({label for label, _ in INFRA.values()} | {Label.IP_NETWORK}))
@@ -62,6 +64,8 @@ def index_statements() -> list[str]:
     """The indexes that back no uniqueness constraint (a first load builds them once its nodes are written)."""
     statements = [
         f"CREATE FULLTEXT INDEX {ENTITY_NAME_INDEX} IF NOT EXISTS FOR (n:{Label.ENTITY}) ON EACH [n.name, n.aliasText]",
+        f"CREATE FULLTEXT INDEX {CUSTOMER_FORMS_INDEX} IF NOT EXISTS FOR (n:{Schema.CUSTOMER_ACCOUNT}) ON EACH "
+        "[n.nameForms] OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}",
         f"CREATE INDEX {RECORD_SOURCE_KEY_INDEX} IF NOT EXISTS FOR (n:{Label.RECORD}) ON (n.sourceKey)",
         f"CREATE INDEX entity_listed IF NOT EXISTS FOR (n:{Label.ENTITY}) ON (n.listed)",
         f"CREATE FULLTEXT INDEX {ADDRESS_KEY_INDEX} IF NOT EXISTS FOR (n:{Label.ADDRESS}) ON EACH [n.key]",

@@ -274,13 +274,40 @@ class Candidate:
 
 
 def record_forms(record: Record, family: str, *, listed: bool = False) -> tuple[str, ...]:
-    """Every name form of a record, read as a person's name or an organisation's (as its family compares it).
+    """Every name form of a record, read as a person's name or an organisation's (as its family compares it)."""
+    return names_forms((n.value for n in record.names), family, listed=listed)
 
-    A listed record goes into the name index with its strict and plain forms; an
-    applicant's loose forms (every word folded, typos too) meet them there.
+
+def names_forms(names: Iterable[str], family: str, *, listed: bool = False) -> tuple[str, ...]:
+    """Every name form of some names, as screening retrieves by them (``resolution.name_keys``).
+
+    A listed party's names go into the name index with their strict and plain
+    forms; an applicant's loose forms (every word folded, typos too) meet them
+    there. Ongoing screening searches the other way with the same forms: a
+    changed listed party's against customers' (``customer_forms``, ``graph.alerts``).
     """
     modes = (STRICT, PLAIN) if listed else (STRICT, PLAIN, LOOSE)
-    return match_forms((n.value for n in record.names), PERSON if family == PERSON else ORGANIZATION, modes)
+    return match_forms(names, PERSON if family == PERSON else ORGANIZATION, modes)
+
+
+def as_screened(record: Record) -> Record:
+    """A customer's record as ongoing screening screens it: an account as the person who holds it."""
+    return replace(record, schema=Schema.PERSON) if record.schema is Schema.CUSTOMER_ACCOUNT else record
+
+
+def customer_forms(records: Iterable[Record]) -> tuple[str, ...]:
+    """The name forms a customer's screening retrieves listed parties by (``Screener.screen_customer``).
+
+    The loader keeps them on the customer's entity (``nameForms``, full-text
+    indexed word by word) so that ongoing screening finds, for a changed listed
+    party, the customers whose own screening would find it: respellings, spacing,
+    romanisation and script folded the same way on both sides.
+    """
+    found: set[str] = set()
+    for record in records:
+        screened = as_screened(record)
+        found.update(record_forms(screened, family_of_schema(screened.schema)))
+    return tuple(sorted(found))
 
 
 def _words_sorted(names: Iterable[str]) -> tuple[str, ...]:
@@ -288,7 +315,12 @@ def _words_sorted(names: Iterable[str]) -> tuple[str, ...]:
 
 
 def plain_names(record: Record) -> tuple[str, ...]:
-    return tuple(sorted({" ".join(_WORDS.findall(ascii_text(n.value).lower())) for n in record.names}))
+    return tuple(sorted({plain_name(n.value) for n in record.names}))
+
+
+def plain_name(name: str) -> str:
+    """A name's words, lower-case ASCII, one space apart: what screening compares word for word."""
+    return " ".join(_WORDS.findall(ascii_text(name).lower()))
 
 
 class FeatureCache:
@@ -397,14 +429,18 @@ class Screener:
         An account is screened as the person who holds it (accounts are their own
         resolution family, which no list has). DPRK indicators are left out of the
         decision: they say where a customer is, not that a list changed, and an
-        alert must follow a list change (``graph.alerts``).
+        alert must follow a list change (``graph.alerts``). Only listed candidates are
+        scored: the decision reads nothing else, and the others (customers named
+        alike) would cost a fetch and a score each.
         """
-        person = replace(record, schema=Schema.PERSON) if record.schema is Schema.CUSTOMER_ACCOUNT else record
+        person = as_screened(record)
         keys = value_keys(person)
         family = family_of_schema(person.schema)
         scorer = self.scorers.get(family)
         matches = (
-            self._matches(store, person, keys, record.record_id, family, scorer, Candidate.of(person, family))
+            self._matches(
+                store, person, keys, record.record_id, family, scorer, Candidate.of(person, family), listed_only=True
+            )
             if person.names or keys
             else []
         )
@@ -527,8 +563,12 @@ class Screener:
         family: str,
         scorer: Scorer | None,
         itself: Candidate,
+        *,
+        listed_only: bool = False,
     ) -> list[Match]:
         rows = self._candidate_rows(store, record, keys, record_id, family)
+        if listed_only:
+            rows = [row for row in rows if row["listed"]]
         self.cache.fill(store, rows, family)
         matches = [m for m in (self._score(row, family, scorer, itself) for row in rows) if m is not None]
         matches.sort(key=lambda m: (-(m.judged == "same"), -m.probability, m.entity_id))

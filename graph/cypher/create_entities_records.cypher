@@ -20,6 +20,7 @@ SET e.schema = row.schema,
     e.identifiers = row.identifiers,
     e.indicators = row.indicators,
     e.indicatorScore = row.indicatorScore,
+    e.nameForms = row.nameForms,
     e.loadId = $loadId
 WITH e, row
 CALL (e, row) {

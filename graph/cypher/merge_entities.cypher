@@ -18,4 +18,5 @@ SET e:__SCHEMA__,
     e.identifiers = row.identifiers,
     e.indicators = row.indicators,
     e.indicatorScore = row.indicatorScore,
+    e.nameForms = row.nameForms,
     e.loadId = $loadId

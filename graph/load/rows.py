@@ -25,6 +25,7 @@ from graph.load.extract import iter_infra, iter_relations, link_batches
 from graph.load.extract import links_state as infra_links_state
 from graph.load.extract import stage_links as stage_infra_links
 from graph.model import RELATION_TYPES, Label, Rel
+from graph.screening import customer_forms
 from graph.specificity import is_super_node, rules, specificity
 from ingest import indicators as dprk
 from ingest.keys import WALLET, email_domain, wallet_currency
@@ -131,9 +132,10 @@ def entity_payload(entity_id: str, members: list[Member]) -> dict[str, Any]:
     caption = max((r.caption for r in records), key=lambda c: (len(c), c))
     aliases = sorted({n.value for r in records for n in r.names if n.kind is not NameKind.WEAK} - {caption})
     found = dprk.strongest(i for r in records for i in dprk.record_indicators(r))
+    schema = _entity_schema(members)
     return {
         "id": entity_id,
-        "schema": str(_entity_schema(members)),
+        "schema": str(schema),
         "name": caption,
         "aliases": _list(aliases),
         "aliasText": "\n".join(aliases) or None,  # for the full-text index; a customer has no aliases
@@ -152,6 +154,9 @@ def entity_payload(entity_id: str, members: list[Member]) -> dict[str, Any]:
         # front-company rankings (and screening, through a shared value) can weigh them; none on most entities.
         "indicators": _list([f"{i.name}|{i.evidence or ''}|{i.weight}" for i in found]),
         "indicatorScore": dprk.score(found) or None,
+        # A customer's name forms, as its screening retrieves by them: ongoing screening searches them for the
+        # names of a changed listed party (``graph.alerts``, full-text index ``CUSTOMER_FORMS_INDEX``).
+        "nameForms": " ".join(customer_forms(records)) or None if schema is Schema.CUSTOMER_ACCOUNT else None,
     }
 
 

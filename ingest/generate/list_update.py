@@ -93,13 +93,6 @@ def plant_list_update(csv_path: Path, old: Path, new: Path, *, each: int = 5, se
     rng = random.Random(seed)
     fake = FakeValues(rng)
     delta = list_delta(old, new)
-    with csv_path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        if tuple(header) != HEADER:
-            raise ValueError(f"{csv_path}: not a generated customer table")
-        last = max((int(row[0].rsplit("-", 1)[1]) for row in reader if row), default=0)
-    truth: list[dict[str, Any]] = []
     plans: list[tuple[Plan, dict[str, Any]]] = []
 
     def pick(items: list[Any], key: Any) -> list[Any]:
@@ -136,6 +129,33 @@ def plant_list_update(csv_path: Path, old: Path, new: Path, *, each: int = 5, se
         plans.append(
             (plan, {"kind": "removed-name", "value": entry.name, "entry": entry.source_key, "name": entry.name})
         )
+    return _append(csv_path, fake, plans)
+
+
+def plant_named(csv_path: Path, lines: list[dict[str, Any]], *, seed: int = 28) -> list[dict[str, Any]]:
+    """Append one account per line, named ``line["name"]`` and born ``line["birth_date"]`` (when given).
+
+    For respellings of listed names and for unrelated names that must stay
+    clear: the line (its ``kind``, ``entry`` ...) comes back as the account's truth.
+    """
+    fake = FakeValues(random.Random(seed))
+    plans: list[tuple[Plan, dict[str, Any]]] = []
+    for line in lines:
+        person = fake.person()
+        person.dob = line.get("birth_date") or person.dob
+        plans.append((Plan(person, line["kind"], name=line["name"]), line))
+    return _append(csv_path, fake, plans)
+
+
+def _append(csv_path: Path, fake: FakeValues, plans: list[tuple[Plan, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Write the planned individual accounts after the table's last; returns each one's truth with its id."""
+    with csv_path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        if tuple(header) != HEADER:
+            raise ValueError(f"{csv_path}: not a generated customer table")
+        last = max((int(row[0].rsplit("-", 1)[1]) for row in reader if row), default=0)
+    truth: list[dict[str, Any]] = []
     with csv_path.open("a", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         for offset, (plan, line) in enumerate(plans, start=1):

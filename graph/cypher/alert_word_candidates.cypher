@@ -1,4 +1,4 @@
-// Customers whose names the full-text index finds for the names of listed parties a load touched.
+// Customers whose names the full-text index finds for the plain words of a touched listed name (the words path).
 UNWIND $seeds AS seed
 CALL db.index.fulltext.queryNodes($index, seed.query, {limit: $limit}) YIELD node
 WITH seed, node

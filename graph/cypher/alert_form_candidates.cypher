@@ -1,0 +1,5 @@
+// Customers whose name forms are near a form of a listed party's name the load touched: the customers-only
+// full-text index of forms (whitespace-split), each form a fuzzy term.
+UNWIND $seeds AS seed
+CALL db.index.fulltext.queryNodes($index, seed.query, {limit: $limit}) YIELD node
+RETURN seed.id AS listedId, seed.name AS listedName, node.id AS id, node.nameForms AS forms

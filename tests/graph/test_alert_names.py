@@ -1,0 +1,57 @@
+"""Ongoing screening's reverse name search: which customers a changed listed person's names reach.
+
+Both ways of running it (the customers' forms index on an update, the screener's
+in-process index on a first load) take the same pairs: ``name_index.forms_near``
+on the forms screening retrieves by. No Neo4j here: the rule and the hashing.
+"""
+
+from __future__ import annotations
+
+import csv
+
+from graph.name_index import NameIndex, forms_near
+from graph.screening import names_forms
+from tests.conftest import DATA
+
+LISTED = {
+    "ri-pyong-chol": "RI, Pyong Chol",
+    "kim-myong-chol": "KIM, Myong Chol",
+    "choe-un-hyok": "CHOE, Un Hyok",
+    "ri-tong-hyok": "RI, Tong Hyok",
+    "li-yi": "LI, Yi",
+}
+
+
+def index_of(names: dict[str, str]) -> NameIndex:
+    return NameIndex.build(
+        1, [(key, "person", names_forms([name], "person", listed=True)) for key, name in names.items()]
+    )
+
+
+def test_respelled_customer_names_reach_the_listed_person_and_unrelated_names_do_not() -> None:
+    index = index_of(LISTED)
+    respelled = {
+        "Pyongchul Ri": "ri-pyong-chol",  # given name run together, surname last, another romanisation
+        "Kim Myomg Chol": "kim-myong-chol",  # a typo
+        "Choe Unhyok": "choe-un-hyok",  # given name run together
+        "Yi Tong Hyeok": "ri-tong-hyok",  # another romanisation
+        "Ying Li": "li-yi",  # two edits on a short name (screening's retrieval pairs them)
+    }
+    for name, key in respelled.items():
+        assert index.near(names_forms([name], "person"), "person") == {key}, name
+    for name in ("Kim Soo Ah", "Choe Yu Na", "Ri Hye Won", "John Smith", "Wei Zhang"):
+        assert index.near(names_forms([name], "person"), "person") == set(), name
+
+
+def test_the_hashing_finds_exactly_the_pairs_the_rule_takes() -> None:
+    """``NameIndex.near`` (symmetric deletion, a first load) against the rule applied pair by pair."""
+    with (DATA / "ofac" / "snapshot_2022-01" / "sdn.csv").open(encoding="latin-1") as handle:
+        people = {r[0]: r[1] for r in csv.reader(handle) if len(r) > 2 and r[2].strip() == "individual"}
+    listed = {key: names_forms([name], "person", listed=True) for key, name in list(people.items())[:1500]}
+    index = NameIndex.build(1, [(key, "person", forms) for key, forms in listed.items()])
+    customers = [name.title() for name in list(people.values())[:1500:7]]
+    customers += ["Pyongchul Ri", "Kim Myomg Chol", "Ying Li", "Xin Chen", "Maria Gonzalez", "Ahmad Khan"]
+    for name in customers:
+        forms = names_forms([name], "person")
+        expected = {key for key, theirs in listed.items() if forms_near(forms, theirs)}
+        assert index.near(forms, "person") == expected, name
