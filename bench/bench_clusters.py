@@ -39,8 +39,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_graph import SANCTIONGRAPH, identity_resolution, percentiles, start_neo4j, step  # noqa: E402
 
 from graph import analytics, clusters, networks, queries  # noqa: E402
+from graph.applicants import Applicant, Decision  # noqa: E402
 from graph.loader import run_load  # noqa: E402
-from graph.screening import Applicant, Decision, Screener  # noqa: E402
+from graph.screening import Screener  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 from ingest import staging  # noqa: E402
 from sanctiongraph import neo4j_server as server  # noqa: E402

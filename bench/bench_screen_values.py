@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_screening import percentile, prepare  # noqa: E402
 
 from graph import screening  # noqa: E402
-from graph.screening import Applicant, Screener  # noqa: E402
+from graph.applicants import Applicant, Decision  # noqa: E402
+from graph.screening import Screener  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 
 
@@ -73,7 +74,7 @@ def side_by_side(
             started = time.perf_counter()
             result = screener.screen(store, applicant)
             timings[mode].append((time.perf_counter() - started) * 1000)
-            raised[mode] += result.decision != screening.Decision.CLEAR
+            raised[mode] += result.decision != Decision.CLEAR
     switch(True)
     for mode, values in timings.items():
         print(

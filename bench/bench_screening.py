@@ -46,7 +46,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import dprk_variants  # noqa: E402
 
-from graph.screening import REVIEW_PROBABILITY, Applicant, Decision, Screener  # noqa: E402
+from graph.applicants import REVIEW_PROBABILITY, Applicant, Decision  # noqa: E402
+from graph.screening import Screener  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 from sanctiongraph import neo4j_server as server  # noqa: E402
 from sanctiongraph.settings import Secret, Settings  # noqa: E402

@@ -49,21 +49,12 @@ from rapidfuzz import fuzz, process
 from rigour.text.translit import ascii_text
 
 from graph import analytics, answers
+from graph.applicants import HIT_PROBABILITY, REVIEW_EXPOSURE, REVIEW_PROBABILITY, Decision, ScreenResult
 from graph.model import CUSTOMER_FORMS_INDEX, ENTITY_NAME_INDEX, Label
 from graph.name_index import NameIndex, form_edits, forms_near
+from graph.name_match import UNLIKE_NAMES, family_of_schema, names_forms, plain_name
 from graph.queries import MAX_QUERY_TERMS
-from graph.screening import (
-    HIT_PROBABILITY,
-    REVIEW_EXPOSURE,
-    REVIEW_PROBABILITY,
-    UNLIKE_NAMES,
-    Decision,
-    Screener,
-    ScreenResult,
-    family_of_schema,
-    names_forms,
-    plain_name,
-)
+from graph.screening import Screener
 from graph.store import GraphStore
 from ingest.record import Record
 from resolution.normalize import PERSON
@@ -264,7 +255,7 @@ def _words_near(plain: str, others: Iterable[str]) -> bool:
     """Names alike word for word, in any order (token-sort similarity ``NAME_SIMILARITY``): a customer whose
     words are most of a listed name's (``Alejandro Garcia``, GIL GARCIA, Jose Alejandro), which screening's
     full-text retrieval finds and its forms do not. The words as screening compares them (``plain_name``),
-    as alike as screening needs names to be to match at all (``screening.UNLIKE_NAMES``)."""
+    as alike as screening needs names to be to match at all (``name_match.UNLIKE_NAMES``)."""
     return any(fuzz.token_sort_ratio(plain, other) >= NAME_SIMILARITY for other in others)
 
 
@@ -279,8 +270,8 @@ def _by_name(store: GraphStore, listed: list[dict[str, Any]]) -> set[str]:
     """Customers whose own screening could find a changed listed person by name.
 
     Two searches, one query per listed name each, so the cost follows the change:
-    the forms screening retrieves by (``screening.names_forms`` for the party, as
-    its name index holds them; ``screening.customer_forms`` for customers, kept on
+    the forms screening retrieves by (``name_match.names_forms`` for the party, as
+    its name index holds them; ``name_match.customer_forms`` for customers, kept on
     their entities by the loader) as fuzzy terms in the customers' forms index, so
     a respelled, run-together or otherwise romanised name is found
     (``name_index.forms_near`` says which pairs count); and the name's plain words

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graph.applicants import HIT_PROBABILITY, Applicant, Decision, Match
 from graph.institutions import MIN_PART_CHARS, affiliation_indicators
-from graph.screening import HIT_PROBABILITY, Applicant, Decision, Match, Screener
+from graph.screening import Screener
 from graph.store import GraphStore
 from ingest.indicators import Indicator
 from sanctiongraph.errors import SanctionGraphError

@@ -24,303 +24,67 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import Any
 
-from rapidfuzz import fuzz
-from rigour.text.translit import ascii_text
-
 from graph import analytics, answers, networks
-from graph.institutions import affiliation_indicators
-from graph.model import ENTITY_NAME_INDEX, INFRA, Label
+from graph.applicants import (
+    HIT_PROBABILITY,
+    REVIEW_EXPOSURE,
+    REVIEW_PROBABILITY,
+    Applicant,
+    Decision,
+    ExposureHit,
+    Match,
+    ScreenResult,
+    applicant_indicators,
+    applicant_record,
+    shared_indicator,
+    value_keys,
+)
+from graph.model import ENTITY_NAME_INDEX, Label
 from graph.name_index import NameIndex
+from graph.name_match import (
+    MIN_MATCH_PROBABILITY,
+    UNLIKE_CAP,
+    UNLIKE_NAMES,
+    Candidate,
+    as_screened,
+    family_of_schema,
+    name_similarity,
+    names_near,
+    record_forms,
+    screening_probability,
+)
 from graph.queries import lucene_query
 from graph.similar_addresses import near_addresses
 from graph.store import GraphStore
-from ingest import indicators as dprk
-from ingest import values
 from ingest.indicators import Indicator
-from ingest.keys import EMAIL, IP, email_domain, record_values
-from ingest.record import Address, Identifier, Infra, InfraKind, Name, NameKind, Provenance, Record, Schema
-from resolution.features import FAMILY_OF_SCHEMA, Features, build_features, merge_features
-from resolution.name_keys import LOOSE, PLAIN, STRICT, match_forms, similarity, typo_evidence, within_typos
-from resolution.normalize import ORGANIZATION, PERSON
-from resolution.scorer import ScoredPair, Scorer, probability
+from ingest.record import Record
+from resolution.features import FAMILY_OF_SCHEMA, merge_features
+from resolution.scorer import ScoredPair, Scorer
 from sanctiongraph.errors import InvalidArgumentError, ResolutionError
 
 # A listed match this sure is a HIT even where the resolution model would merge at a lower
 # probability: a screening hit stops an onboarding, so it must be near certain; below it,
 # down to REVIEW_PROBABILITY, a person looks.
-HIT_PROBABILITY = 0.9
-REVIEW_PROBABILITY = 0.5
-REVIEW_EXPOSURE = 0.5
+# A listed match this sure is a HIT even where the resolution model would merge at a lower
+# probability: a screening hit stops an onboarding, so it must be near certain; below it,
+# down to REVIEW_PROBABILITY, a person looks.
 NAME_CANDIDATES = 20
 MAX_CANDIDATES = 40
 RECORDS_PER_ENTITY = 4
 EXPOSURE_USERS = 50
 EXPOSURE_HOPS = 3
-MAX_NAMES = 10
 FEATURE_CACHE_SIZE = 200_000
 # How often a screener asks whether a newer load completed (its name index is then rebuilt).
 INDEX_CHECK_SECONDS = 10.0
 REQUIRED_FAMILIES = ("person", "organization")
-_WORDS = re.compile(r"[a-z0-9]+")
 
 log = logging.getLogger("sanctiongraph.screening")
-
-
-class Decision(StrEnum):
-    HIT = "HIT"
-    REVIEW = "REVIEW"
-    CLEAR = "CLEAR"
-
-
-@dataclass(slots=True)
-class Applicant:
-    """What a screening request says about the applicant; every field optional but a name or value."""
-
-    name: str | None = None
-    names: list[str] = field(default_factory=list)
-    schema: str = "Person"
-    birth_date: str | None = None
-    country: str | None = None
-    identifiers: list[str] = field(default_factory=list)
-    address: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    ip_address: str | None = None
-    domain: str | None = None
-    wallet: str | None = None
-    payment_fingerprint: str | None = None
-    record_id: str | None = None  # the applicant's own record, when it is in the graph (a customer)
-    affiliations: list[str] = field(default_factory=list)  # employers, universities, institutes (author screening)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Applicant:
-        """From the batch-file / GraphQL shape (camelCase keys); unknown keys are ignored."""
-        known = {
-            "name": "name",
-            "names": "names",
-            "schema": "schema",
-            "birthDate": "birth_date",
-            "country": "country",
-            "identifiers": "identifiers",
-            "address": "address",
-            "email": "email",
-            "phone": "phone",
-            "ipAddress": "ip_address",
-            "domain": "domain",
-            "wallet": "wallet",
-            "paymentFingerprint": "payment_fingerprint",
-            "recordId": "record_id",
-            "affiliations": "affiliations",
-        }
-        args = {attr: data[key] for key, attr in known.items() if data.get(key) not in (None, "", [])}
-        if isinstance(args.get("names"), str):
-            args["names"] = [args["names"]]
-        for key in ("identifiers", "affiliations"):
-            if isinstance(args.get(key), str):
-                args[key] = [args[key]]
-        return cls(**args)
-
-
-@dataclass(slots=True)
-class Match:
-    entity_id: str
-    name: str
-    schema: str
-    listed: bool
-    probability: float
-    match_weight: float
-    comparisons: list[dict[str, Any]]
-    records: list[dict[str, str]]  # [{"source", "sourceKey"}]
-    via: list[str]
-    judged: str | None = None  # "same" / "not_same" when an analyst said so
-    name_similarity: float = 0.0  # best token-sort similarity of the two parties' names, 0 to 1
-
-
-@dataclass(slots=True)
-class ExposureHit:
-    label: str
-    value: str
-    user: answers.GraphNode
-    score: float
-    path: answers.Path | None
-
-
-@dataclass(slots=True)
-class ScreenResult:
-    decision: Decision
-    matches: list[Match]
-    exposure: list[ExposureHit]
-    exposure_score: float
-    # DPRK indicators that fired, strongest first (name, evidence, weight: the frontCompanies shape).
-    indicators: list[Indicator] = field(default_factory=list)
-
-    def to_contract(self, request_id: Any) -> dict[str, Any]:
-        """The batch output line (a public contract)."""
-        return {
-            "id": request_id,
-            "decision": str(self.decision),
-            "matches": [
-                {"entityId": m.entity_id, "name": m.name, "probability": round(m.probability, 6), "records": m.records}
-                for m in self.matches
-            ],
-        }
-
-    def to_single(self, request_id: Any) -> dict[str, Any]:
-        """One applicant's JSON (``screen --json`` without ``--batch``): the batch line and the indicators.
-
-        The batch line's keys are a frozen contract; the indicators are added only here.
-        """
-        return {
-            **self.to_contract(request_id),
-            "indicators": [{"name": i.name, "evidence": i.evidence, "weight": i.weight} for i in self.indicators],
-        }
-
-
-def applicant_record(applicant: Applicant) -> Record:
-    """The applicant as a canonical record, its values cleaned like a source's."""
-    names = [n for n in [applicant.name, *applicant.names] if n and values.clean_text(n)][:MAX_NAMES]
-    try:
-        schema = Schema(applicant.schema)
-    except ValueError:
-        raise InvalidArgumentError(f"schema {applicant.schema!r} is not one of {[s.value for s in Schema]}") from None
-    country = values.country_code(applicant.country)
-    record = Record(
-        source="screening",
-        source_key="applicant",
-        schema=schema,
-        names=[
-            Name(n, NameKind.PRIMARY if i == 0 else NameKind.ALIAS, values.name_script(n)) for i, n in enumerate(names)
-        ],
-        provenance=Provenance("request", 0),
-        countries=[country] if country else [],
-    )
-    date = values.iso_date(applicant.birth_date)
-    if date:
-        (record.birth_dates if schema is Schema.PERSON else record.incorporation_dates).append(date)
-    record.identifiers = [Identifier("other", v) for v in map(values.document_number, applicant.identifiers) if v]
-    record.infra = _infra(applicant, country)
-    address = values.clean_text(applicant.address)
-    if address:
-        record.addresses.append(Address(address, country=country))
-    return record
-
-
-def _infra(applicant: Applicant, country: str | None) -> list[Infra]:
-    found: list[Infra] = []
-    cleaned = [
-        (InfraKind.EMAIL, values.email(applicant.email)),
-        (InfraKind.PHONE, values.phone(applicant.phone, country)),
-        (InfraKind.IP_ADDRESS, values.ip_address(applicant.ip_address)),
-        (InfraKind.DOMAIN, values.clean_text(applicant.domain)),
-        (InfraKind.WALLET, values.clean_text(applicant.wallet)),
-        (InfraKind.PAYMENT_FINGERPRINT, values.clean_text(applicant.payment_fingerprint)),
-    ]
-    for kind, value in cleaned:
-        if value:
-            found.append(Infra(kind, value))
-    return found
-
-
-def value_keys(record: Record) -> list[dict[str, str]]:
-    """The applicant's values as (label, key) pairs, by the key rules ingest stored them with (``ingest.keys``).
-
-    An e-mail also looks up its domain, and an IP address its network: the
-    parents the loader links them to.
-    """
-    found: list[dict[str, str]] = []
-    for kind, key, _ in record_values(record):
-        found.append({"label": str(INFRA[kind][0]), "key": key})
-        if kind == EMAIL:
-            found.append({"label": str(Label.DOMAIN), "key": email_domain(key)})
-        elif kind == IP:
-            found.append({"label": str(Label.IP_NETWORK), "key": values.ip_network(key)})
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A candidate record as screening compares it: model features and plain names."""
-
-    features: Features
-    names: tuple[str, ...]  # lower-case ASCII, legal forms kept (typos there still count)
-    # Both kinds of name with their words sorted, once: comparing them is then a plain ratio.
-    sorted_names: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
-    # Compact name forms (``resolution.name_keys``): spacing, romanisation, script and legal forms folded.
-    forms: tuple[str, ...] = ()
-    # Some word of the names is no romanisation of Korean (``Mnagon``): a slip, so two may be forgiven.
-    typo_evidence: bool = False
-
-    @classmethod
-    def of(cls, record: Record, family: str) -> Candidate:
-        features = build_features(record, family)
-        names = plain_names(record)
-        reading = PERSON if family == PERSON else ORGANIZATION
-        return cls(
-            features,
-            names,
-            (_words_sorted(features.name_keys), _words_sorted(names)),
-            record_forms(record, family),
-            typo_evidence((n.value for n in record.names), reading),
-        )
-
-
-def record_forms(record: Record, family: str, *, listed: bool = False) -> tuple[str, ...]:
-    """Every name form of a record, read as a person's name or an organisation's (as its family compares it)."""
-    return names_forms((n.value for n in record.names), family, listed=listed)
-
-
-def names_forms(names: Iterable[str], family: str, *, listed: bool = False) -> tuple[str, ...]:
-    """Every name form of some names, as screening retrieves by them (``resolution.name_keys``).
-
-    A listed party's names go into the name index with their strict and plain
-    forms; an applicant's loose forms (every word folded, typos too) meet them
-    there. Ongoing screening searches the other way with the same forms: a
-    changed listed party's against customers' (``customer_forms``, ``graph.alerts``).
-    """
-    modes = (STRICT, PLAIN) if listed else (STRICT, PLAIN, LOOSE)
-    return match_forms(names, PERSON if family == PERSON else ORGANIZATION, modes)
-
-
-def as_screened(record: Record) -> Record:
-    """A customer's record as ongoing screening screens it: an account as the person who holds it."""
-    return replace(record, schema=Schema.PERSON) if record.schema is Schema.CUSTOMER_ACCOUNT else record
-
-
-def customer_forms(records: Iterable[Record]) -> tuple[str, ...]:
-    """The name forms a customer's screening retrieves listed parties by (``Screener.screen_customer``).
-
-    The loader keeps them on the customer's entity (``nameForms``, full-text
-    indexed word by word) so that ongoing screening finds, for a changed listed
-    party, the customers whose own screening would find it: respellings, spacing,
-    romanisation and script folded the same way on both sides.
-    """
-    found: set[str] = set()
-    for record in records:
-        screened = as_screened(record)
-        found.update(record_forms(screened, family_of_schema(screened.schema)))
-    return tuple(sorted(found))
-
-
-def _words_sorted(names: Iterable[str]) -> tuple[str, ...]:
-    return tuple(" ".join(sorted(name.split())) for name in names)
-
-
-def plain_names(record: Record) -> tuple[str, ...]:
-    return tuple(sorted({plain_name(n.value) for n in record.names}))
-
-
-def plain_name(name: str) -> str:
-    """A name's words, lower-case ASCII, one space apart: what screening compares word for word."""
-    return " ".join(_WORDS.findall(ascii_text(name).lower()))
 
 
 class FeatureCache:
@@ -690,111 +454,10 @@ def _near_addresses(store: GraphStore, keys: list[dict[str, str]]) -> list[dict[
     return near
 
 
-# Screening policy on top of the resolution model, for candidates found by name alone
-# (an applicant is often a bare name, a list entry a rich record):
-# - names this unlike (best similarity of names or name forms) are not the same party, whatever
-#   else agrees: "Elena Petrov" is not "Alexander Petrov", "Horizon Trading" is not
-#   "Pishgaman Horizon ... Trading";
-# - names this alike count as "names nearly equal" even when the model's name levels, which
-#   never saw typos or every spelling in list names, score them lower: "NATIONAL IRANIAN OIL
-#   CMOPANY" is the listed company, "Ri Mnagon" is RI MAN GON. Only the names' evidence is
-#   raised: a different birth date, country or identifier still counts against the match.
-UNLIKE_NAMES = 0.75
-NEAR_IDENTICAL_NAMES = 0.92
-UNLIKE_CAP = 0.2
-NEAR_LEVEL = "names nearly equal"
-# Candidates below this are not reported as matches at all.
-MIN_MATCH_PROBABILITY = 0.3
-
-
-def name_similarity(applicant: Candidate, candidate: Candidate) -> float:
-    """The best similarity of any two names, 0 to 1: token-sort on model keys or plain names, or name forms.
-
-    Model keys drop legal forms and honorifics (so word order and "LTD" do not
-    matter); plain names keep every word (so a typo in "COMPANY" still counts);
-    name forms (``resolution.name_keys``) fold spacing, romanisation and script,
-    so ``KIM TONGCHOL``, ``Yi Eun-Seong`` and ``황석화`` are as alike as they are.
-    """
-    best = 0.0
-    for ours, theirs in zip(applicant.sorted_names, candidate.sorted_names, strict=True):
-        for a in ours:
-            for b in theirs:
-                best = max(best, fuzz.ratio(a, b))  # on words sorted once: fuzz.token_sort_ratio, less work
-    return max(best / 100.0, similarity(applicant.forms, candidate.forms))
-
-
-def names_near(applicant: Candidate, candidate: Candidate) -> bool:
-    """Name forms within keyboard slips of each other (``resolution.name_keys.within_typos``)."""
-    return within_typos(applicant.forms, candidate.forms, two=applicant.typo_evidence)
-
-
-def screening_probability(
-    best: ScoredPair | None, similarity: float, scorer: Scorer | None, *, near: bool | None = None
-) -> float:
-    """The model's probability, bounded by how alike the names are (see UNLIKE_NAMES, NEAR_IDENTICAL_NAMES).
-
-    Near-identical names (``near``: within keyboard slips, see ``names_near``; by default
-    similarity at NEAR_IDENTICAL_NAMES) replace the names comparison's weight by the model's own
-    "names nearly equal" weight when that is higher, and keep every other
-    comparison's weight: a bare near-identical name is a REVIEW, the same name with
-    another birth date is not.
-    """
-    model = best.match_probability if best is not None else 0.0
-    if similarity < UNLIKE_NAMES:
-        return min(model, UNLIKE_CAP)
-    if not (near or similarity >= NEAR_IDENTICAL_NAMES):
-        return model
-    if best is None or scorer is None:
-        return max(model, REVIEW_PROBABILITY)
-    names = next((c["weight"] for c in best.comparisons if c["comparison"] == "names"), 0.0)
-    floor = scorer.level_weight("names", NEAR_LEVEL)
-    return probability(best.match_weight - names + max(names, floor))
-
-
 def _last_load(store: GraphStore) -> int | None:
     """The id of the last completed load, or None before any."""
     rows = store.read("last_load")
     return int(rows[0]["loadId"]) if rows and rows[0]["loadId"] is not None else None
-
-
-def family_of_schema(name: str) -> str:
-    try:
-        return FAMILY_OF_SCHEMA.get(Schema(name), "organization")
-    except ValueError:
-        return "organization"
-
-
-# A value shared with a party that has DPRK indicators passes on this share of that party's strongest
-# indicator, times the value's specificity: a device or card two accounts use says much, a webmail domain nothing.
-SHARED_INDICATOR_SHARE = 0.9
-SHARED_INDICATOR = "shares_infrastructure_kp"
-
-
-def shared_indicator(row: dict[str, Any]) -> Indicator | None:
-    """An indicator for a value the applicant shares with a party the load found DPRK indicators on.
-
-    That is how a VPN-masked sign-up shows: its own IP and phone say nothing,
-    but its device, card or mailbox is one a ``+850`` account also uses.
-    """
-    score = row.get("userIndicatorScore")
-    if not score:
-        return None
-    weight = round(SHARED_INDICATOR_SHARE * float(row["specificity"] or 0.0) * float(row["matchScore"] or 1.0), 4)
-    if weight <= 0:
-        return None
-    names = ", ".join(sorted({i.split("|", 1)[0] for i in row.get("userIndicators") or []}))
-    value = row["value"] or row["key"]
-    return Indicator(SHARED_INDICATOR, f"{row['label']} {value} with {row['userName']} ({names})", weight)
-
-
-def applicant_indicators(
-    applicant: Applicant, record: Record, shared: Iterable[Indicator | None] = ()
-) -> list[Indicator]:
-    """Every DPRK indicator of an applicant: its values, its affiliations, values shared with flagged parties."""
-    found: list[Indicator | None] = [*dprk.record_indicators(record), *shared]
-    for affiliation in applicant.affiliations:
-        found.extend(affiliation_indicators(affiliation))
-    return dprk.strongest(found)
 
 
 def _decide(

@@ -343,7 +343,7 @@ def _warm_up(services: Services, stop: threading.Event) -> None:
     (Neo4j not up yet) are fine: the first requests then pay.
     """
     from graph import analytics, queries
-    from graph.screening import Applicant
+    from graph.applicants import Applicant
 
     try:
         hits = queries.search_entities(services.store, "korea trading company", limit=3)

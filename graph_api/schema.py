@@ -12,7 +12,7 @@ import graphene
 from graphql import GraphQLResolveInfo
 
 from graph import alerts as ongoing
-from graph import analytics, answers, networks, ownership, queries, screening
+from graph import analytics, answers, applicants, networks, ownership, queries
 from graph.authors import PartResult, SubmissionResult, screen_submission, submission_from_dict
 from graph.ownership import FrontCandidate, Ownership
 from graph.queries import EntityRow
@@ -184,7 +184,7 @@ class Query(graphene.ObjectType):
         return page(rows, skip, size)
 
     @staticmethod
-    async def resolve_screen(root: None, info: GraphQLResolveInfo, input: dict[str, Any]) -> screening.ScreenResult:
+    async def resolve_screen(root: None, info: GraphQLResolveInfo, input: dict[str, Any]) -> applicants.ScreenResult:
         ctx = context(info)
         result = await ctx.read(ctx.screener.screen, applicant_from(input))
         return views.for_principal(result, ctx.principal, views.given_values(input))

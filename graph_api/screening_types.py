@@ -11,7 +11,7 @@ from typing import Any
 import graphene
 from graphql import GraphQLResolveInfo
 
-from graph import answers, screening
+from graph import answers, applicants
 from graph.authors import PartResult, SubmissionResult
 from graph_api.types import (
     ComparisonEvidence,
@@ -20,7 +20,7 @@ from graph_api.types import (
     PathType,
 )
 
-DecisionEnum = graphene.Enum.from_enum(screening.Decision, description="HIT: a listed party; REVIEW: look; CLEAR")
+DecisionEnum = graphene.Enum.from_enum(applicants.Decision, description="HIT: a listed party; REVIEW: look; CLEAR")
 
 
 class ScreenInput(graphene.InputObjectType):
@@ -64,11 +64,11 @@ class ScreenMatch(graphene.ObjectType):
     judged = graphene.String(description="same / not_same when an analyst decided")
 
     @staticmethod
-    def resolve_explanation(match: screening.Match, info: GraphQLResolveInfo) -> list[dict[str, Any]]:
+    def resolve_explanation(match: applicants.Match, info: GraphQLResolveInfo) -> list[dict[str, Any]]:
         return match.comparisons
 
     @staticmethod
-    def resolve_records(match: screening.Match, info: GraphQLResolveInfo) -> list[dict[str, str]]:
+    def resolve_records(match: applicants.Match, info: GraphQLResolveInfo) -> list[dict[str, str]]:
         return [{"source": r["source"], "source_key": r["sourceKey"]} for r in match.records]
 
 
@@ -80,11 +80,11 @@ class ExposureHit(graphene.ObjectType):
     path = graphene.Field(PathType, description="From that user to a listed party")
 
     @staticmethod
-    def resolve_kind(hit: screening.ExposureHit, info: GraphQLResolveInfo) -> str:
+    def resolve_kind(hit: applicants.ExposureHit, info: GraphQLResolveInfo) -> str:
         return hit.label
 
     @staticmethod
-    def resolve_entity(hit: screening.ExposureHit, info: GraphQLResolveInfo) -> answers.GraphNode:
+    def resolve_entity(hit: applicants.ExposureHit, info: GraphQLResolveInfo) -> answers.GraphNode:
         return hit.user
 
 
@@ -100,7 +100,7 @@ class ScreenResult(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_decision(result: screening.ScreenResult, info: GraphQLResolveInfo) -> str:
+    def resolve_decision(result: applicants.ScreenResult, info: GraphQLResolveInfo) -> str:
         return result.decision.value
 
 
@@ -157,11 +157,11 @@ class ScreenBatchResult(graphene.ObjectType):
     result = graphene.Field(ScreenResult, required=True)
 
 
-def applicant_from(data: dict[str, Any]) -> screening.Applicant:
+def applicant_from(data: dict[str, Any]) -> applicants.Applicant:
     snake = {
         "birth_date": "birthDate",
         "ip_address": "ipAddress",
         "payment_fingerprint": "paymentFingerprint",
         "record_id": "recordId",
     }
-    return screening.Applicant.from_dict({snake.get(k, k): v for k, v in data.items()})
+    return applicants.Applicant.from_dict({snake.get(k, k): v for k, v in data.items()})

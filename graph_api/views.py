@@ -29,8 +29,8 @@ from dataclasses import replace
 from typing import Any
 
 from graph.answers import GraphNode
+from graph.applicants import SHARED_INDICATOR, ExposureHit, ScreenResult
 from graph.authors import PartResult, SubmissionResult
-from graph.screening import SHARED_INDICATOR, ExposureHit, ScreenResult
 from graph_api.auth import Principal, Role
 
 WITHHELD = "(withheld)"

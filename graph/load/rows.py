@@ -25,7 +25,7 @@ from graph.load.extract import iter_infra, iter_relations, link_batches
 from graph.load.extract import links_state as infra_links_state
 from graph.load.extract import stage_links as stage_infra_links
 from graph.model import RELATION_TYPES, Label, Rel
-from graph.screening import customer_forms
+from graph.name_match import customer_forms
 from graph.specificity import is_super_node, rules, specificity
 from ingest import indicators as dprk
 from ingest.keys import WALLET, email_domain, wallet_currency

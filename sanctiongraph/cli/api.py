@@ -145,7 +145,8 @@ def screen(
     workspace: Workspace = None,
 ) -> None:
     """Screen one applicant (--name ...) or a batch file against the graph the last load wrote."""
-    from graph.screening import Applicant, Screener
+    from graph.applicants import Applicant
+    from graph.screening import Screener
     from graph.store import GraphStore
 
     settings = settings_for(workspace)
@@ -220,7 +221,7 @@ def screen_authors(
 
 
 def _batch_requests(path: Path) -> Iterator[tuple[Any, Any]]:
-    from graph.screening import Applicant
+    from graph.applicants import Applicant
 
     if not path.is_file():
         raise SanctionGraphError(f"{path}: no such file")

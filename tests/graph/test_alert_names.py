@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 
 from graph.name_index import NameIndex, forms_near
-from graph.screening import names_forms
+from graph.name_match import names_forms
 from tests.conftest import DATA
 
 LISTED = {

@@ -25,10 +25,11 @@ import pytest
 
 from graph import alerts
 from graph.alerts import AlertStatus
+from graph.applicants import Decision
 from graph.connection import bolt_uri, neo4j_auth
 from graph.load.plan import LoadSummary
 from graph.loader import run_load
-from graph.screening import Decision, Screener
+from graph.screening import Screener
 from graph.store import GraphStore
 from graph_api.audit import AUDIT_DIR, AUDIT_FILE
 from graph_api.schema import schema

@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 
 from graph import alerts, analytics, networks
+from graph.applicants import Applicant, Decision
 from graph.loader import run_load
-from graph.screening import Applicant, Decision, Screener
+from graph.screening import Screener
 from graph.store import GraphStore
 from sanctiongraph.settings import Settings
 from tests.conftest import wipe

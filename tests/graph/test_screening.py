@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from graph.screening import Candidate, name_similarity
+from graph.name_match import Candidate, name_similarity
 from ingest import staging
 from resolution.features import FAMILY_OF_SCHEMA
 

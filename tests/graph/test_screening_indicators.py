@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from graph.applicants import Applicant, Decision
 from graph.loader import run_load
-from graph.screening import Applicant, Decision, Screener
+from graph.screening import Screener
 from graph.store import GraphStore
 from ingest.generate.customers import HEADER
 from ingest.run import run_ingest

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from graph.applicants import REVIEW_PROBABILITY, Applicant, Decision
 from graph.loader import run_load
-from graph.screening import REVIEW_PROBABILITY, Applicant, Decision, Screener
+from graph.screening import Screener
 from graph.store import GraphStore
 from sanctiongraph.settings import Settings
 from tests.conftest import wipe

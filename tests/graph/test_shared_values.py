@@ -24,8 +24,9 @@ import phonenumbers
 import pytest
 
 from graph import answers
+from graph.applicants import Applicant, Decision
 from graph.loader import run_load
-from graph.screening import Applicant, Decision, Screener
+from graph.screening import Screener
 from graph.store import GraphStore
 from ingest import keys, values
 from ingest.adapters import ofac_csv

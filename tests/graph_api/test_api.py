@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from graph.applicants import Applicant
 from graph.loader import run_load
-from graph.screening import Applicant, Screener
+from graph.screening import Screener
 from graph.store import GraphStore
 from graph_api.app import create_app
 from graph_api.audit import AUDIT_DIR, AUDIT_FILE, verify_chain

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph import queries, screening
+from graph import applicants, queries
 from ingest import keys
 from ingest.record import Address, Identifier, Infra, InfraKind, Provenance, Record, Schema
 
@@ -144,7 +144,7 @@ PARITY = {
 def test_staging_screening_and_search_key_a_value_alike() -> None:
     """The key ingest stores, the one screening looks up and the one a search looks up are one key."""
     stored = {kind: key for kind, key, _ in keys.record_values(_record(**PARITY, address=LISTED))}
-    applicant = screening.Applicant(
+    applicant = applicants.Applicant(
         wallet=PARITY["wallet"],
         email=PARITY["email"],
         phone=PARITY["phone"],
@@ -152,7 +152,7 @@ def test_staging_screening_and_search_key_a_value_alike() -> None:
         address=LISTED,
         country="KP",
     )
-    screened = {item["label"]: item["key"] for item in screening.value_keys(screening.applicant_record(applicant))}
+    screened = {item["label"]: item["key"] for item in applicants.value_keys(applicants.applicant_record(applicant))}
     assert screened["Wallet"] == stored["wallet"] == "1EfMVkxQZsTbRjzGDqhMSD4yBjuC2e9VCq"
     assert screened["Email"] == stored["email"] == "jsmith@gmail.com"
     assert screened["Phone"] == stored["phone"]
