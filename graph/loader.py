@@ -28,7 +28,8 @@ from pathlib import Path
 
 import duckdb
 
-from graph.alerts import Touched, run_alerts, touched_from_rows
+from graph.alert_reach import Touched, touched_from_rows
+from graph.alerts import run_alerts
 from graph.clusters import write_clusters
 from graph.load.fresh import secondary_indexes, write_first_load
 from graph.load.incremental import delete_removed, sweep, sweep_one

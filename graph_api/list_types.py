@@ -5,7 +5,7 @@ from __future__ import annotations
 import graphene
 from graphql import GraphQLResolveInfo
 
-from graph import alerts
+from graph import alert_views, alerts
 from graph.queries import EntityRow
 from graph_api.types import Entity, PathType, connection, context
 
@@ -74,22 +74,22 @@ class Alert(graphene.ObjectType):
     history = graphene.List(graphene.NonNull(AlertEvent), required=True)
 
     @staticmethod
-    async def resolve_customer(alert: alerts.AlertView, info: GraphQLResolveInfo) -> EntityRow:
+    async def resolve_customer(alert: alert_views.AlertView, info: GraphQLResolveInfo) -> EntityRow:
         found = await context(info).entities.load(alert.customer_id)
         if found is None:  # the customer's entity is gone (merged away since): still show the alert
             return EntityRow(id=alert.customer_id, name="(entity no longer in the graph)", schema="CustomerAccount")
         return found  # type: ignore[no-any-return]
 
     @staticmethod
-    def resolve_status(alert: alerts.AlertView, info: GraphQLResolveInfo) -> str:
+    def resolve_status(alert: alert_views.AlertView, info: GraphQLResolveInfo) -> str:
         return alert.status
 
     @staticmethod
-    def resolve_listed_entity_id(alert: alerts.AlertView, info: GraphQLResolveInfo) -> str:
+    def resolve_listed_entity_id(alert: alert_views.AlertView, info: GraphQLResolveInfo) -> str:
         return alert.listed_id
 
     @staticmethod
-    def resolve_list_change(alert: alerts.AlertView, info: GraphQLResolveInfo) -> dict[str, str]:
+    def resolve_list_change(alert: alert_views.AlertView, info: GraphQLResolveInfo) -> dict[str, str]:
         return alert.list_change
 
 

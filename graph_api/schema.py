@@ -11,8 +11,8 @@ from typing import Any
 import graphene
 from graphql import GraphQLResolveInfo
 
+from graph import alert_views, analytics, answers, applicants, networks, ownership, queries
 from graph import alerts as ongoing
-from graph import analytics, answers, applicants, networks, ownership, queries
 from graph.authors import PartResult, SubmissionResult, screen_submission, submission_from_dict
 from graph.ownership import FrontCandidate, Ownership
 from graph.queries import EntityRow
@@ -299,7 +299,7 @@ class Query(graphene.ObjectType):
     ) -> dict[str, Any]:
         skip, size = window(_given(first, 50), after, default=50, high=200)
         chosen = ongoing.AlertStatus(getattr(status, "value", status) or ongoing.AlertStatus.OPEN)
-        rows = await context(info).read(ongoing.list_alerts, chosen, skip=skip, limit=size + 1)
+        rows = await context(info).read(alert_views.list_alerts, chosen, skip=skip, limit=size + 1)
         return page(rows, skip, size)
 
     @staticmethod
@@ -401,10 +401,10 @@ class UpdateAlert(graphene.Mutation):
     @staticmethod
     async def mutate(
         root: None, info: GraphQLResolveInfo, id: str, status: Any, note: str | None = None
-    ) -> ongoing.AlertView:
+    ) -> alert_views.AlertView:
         ctx = context(info)
         chosen = str(getattr(status, "value", status))
-        return await ctx.read(ongoing.update_alert, id, chosen, note, ctx.principal.name)
+        return await ctx.read(alert_views.update_alert, id, chosen, note, ctx.principal.name)
 
 
 class Mutation(graphene.ObjectType):

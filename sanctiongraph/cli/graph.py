@@ -190,6 +190,7 @@ def alerts(
     workspace: Workspace = None,
 ) -> None:
     """Ongoing screening's alerts: customers a list change moved, with the decision before and after and why."""
+    from graph import alert_views
     from graph import alerts as ongoing
     from graph.store import GraphStore
     from sanctiongraph.errors import ConfigError
@@ -200,7 +201,7 @@ def alerts(
 
     def body() -> None:
         with GraphStore(settings) as store:
-            for alert in ongoing.list_alerts(store, status.upper(), limit=first):
+            for alert in alert_views.list_alerts(store, status.upper(), limit=first):
                 if as_json:
                     sys.stdout.write(json.dumps(alert.to_json(), ensure_ascii=False) + "\n")
                 else:

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from graph import alerts
+from graph import alert_views, alerts
 from graph.alerts import AlertStatus
 from graph.applicants import Decision
 from graph.connection import bolt_uri, neo4j_auth
@@ -82,7 +82,7 @@ class Update:
     second: LoadSummary
     before: dict[str, alerts.Screened]
     after: dict[str, alerts.Screened]
-    alerts_after_first: list[alerts.AlertView]
+    alerts_after_first: list[alert_views.AlertView]
 
     def entity(self, account: str) -> str:
         return self.entity_of[f"customer_accounts:{account}"]
@@ -91,8 +91,8 @@ class Update:
         return [line for line in self.truth if line["kind"] == kind]
 
 
-def all_alerts(store: GraphStore) -> list[alerts.AlertView]:
-    return [a for status in AlertStatus for a in alerts.list_alerts(store, status, limit=10_000)]
+def all_alerts(store: GraphStore) -> list[alert_views.AlertView]:
+    return [a for status in AlertStatus for a in alert_views.list_alerts(store, status, limit=10_000)]
 
 
 # Customers named as people the 2024 file newly lists, written otherwise (born the listed party's birth date):
@@ -151,16 +151,16 @@ def update(tmp_path_factory: pytest.TempPathFactory, neo4j_settings: Settings) -
         yield Update(store, path, entity_of, truth, first, second, before, after, alerts_after_first)
 
 
-def raised_in(store: GraphStore, load: LoadSummary) -> list[alerts.AlertView]:
+def raised_in(store: GraphStore, load: LoadSummary) -> list[alert_views.AlertView]:
     rows = store.read_raw("MATCH (a:Alert) WHERE a.loadId = $id RETURN a.id AS id", {"id": load.load_id})
-    found = [alerts.get_alert(store, row["id"]) for row in rows]
+    found = [alert_views.get_alert(store, row["id"]) for row in rows]
     return [a for a in found if a is not None]
 
 
 def test_every_customer_holding_a_newly_listed_value_or_name_is_alerted_once_with_its_reason(update: Update) -> None:
     assert update.second.mode == "incremental"
     second = [a for a in raised_in(update.store, update.second) if a.status == AlertStatus.OPEN]
-    by_customer: dict[str, list[alerts.AlertView]] = {}
+    by_customer: dict[str, list[alert_views.AlertView]] = {}
     for alert in second:
         by_customer.setdefault(alert.customer_id, []).append(alert)
     for kind in ("new-wallet", "new-email", "new-name"):
@@ -244,7 +244,7 @@ def test_customers_with_respelled_names_of_a_newly_listed_party_are_alerted_and_
     """A typo, a given name run together, another romanisation: each customer alerted by the update's load, for
     the party screening finds; customers sharing only a surname with those parties are not alerted."""
     second = raised_in(update.store, update.second)
-    by_customer: dict[str, list[alerts.AlertView]] = {}
+    by_customer: dict[str, list[alert_views.AlertView]] = {}
     for alert in second:
         by_customer.setdefault(alert.customer_id, []).append(alert)
     for line in update.planted("respelled"):
@@ -268,7 +268,7 @@ def test_a_delisting_closes_the_alert_it_opened_with_that_reason(update: Update)
     for line in planted:
         customer = update.entity(line["account_id"])
         assert customer in first, line  # the 2022 list named them
-        alert = alerts.get_alert(update.store, first[customer].id)
+        alert = alert_views.get_alert(update.store, first[customer].id)
         assert alert is not None
         assert alert.status == AlertStatus.CLOSED, (line, alert.reason)
         assert alert.closed_by == alerts.SYSTEM
@@ -285,16 +285,16 @@ def test_a_load_that_changes_nothing_raises_nothing(update: Update) -> None:
 
 
 def test_an_analyst_moves_an_alert_and_its_history_keeps_who_and_why(update: Update) -> None:
-    alert = next(a for a in alerts.list_alerts(update.store) if a.status == AlertStatus.OPEN)
-    moved = alerts.update_alert(update.store, alert.id, "UNDER_REVIEW", "looking at the wallet", "ana")
+    alert = next(a for a in alert_views.list_alerts(update.store) if a.status == AlertStatus.OPEN)
+    moved = alert_views.update_alert(update.store, alert.id, "UNDER_REVIEW", "looking at the wallet", "ana")
     assert moved.status == AlertStatus.UNDER_REVIEW
-    closed = alerts.update_alert(update.store, alert.id, "CLOSED", "false positive: other person", "ana")
+    closed = alert_views.update_alert(update.store, alert.id, "CLOSED", "false positive: other person", "ana")
     assert closed.status == AlertStatus.CLOSED and closed.closed_by == "ana"
     assert closed.closed_reason == "false positive: other person"
     assert [(h["status"], h["by"]) for h in closed.history][-2:] == [("UNDER_REVIEW", "ana"), ("CLOSED", "ana")]
-    assert alert.id not in {a.id for a in alerts.list_alerts(update.store)}
+    assert alert.id not in {a.id for a in alert_views.list_alerts(update.store)}
     with pytest.raises(Exception, match="needs a note"):
-        alerts.update_alert(update.store, alert.id, "CLOSED", None, "ana")
+        alert_views.update_alert(update.store, alert.id, "CLOSED", None, "ana")
 
 
 # --- the public contract: GraphQL and the CLI -------------------------------------------------------------
@@ -339,7 +339,7 @@ def test_graphql_lists_alerts_and_an_analyst_moves_one_audited(update: Update, n
         assert len(data["edges"]) == 2 and data["pageInfo"]["hasNextPage"]
         rest = api.data(ALERTS, {"first": 200, "after": data["pageInfo"]["endCursor"]}, role="investigator")["alerts"]
         nodes = [e["node"] for e in data["edges"] + rest["edges"]]
-        assert {n["id"] for n in nodes} == {a.id for a in alerts.list_alerts(update.store, limit=10_000)}
+        assert {n["id"] for n in nodes} == {a.id for a in alert_views.list_alerts(update.store, limit=10_000)}
         assert all(n["status"] == "OPEN" for n in nodes)
         wallet = next(n for n in nodes if n["path"] and "Wallet" in n["reason"])
         assert wallet["customer"]["schema"] == "CustomerAccount"
@@ -379,7 +379,7 @@ def test_cli_alerts_json(update: Update, neo4j_settings: Settings) -> None:
     result = sanctiongraph("alerts", "--json", home=update.staging.parent, env=env)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert {line["id"] for line in lines} == {a.id for a in alerts.list_alerts(update.store, limit=10_000)}
+    assert {line["id"] for line in lines} == {a.id for a in alert_views.list_alerts(update.store, limit=10_000)}
     for line in lines:
         assert set(line) >= {"id", "customerId", "decision", "previousDecision", "reason", "listChange", "createdAt"}
         assert line["status"] == "OPEN" and set(line["listChange"]) == {"source", "version", "kind"}

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from graph import alerts, analytics, networks
+from graph import alert_views, alerts, analytics, networks
 from graph.applicants import Applicant, Decision
 from graph.loader import run_load
 from graph.screening import Screener
@@ -163,7 +163,7 @@ def test_the_first_load_alerts_every_exposed_ring_member_screening_moves(
     members = [m for ring, ms in staged.rings().items() if lines[ring]["exposed_to"] for m in ms]
     screened = alerts.screen_customers(graph, screener, members)
     moved = {m for m, s in screened.items() if s.reasons}
-    alerted = {a.customer_id for a in alerts.list_alerts(graph, limit=10_000)}
+    alerted = {a.customer_id for a in alert_views.list_alerts(graph, limit=10_000)}
     assert len(moved) >= 0.9 * len(members), (len(moved), len(members))
     assert moved <= alerted, sorted(moved - alerted)
 
