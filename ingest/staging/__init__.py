@@ -16,10 +16,6 @@ Invariants:
 
 from __future__ import annotations
 
-import fcntl
-import os
-import threading
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,13 +24,55 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import orjson
 import pyarrow as pa
 
 from ingest import infra
 from ingest.record import Quarantine, Record
+from ingest.staging.lock import exclusive_writer, loading, loading_now, writer_lock_path
+from ingest.staging.reads import (
+    Change,
+    QuarantineEntry,
+    SourceVersion,
+    find_version_by_hash,
+    get_record,
+    iter_current_records,
+    list_changes,
+    list_quarantine,
+    list_versions,
+    version_exists,
+)
 from ingest.staging.schema import create_work_tables, drop_work, migrate
 from sanctiongraph.errors import IngestError, MassRemovalError
+
+__all__ = [
+    "BATCH_SIZE",
+    "CHANGED_RECORDS",
+    "Change",
+    "IngestSummary",
+    "LOAD_MEMORY_LIMIT",
+    "MAX_REMOVED_SHARE",
+    "MERGE_SQL",
+    "QuarantineEntry",
+    "RemovalGuard",
+    "SourceVersion",
+    "bound_memory",
+    "connect",
+    "exclusive_writer",
+    "find_version_by_hash",
+    "get_record",
+    "iter_current_records",
+    "list_changes",
+    "list_quarantine",
+    "list_versions",
+    "loading",
+    "loading_now",
+    "open_for_writing",
+    "stage_version",
+    "transaction",
+    "version_exists",
+    "writer_lock_path",
+]
+
 
 BATCH_SIZE = 10_000
 # The share of a snapshot source's current records a new version may remove without --allow-mass-removal.
@@ -147,20 +185,6 @@ class IngestSummary:
     notices: dict[str, int] = field(default_factory=dict)  # what rows left out, not quarantined
 
 
-@dataclass(slots=True)
-class SourceVersion:
-    source: str
-    format: str
-    version: str
-    rows_read: int
-    records: int
-    quarantined: int
-    added: int
-    changed: int
-    removed: int
-    ingested_at: datetime
-
-
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (and create) the staging database, with a readable error if we cannot."""
     try:
@@ -184,122 +208,6 @@ def open_for_writing(path: Path) -> duckdb.DuckDBPyConnection:
         con.close()
         raise
     return con
-
-
-# Staging files this process is staging a version into now, with how many loads: their work tables are live.
-_LOADING: dict[str, int] = {}
-_LOADING_LOCK = threading.Lock()
-
-
-def loading_now(path: Path) -> bool:
-    """Whether this process is staging a version into ``path`` (its work tables must be left alone)."""
-    with _LOADING_LOCK:
-        return _LOADING.get(str(path.resolve()), 0) > 0
-
-
-@contextmanager
-def loading(path: Path) -> Iterator[None]:
-    """Mark ``path`` as being staged into by this process while the block runs.
-
-    ``connect`` drops work tables a killed load left behind. A judgement made in
-    the API worker that runs an ingest job opened its own connection meanwhile
-    and dropped the running job's work tables, so the job failed.
-    """
-    key = str(path.resolve())
-    with _LOADING_LOCK:
-        _LOADING[key] = _LOADING.get(key, 0) + 1
-    try:
-        yield
-    finally:
-        with _LOADING_LOCK:
-            _LOADING[key] -= 1
-            if not _LOADING[key]:
-                del _LOADING[key]
-
-
-class _WriterHold:
-    """This process's hold on one staging file's writer lock, shared by its threads."""
-
-    def __init__(self) -> None:
-        self.mutex = threading.Lock()
-        self.count = 0
-        self.fd: int | None = None
-
-
-_HOLDS: dict[str, _WriterHold] = {}
-_HOLDS_LOCK = threading.Lock()
-
-
-def writer_lock_path(path: Path) -> Path:
-    return path.with_name(path.name + ".writer-lock")
-
-
-@contextmanager
-def exclusive_writer(path: Path, timeout: float | None = None, *, what: str = "write") -> Iterator[None]:
-    """Hold the staging file's writer lock across processes, for API processes that share a workspace.
-
-    DuckDB lets one process at a time open a file for writing, and refuses the
-    others at once. Several API workers (``serve --workers``) take this lock
-    around each write instead, so one waits for the other. Threads of the
-    process that holds it share it: within one process DuckDB serves them all.
-
-    Raises:
-        IngestError: ``timeout`` seconds passed while another process held it.
-    """
-    key = str(path.resolve())
-    with _HOLDS_LOCK:
-        hold = _HOLDS.setdefault(key, _WriterHold())
-    deadline = None if timeout is None else time.monotonic() + timeout
-    if not hold.mutex.acquire(timeout=-1 if timeout is None else timeout):
-        raise _busy(path, what)
-    try:
-        if hold.count == 0:
-            hold.fd = _lock_file(writer_lock_path(path), deadline, path, what)
-        hold.count += 1
-    finally:
-        hold.mutex.release()
-    try:
-        yield
-    finally:
-        with hold.mutex:
-            hold.count -= 1
-            if hold.count == 0 and hold.fd is not None:
-                fcntl.flock(hold.fd, fcntl.LOCK_UN)
-                os.close(hold.fd)
-                hold.fd = None
-
-
-def _lock_file(lock_path: Path, deadline: float | None, path: Path, what: str) -> int:
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
-        except BlockingIOError:
-            if deadline is not None and time.monotonic() >= deadline:
-                os.close(fd)
-                raise _busy(path, what) from None
-            time.sleep(0.05)
-
-
-def _busy(path: Path, what: str) -> IngestError:
-    return IngestError(
-        f"{path}: another process is writing to the staging database; the {what} was not made",
-        hint="an ingest job is probably running: retry when it has finished",
-    )
-
-
-def find_version_by_hash(con: duckdb.DuckDBPyConnection, source: str, sha256: str) -> str | None:
-    row = con.execute(
-        "SELECT version FROM sg_source_versions WHERE source = ? AND sha256 = ?", [source, sha256]
-    ).fetchone()
-    return None if row is None else str(row[0])
-
-
-def version_exists(con: duckdb.DuckDBPyConnection, source: str, version: str) -> bool:
-    row = con.execute("SELECT 1 FROM sg_source_versions WHERE source = ? AND version = ?", [source, version]).fetchone()
-    return row is not None
 
 
 class _Batcher:
@@ -549,78 +457,3 @@ def _quarantine_duplicates(con: duckdb.DuckDBPyConnection, summary: IngestSummar
         summary.records -= len(dropped)
         summary.quarantined += sum(dropped)
         summary.reasons["duplicate key"] = summary.reasons.get("duplicate key", 0) + sum(dropped)
-
-
-def list_versions(con: duckdb.DuckDBPyConnection) -> list[SourceVersion]:
-    rows = con.execute(
-        "SELECT source, format, version, rows_read, records, quarantined, added, changed, removed, ingested_at"
-        " FROM sg_source_versions ORDER BY source, ingested_at"
-    ).fetchall()
-    return [SourceVersion(*row) for row in rows]
-
-
-def iter_current_records(con: duckdb.DuckDBPyConnection, sources: list[str] | None = None) -> Iterator[Record]:
-    """Records present in the latest version of their source (delisted ones left out)."""
-    sql = "SELECT data FROM sg_records WHERE removed_in IS NULL"
-    params: list[Any] = []
-    if sources:
-        sql += " AND source IN (SELECT unnest(?))"
-        params.append(sources)
-    cursor = con.execute(sql + " ORDER BY record_id", params)
-    while rows := cursor.fetchmany(BATCH_SIZE):
-        for (data,) in rows:
-            yield Record.from_dict(orjson.loads(data))
-
-
-@dataclass(slots=True)
-class Change:
-    source: str
-    version: str
-    record_id: str
-    change: str  # added | changed | removed
-
-
-@dataclass(slots=True)
-class QuarantineEntry:
-    source: str
-    version: str
-    file: str
-    row: int
-    field: str | None
-    reason: str
-    raw: str | None
-    rows: int = 1
-
-
-def list_changes(con: duckdb.DuckDBPyConnection, source: str, version: str | None = None) -> list[Change]:
-    """What each version of ``source`` added, changed and removed (delisted), oldest version first."""
-    sql = (
-        "SELECT c.source, c.version, c.record_id, c.change FROM sg_changes c"
-        " JOIN sg_source_versions v USING (source, version) WHERE c.source = ?"
-    )
-    params: list[Any] = [source]
-    if version is not None:
-        sql += " AND c.version = ?"
-        params.append(version)
-    rows = con.execute(sql + " ORDER BY v.ingested_at, c.change, c.record_id", params).fetchall()
-    return [Change(*row) for row in rows]
-
-
-def list_quarantine(
-    con: duckdb.DuckDBPyConnection, source: str | None = None, version: str | None = None
-) -> list[QuarantineEntry]:
-    """Rows that did not become records, with file, row and reason."""
-    sql = "SELECT source, version, file, row, field, reason, raw, rows FROM sg_quarantine WHERE true"
-    params: list[Any] = []
-    for column, value in (("source", source), ("version", version)):
-        if value is not None:
-            sql += f" AND {column} = ?"
-            params.append(value)
-    rows = con.execute(sql + " ORDER BY source, version, file, row", params).fetchall()
-    return [QuarantineEntry(*row) for row in rows]
-
-
-def get_record(con: duckdb.DuckDBPyConnection, record_id: str) -> Record | None:
-    """One staged record by id (delisted ones included), or ``None``."""
-    row = con.execute("SELECT data FROM sg_records WHERE record_id = ?", [record_id]).fetchone()
-    return None if row is None else Record.from_dict(orjson.loads(row[0]))

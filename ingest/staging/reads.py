@@ -1,0 +1,117 @@
+"""What the staged lists hold, read back: versions, current records, changes, quarantine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import orjson
+
+from ingest.record import Record
+
+# Records decoded per fetch while iterating.
+READ_BATCH = 10_000
+
+
+@dataclass(slots=True)
+class SourceVersion:
+    source: str
+    format: str
+    version: str
+    rows_read: int
+    records: int
+    quarantined: int
+    added: int
+    changed: int
+    removed: int
+    ingested_at: datetime
+
+
+def find_version_by_hash(con: duckdb.DuckDBPyConnection, source: str, sha256: str) -> str | None:
+    row = con.execute(
+        "SELECT version FROM sg_source_versions WHERE source = ? AND sha256 = ?", [source, sha256]
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def version_exists(con: duckdb.DuckDBPyConnection, source: str, version: str) -> bool:
+    row = con.execute("SELECT 1 FROM sg_source_versions WHERE source = ? AND version = ?", [source, version]).fetchone()
+    return row is not None
+
+
+def list_versions(con: duckdb.DuckDBPyConnection) -> list[SourceVersion]:
+    rows = con.execute(
+        "SELECT source, format, version, rows_read, records, quarantined, added, changed, removed, ingested_at"
+        " FROM sg_source_versions ORDER BY source, ingested_at"
+    ).fetchall()
+    return [SourceVersion(*row) for row in rows]
+
+
+def iter_current_records(con: duckdb.DuckDBPyConnection, sources: list[str] | None = None) -> Iterator[Record]:
+    """Records present in the latest version of their source (delisted ones left out)."""
+    sql = "SELECT data FROM sg_records WHERE removed_in IS NULL"
+    params: list[Any] = []
+    if sources:
+        sql += " AND source IN (SELECT unnest(?))"
+        params.append(sources)
+    cursor = con.execute(sql + " ORDER BY record_id", params)
+    while rows := cursor.fetchmany(READ_BATCH):
+        for (data,) in rows:
+            yield Record.from_dict(orjson.loads(data))
+
+
+@dataclass(slots=True)
+class Change:
+    source: str
+    version: str
+    record_id: str
+    change: str  # added | changed | removed
+
+
+@dataclass(slots=True)
+class QuarantineEntry:
+    source: str
+    version: str
+    file: str
+    row: int
+    field: str | None
+    reason: str
+    raw: str | None
+    rows: int = 1
+
+
+def list_changes(con: duckdb.DuckDBPyConnection, source: str, version: str | None = None) -> list[Change]:
+    """What each version of ``source`` added, changed and removed (delisted), oldest version first."""
+    sql = (
+        "SELECT c.source, c.version, c.record_id, c.change FROM sg_changes c"
+        " JOIN sg_source_versions v USING (source, version) WHERE c.source = ?"
+    )
+    params: list[Any] = [source]
+    if version is not None:
+        sql += " AND c.version = ?"
+        params.append(version)
+    rows = con.execute(sql + " ORDER BY v.ingested_at, c.change, c.record_id", params).fetchall()
+    return [Change(*row) for row in rows]
+
+
+def list_quarantine(
+    con: duckdb.DuckDBPyConnection, source: str | None = None, version: str | None = None
+) -> list[QuarantineEntry]:
+    """Rows that did not become records, with file, row and reason."""
+    sql = "SELECT source, version, file, row, field, reason, raw, rows FROM sg_quarantine WHERE true"
+    params: list[Any] = []
+    for column, value in (("source", source), ("version", version)):
+        if value is not None:
+            sql += f" AND {column} = ?"
+            params.append(value)
+    rows = con.execute(sql + " ORDER BY source, version, file, row", params).fetchall()
+    return [QuarantineEntry(*row) for row in rows]
+
+
+def get_record(con: duckdb.DuckDBPyConnection, record_id: str) -> Record | None:
+    """One staged record by id (delisted ones included), or ``None``."""
+    row = con.execute("SELECT data FROM sg_records WHERE record_id = ?", [record_id]).fetchone()
+    return None if row is None else Record.from_dict(orjson.loads(row[0]))
