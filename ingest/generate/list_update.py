@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ingest.adapters import ofac_csv
-from ingest.generate.customers import ACCOUNT_PREFIX, HEADER, Plan, _row
+from ingest.generate.customers import ACCOUNT_PREFIX, HEADER, _row
 from ingest.generate.fake import FakeValues
+from ingest.generate.planting import Plan
 from ingest.generate.variants import customer_wallet
 from ingest.keys import wallet_key
 from ingest.record import InfraKind, NameKind, Record, Schema
