@@ -10,7 +10,7 @@ ORDER BY length(p)
 LIMIT $limit
 RETURN target.id AS targetId,
        [n IN nodes(p) | {labels: labels(n), id: n.id, key: n.key, name: coalesce(n.name, n.value, n.key), listed: n.listed, schema: n.schema,
-                         specificity: n.specificity, confidence: n.confidence}] AS nodes,
+                         specificity: n.specificity, confidence: n.confidence, degree: n.degree}] AS nodes,
        [r IN relationships(p) | {type: type(r), share: r.share, score: r.score, records: r.records,
                                  fromNode: coalesce(startNode(r).id, startNode(r).key),
                                  toNode: coalesce(endNode(r).id, endNode(r).key)}] AS rels

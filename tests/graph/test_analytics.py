@@ -89,6 +89,11 @@ class TestExposure:
         assert any("OWNS" in step for step in golden.paths[0].explanation)
         assert golden.paths[0].nodes[-1].listed
 
+    def test_a_shared_value_on_the_path_says_how_many_use_it(self, ownership_graph: GraphStore) -> None:
+        amber = analytics.exposure(ownership_graph, entity_id(ownership_graph, "Amber Crest Shipping Agency"))
+        steps = [step for path in amber.paths for step in path.explanation if " uses " in step]
+        assert steps and all(re.search(r"\(used by \d+\)$", step) for step in steps), steps
+
     def test_a_listed_party_scores_one(self, ownership_graph: GraphStore) -> None:
         mirae = analytics.exposure(ownership_graph, entity_id(ownership_graph, "Mirae Ocean Holdings"))
         assert mirae.listed and mirae.score == 1.0
