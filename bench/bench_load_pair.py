@@ -41,10 +41,17 @@ MEASURES = ("neo4j_cpu_us_per_item", "loader_cpu_us_per_item", "cpu_us_per_item"
 def side(tree: Path, workspace: Path, neo4j_home: Path, heap: str, pagecache: str) -> None:
     """One load, in a child process whose imports come from ``tree``; prints its figures as JSON."""
     sys.path.insert(0, str(tree))
+    import importlib
+
     from graph import loader
     from graph.store import GraphStore
-    from sanctiongraph import neo4j_server as server
     from sanctiongraph.settings import Secret, Settings
+
+    # The Neo4j manager moved from graph.server to sanctiongraph.neo4j_server; a baseline may predate that.
+    try:
+        server = importlib.import_module("sanctiongraph.neo4j_server")
+    except ImportError:
+        server = importlib.import_module("graph.server")
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
