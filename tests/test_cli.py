@@ -200,3 +200,16 @@ def test_export_verbs_and_flags_are_the_contract(tmp_path: Path, verb: str, flag
     assert shown.returncode == 0, shown.stderr
     assert re.search(rf"export {verb} \[OPTIONS\] \W?OUT\b", shown.stdout), shown.stdout
     assert all(flag in shown.stdout for flag in flags)
+
+
+def test_help_lists_the_commands_in_the_order_of_the_flow(tmp_path: Path) -> None:
+    result = sanctiongraph("--help", home=tmp_path)
+    assert result.returncode == 0
+    order = [result.stdout.find(f" {verb} ") for verb in ("ingest", "resolve", "load", "serve", "demo")]
+    assert -1 not in order and order == sorted(order), result.stdout
+
+
+def test_a_bad_alert_status_is_one_error_line(tmp_path: Path) -> None:
+    result = sanctiongraph("alerts", "--status", "BOGUS", home=tmp_path)
+    assert result.returncode == 1
+    assert "--status 'BOGUS'" in error_line(result) and "OPEN" in error_line(result)

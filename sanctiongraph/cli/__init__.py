@@ -7,13 +7,17 @@ Each module registers its commands on the one Typer app of ``common``.
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 from sanctiongraph import logs
-from sanctiongraph.cli import api, data, demo, graph, resolution, server
 from sanctiongraph.cli.common import app
 
-__all__ = ["api", "app", "data", "demo", "graph", "main", "resolution", "server"]
+__all__ = ["app", "main"]
+
+# Registered in the order of the flow, which is the order `--help` lists the commands in.
+for _module in ("server", "data", "resolution", "graph", "api", "demo"):
+    importlib.import_module(f"sanctiongraph.cli.{_module}")
 
 
 def main() -> None:

@@ -196,10 +196,10 @@ def alerts(
     from sanctiongraph.errors import ConfigError
 
     settings = settings_for(workspace)
-    if status.upper() not in {s.value for s in ongoing.AlertStatus}:
-        raise ConfigError(f"--status {status!r}: use one of {[s.value for s in ongoing.AlertStatus]}")
 
     def body() -> None:
+        if status.upper() not in {s.value for s in ongoing.AlertStatus}:
+            raise ConfigError(f"--status {status!r}: use one of {[s.value for s in ongoing.AlertStatus]}")
         with GraphStore(settings) as store:
             for alert in alert_views.list_alerts(store, status.upper(), limit=first):
                 if as_json:
