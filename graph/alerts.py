@@ -55,6 +55,7 @@ from graph.alert_reach import (
 from graph.applicants import HIT_PROBABILITY, REVIEW_EXPOSURE, REVIEW_PROBABILITY, Decision, ScreenResult
 from graph.screening import Screener
 from graph.store import GraphStore
+from ingest import staging
 from ingest.record import Record
 
 # Hops from a touched entity or value to a customer: a listed party's value, its user, that user's relation,
@@ -192,17 +193,8 @@ def _list_changes(
     changes: dict[str, dict[str, str]] = {}
     found: dict[str, tuple[str, str, str]] = {}
     if con is not None and by_record:
-        result = con.execute(
-            """
-            SELECT c.record_id, c.source, c.version, c.change FROM sg_changes c
-            JOIN sg_source_versions v ON v.source = c.source AND v.version = c.version
-            WHERE c.record_id IN (SELECT unnest(?::VARCHAR[]))
-            ORDER BY v.ingested_at DESC
-            """,
-            [sorted(by_record)],
-        ).fetchall()
-        for record_id, source, version, change in result:
-            found.setdefault(str(record_id), (str(source), str(version), str(change).upper()))
+        for record_id, (source, version, change) in staging.newest_changes(con, sorted(by_record)).items():
+            found[record_id] = (source, version, change.upper())
     for record_id, row in sorted(by_record.items()):
         source, version, kind = found.get(
             record_id, (row["source"], row["sourceVersion"] or "", str(ChangeKind.UNCHANGED))

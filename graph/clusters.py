@@ -51,6 +51,7 @@ import xxhash
 from graph.model import INFRA
 from graph.specificity import SUPER_NODE_DEGREE, specificity
 from graph.store import GraphStore
+from ingest.staging import entities
 
 LINK_AT = 0.8
 # A listed party's value shared this strongly exposes the cluster: a wallet, card, e-mail, phone or device
@@ -61,25 +62,6 @@ HUB_NEIGHBOURS = 100
 WRITE_BATCH = 500
 # Cluster rank: exposure score first (4 decimals), then size; one number, so one index orders the worklist.
 RANK_SIZE = 10_000_000
-
-# Each shared value of the current run (kind, key, degree) with its entities, and whether each is listed.
-VALUES_SQL = """
-WITH per_entity AS (
-    SELECT DISTINCT i.kind, i.key, e.entity_id FROM sg_record_entities e JOIN sg_record_infra i USING (record_id)
-),
-shared AS (
-    SELECT kind, key, count(*) AS degree FROM per_entity GROUP BY kind, key
-    HAVING count(*) BETWEEN 2 AND $superNode
-)
-SELECT p.kind, p.key, s.degree, list(p.entity_id ORDER BY p.entity_id)
-FROM per_entity p JOIN shared s USING (kind, key)
-GROUP BY p.kind, p.key, s.degree
-"""
-
-LISTED_SQL = """
-SELECT DISTINCT e.entity_id FROM sg_record_entities e JOIN sg_records r USING (record_id)
-WHERE r.removed_in IS NULL AND coalesce(json_array_length(r.data, '$.sanctions'), 0) > 0
-"""
 
 LABEL_OF: dict[str, str] = {str(kind): str(label) for kind, (label, _) in INFRA.items()}
 
@@ -162,10 +144,9 @@ class _UnionFind:
 
 def read_values(con: duckdb.DuckDBPyConnection) -> tuple[list[Value], set[str]]:
     """Every value shared by 2 to ``SUPER_NODE_DEGREE`` entities, weighted, and the listed entities."""
-    listed = {row[0] for row in con.execute(LISTED_SQL).fetchall()}
+    listed = entities.listed_entities(con)
     values: list[Value] = []
-    cursor = con.execute(VALUES_SQL, {"superNode": SUPER_NODE_DEGREE})
-    while rows := cursor.fetchmany(50_000):
+    for rows in entities.batches(entities.shared_values(con, SUPER_NODE_DEGREE), 50_000):
         for kind, key, degree, users in rows:
             weight = specificity(kind, key, int(degree))
             if weight >= MIN_WEIGHT and kind in LABEL_OF:

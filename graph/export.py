@@ -9,7 +9,7 @@ Two exports, both streamed from the staging file with flat memory:
   own customer table;
 - the entities as FollowTheMoney (``iter_ftm``): one FtM entity per resolved
   entity, its properties merged from its records, plus the sanctions, wallets,
-  relations (as the graph draws them, ``graph.load.extract``) and shared values as
+  relations (as the graph draws them, ``ingest.staging.entities``) and shared values as
   FtM's own attachment and link schemata, so
   Aleph, the ``ftm`` command line and OpenSanctions' tooling can read them,
   and ``sanctiongraph ingest --format ftm-entities`` loads them back.
@@ -33,9 +33,9 @@ from typing import Any
 import duckdb
 import orjson
 
-from graph.load.extract import RELATIONS_SQL
 from ingest import staging
 from ingest.record import InfraKind, NameKind, Record, RelationKind, Schema
+from ingest.staging import entities, resolved
 from sanctiongraph.errors import ExportError
 
 FORMATS = ("csv", "parquet")
@@ -49,39 +49,6 @@ BATCH = 5_000
 Progress = Callable[[int], None]
 
 # --- the record -> entity map ---------------------------------------------------------
-
-# The strongest link that put each record in its entity (none for a record alone).
-RECORD_MAP_SQL = """
-WITH linked AS (
-    SELECT m.record_l AS record_id, m.match_probability FROM sg_match_evidence m
-    JOIN sg_record_entities a ON a.record_id = m.record_l
-    JOIN sg_record_entities b ON b.record_id = m.record_r
-    WHERE a.entity_id = b.entity_id
-    UNION ALL
-    SELECT m.record_r, m.match_probability FROM sg_match_evidence m
-    JOIN sg_record_entities a ON a.record_id = m.record_l
-    JOIN sg_record_entities b ON b.record_id = m.record_r
-    WHERE a.entity_id = b.entity_id
-), best AS (
-    SELECT record_id, max(match_probability) AS match_probability FROM linked GROUP BY record_id
-)
-SELECT r.source, r.source_key, e.entity_id, b.match_probability, e.run_id,
-       (r.removed_in IS NULL AND coalesce(json_array_length(r.data, '$.sanctions'), 0) > 0) AS listed,
-       r.record_id
-FROM sg_record_entities e
-JOIN sg_records r USING (record_id)
-LEFT JOIN best b USING (record_id)
-WHERE ($source IS NULL OR r.source = $source)
-  AND ($since IS NULL
-       OR e.entity_id IN (
-           SELECT v.entity_id FROM sg_entity_events v JOIN sg_runs n USING (run_id) WHERE n.started_at > $since_at)
-       OR record_id IN (
-           SELECT c.record_id FROM sg_changes c JOIN sg_source_versions s USING (source, version)
-           WHERE s.ingested_at > $since_at))
-ORDER BY r.source, r.source_key
-"""
-
-RUN_FINISHED_SQL = "SELECT finished_at FROM sg_runs WHERE run_id = ?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,20 +67,19 @@ def _open(staging_path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def _require_run(con: duckdb.DuckDBPyConnection, staging_path: Path) -> None:
-    resolved = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'sg_runs'").fetchone()
-    if resolved == (0,) or con.execute("SELECT count(*) FROM sg_runs").fetchone() == (0,):
+    if not resolved.is_resolved(con):
         raise ExportError(f"{staging_path}: nothing is resolved yet", hint="run `sanctiongraph resolve` first")
 
 
 def _since_params(con: duckdb.DuckDBPyConnection, since: str | None) -> dict[str, Any]:
     if since is None:
         return {"since": None, "since_at": None}
-    row = con.execute(RUN_FINISHED_SQL, [since]).fetchone()
-    if row is None:
+    finished = resolved.run_finished_at(con, since)
+    if finished is None:
         raise ExportError(
             f"no resolution run {since!r} in this workspace", hint="`sanctiongraph resolve` prints each run's ID"
         )
-    return {"since": since, "since_at": row[0]}
+    return {"since": since, "since_at": finished}
 
 
 def export_records(
@@ -134,46 +100,16 @@ def export_records(
         out.parent.mkdir(parents=True, exist_ok=True)
         options = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet, COMPRESSION zstd"
         # COPY streams the query to the file (memory stays flat at any size) and says how many rows it wrote.
-        rows = con.execute(f"COPY ({RECORD_MAP_SQL}) TO '{_quoted(out)}' ({options})", params).fetchone()
+        rows = entities.copy_record_map(con, out, options, params)
     finally:
         con.close()
-    return Written(out, int(rows[0]) if rows else 0)
-
-
-def _quoted(path: Path) -> str:
-    """A path inside a SQL string literal (COPY takes no parameter for its target)."""
-    return str(path).replace("'", "''")
+    return Written(out, rows)
 
 
 # --- entities as FollowTheMoney -----------------------------------------------------------
 
-# One share of the entities (by a hash of their ID) with their current records, entity by entity.
-# A share at a time: DuckDB sorts a share's records in its memory cap, where sorting every
-# record's JSON at once would not fit (1M records: out of memory at 512 MB).
-ENTITY_RECORDS_SQL = """
-SELECT e.entity_id, r.data
-FROM sg_record_entities e JOIN sg_records r USING (record_id)
-WHERE r.removed_in IS NULL AND hash(e.entity_id) % $shares = $share
-ORDER BY e.entity_id, r.record_id
-"""
+# Records per share of ``iter_ftm``: each share is sorted within DuckDB's memory cap.
 RECORDS_PER_SHARE = 50_000
-
-# Values two to MAX_SHARED_USERS entities use, each pair of users once per value.
-SHARED_VALUES_SQL = """
-WITH users AS (
-    SELECT i.kind, i.key, min(i.value) AS value, list(DISTINCT e.entity_id ORDER BY e.entity_id) AS entities
-    FROM sg_record_infra i
-    JOIN sg_records r USING (record_id)
-    JOIN sg_record_entities e USING (record_id)
-    WHERE r.removed_in IS NULL
-    GROUP BY i.kind, i.key
-    HAVING count(DISTINCT e.entity_id) BETWEEN 2 AND $max_users
-)
-SELECT a.entity_id AS subject, b.entity_id AS object, u.kind, u.value
-FROM users u, unnest(u.entities) AS a(entity_id), unnest(u.entities) AS b(entity_id)
-WHERE a.entity_id < b.entity_id
-ORDER BY u.kind, u.key, 1, 2
-"""
 
 # Our schemata in FtM's; a customer account is the generic party FtM calls LegalEntity.
 FTM_SCHEMA = {
@@ -330,8 +266,7 @@ def _wallet(key: str, entity_id: str, value: str) -> dict[str, Any]:
 
 def _links(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, Any]]:
     """Relations as the graph draws them (``graph.load.extract``: by key or by unique name), then shared values."""
-    cursor = con.execute(RELATIONS_SQL)
-    while rows := cursor.fetchmany(BATCH):
+    for rows in entities.batches(entities.relations(con), BATCH):
         for subject, obj, kind, _records, share, role, start, end in rows:
             if kind == RelationKind.LINKED_TO and (role or "").startswith(SHARES_ROLE):
                 continue  # a shared value an earlier export wrote as a link: derived afresh below
@@ -346,8 +281,7 @@ def _links(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, Any]]:
             if end:
                 props["endDate"] = [end]
             yield {"id": _link_id(subject, obj, kind), "schema": link, "properties": props}
-    cursor = con.execute(SHARED_VALUES_SQL, {"max_users": MAX_SHARED_USERS})
-    while rows := cursor.fetchmany(BATCH):
+    for rows in entities.batches(entities.shared_value_pairs(con, MAX_SHARED_USERS), BATCH):
         for subject, obj, kind, value in rows:
             props = {"subject": [subject], "object": [obj], "role": [f"{SHARES_ROLE}{kind}: {value}"]}
             yield {"id": _link_id(subject, obj, "shares", kind, value), "schema": "UnknownLink", "properties": props}
@@ -358,11 +292,10 @@ def iter_ftm(staging_path: Path, progress: Progress | None = None) -> Iterator[d
     con = _open(staging_path)
     try:
         _require_run(con, staging_path)
-        counted = con.execute("SELECT count(*) FROM sg_record_entities").fetchone()
-        shares = max(1, -(-int(counted[0] if counted else 0) // RECORDS_PER_SHARE))
+        shares = max(1, -(-resolved.resolved_record_count(con) // RECORDS_PER_SHARE))
         done = 0
         for share in range(shares):
-            for entity_id, records in _grouped(con.execute(ENTITY_RECORDS_SQL, {"shares": shares, "share": share})):
+            for entity_id, records in _grouped(entities.entity_share(con, shares, share)):
                 yield from ftm_entity(entity_id, records)
                 done += 1
             if progress is not None:

@@ -42,6 +42,7 @@ from graph.schema import BULK_LABELS, ensure_schema, schema_statements
 from graph.screening import Screener
 from graph.similar_addresses import write_similar
 from graph.store import GraphStore
+from ingest.staging import resolved
 from sanctiongraph.errors import GraphStoreError
 
 
@@ -85,15 +86,14 @@ def run_load(
         )
     con = open_staging(staging_path)
     try:
-        runs = con.execute("SELECT run_id FROM sg_runs ORDER BY finished_at DESC LIMIT 1").fetchall()
-        run = runs[0] if runs else None
+        run = resolved.last_run_id(con)
         if run is None:
             raise GraphStoreError(f"{staging_path}: no resolution run yet", hint="run `sanctiongraph resolve` first")
         store.verify()
         ensure_schema(store)
         state = LoadState.open(state_path or staging_path.parent / STATE_FILE)
         try:
-            summary = LoadSummary(int(time.time() * 1000), str(run[0]))
+            summary = LoadSummary(int(time.time() * 1000), run)
             summary = _load(con, store, state, summary, progress, WRITERS if writers is None else writers, alerts)
         finally:
             state.close()

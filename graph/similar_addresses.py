@@ -24,6 +24,7 @@ from graph.model import ADDRESS_KEY_INDEX, Rel
 from graph.queries import lucene_query
 from graph.store import GraphStore
 from ingest.keys import ADDRESS, address_similarity
+from ingest.staging import entities
 
 # A word or number shared by more addresses than this is too common to propose a pair (a city, a street).
 MAX_DOCUMENT_FREQUENCY = 50
@@ -33,35 +34,11 @@ BATCH_SIZE = 2_000
 # Address nodes a screened address is compared with: the best by full-text score over their keys.
 SCREEN_CANDIDATES = 20
 
-# Pairs of current addresses (of resolved entities) that share at least two rare words or numbers.
-CANDIDATES_SQL = """
-WITH addresses AS (
-    SELECT DISTINCT i.key FROM sg_record_infra i JOIN sg_record_entities e USING (record_id) WHERE i.kind = $kind
-),
-tokens AS (SELECT key, unnest(string_split(key, ' ')) AS token FROM addresses),
-rare AS (
-    SELECT key, token FROM tokens
-    WHERE length(token) >= $minChars
-    QUALIFY count(*) OVER (PARTITION BY token) BETWEEN 2 AND $maxFrequency
-)
-SELECT a.key AS a, b.key AS b
-FROM rare a JOIN rare b ON a.token = b.token AND a.key < b.key
-GROUP BY a.key, b.key
-HAVING count(*) >= $minShared
-ORDER BY a, b
-"""
-
 
 def similar_pairs(con: duckdb.DuckDBPyConnection) -> Iterator[dict[str, Any]]:
     """Each pair of near-identical current addresses, with its score."""
-    params = {
-        "kind": ADDRESS,
-        "minChars": MIN_BLOCKING_CHARS,
-        "maxFrequency": MAX_DOCUMENT_FREQUENCY,
-        "minShared": MIN_SHARED_RARE,
-    }
-    cursor = con.execute(CANDIDATES_SQL, params)
-    while rows := cursor.fetchmany(BATCH_SIZE):
+    cursor = entities.address_pairs(con, ADDRESS, MIN_BLOCKING_CHARS, MAX_DOCUMENT_FREQUENCY, MIN_SHARED_RARE)
+    for rows in entities.batches(cursor, BATCH_SIZE):
         for a, b in rows:
             score = address_similarity(frozenset(a.split()), frozenset(b.split()))
             if score > 0:

@@ -27,7 +27,7 @@ from rigour.text.translit import ascii_text
 from ingest import values
 from ingest.record import Address, InfraKind, Record
 
-# The kinds of shared value, as staging stores them (``sg_record_infra.kind``) and the graph model maps them.
+# The kinds of shared value, as staging stores them (``staging.shared_values``) and the graph model maps them.
 EMAIL, PHONE, DOMAIN, IP, WALLET = "email", "phone", "domain", "ip", "wallet"
 PAYMENT, DEVICE, ADDRESS, IDENTIFIER = "payment", "device", "address", "identifier"
 KINDS = (EMAIL, PHONE, DOMAIN, IP, WALLET, PAYMENT, DEVICE, ADDRESS, IDENTIFIER)

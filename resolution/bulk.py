@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ingest import staging
 from resolution.features import (
     ACCOUNT,
     FEATURE_SCHEMA,
@@ -63,18 +64,7 @@ def _infra(*kinds: str) -> str:
 def read_records(con: duckdb.DuckDBPyConnection, record_ids: list[str] | None = None) -> pa.Table:
     """The current staged records' feature inputs, parsed from JSON by DuckDB."""
     con.execute("SET enable_progress_bar = false")
-    sql = (
-        f"SELECT record_id, source, json_transform(data, '{RECORD_TYPE}') AS d FROM sg_records WHERE removed_in IS NULL"
-    )
-    if record_ids is None:
-        table = con.sql(sql).to_arrow_table()
-    else:
-        con.register("sg_wanted_ids", pa.table({"record_id": pa.array(record_ids, pa.string())}))
-        try:
-            table = con.sql(sql + " AND record_id IN (SELECT record_id FROM sg_wanted_ids)").to_arrow_table()
-        finally:
-            con.unregister("sg_wanted_ids")
-    return table
+    return staging.current_records_as(con, RECORD_TYPE, record_ids)
 
 
 def features_of(records: pa.Table, vocabulary: Vocabulary) -> pa.Table:

@@ -179,7 +179,7 @@ def evaluate_truth(staging_path: Path, truth_path: Path, *, models_dir: Path = M
     cut = min(load_meta(models_dir).threshold(f) for f in FAMILIES)
     con = staging.connect(staging_path, read_only=True)
     try:
-        staged = con.execute("SELECT record_id, schema FROM sg_records WHERE removed_in IS NULL").fetchall()
+        staged = staging.current_schemas(con)
         ids = sorted(rid for rid, schema in staged if rid in truth.clusters or schema == truth.complete_schema)
         evidence, _, _, _ = _full(con, ids, models_dir, "duckdb", load_vocabulary(models_dir), lambda _: None)
         unique = unique_identifiers(con)

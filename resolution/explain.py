@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from ingest import staging
+from ingest.staging import resolved
 from resolution import store
 from resolution.features import build_features
 from resolution.models import MODELS_DIR, blocked, load_meta
@@ -94,19 +95,9 @@ def explain(staging_path: Path, record_a: str, record_b: str, *, models_dir: Pat
 
 
 def _stored(con: duckdb.DuckDBPyConnection, left: str, right: str) -> store.Evidence | None:
-    try:
-        return store.load_evidence_pair(con, left, right)
-    except duckdb.CatalogException:  # no resolution tables yet: nothing stored
-        return None
+    return store.load_evidence_pair(con, left, right)
 
 
 def _entities(con: duckdb.DuckDBPyConnection, left: str, right: str) -> tuple[str | None, str | None] | None:
-    try:
-        rows = dict(
-            con.execute(
-                "SELECT record_id, entity_id FROM sg_record_entities WHERE record_id IN (?, ?)", [left, right]
-            ).fetchall()
-        )
-    except duckdb.CatalogException:  # never resolved
-        return None
+    rows = resolved.entity_of_records(con, [left, right])
     return (rows.get(left), rows.get(right)) if rows else None

@@ -1,6 +1,6 @@
 """Analyst judgements: two records are, or are not, the same party.
 
-A judgement is an audit-trail row in ``sg_judgements`` (who, when, why); the
+A judgement is an audit-trail row in staging (who, when, why; ``ingest.staging.resolved``); the
 latest active one per pair wins, and every later ``resolve`` honours it: a
 "same" pair is joined before any scored link, a "not same" pair is never joined,
 not even through other records.
@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from ingest import staging
-from resolution import store
+from ingest.staging import resolved
 from sanctiongraph.errors import ResolutionError
 
 SAME, NOT_SAME = "same", "not_same"
@@ -32,8 +32,7 @@ class Judgement:
 
 
 def _require_record(con: duckdb.DuckDBPyConnection, record_id: str) -> None:
-    row = store.first_row(con, "SELECT 1 FROM sg_records WHERE record_id = ?", [record_id])
-    if row is None:
+    if not staging.record_exists(con, record_id):
         raise ResolutionError(
             f"record {record_id!r} is not staged",
             hint="use a record id as `sanctiongraph sources`/the API show it (source:key)",
@@ -61,10 +60,7 @@ def record_judgement(
     try:
         for record_id in (left, right):
             _require_record(con, record_id)
-        con.execute(
-            "INSERT INTO sg_judgements VALUES (?, ?, ?, ?, ?, ?, NULL)",
-            [left, right, SAME if same else NOT_SAME, note, author, now],
-        )
+        resolved.add_judgement(con, left, right, SAME if same else NOT_SAME, note, author, now)
     finally:
         con.close()
     return Judgement(left, right, same, note, author, now)
@@ -74,12 +70,7 @@ def list_judgements(staging_path: Path) -> list[Judgement]:
     """Every active judgement, oldest first."""
     con = staging.connect(staging_path, read_only=True)
     try:
-        rows = con.execute(
-            "SELECT record_l, record_r, judgement, note, author, created_at FROM sg_judgements "
-            "WHERE deleted_at IS NULL ORDER BY created_at"
-        ).fetchall()
-    except duckdb.CatalogException:
-        rows = []
+        rows = resolved.judgement_rows(con)
     finally:
         con.close()
     return [Judgement(a, b, j == SAME, n, w, t) for a, b, j, n, w, t in rows]

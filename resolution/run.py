@@ -33,6 +33,7 @@ from splink.internals.splink_dataframe import SplinkDataFrame
 from ingest import staging
 from ingest.formats import FORMATS
 from ingest.record import Record
+from ingest.staging import resolved
 from resolution import store
 from resolution.blocking import purged_values, with_blocking_columns
 from resolution.bulk import features_of, read_records
@@ -76,8 +77,7 @@ Progress = Callable[[str], None]
 
 def _exclusive_sources(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Sources whose entries are distinct parties by construction (sanctions lists)."""
-    rows = con.execute("SELECT DISTINCT source, format FROM sg_source_versions").fetchall()
-    return {source for source, fmt in rows if fmt in FORMATS and FORMATS[fmt].distinct_entries}
+    return {source for source, fmt in staging.source_formats(con) if fmt in FORMATS and FORMATS[fmt].distinct_entries}
 
 
 def unique_identifiers(con: duckdb.DuckDBPyConnection, record_ids: Iterable[str] | None = None) -> dict[str, UniqueIds]:
@@ -87,17 +87,9 @@ def unique_identifiers(con: duckdb.DuckDBPyConnection, record_ids: Iterable[str]
     the identifier comparison read the same tags from the features. ``record_ids``
     limits the records (clustering asks only for those a link or judgement names).
     """
-    kinds = sorted(UNIQUE_KINDS)
-    if record_ids is None:
-        rows = con.execute(_UNIQUE_IDS_SQL.format(records="sg_records"), [kinds]).fetchall()
-    else:
-        wanted = pa.table({"record_id": pa.array(sorted(record_ids), pa.string())})
-        con.register("sg_wanted_ids", wanted)
-        try:
-            records = "(SELECT * FROM sg_records WHERE record_id IN (SELECT record_id FROM sg_wanted_ids))"
-            rows = con.execute(_UNIQUE_IDS_SQL.format(records=records), [kinds]).fetchall()
-        finally:
-            con.unregister("sg_wanted_ids")
+    records = staging.current_records_as(con, IDENTIFIERS_TYPE, None if record_ids is None else sorted(record_ids))
+    with resolved.registered(con, "identifier_records", records):
+        rows = con.execute(_UNIQUE_IDS_SQL, [sorted(UNIQUE_KINDS)]).fetchall()
     found: dict[str, dict[str, set[str]]] = {}
     for record_id, kind, value, country in rows:
         norm = normalize_identifier(kind, value)
@@ -107,11 +99,11 @@ def unique_identifiers(con: duckdb.DuckDBPyConnection, record_ids: Iterable[str]
     return {rid: {tag: frozenset(v) for tag, v in tags.items()} for rid, tags in found.items()}
 
 
+IDENTIFIERS_TYPE = '{"identifiers": [{"kind": "VARCHAR", "value": "VARCHAR", "country": "VARCHAR"}]}'
+# Each identifier of the records ``staging.current_records_as`` parsed with ``IDENTIFIERS_TYPE``, of kinds $1.
 _UNIQUE_IDS_SQL = """
     SELECT record_id, i.kind, i.value, i.country
-    FROM (SELECT record_id, unnest(json_transform(data,
-            '{{"identifiers": [{{"kind": "VARCHAR", "value": "VARCHAR", "country": "VARCHAR"}}]}}').identifiers) AS i
-          FROM {records} WHERE removed_in IS NULL)
+    FROM (SELECT record_id, unnest(d.identifiers) AS i FROM identifier_records)
     WHERE list_contains($1, i.kind) AND i.value IS NOT NULL
 """
 
@@ -294,7 +286,7 @@ def _load_current(con: duckdb.DuckDBPyConnection, model: str) -> tuple[dict[str,
     A retrained model changes every hash, so an incremental run after ``train``
     rescores everything instead of reusing features and evidence of the old model.
     """
-    rows = con.execute("SELECT record_id, source, content_hash FROM sg_records WHERE removed_in IS NULL").fetchall()
+    rows = staging.current_hashes(con)
     return {rid: source for rid, source, _ in rows}, {rid: f"{h}:{model}" for rid, _, h in rows}
 
 

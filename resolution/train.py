@@ -350,7 +350,7 @@ def _truth_pairs(
     truth = load_truth(truth_path)
     con = staging.connect(staging_path, read_only=True)
     try:
-        staged = con.execute("SELECT record_id, schema FROM sg_records WHERE removed_in IS NULL").fetchall()
+        staged = staging.current_schemas(con)
         ids = [rid for rid, schema in staged if rid in truth.clusters or schema == truth.complete_schema]
         table = features_of(read_records(con, ids), vocabulary)
     finally:

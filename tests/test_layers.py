@@ -9,6 +9,7 @@ and imports none; the CLI sits above all of them and no layer imports it.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,33 @@ def test_the_check_sees_what_reaches_forward(tmp_path: Path) -> None:
     assert reaches_forward("sanctiongraph.cli", set())
     assert not reaches_forward("sanctiongraph.errors", set())
     assert not reaches_forward("ingest.record", {"graph", "graph_api"})
+
+
+STAGING = ROOT / "ingest" / "staging"
+PACKAGES = ["sanctiongraph", *LAYERS]
+
+
+def staging_tables() -> set[str]:
+    """Every table name the staging package spells (its DDL, work tables and reads)."""
+    return {name for path in STAGING.glob("*.py") for name in re.findall(r"\bsg_\w+", path.read_text())}
+
+
+def spelled_outside(tables: set[str]) -> list[str]:
+    return [
+        f"{path.relative_to(ROOT)} spells {name}"
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if STAGING not in path.parents
+        for name in sorted(set(re.findall(r"\bsg_\w+", path.read_text())) & tables)
+    ]
+
+
+def test_only_the_staging_package_spells_a_staging_table() -> None:
+    """Staging's tables are a contract between three layers: its owner alone writes SQL against them."""
+    tables = staging_tables()
+    assert {"sg_records", "sg_record_entities", "sg_record_infra", "sg_runs", "sg_changes"} <= tables
+    assert spelled_outside(tables) == []
+
+
+def test_the_staging_check_sees_a_table_spelled_elsewhere() -> None:
+    assert spelled_outside({"sg_graph_rows"}) == ["graph/load/state.py spells sg_graph_rows"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,8 @@ from graph.alerts import AlertSummary
 from graph.clusters import ClusterSummary
 from graph.load.state import LoadState
 from graph.store import GraphStore
-from ingest import infra, staging
-from resolution.store import current_entity_id
+from ingest import staging
+from ingest.staging import entities, resolved
 
 # DuckDB memory for reading staging during a load (spills to the workspace's tmp/ beyond it); the
 # infrastructure query runs while Neo4j waits, so spilling less is time saved.
@@ -28,34 +29,6 @@ READ_MEMORY_LIMIT = "2GB"
 
 # A load's progress, left in the workspace for the API's /metrics (a load runs in another process).
 LOAD_PROGRESS_FILE = "load-progress.json"
-
-
-RETIRED_SQL = "SELECT entity_id FROM sg_entity_ids WHERE retired_run IS NOT NULL"
-
-
-SOURCES_SQL = """
-SELECT source, any_value(format),
-       list({'version': version, 'rowsRead': rows_read, 'records': records, 'quarantined': quarantined,
-             'added': added, 'changed': changed, 'removed': removed,
-             'ingestedAt': strftime(ingested_at, '%Y-%m-%dT%H:%M:%S')}
-            ORDER BY ingested_at)
-FROM sg_source_versions GROUP BY source ORDER BY source
-"""
-
-
-# The latest active judgement per record pair.
-JUDGEMENTS_SQL = """
-SELECT record_l, record_r, arg_max(judgement, created_at), arg_max(note, created_at), arg_max(author, created_at),
-       strftime(max(created_at), '%Y-%m-%dT%H:%M:%S')
-FROM sg_judgements WHERE deleted_at IS NULL GROUP BY record_l, record_r
-"""
-
-
-# Records a newer version of their list no longer has (delisted), with how many listings they had.
-REMOVED_SQL = """
-SELECT record_id, removed_in, coalesce(json_array_length(json_extract(data, '$.sanctions')), 0)
-FROM sg_records WHERE removed_in IS NOT NULL ORDER BY record_id
-"""
 
 
 class ProgressFile:
@@ -105,24 +78,17 @@ class LoadSummary:
     alerts: AlertSummary | None = None  # ongoing screening: customers the load's change moved (graph.alerts)
 
 
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    rows = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()
-    return bool(rows[0][0])
-
-
 def small_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
     """Sources, judgements, retired IDs and delistings: few rows, rewritten every load."""
-    sources = [{"name": n, "format": f, "versions": v} for n, f, v in con.execute(SOURCES_SQL).fetchall()]
-    judgements = []
-    if has_table(con, "sg_judgements"):
-        judgements = [
-            {"recordA": a, "recordB": b, "judgement": j, "note": note, "author": author, "at": at}
-            for a, b, j, note, author, at in con.execute(JUDGEMENTS_SQL).fetchall()
-        ]
-    retired = [{"id": e, "successor": current_entity_id(con, e)} for (e,) in con.execute(RETIRED_SQL).fetchall()]
+    sources = [{"name": n, "format": f, "versions": v} for n, f, v in entities.source_versions(con)]
+    judgements = [
+        {"recordA": a, "recordB": b, "judgement": j, "note": note, "author": author, "at": _iso(at)}
+        for a, b, j, note, author, at in resolved.latest_judgements(con)
+    ]
+    retired = [{"id": e, "successor": resolved.current_entity_id(con, e)} for e in resolved.retired_ids(con)]
     delisted = [
         {"id": rid, "removedIn": version, "sanctionIds": [f"{rid}#{i}" for i in range(int(count))]}
-        for rid, version, count in con.execute(REMOVED_SQL).fetchall()
+        for rid, version, count in entities.delisted_records(con)
     ]
     return {
         "merge_sources": sources,
@@ -130,6 +96,10 @@ def small_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]
         "merge_retired": retired,
         "mark_delisted": delisted,
     }
+
+
+def _iso(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def keep_delisted(state: LoadState, delisted: list[dict[str, Any]]) -> None:
@@ -155,7 +125,7 @@ def load_mode(store: GraphStore, state: LoadState) -> str:
 def open_staging(staging_path: Path) -> duckdb.DuckDBPyConnection:
     """Staging, read-only; one written by an older version first gets its shared values derived."""
     con = staging.connect(staging_path, read_only=True)
-    if not infra.is_current(con):
+    if not staging.is_current(con):
         con.close()
         with staging.exclusive_writer(staging_path, what="load"):
             staging.open_for_writing(staging_path).close()

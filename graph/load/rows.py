@@ -30,6 +30,7 @@ from graph.specificity import is_super_node, rules, specificity
 from ingest import indicators as dprk
 from ingest.keys import WALLET, email_domain, wallet_currency
 from ingest.record import NameKind, Record, RelationKind, Schema
+from ingest.staging import entities
 from ingest.values import ip_network
 
 FETCH = 5_000
@@ -57,32 +58,6 @@ SCHEMA_PRIORITY = [
     Schema.CUSTOMER_ACCOUNT,
     Schema.ADDRESS,
 ]
-
-# Records of the current run with their entity and the best evidence linking them
-# to another record of the same entity.
-RECORDS_SQL = """
-WITH evidence AS (
-    SELECT record_l AS record_id, record_r AS partner, match_probability, match_weight, comparisons
-    FROM sg_match_evidence
-    UNION ALL
-    SELECT record_r, record_l, match_probability, match_weight, comparisons FROM sg_match_evidence
-),
-best AS (
-    SELECT ev.record_id, arg_max(ev.partner, ev.match_probability) AS partner,
-           max(ev.match_probability) AS match_probability,
-           arg_max(ev.match_weight, ev.match_probability) AS match_weight,
-           arg_max(ev.comparisons, ev.match_probability) AS comparisons
-    FROM evidence ev
-    JOIN sg_record_entities a ON a.record_id = ev.record_id
-    JOIN sg_record_entities b ON b.record_id = ev.partner AND b.entity_id = a.entity_id
-    GROUP BY ev.record_id
-)
-SELECT e.entity_id, r.data, best.partner, best.match_probability, best.match_weight, best.comparisons
-FROM sg_record_entities e
-JOIN sg_records r USING (record_id)
-LEFT JOIN best USING (record_id)
-ORDER BY e.entity_id, e.record_id
-"""
 
 
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, and a load builds a Row for
@@ -198,10 +173,9 @@ def sanction_payloads(entity_id: str, record: Record) -> Iterator[dict[str, Any]
 
 def iter_entities(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, list[Member]]]:
     """Entities of the current run with their member records, streamed from staging."""
-    cursor = con.execute(RECORDS_SQL)
     current: str | None = None
     members: list[Member] = []
-    while rows := cursor.fetchmany(FETCH):
+    for rows in entities.batches(entities.entity_records(con), FETCH):
         for entity_id, data, partner, probability, weight, comparisons in rows:
             if entity_id != current and current is not None:
                 yield current, members

@@ -26,22 +26,28 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ingest import infra
 from ingest.record import Quarantine, Record
+from ingest.staging import shared_values
 from ingest.staging.lock import exclusive_writer, loading, loading_now, writer_lock_path
 from ingest.staging.reads import (
     Change,
     QuarantineEntry,
     SourceVersion,
+    current_hashes,
+    current_records_as,
+    current_schemas,
     find_version_by_hash,
     get_record,
     iter_current_records,
     list_changes,
     list_quarantine,
     list_versions,
+    newest_changes,
+    record_exists,
+    source_formats,
     version_exists,
 )
-from ingest.staging.schema import create_work_tables, drop_work, migrate
+from ingest.staging.schema import create_work_tables, drop_work, is_current, migrate
 from sanctiongraph.errors import IngestError, MassRemovalError
 
 __all__ = [
@@ -57,16 +63,23 @@ __all__ = [
     "SourceVersion",
     "bound_memory",
     "connect",
+    "current_hashes",
+    "current_records_as",
+    "current_schemas",
     "exclusive_writer",
     "find_version_by_hash",
     "get_record",
+    "is_current",
     "iter_current_records",
     "list_changes",
     "list_quarantine",
     "list_versions",
     "loading",
     "loading_now",
+    "newest_changes",
     "open_for_writing",
+    "record_exists",
+    "source_formats",
     "stage_version",
     "transaction",
     "version_exists",
@@ -217,7 +230,7 @@ class _Batcher:
         self.con, self.source, self.version = con, source, version
         self.records: dict[str, list[Any]] = {name: [] for name in _INCOMING.names}
         self.quarantine: dict[str, list[Any]] = {name: [] for name in _QUARANTINE.names}
-        self.infra: dict[str, list[Any]] = {name: [] for name in infra.ROWS_SCHEMA.names}
+        self.infra: dict[str, list[Any]] = {name: [] for name in shared_values.ROWS_SCHEMA.names}
         self.seq = 0
 
     def add_record(self, record: Record) -> None:
@@ -234,7 +247,7 @@ class _Batcher:
         columns["row"].append(record.provenance.row)
         columns["rows"].append(record.provenance.rows)
         shared = self.infra
-        for kind, key, value in infra.record_rows(record):
+        for kind, key, value in shared_values.record_rows(record):
             shared["seq"].append(self.seq)
             shared["kind"].append(kind)
             shared["key"].append(key)
@@ -261,7 +274,7 @@ class _Batcher:
 
     def flush_records(self) -> None:
         self._insert("sg_load_records", self.records, _INCOMING)
-        self._insert("sg_load_infra", self.infra, infra.ROWS_SCHEMA)
+        self._insert("sg_load_infra", self.infra, shared_values.ROWS_SCHEMA)
 
     def flush_quarantine(self) -> None:
         self._insert("sg_load_quarantine", self.quarantine, _QUARANTINE)
@@ -270,10 +283,10 @@ class _Batcher:
         if not columns[schema.names[0]]:
             return
         batch = pa.table({name: columns[name] for name in schema.names}, schema=schema)
-        self.con.register("sg_batch", batch)
+        self.con.register("incoming_batch", batch)
         names = ", ".join(schema.names)  # table and column names are constants of this module
-        self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM sg_batch")
-        self.con.unregister("sg_batch")
+        self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM incoming_batch")
+        self.con.unregister("incoming_batch")
         for values in columns.values():
             values.clear()
 
@@ -405,7 +418,7 @@ def _merge_version(
             guard.check_removals(con, summary, params)
         _run(con, "mark_removed", {**params, "now": now})
     _run(con, "upsert", {**params, "now": now})
-    infra.merge(con, CHANGED_RECORDS, params)
+    shared_values.merge(con, CHANGED_RECORDS, params)
     counts = dict(_run(con, "count_changes", params).fetchall())
     summary.added, summary.changed, summary.removed = (int(counts.get(k, 0)) for k in ("added", "changed", "removed"))
     con.execute(

@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 import orjson
+import pyarrow as pa
 
 from ingest.record import Record
 
@@ -115,3 +116,58 @@ def get_record(con: duckdb.DuckDBPyConnection, record_id: str) -> Record | None:
     """One staged record by id (delisted ones included), or ``None``."""
     row = con.execute("SELECT data FROM sg_records WHERE record_id = ?", [record_id]).fetchone()
     return None if row is None else Record.from_dict(orjson.loads(row[0]))
+
+
+def record_exists(con: duckdb.DuckDBPyConnection, record_id: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM sg_records WHERE record_id = ?", [record_id]).fetchall()[0][0])
+
+
+def source_formats(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """(source, format) of every staged source."""
+    return {
+        (str(s), str(f)) for s, f in con.execute("SELECT DISTINCT source, format FROM sg_source_versions").fetchall()
+    }
+
+
+def current_schemas(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(record ID, schema) of every current record."""
+    return con.execute("SELECT record_id, schema FROM sg_records WHERE removed_in IS NULL").fetchall()
+
+
+def current_hashes(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(record ID, source, content hash) of every current record."""
+    return con.execute("SELECT record_id, source, content_hash FROM sg_records WHERE removed_in IS NULL").fetchall()
+
+
+def current_records_as(con: duckdb.DuckDBPyConnection, json_type: str, record_ids: list[str] | None = None) -> pa.Table:
+    """Current records as Arrow (record_id, source, d), ``d`` their JSON parsed by DuckDB into ``json_type``.
+
+    Parsing in DuckDB is what lets resolution read a million records' feature inputs
+    without a Python object per record. ``record_ids`` limits it to those records.
+    """
+    sql = "SELECT record_id, source, json_transform(data, $type) AS d FROM sg_records WHERE removed_in IS NULL"
+    if record_ids is None:
+        return con.sql(sql, params={"type": json_type}).to_arrow_table()
+    con.register("wanted_ids", pa.table({"record_id": pa.array(record_ids, pa.string())}))
+    try:
+        sql += " AND record_id IN (SELECT record_id FROM wanted_ids)"
+        return con.sql(sql, params={"type": json_type}).to_arrow_table()
+    finally:
+        con.unregister("wanted_ids")
+
+
+def newest_changes(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> dict[str, tuple[str, str, str]]:
+    """For each of ``record_ids`` that any version changed: (source, version, change) of the newest."""
+    rows = con.execute(
+        """
+        SELECT c.record_id, c.source, c.version, c.change FROM sg_changes c
+        JOIN sg_source_versions v ON v.source = c.source AND v.version = c.version
+        WHERE c.record_id IN (SELECT unnest(?::VARCHAR[]))
+        ORDER BY v.ingested_at DESC
+        """,
+        [record_ids],
+    ).fetchall()
+    found: dict[str, tuple[str, str, str]] = {}
+    for record_id, source, version, change in rows:
+        found.setdefault(str(record_id), (str(source), str(version), str(change)))
+    return found

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import duckdb
 
-from ingest import infra
+from ingest.staging import shared_values
 
 # --- ingest: list versions and their records ---------------------------------------------
 
@@ -75,7 +75,7 @@ CREATE TABLE sg_load_quarantine (
 """
 
 
-# --- ingest: the shared values derived from each record (``ingest.infra``) -----------------
+# --- ingest: the shared values derived from each record (``staging.shared_values``) -----------------
 
 INFRA_SQL = """
 CREATE TABLE IF NOT EXISTS sg_record_infra (
@@ -167,16 +167,21 @@ def migrate(con: duckdb.DuckDBPyConnection, *, drop_work_tables: bool = True) ->
     con.execute(RESOLUTION_SQL)
     # Added after the first release: how many input rows a quarantine entry stands for.
     con.execute("ALTER TABLE sg_quarantine ADD COLUMN IF NOT EXISTS rows BIGINT DEFAULT 1")
-    if not infra.is_current(con):  # a staging file from before sg_record_infra, or derived differently
+    if not shared_values.is_current(con):  # a staging file from before sg_record_infra, or derived differently
         con.begin()
         try:
-            infra.derive_all(con)
+            shared_values.derive_all(con)
         except BaseException:
             con.rollback()
             raise
         con.commit()
     if drop_work_tables:
         drop_work(con)
+
+
+def is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a file needs no ``migrate``: a reader of an older one asks a writer to bring it up to date first."""
+    return shared_values.is_current(con)
 
 
 def create_work_tables(con: duckdb.DuckDBPyConnection) -> None:

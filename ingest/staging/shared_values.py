@@ -67,9 +67,9 @@ def derive_all(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DELETE FROM sg_record_infra")
     read = con.cursor()  # the records are read on one cursor while the values are written on the other
     for batch in _current_rows(read):
-        con.register("sg_infra_batch", batch)
-        con.execute("INSERT INTO sg_record_infra SELECT record_id, kind, key, value FROM sg_infra_batch")
-        con.unregister("sg_infra_batch")
+        con.register("derived_batch", batch)
+        con.execute("INSERT INTO sg_record_infra SELECT record_id, kind, key, value FROM derived_batch")
+        con.unregister("derived_batch")
     con.execute("INSERT OR REPLACE INTO sg_derived VALUES ('record_infra', ?)", [RECORD_INFRA_VERSION])
 
 
