@@ -242,7 +242,7 @@ def listed_entities(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {str(row[0]) for row in con.execute(LISTED_SQL).fetchall()}
 
 
-# Pairs of current addresses (of resolved entities) that share at least two rare words or numbers.
+# Pairs of keys of one kind (addresses) of resolved entities that share at least $minShared rare words or numbers.
 CANDIDATES_SQL = """
 WITH addresses AS (
     SELECT DISTINCT i.key FROM sg_record_infra i JOIN sg_record_entities e USING (record_id) WHERE i.kind = $kind
@@ -264,8 +264,10 @@ ORDER BY a, b
 def address_pairs(
     con: duckdb.DuckDBPyConnection, kind: str, min_chars: int, max_frequency: int, min_shared: int
 ) -> duckdb.DuckDBPyConnection:
-    """(a, b): keys of shared values of ``kind`` sharing ``min_shared`` words of ``min_chars`` or more
-    that at most ``max_frequency`` keys have."""
+    """(a, b) pairs of keys of ``kind`` that share ``min_shared`` rare words.
+
+    A word is rare when it has ``min_chars`` or more and at most ``max_frequency`` keys have it.
+    """
     params = {"kind": kind, "minChars": min_chars, "maxFrequency": max_frequency, "minShared": min_shared}
     return con.execute(CANDIDATES_SQL, params)
 
