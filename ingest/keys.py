@@ -265,6 +265,7 @@ _FLOOR_SLASH = re.compile(r"(\d+)\s*/\s*f\b", re.IGNORECASE)
 _POSTCODE_PREFIX = re.compile(r"\b[A-Z]{1,2}-(\d{3,})")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SEGMENT_BREAK = re.compile(r"[,;\n\r]+")
+_BREAKS = frozenset(",;\n\r")
 
 
 @lru_cache(maxsize=16_384)
@@ -300,9 +301,7 @@ def _without_country(segment: str) -> str:
 
 def _segments(full: str, parts: tuple[str | None, ...]) -> list[str]:
     """The address's parts (by commas and lines), without the country (or two: ``Hong Kong, China``) at the end."""
-    text = ", ".join(p for p in (*parts, full) if p)
-    text = _POSTCODE_PREFIX.sub(r"\1", _FLOOR_SLASH.sub(r"\1 floor", text))
-    segments = [s.strip() for s in _SEGMENT_BREAK.split(text) if s.strip() and s.strip() != "-0-"]
+    segments = [segment for part in (*parts, full) if part for segment in _part_segments(part)]
     for _ in range(2):
         if len(segments) >= 3 and _is_country(f"{segments[-2]}, {segments[-1]}"):
             segments = segments[:-2]  # "Korea, North"
@@ -313,12 +312,42 @@ def _segments(full: str, parts: tuple[str | None, ...]) -> list[str]:
     return segments
 
 
+@lru_cache(maxsize=65_536)
+def _part_segments(part: str) -> tuple[str, ...]:
+    """One part's segments, floors and postal-code prefixes rewritten, cached: cities and codes repeat.
+
+    The parts are joined by ``", "``, which no rewrite reaches across and which always breaks a
+    segment, so the segments of the joined text are those of each part in turn.
+    """
+    text = _FLOOR_SLASH.sub(r"\1 floor", part) if "/" in part else part  # each rewrite needs its character
+    if "-" in text:
+        text = _POSTCODE_PREFIX.sub(r"\1", text)
+    if not _BREAKS.intersection(text):
+        text = text.strip()
+        return (text,) if text and text != "-0-" else ()
+    return tuple(s.strip() for s in _SEGMENT_BREAK.split(text) if s.strip() and s.strip() != "-0-")
+
+
 def _tokens(segment: str) -> Iterator[str]:
     for raw in _NON_ALNUM.split(_ascii(segment).lower()):
         if not raw or raw in _NUMBER_WORDS:
             continue
         ordinal = _ORDINAL.match(raw)
         yield ordinal.group(1) if ordinal else _ADDRESS_WORDS.get(raw, raw)
+
+
+@lru_cache(maxsize=65_536)
+def _segment_tokens(segment: str) -> frozenset[str]:
+    """One segment's tokens; a number repeated within it is kept apart (``6-6`` is ``6`` and ``6x2``)."""
+    found: set[str] = set()
+    seen: dict[str, int] = {}
+    for token in _tokens(segment):
+        if token[0].isdigit():
+            seen[token] = seen.get(token, 0) + 1
+            if seen[token] > 1:
+                token = f"{token}x{seen[token]}"
+        found.add(token)
+    return frozenset(found)
 
 
 @lru_cache(maxsize=4_096)
@@ -328,16 +357,7 @@ def address_tokens(full: str, parts: tuple[str | None, ...] = ()) -> frozenset[s
     A number repeated within one part is kept apart (``6-6`` is ``6`` and ``6x2``): in ``Calle 27 No. 27-104``
     the repetition is what tells it from ``Calle 34 No. 27-104``.
     """
-    found: set[str] = set()
-    for segment in _segments(full, parts):
-        seen: dict[str, int] = {}
-        for token in _tokens(segment):
-            if token[0].isdigit():
-                seen[token] = seen.get(token, 0) + 1
-                if seen[token] > 1:
-                    token = f"{token}x{seen[token]}"
-            found.add(token)
-    return frozenset(found)
+    return frozenset().union(*map(_segment_tokens, _segments(full, parts)))
 
 
 def is_specific(tokens: frozenset[str]) -> bool:

@@ -126,15 +126,15 @@ def _row_items(mapping: Mapping, rows: list[tuple[int, Row | BadLine]], path: Pa
 
 
 def _clean_column(texts: list[str]) -> list[str]:
-    """A column's texts cleaned as the reference cleans a cell, each distinct text once.
+    """A column's texts cleaned as the reference cleans a cell (``values.clean_text``, ``""`` for none).
 
-    A column of mostly distinct texts (e-mails, devices) is cleaned straight through: a table of
-    its distinct values would cost more than the few repeats it saves.
+    A plain column (printable ASCII, single spaces) is checked at once; another column of mostly
+    distinct texts is cleaned straight through, one of repeated texts once per distinct text.
     """
     distinct = set(texts)
     if len(distinct) * 2 > len(texts):
-        return [text and (values.clean_text(text) or "") for text in texts]
-    table = {text: text and (values.clean_text(text) or "") for text in distinct}
+        return values.clean_texts(texts)
+    table = dict(zip(distinct, values.clean_texts(list(distinct)), strict=True))
     return list(map(table.__getitem__, texts))
 
 

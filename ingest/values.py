@@ -65,6 +65,19 @@ def clean_text(value: str | None) -> str | None:
     return text
 
 
+def clean_texts(texts: list[str]) -> list[str]:
+    """``clean_text`` over a column of cells, ``""`` for an empty one: the plain column checked at once.
+
+    When the column joined is printable ASCII without a double space, so is every cell, and
+    cleaning a cell is only stripping it (``clean_text``'s own fast path), without a call per cell.
+    """
+    joined = "".join(texts)
+    if joined.isascii() and joined.isprintable() and "  " not in joined:
+        stripped = [text.strip() for text in texts]
+        return ["" if text == "-0-" else text for text in stripped] if "-0-" in joined else stripped
+    return [text and (clean_text(text) or "") for text in texts]
+
+
 def name_script(value: str) -> str | None:
     """The script most letters of a name are written in ("Latin", "Hangul", "Han")."""
     if value.isascii():  # fast path: ASCII letters are Latin, digits and punctuation are no script
