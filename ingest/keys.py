@@ -268,15 +268,30 @@ _SEGMENT_BREAK = re.compile(r"[,;\n\r]+")
 _BREAKS = frozenset(",;\n\r")
 
 
-@lru_cache(maxsize=16_384)
+def _has_digit(text: str) -> bool:
+    """``any(c.isdigit() for c in text)``, by a regex when the text is ASCII (an address part usually is)."""
+    if text.isascii():
+        return _ASCII_DIGIT.search(text) is not None
+    return any(c.isdigit() for c in text)
+
+
+_ASCII_DIGIT = re.compile(r"[0-9]")
+
+
 def _is_country(segment: str) -> bool:
     """Whether one part of an address is only a country (``HK``, ``Hong Kong``, ``Korea, North``).
 
     rigour's territories tell a country (``hk``) from a city or region that
-    countrynames would read as its country (``Moscow``, ``ru-mow``).
+    countrynames would read as its country (``Moscow``, ``ru-mow``). A part with a digit never is,
+    and is not cached (house numbers and postal codes would crowd the countries out).
     """
-    if len(segment) > MAX_COUNTRY_CHARS or any(c.isdigit() for c in segment):
+    if len(segment) > MAX_COUNTRY_CHARS or _has_digit(segment):
         return False
+    return _is_country_name(segment)
+
+
+@lru_cache(maxsize=16_384)
+def _is_country_name(segment: str) -> bool:
     territory = lookup_territory(segment)
     if territory is None or len(territory.code) != 2:
         return False
@@ -325,7 +340,7 @@ def _part_segments(part: str) -> tuple[str, ...]:
     if not _BREAKS.intersection(text):
         text = text.strip()
         return (text,) if text and text != "-0-" else ()
-    return tuple(s.strip() for s in _SEGMENT_BREAK.split(text) if s.strip() and s.strip() != "-0-")
+    return tuple(s for s in map(str.strip, _SEGMENT_BREAK.split(text)) if s and s != "-0-")
 
 
 def _tokens(segment: str) -> Iterator[str]:
@@ -366,7 +381,7 @@ def is_specific(tokens: frozenset[str]) -> bool:
     ``Pyongyang``, ``Moscow 125009`` and ``Building 5, Pyongyang`` name an area
     that unrelated parties share; ``Tverskaya 12, Moscow`` names a building.
     """
-    numbered = any(any(c.isdigit() for c in t) for t in tokens)
+    numbered = any(not t.isalpha() and _has_digit(t) for t in tokens)
     words = [t for t in tokens if t.isalpha() and len(t) > 1 and t not in _GENERIC_WORDS]
     return numbered and len(words) >= 2
 

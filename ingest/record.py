@@ -186,7 +186,7 @@ class Record:
         fields are left out, so adding a field (with an empty default) to the
         record does not make every staged record look changed.
         """
-        content = {name: value for name in _CONTENT_FIELDS if (value := getattr(self, name)) not in (None, "", [], {})}
+        content = {name: value for name in _CONTENT_FIELDS if (value := getattr(self, name))}  # falsy: None, "", [], {}
         raw = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
         return hashlib.sha256(raw).hexdigest()[:32]
 
