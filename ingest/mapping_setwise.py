@@ -153,8 +153,12 @@ def _pairs_column(field: object, columns: dict[str, list[str]]) -> list[Pairs] |
     name, spec = field.spec.column, field.spec
     clean = field.clean
     if spec.split is None:  # one value a cell: (text, clean(text)), nothing for an empty cell
-        one = {text: ((text, clean(text)),) if text else () for text in set(columns[name])}
-        return list(map(one.__getitem__, columns[name]))
+        column = columns[name]
+        distinct = set(column)
+        if len(distinct) * 2 > len(column):  # mostly distinct (e-mails, devices): a table would cost more
+            return [((text, clean(text)),) if text else () for text in column]
+        one = {text: ((text, clean(text)),) if text else () for text in distinct}
+        return list(map(one.__getitem__, column))
     cleaned: dict[str, str | None] = {}
     by_cell: dict[str, Pairs] = {}
     for text in set(columns[name]):
