@@ -265,7 +265,6 @@ _FLOOR_SLASH = re.compile(r"(\d+)\s*/\s*f\b", re.IGNORECASE)
 _POSTCODE_PREFIX = re.compile(r"\b[A-Z]{1,2}-(\d{3,})")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SEGMENT_BREAK = re.compile(r"[,;\n\r]+")
-_BREAKS = frozenset(",;\n\r")
 
 
 def _has_digit(text: str) -> bool:
@@ -337,17 +336,19 @@ def _part_segments(part: str) -> tuple[str, ...]:
     text = _FLOOR_SLASH.sub(r"\1 floor", part) if "/" in part else part  # each rewrite needs its character
     if "-" in text:
         text = _POSTCODE_PREFIX.sub(r"\1", text)
-    if not _BREAKS.intersection(text):
+    pieces = _SEGMENT_BREAK.split(text)
+    if len(pieces) == 1:
         text = text.strip()
         return (text,) if text and text != "-0-" else ()
-    return tuple(s for s in map(str.strip, _SEGMENT_BREAK.split(text)) if s and s != "-0-")
+    return tuple(s for s in map(str.strip, pieces) if s and s != "-0-")
 
 
 def _tokens(segment: str) -> Iterator[str]:
     for raw in _NON_ALNUM.split(_ascii(segment).lower()):
         if not raw or raw in _NUMBER_WORDS:
             continue
-        ordinal = _ORDINAL.match(raw)
+        # ``raw`` is ASCII letters and digits: an ordinal (``3rd``) starts with a digit and is not all digits.
+        ordinal = _ORDINAL.match(raw) if raw[0].isdigit() and not raw.isdigit() else None
         yield ordinal.group(1) if ordinal else _ADDRESS_WORDS.get(raw, raw)
 
 
