@@ -16,7 +16,9 @@ and, with ``--ways ...,rowwise``, the row-by-row reference as well. Every figure
 has its CPU seconds beside the wall seconds, and the ratio to csv.reader is one
 of CPU seconds: on a shared machine wall time measures the neighbours too.
 With ``--baseline REV`` the set-wise path of that commit (checked out once in a
-git worktree under ``--cache``) runs first on the same file, in the same run.
+git worktree under ``--cache``) runs first on the same file, in the same run;
+``--together`` runs the two at once instead, so that on a shared machine the
+neighbours' load inflates both CPU figures alike.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lxml import etree
@@ -170,6 +173,11 @@ def main() -> None:
     )
     parser.add_argument("--customers-only", action="store_true", help="leave out the OFAC and UN ingests")
     parser.add_argument("--baseline", help="a commit whose set-wise path runs first on the same file (before/after)")
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="with --baseline: run before and after at the same time, so a crowded machine slows both alike",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     ofac, un = DATA / "ofac" / "snapshot_2022-01", DATA / "un" / "consolidated.xml"
@@ -184,12 +192,16 @@ def main() -> None:
     ways = args.ways.split(",")
     if args.baseline:
         tree, commit = baseline_tree(args.baseline, args.cache)
-        results[f"customers-setwise@{commit[:7]}"] = ingest(
-            table, "mapping", tree / "mappings" / "customers.yaml", tree=tree
-        )
-        ways = [f"setwise@{commit[:7]}", *ways]
-    for way in args.ways.split(","):
-        results[f"customers-{way}"] = ingest(table, "mapping", MAPPING, way)
+        before = f"setwise@{commit[:7]}"
+        with ThreadPoolExecutor(2 if args.together else 1) as pool:  # --together: both ingests at once
+            ran = [pool.submit(ingest, table, "mapping", tree / "mappings" / "customers.yaml", tree=tree)]
+            ran += [pool.submit(ingest, table, "mapping", MAPPING, way) for way in ways]
+            for name, future in zip([before, *ways], ran, strict=True):
+                results[f"customers-{name}"] = future.result()
+        ways = [before, *ways]
+    else:
+        for way in ways:
+            results[f"customers-{way}"] = ingest(table, "mapping", MAPPING, way)
     baselines["customers"] = (baselines["customers"] + csv_baseline(table)) / 2  # before and after, same run
     print()
     print(HEAD)
