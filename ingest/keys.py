@@ -265,16 +265,12 @@ _FLOOR_SLASH = re.compile(r"(\d+)\s*/\s*f\b", re.IGNORECASE)
 _POSTCODE_PREFIX = re.compile(r"\b[A-Z]{1,2}-(\d{3,})")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SEGMENT_BREAK = re.compile(r"[,;\n\r]+")
+_ASCII_DIGIT = re.compile(r"[0-9]")
 
 
 def _has_digit(text: str) -> bool:
     """``any(c.isdigit() for c in text)``, by a regex when the text is ASCII (an address part usually is)."""
-    if text.isascii():
-        return _ASCII_DIGIT.search(text) is not None
-    return any(c.isdigit() for c in text)
-
-
-_ASCII_DIGIT = re.compile(r"[0-9]")
+    return _ASCII_DIGIT.search(text) is not None if text.isascii() else any(c.isdigit() for c in text)
 
 
 def _is_country(segment: str) -> bool:
@@ -328,19 +324,13 @@ def _segments(full: str, parts: tuple[str | None, ...]) -> list[str]:
 
 @lru_cache(maxsize=65_536)
 def _part_segments(part: str) -> tuple[str, ...]:
-    """One part's segments, floors and postal-code prefixes rewritten, cached: cities and codes repeat.
+    """One part's segments, rewritten, cached (cities and codes repeat): the joined text's are each part's in turn.
 
-    The parts are joined by ``", "``, which no rewrite reaches across and which always breaks a
-    segment, so the segments of the joined text are those of each part in turn.
+    The parts are joined by ``", "``, which no rewrite reaches across and which always breaks a segment.
     """
     text = _FLOOR_SLASH.sub(r"\1 floor", part) if "/" in part else part  # each rewrite needs its character
-    if "-" in text:
-        text = _POSTCODE_PREFIX.sub(r"\1", text)
-    pieces = _SEGMENT_BREAK.split(text)
-    if len(pieces) == 1:
-        text = text.strip()
-        return (text,) if text and text != "-0-" else ()
-    return tuple(s for s in map(str.strip, pieces) if s and s != "-0-")
+    text = _POSTCODE_PREFIX.sub(r"\1", text) if "-" in text else text
+    return tuple(s for s in map(str.strip, _SEGMENT_BREAK.split(text)) if s and s != "-0-")
 
 
 def _tokens(segment: str) -> Iterator[str]:
