@@ -9,11 +9,16 @@ machines better than raw rows/s.
     python bench/bench_ingest.py                 # 1,000,000 customer rows
     python bench/bench_ingest.py --rows 200000   # quicker
     python bench/bench_ingest.py --rows 200000 --customers-only --ways setwise,rowwise
+    python bench/bench_ingest.py --rows 200000 --customers-only --baseline b94e4a2   # before/after, one run
 
 The customer CSV goes through the set-wise mapping path (``ingest.mapping_setwise``)
 and, with ``--ways ...,rowwise``, the row-by-row reference as well. Every figure
 has its CPU seconds beside the wall seconds, and the ratio to csv.reader is one
 of CPU seconds: on a shared machine wall time measures the neighbours too.
+With ``--baseline REV`` the set-wise path of that commit (checked out once in a
+git worktree under ``--cache``) runs first on the same file, in the same run;
+``--together`` runs the two at once instead, so that on a shared machine the
+neighbours' load inflates both CPU figures alike.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lxml import etree
@@ -50,8 +57,13 @@ print(json.dumps({"seconds": time.perf_counter() - started, "cpu": usage.ru_utim
 """
 
 
-def ingest(path: Path, fmt: str, mapping: Path | None = None, way: str = "setwise") -> dict[str, float]:
-    """One ingest in its own process into a fresh staging file: wall and CPU seconds, rows, peak RSS."""
+def ingest(
+    path: Path, fmt: str, mapping: Path | None = None, way: str = "setwise", tree: Path = ROOT
+) -> dict[str, float]:
+    """One ingest in its own process into a fresh staging file: wall and CPU seconds, rows, peak RSS.
+
+    ``tree``: the checkout whose code runs (a baseline commit's worktree), first on the import path.
+    """
     with tempfile.TemporaryDirectory() as folder:
         out = subprocess.run(
             [
@@ -67,7 +79,8 @@ def ingest(path: Path, fmt: str, mapping: Path | None = None, way: str = "setwis
             check=True,
             capture_output=True,
             text=True,
-            cwd=ROOT,
+            cwd=tree,
+            env={**os.environ, "PYTHONPATH": str(tree)},
         ).stdout
     result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     return result
@@ -117,6 +130,21 @@ def generate(rows: int, out: Path) -> Path:
     return table
 
 
+def baseline_tree(revision: str, cache: Path) -> tuple[Path, str]:
+    """A worktree of ``revision`` under ``cache`` (made once per commit, reused by later runs)."""
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", f"{revision}^{{commit}}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    tree = cache / f"ingest-baseline-{commit[:12]}"
+    if not tree.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit], check=True)
+    return tree, commit
+
+
 def line(name: str, result: dict[str, float], baseline: float | None) -> str:
     """A table row; 'vs read' compares CPU seconds with the baseline's (the machine may be shared)."""
     rate = result["rows"] / result["seconds"]
@@ -144,6 +172,12 @@ def main() -> None:
         help="mapping paths to run on the customer CSV, comma-separated: setwise (the default path), rowwise",
     )
     parser.add_argument("--customers-only", action="store_true", help="leave out the OFAC and UN ingests")
+    parser.add_argument("--baseline", help="a commit whose set-wise path runs first on the same file (before/after)")
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="with --baseline: run before and after at the same time, so a crowded machine slows both alike",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     ofac, un = DATA / "ofac" / "snapshot_2022-01", DATA / "un" / "consolidated.xml"
@@ -155,15 +189,26 @@ def main() -> None:
         baselines["un"] = xml_baseline(un, ("INDIVIDUAL", "ENTITY"))
         results["ofac"] = ingest(ofac, "ofac-csv")
         results["un"] = ingest(un, "un-xml")
-    for way in args.ways.split(","):
-        results[f"customers-{way}"] = ingest(table, "mapping", MAPPING, way)
+    ways = args.ways.split(",")
+    if args.baseline:
+        tree, commit = baseline_tree(args.baseline, args.cache)
+        before = f"setwise@{commit[:7]}"
+        with ThreadPoolExecutor(2 if args.together else 1) as pool:  # --together: both ingests at once
+            ran = [pool.submit(ingest, table, "mapping", tree / "mappings" / "customers.yaml", tree=tree)]
+            ran += [pool.submit(ingest, table, "mapping", MAPPING, way) for way in ways]
+            for name, future in zip([before, *ways], ran, strict=True):
+                results[f"customers-{name}"] = future.result()
+        ways = [before, *ways]
+    else:
+        for way in ways:
+            results[f"customers-{way}"] = ingest(table, "mapping", MAPPING, way)
     baselines["customers"] = (baselines["customers"] + csv_baseline(table)) / 2  # before and after, same run
     print()
     print(HEAD)
     if not args.customers_only:
         print(line("OFAC SDN CSV trio (2022)", results["ofac"], baselines["ofac"]))
         print(line("UN consolidated XML (2025)", results["un"], None))
-    for way in args.ways.split(","):
+    for way in ways:
         name = f"customers CSV ({args.rows:,}), {way}"
         print(line(name, results[f"customers-{way}"], baselines["customers"]))
     print()

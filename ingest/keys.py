@@ -265,17 +265,28 @@ _FLOOR_SLASH = re.compile(r"(\d+)\s*/\s*f\b", re.IGNORECASE)
 _POSTCODE_PREFIX = re.compile(r"\b[A-Z]{1,2}-(\d{3,})")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SEGMENT_BREAK = re.compile(r"[,;\n\r]+")
+_ASCII_DIGIT = re.compile(r"[0-9]")
 
 
-@lru_cache(maxsize=16_384)
+def _has_digit(text: str) -> bool:
+    """``any(c.isdigit() for c in text)``, by a regex when the text is ASCII (an address part usually is)."""
+    return _ASCII_DIGIT.search(text) is not None if text.isascii() else any(c.isdigit() for c in text)
+
+
 def _is_country(segment: str) -> bool:
     """Whether one part of an address is only a country (``HK``, ``Hong Kong``, ``Korea, North``).
 
     rigour's territories tell a country (``hk``) from a city or region that
-    countrynames would read as its country (``Moscow``, ``ru-mow``).
+    countrynames would read as its country (``Moscow``, ``ru-mow``). A part with a digit never is,
+    and is not cached (house numbers and postal codes would crowd the countries out).
     """
-    if len(segment) > MAX_COUNTRY_CHARS or any(c.isdigit() for c in segment):
+    if len(segment) > MAX_COUNTRY_CHARS or _has_digit(segment):
         return False
+    return _is_country_name(segment)
+
+
+@lru_cache(maxsize=16_384)
+def _is_country_name(segment: str) -> bool:
     territory = lookup_territory(segment)
     if territory is None or len(territory.code) != 2:
         return False
@@ -300,9 +311,7 @@ def _without_country(segment: str) -> str:
 
 def _segments(full: str, parts: tuple[str | None, ...]) -> list[str]:
     """The address's parts (by commas and lines), without the country (or two: ``Hong Kong, China``) at the end."""
-    text = ", ".join(p for p in (*parts, full) if p)
-    text = _POSTCODE_PREFIX.sub(r"\1", _FLOOR_SLASH.sub(r"\1 floor", text))
-    segments = [s.strip() for s in _SEGMENT_BREAK.split(text) if s.strip() and s.strip() != "-0-"]
+    segments = [segment for part in (*parts, full) if part for segment in _part_segments(part)]
     for _ in range(2):
         if len(segments) >= 3 and _is_country(f"{segments[-2]}, {segments[-1]}"):
             segments = segments[:-2]  # "Korea, North"
@@ -313,12 +322,38 @@ def _segments(full: str, parts: tuple[str | None, ...]) -> list[str]:
     return segments
 
 
+@lru_cache(maxsize=65_536)
+def _part_segments(part: str) -> tuple[str, ...]:
+    """One part's segments, rewritten, cached (cities and codes repeat): the joined text's are each part's in turn.
+
+    The parts are joined by ``", "``, which no rewrite reaches across and which always breaks a segment.
+    """
+    text = _FLOOR_SLASH.sub(r"\1 floor", part) if "/" in part else part  # each rewrite needs its character
+    text = _POSTCODE_PREFIX.sub(r"\1", text) if "-" in text else text
+    return tuple(s for s in map(str.strip, _SEGMENT_BREAK.split(text)) if s and s != "-0-")
+
+
 def _tokens(segment: str) -> Iterator[str]:
     for raw in _NON_ALNUM.split(_ascii(segment).lower()):
         if not raw or raw in _NUMBER_WORDS:
             continue
-        ordinal = _ORDINAL.match(raw)
+        # ``raw`` is ASCII letters and digits: an ordinal (``3rd``) starts with a digit and is not all digits.
+        ordinal = _ORDINAL.match(raw) if raw[0].isdigit() and not raw.isdigit() else None
         yield ordinal.group(1) if ordinal else _ADDRESS_WORDS.get(raw, raw)
+
+
+@lru_cache(maxsize=65_536)
+def _segment_tokens(segment: str) -> frozenset[str]:
+    """One segment's tokens; a number repeated within it is kept apart (``6-6`` is ``6`` and ``6x2``)."""
+    found: set[str] = set()
+    seen: dict[str, int] = {}
+    for token in _tokens(segment):
+        if token[0].isdigit():
+            seen[token] = seen.get(token, 0) + 1
+            if seen[token] > 1:
+                token = f"{token}x{seen[token]}"
+        found.add(token)
+    return frozenset(found)
 
 
 @lru_cache(maxsize=4_096)
@@ -328,16 +363,7 @@ def address_tokens(full: str, parts: tuple[str | None, ...] = ()) -> frozenset[s
     A number repeated within one part is kept apart (``6-6`` is ``6`` and ``6x2``): in ``Calle 27 No. 27-104``
     the repetition is what tells it from ``Calle 34 No. 27-104``.
     """
-    found: set[str] = set()
-    for segment in _segments(full, parts):
-        seen: dict[str, int] = {}
-        for token in _tokens(segment):
-            if token[0].isdigit():
-                seen[token] = seen.get(token, 0) + 1
-                if seen[token] > 1:
-                    token = f"{token}x{seen[token]}"
-            found.add(token)
-    return frozenset(found)
+    return frozenset().union(*map(_segment_tokens, _segments(full, parts)))
 
 
 def is_specific(tokens: frozenset[str]) -> bool:
@@ -346,7 +372,7 @@ def is_specific(tokens: frozenset[str]) -> bool:
     ``Pyongyang``, ``Moscow 125009`` and ``Building 5, Pyongyang`` name an area
     that unrelated parties share; ``Tverskaya 12, Moscow`` names a building.
     """
-    numbered = any(any(c.isdigit() for c in t) for t in tokens)
+    numbered = any(not t.isalpha() and _has_digit(t) for t in tokens)
     words = [t for t in tokens if t.isalpha() and len(t) > 1 and t not in _GENERIC_WORDS]
     return numbered and len(words) >= 2
 

@@ -169,7 +169,7 @@ class CompiledField:
 
 def _apply_name(kind: NameKind) -> Callable[[Record, str, Row, FieldSpec], None]:
     def apply(record: Record, value: str, row: Row, spec: FieldSpec) -> None:
-        if all(n.value != value for n in record.names):
+        if not record.names or all(n.value != value for n in record.names):
             name_kind = kind if kind is not NameKind.PRIMARY or not record.names else NameKind.ALIAS
             record.names.append(Name(value, name_kind, values.name_script(value)))
 
@@ -195,7 +195,7 @@ def _apply_infra(kind: InfraKind) -> Callable[[Record, str, Row, FieldSpec], Non
         if kind is InfraKind.WALLET and ":" not in value:
             currency = spec.currency or first_cell(row, spec.currency_column)
             value = f"{currency.upper()}:{value}" if currency else value
-        if all(i.kind is not kind or i.value != value for i in record.infra):
+        if not record.infra or all(i.kind is not kind or i.value != value for i in record.infra):
             record.infra.append(Infra(kind, value))
 
     return apply
@@ -221,12 +221,12 @@ def _phone_cleaner(spec: FieldSpec) -> Callable[[Record, str, Row, FieldSpec], N
 def _apply_identifier(record: Record, value: str, row: Row, spec: FieldSpec) -> None:
     kind = spec.kind or "other"
     country = values.country_code(spec.country or first_cell(row, spec.country_column))
-    if all(i.kind != kind or i.value != value for i in record.identifiers):
+    if not record.identifiers or all(i.kind != kind or i.value != value for i in record.identifiers):
         record.identifiers.append(Identifier(kind, value, country))
 
 
 def _apply_address(record: Record, value: str, row: Row, spec: FieldSpec) -> None:
-    if all(a.full != value for a in record.addresses):
+    if not record.addresses or all(a.full != value for a in record.addresses):
         record.addresses.append(Address(value))
 
 
@@ -295,7 +295,7 @@ class CompiledAddressParts:
     def fill(self, record: Record, row: Row) -> None:
         parts = {part: first_cell(row, column) for part, column in (self.spec.parts or {}).items()}
         full = ", ".join(v for v in parts.values() if v)
-        if full and all(a.full != full for a in record.addresses):
+        if full and (not record.addresses or all(a.full != full for a in record.addresses)):
             record.addresses.append(
                 Address(
                     full,

@@ -126,15 +126,15 @@ def _row_items(mapping: Mapping, rows: list[tuple[int, Row | BadLine]], path: Pa
 
 
 def _clean_column(texts: list[str]) -> list[str]:
-    """A column's texts cleaned as the reference cleans a cell, each distinct text once.
+    """A column's texts cleaned as the reference cleans a cell (``values.clean_text``, ``""`` for none).
 
-    A column of mostly distinct texts (e-mails, devices) is cleaned straight through: a table of
-    its distinct values would cost more than the few repeats it saves.
+    A plain column (printable ASCII, single spaces) is checked at once; another column of mostly
+    distinct texts is cleaned straight through, one of repeated texts once per distinct text.
     """
     distinct = set(texts)
     if len(distinct) * 2 > len(texts):
-        return [text and (values.clean_text(text) or "") for text in texts]
-    table = {text: text and (values.clean_text(text) or "") for text in distinct}
+        return values.clean_texts(texts)
+    table = dict(zip(distinct, values.clean_texts(list(distinct)), strict=True))
     return list(map(table.__getitem__, texts))
 
 
@@ -153,8 +153,12 @@ def _pairs_column(field: object, columns: dict[str, list[str]]) -> list[Pairs] |
     name, spec = field.spec.column, field.spec
     clean = field.clean
     if spec.split is None:  # one value a cell: (text, clean(text)), nothing for an empty cell
-        one = {text: ((text, clean(text)),) if text else () for text in set(columns[name])}
-        return list(map(one.__getitem__, columns[name]))
+        column = columns[name]
+        distinct = set(column)
+        if len(distinct) * 2 > len(column):  # mostly distinct (e-mails, devices): a table would cost more
+            return [((text, clean(text)),) if text else () for text in column]
+        one = {text: ((text, clean(text)),) if text else () for text in distinct}
+        return list(map(one.__getitem__, column))
     cleaned: dict[str, str | None] = {}
     by_cell: dict[str, Pairs] = {}
     for text in set(columns[name]):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -62,6 +63,19 @@ def clean_text(value: str | None) -> str | None:
     if text == "" or text == "-0-":
         return None
     return text
+
+
+def clean_texts(texts: list[str]) -> list[str]:
+    """``clean_text`` over a column of cells, ``""`` for an empty one: the plain column checked at once.
+
+    When the column joined is printable ASCII without a double space, so is every cell, and
+    cleaning a cell is only stripping it (``clean_text``'s own fast path), without a call per cell.
+    """
+    joined = "".join(texts)
+    if joined.isascii() and joined.isprintable() and "  " not in joined:
+        stripped = [text.strip() for text in texts]
+        return ["" if text == "-0-" else text for text in stripped] if "-0-" in joined else stripped
+    return [text and (clean_text(text) or "") for text in texts]
 
 
 def name_script(value: str) -> str | None:
@@ -167,7 +181,23 @@ def email_domain(value: str) -> str:
 
 
 def phone(value: str | None, country: str | None = None) -> str | None:
-    """E.164 form of a phone number; ``country`` is the default region."""
+    """E.164 form of a phone number; ``country`` is the default region.
+
+    The same answer as ``phone_library`` (``phonenumbers``), which a customer export would
+    otherwise pay some 30 µs a number for: the common plain forms (``+49 912 13010841``,
+    ``(555) 010-9999`` in the US) are read by ``_phone_fast``, everything else by the library.
+    """
+    text = clean_text(value)
+    if text is None:
+        return None
+    fast = _phone_fast(text, country)
+    if fast is not _UNSURE:
+        return fast
+    return phone_library(text, country)
+
+
+def phone_library(value: str | None, country: str | None = None) -> str | None:
+    """The reference: ``phonenumbers`` parses, checks the length is possible, formats E.164."""
     text = clean_text(value)
     if text is None:
         return None
@@ -178,6 +208,105 @@ def phone(value: str | None, country: str | None = None) -> str | None:
     if not phonenumbers.is_possible_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Digits with spaces, hyphens, dots and brackets, at most one leading plus: no letters (vanity numbers),
+# extensions, RFC 3966 ``tel:`` forms or non-ASCII digits, which only the library reads.
+_PHONE_FORM = re.compile(r"(\+ ?)?[0-9(][0-9 ().\-]*[0-9]")
+_PHONE_PUNCTUATION = str.maketrans("", "", " ().-")
+_UNSURE = "unsure"
+# The library's bounds on a national significant number, and on a country code's digits.
+_NSN_MIN, _NSN_MAX, _CC_MAX_DIGITS = 2, 17, 3
+# Shorter texts are rare and sit on the library's edge cases (too short after the plus): left to it.
+_FAST_MIN_DIGITS = 5
+
+
+def _phone_fast(text: str, region: str | None) -> str | None:
+    """E.164 for the plain forms whose parse needs nothing but a country code and the digits.
+
+    Returns ``_UNSURE`` when the library must decide: a form with more than digits and separators,
+    an unknown country code, a national prefix or international dialling prefix the region's
+    metadata might strip, or a national number that begins with the region's own country code.
+    Otherwise the number is the digits after the country code (leading zeros kept, as the
+    library keeps them), possible or not by its length alone, as ``phonenumbers`` decides it.
+    """
+    if len(text) > 40 or not _PHONE_FORM.fullmatch(text):
+        return _UNSURE
+    digits = text.translate(_PHONE_PUNCTUATION).lstrip("+")
+    if len(digits) < _FAST_MIN_DIGITS:
+        return _UNSURE
+    if text[0] == "+":
+        found = _split_country_code(digits)
+        if found is None:
+            return _UNSURE
+        code, national = found
+        strip = _national_prefix(code)
+    else:
+        if region is None:
+            return _UNSURE
+        plan = _region_plan(region)
+        if plan is None or plan.international.match(digits) or digits.startswith(plan.code_text):
+            return _UNSURE
+        code, national, strip = plan.code, digits, plan.national_prefix
+    if not _NSN_MIN <= len(national) <= _NSN_MAX or (strip is not None and strip.match(national)):
+        return _UNSURE
+    return f"+{code}{national}" if _possible_length(code, len(national)) else None
+
+
+def _split_country_code(digits: str) -> tuple[int, str] | None:
+    """The library's country code of an international number: the shortest known prefix of 1-3 digits."""
+    if len(digits) <= _NSN_MIN or digits[0] == "0":
+        return None
+    for size in range(1, _CC_MAX_DIGITS + 1):
+        code = int(digits[:size])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return code, digits[size:]
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _RegionPlan:
+    code: int
+    code_text: str
+    international: re.Pattern[str]
+    national_prefix: re.Pattern[str] | None
+
+
+@lru_cache(maxsize=512)
+def _region_plan(region: str) -> _RegionPlan | None:
+    """A region's country code and the prefixes its metadata would strip from a national number."""
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        return None
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.country_code is None:
+        return None
+    # ``NonMatch``: what the library matches against when a region has no international prefix.
+    international = re.compile(metadata.international_prefix or "NonMatch")
+    prefix = metadata.national_prefix_for_parsing
+    return _RegionPlan(metadata.country_code, str(metadata.country_code), international, _compiled(prefix))
+
+
+@lru_cache(maxsize=512)
+def _national_prefix(code: int) -> re.Pattern[str] | None:
+    """The national prefix pattern the library tries on an international number of ``code``."""
+    main = phonenumbers.region_code_for_country_code(code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, main)
+    return None if metadata is None else _compiled(metadata.national_prefix_for_parsing)
+
+
+def _compiled(pattern: str | None) -> re.Pattern[str] | None:
+    return re.compile(pattern) if pattern else None
+
+
+@lru_cache(maxsize=4096)
+def _possible_length(code: int, length: int) -> bool:
+    """Whether the library finds a national number of ``length`` digits possible under ``code``.
+
+    ``is_possible_number`` looks at the length alone (the main region's possible lengths), so any
+    number of that length answers for all.
+    """
+    number = phonenumbers.PhoneNumber(country_code=code, national_number=int("1" * length))
+    return bool(phonenumbers.is_possible_number(number))
 
 
 _IPV4 = re.compile(r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}")
