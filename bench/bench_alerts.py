@@ -190,7 +190,6 @@ def _profiled(path: Path | None, name: str, run: Callable[[], LoadSummary]) -> L
     if path is None:
         return run()
     path.mkdir(parents=True, exist_ok=True)
-    alerts.SCREEN_THREADS = 1  # cProfile sees one thread: screen in it (where the time goes, not how long)
     profiler = cProfile.Profile()
     try:
         return profiler.runcall(run)
