@@ -41,13 +41,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_graph import SANCTIONGRAPH, start_neo4j, step  # noqa: E402
 
-from graph import alerts  # noqa: E402
+from graph import alerts, screen_batch  # noqa: E402
 from graph.load.plan import LoadSummary  # noqa: E402
 from graph.loader import run_load  # noqa: E402
 from graph.screening import Screener  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 from ingest import staging  # noqa: E402
 from ingest.generate.list_update import list_delta, plant_list_update  # noqa: E402
+from ingest.record import Record  # noqa: E402
 from ingest.run import run_ingest  # noqa: E402
 from resolution import store as resolution_store  # noqa: E402
 from resolution.identity import Assignment  # noqa: E402
@@ -102,6 +103,9 @@ def main() -> None:
     parser.add_argument(
         "--skip-full", action="store_true", help="no full re-screen (at 20k customers it alone takes minutes)"
     )
+    parser.add_argument(
+        "--compare", type=int, default=500, help="customers screened batched and one at a time (0: none)"
+    )
     parser.add_argument("--profile", type=Path, help="write cProfile stats of the first and update loads here")
     args = parser.parse_args()
     work = args.workdir / str(args.size)
@@ -151,17 +155,16 @@ def main() -> None:
             second = _profiled(args.profile, "update", lambda: run_load(store, path))
             assert second.alerts is not None and second.mode == "incremental"
             report["update_load"] = {"seconds": round(second.seconds, 1), "alerts": _alerts(second.alerts)}
+            if args.compare:
+                step(f"{args.compare} customers screened batched, then one at a time, same process")
+                report["batched_vs_alone"] = _batched_vs_alone(store, args.compare)
             if args.skip_full:
                 report["load_average_end"] = list(os.getloadavg())
                 return _write(report, args.size)
             step("full re-screen of every customer, same process")
             started = time.monotonic()
             screener = Screener.load()
-            ids: list[str] = []
-            after = ""
-            while rows := store.read("customer_ids_page", {"after": after, "limit": 5_000}):
-                ids += [r["id"] for r in rows]
-                after = ids[-1]
+            ids = _customer_ids(store)
             screened = alerts.screen_customers(store, screener, ids)
             full = time.monotonic() - started
             moved = sum(1 for s in screened.values() if s.reasons)
@@ -179,6 +182,44 @@ def main() -> None:
     _write(report, args.size)
 
 
+def _customer_ids(store: GraphStore) -> list[str]:
+    ids: list[str] = []
+    after = ""
+    while rows := store.read("customer_ids_page", {"after": after, "limit": 5_000}):
+        ids += [r["id"] for r in rows]
+        after = ids[-1]
+    return ids
+
+
+def _batched_vs_alone(store: GraphStore, count: int) -> dict[str, Any]:
+    """Seconds per customer record, batched (``screen_batch``) and one at a time (``screen_customer``), on the
+    same records of customers spread over the id range; each way with a fresh screener (name index built
+    first, not timed; its kept form hits and record cache empty). Batched runs first: one at a time then
+    finds Neo4j's pages warm, so the ratio is not flattered."""
+    ids = _customer_ids(store)
+    picked = ids[:: max(1, len(ids) // count)][:count]
+    rows = store.read("alert_customer_records", {"ids": picked})
+    records = [Record.from_dict(json.loads(row["data"])) for row in rows]
+    report: dict[str, Any] = {"records": len(records), "load_average_start": list(os.getloadavg())}
+    for way in ("batched", "alone"):
+        screener = Screener.load()
+        screener.name_index(store)
+        started = time.monotonic()
+        if way == "batched":
+            results = screen_batch.screen_records(screener, store, records)
+        else:
+            results = [screener.screen_customer(store, record) for record in records]
+        seconds = time.monotonic() - started
+        report[way] = {
+            "seconds": round(seconds, 2),
+            "per_record_ms": round(1000 * seconds / max(1, len(records)), 2),
+            "not_clear": sum(1 for r in results if r.decision != "CLEAR"),
+        }
+    report["ratio_alone_over_batched"] = round(report["alone"]["seconds"] / max(report["batched"]["seconds"], 1e-6), 2)
+    report["load_average_end"] = list(os.getloadavg())
+    return report
+
+
 def _write(report: dict[str, Any], size: int) -> None:
     out = ROOT / "bench" / "results" / f"alerts-{size}{'' if 'full_rescreen' in report else '-nofull'}.json"
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
@@ -190,6 +231,7 @@ def _profiled(path: Path | None, name: str, run: Callable[[], LoadSummary]) -> L
     if path is None:
         return run()
     path.mkdir(parents=True, exist_ok=True)
+    alerts.SCREEN_THREADS = 1  # cProfile sees one thread: screen in it (where the time goes, not how long)
     profiler = cProfile.Profile()
     try:
         return profiler.runcall(run)

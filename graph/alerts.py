@@ -37,6 +37,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -57,6 +58,8 @@ from graph.screening import Screener
 from graph.store import GraphStore
 from ingest.record import Record
 
+# Batches of customers screened at once (threads: a batch waits on Neo4j most of the time).
+SCREEN_THREADS = 3
 # Who closes an alert when a load removed its reason.
 SYSTEM = "sanctiongraph load"
 _RANK = {Decision.CLEAR: 0, Decision.REVIEW: 1, Decision.HIT: 2}
@@ -156,14 +159,20 @@ def screen_customers(store: GraphStore, screener: Screener, customer_ids: list[s
 
     Batched (``graph.screen_batch``): a few round trips per batch of customers
     instead of five or six per customer, each record's result what
-    ``Screener.screen_customer`` gives it alone.
+    ``Screener.screen_customer`` gives it alone. Neo4j runs one query on one core:
+    ``SCREEN_THREADS`` batches at a time keep its cores (and this process) busy.
     """
     screened: dict[str, Screened] = {cid: Screened(Decision.CLEAR, []) for cid in customer_ids}
-    for start in range(0, len(customer_ids), SCREEN_BATCH):
-        rows = store.read("alert_customer_records", {"ids": customer_ids[start : start + SCREEN_BATCH]})
-        records = [Record.from_dict(json.loads(row["data"])) for row in rows]
-        for row, result in zip(rows, screen_records(screener, store, records), strict=True):
-            _merge(screened[row["entityId"]], result, row["entityId"])
+
+    def screen(ids: list[str]) -> tuple[list[dict[str, Any]], list[ScreenResult]]:
+        rows = store.read("alert_customer_records", {"ids": ids})
+        return rows, screen_records(screener, store, [Record.from_dict(json.loads(row["data"])) for row in rows])
+
+    batches = [customer_ids[start : start + SCREEN_BATCH] for start in range(0, len(customer_ids), SCREEN_BATCH)]
+    with ThreadPoolExecutor(max(1, SCREEN_THREADS), thread_name_prefix="alerts-screen") as pool:
+        for rows, results in pool.map(screen, batches) if SCREEN_THREADS > 1 else map(screen, batches):
+            for row, result in zip(rows, results, strict=True):
+                _merge(screened[row["entityId"]], result, row["entityId"])
     return screened
 
 

@@ -41,8 +41,8 @@ from ingest.keys import address_similarity
 from ingest.record import Record
 from resolution.scorer import Scorer
 
-# Customers' records screened per batch: each batch is three or four round trips.
-SCREEN_BATCH = 200
+# Customers' records screened per batch: each batch is four or five round trips.
+SCREEN_BATCH = 100
 
 
 @dataclass(slots=True)

@@ -1,4 +1,4 @@
-// Candidate entities for a batch of customers, each as ``screen_candidates`` finds them for one (the same
+// Listed candidate entities for a batch of customers, each as ``screen_candidates`` finds them for one (the same
 // subquery per customer: its own name ids, full-text name query, values and limit), with their records.
 // $customers: [{key, entityIds, nameQuery, values, recordId}]; rows carry the customer's key.
 UNWIND $customers AS c
@@ -36,6 +36,9 @@ CALL (c) {
   }
   WITH e, collect(DISTINCT via) AS via
   LIMIT $limit
+  // Ongoing screening scores listed candidates only: the others are cut after the limit, as it cuts them.
+  WITH e, via
+  WHERE e.listed
   MATCH (r:Record)-[:RESOLVES_TO]->(e)
   WHERE r.removedIn IS NULL
   WITH e, via, r

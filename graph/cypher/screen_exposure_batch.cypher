@@ -1,5 +1,6 @@
-// Who else uses each customer's values in a batch, and how close each of them is to a listed party: the same
-// subquery as ``screen_exposure`` per customer (its own limit of users). $customers: [{key, values}].
+// Who else uses each customer's values in a batch, and how close each of them is to a listed party: the rows
+// ``screen_exposure`` gives for one customer, in its order (its own limit of users), each user's shortest path
+// searched once. $customers: [{key, values}].
 UNWIND $customers AS c
 CALL (c) {
   UNWIND c.values AS value
@@ -29,12 +30,20 @@ CALL (c) {
   MATCH (v)<-[]-(user:Entity)
   WITH value, v, user
   LIMIT $limit
-  OPTIONAL CALL (user) {
-    MATCH p = SHORTEST 1 (user)(()-[r]-(x) WHERE type(r) IN $types AND NOT coalesce(x.superNode, false)){1,__MAX_HOPS__}(listed)
-    WHERE listed:Entity AND listed.listed AND listed <> user
-    RETURN p
-    LIMIT 1
+  // Each distinct user's shortest path once (a customer is a user of every one of its values), then every row.
+  WITH collect({value: value, v: v, user: user}) AS rows, collect(DISTINCT user) AS users
+  CALL (users) {
+    UNWIND users AS user
+    OPTIONAL CALL (user) {
+      MATCH p = SHORTEST 1 (user)(()-[r]-(x) WHERE type(r) IN $types AND NOT coalesce(x.superNode, false)){1,__MAX_HOPS__}(listed)
+      WHERE listed:Entity AND listed.listed AND listed <> user
+      RETURN p
+      LIMIT 1
+    }
+    RETURN collect({user: user, p: p}) AS paths
   }
+  UNWIND rows AS row
+  WITH row.value AS value, row.v AS v, row.user AS user, [x IN paths WHERE x.user = row.user][0].p AS p
   RETURN value.label AS label, v.key AS key, coalesce(v.value, v.key) AS value, v.specificity AS specificity,
          value.score AS matchScore,
          v.degree AS degree,
