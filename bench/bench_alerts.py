@@ -14,7 +14,11 @@
    phase;
 4. in the same process, re-screen every customer against the updated lists
    (``alerts.screen_customers`` over all of them): what ongoing screening costs
-   without following the change. The ratio is the point; both ran side by side.
+   without following the change. The ratio is the point; both ran side by side;
+5. before that (``--compare N``), N customers spread over the id range screened
+   batched (``graph.screen_batch``) and then one at a time
+   (``Screener.screen_customer``), each way with a fresh screener: seconds per
+   customer record both ways, same process and graph.
 
 Figures print as JSON and go to bench/results/alerts-<size>.json.
 """
