@@ -81,9 +81,9 @@ def _screen_batch(screener: Screener, store: GraphStore, records: list[Record]) 
     results: list[ScreenResult] = []
     for job in jobs:
         matches: list[Match] = []
-        if job.searched:
+        if rows.get(job.key):  # the customer's own features only when some listed party is to be scored
             itself = Candidate.of(job.record, job.family)
-            matches = screener.ranked(rows.get(job.key, []), job.family, job.scorer, itself)
+            matches = screener.ranked(rows[job.key], job.family, job.scorer, itself)
         hits = exposure.get(job.key, [])
         score = max((hit.score for hit in hits), default=0.0)
         decision = _decide(matches, score, job.scorer, named=bool(job.record.names))
