@@ -44,9 +44,10 @@ INDEX_CANDIDATES = 12
 # (a letter changed, added, dropped, or two swapped) and ``RETRIEVE_SIMILARITY`` alike (``Dang Anh`` and
 # ``AH BANG``, ``Ying Li`` and ``LI, Yi``); longer ones within one edit, both ``NEAR_FORM_CHARS`` long at least.
 SHORT_FORM_CHARS = 8
-# Forms whose search results an index keeps (``NameIndex.search``): a re-screen of a list update's customers.
-HITS_KEPT = 200_000
 NEAR_FORM_CHARS = 5
+# Forms whose search hits an index keeps (``NameIndex.search``): enough for a re-screen's repeated names, and
+# small beside the index (a form's hits are a few entities; a server's index keeps them too).
+HITS_KEPT = 50_000
 
 
 def form_edits(form: str) -> int:

@@ -292,7 +292,7 @@ class Screener:
         self, store: GraphStore, record: Record, keys: list[dict[str, str]], record_id: str | None, family: str
     ) -> list[dict[str, Any]]:
         """Candidate entities of the applicant's family with their records, in one round trip."""
-        rows = store.read("screen_candidates", {**self.candidate_params(store, record, keys, record_id, family)})
+        rows = store.read("screen_candidates", self.candidate_params(store, record, keys, record_id, family))
         return [row for row in rows if family_of_schema(row["schema"]) == family]
 
     def candidate_params(
