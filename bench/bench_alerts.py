@@ -14,7 +14,11 @@
    phase;
 4. in the same process, re-screen every customer against the updated lists
    (``alerts.screen_customers`` over all of them): what ongoing screening costs
-   without following the change. The ratio is the point; both ran side by side.
+   without following the change. The ratio is the point; both ran side by side;
+5. before that (``--compare N``), N customers spread over the id range screened
+   batched (``graph.screen_batch``) and one at a time (``Screener.screen_customer``),
+   alternating, after a warm-up pass, two rounds: seconds per customer record both
+   ways, same process and graph.
 
 Figures print as JSON and go to bench/results/alerts-<size>.json.
 """
@@ -41,13 +45,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_graph import SANCTIONGRAPH, start_neo4j, step  # noqa: E402
 
-from graph import alerts  # noqa: E402
+from graph import alerts, screen_batch  # noqa: E402
 from graph.load.plan import LoadSummary  # noqa: E402
 from graph.loader import run_load  # noqa: E402
 from graph.screening import Screener  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 from ingest import staging  # noqa: E402
 from ingest.generate.list_update import list_delta, plant_list_update  # noqa: E402
+from ingest.record import Record  # noqa: E402
 from ingest.run import run_ingest  # noqa: E402
 from resolution import store as resolution_store  # noqa: E402
 from resolution.identity import Assignment  # noqa: E402
@@ -102,6 +107,9 @@ def main() -> None:
     parser.add_argument(
         "--skip-full", action="store_true", help="no full re-screen (at 20k customers it alone takes minutes)"
     )
+    parser.add_argument(
+        "--compare", type=int, default=500, help="customers screened batched and one at a time (0: none)"
+    )
     parser.add_argument("--profile", type=Path, help="write cProfile stats of the first and update loads here")
     args = parser.parse_args()
     work = args.workdir / str(args.size)
@@ -151,17 +159,16 @@ def main() -> None:
             second = _profiled(args.profile, "update", lambda: run_load(store, path))
             assert second.alerts is not None and second.mode == "incremental"
             report["update_load"] = {"seconds": round(second.seconds, 1), "alerts": _alerts(second.alerts)}
+            if args.compare:
+                step(f"{args.compare} customers screened batched, then one at a time, same process")
+                report["batched_vs_alone"] = _batched_vs_alone(store, args.compare)
             if args.skip_full:
                 report["load_average_end"] = list(os.getloadavg())
                 return _write(report, args.size)
             step("full re-screen of every customer, same process")
             started = time.monotonic()
             screener = Screener.load()
-            ids: list[str] = []
-            after = ""
-            while rows := store.read("customer_ids_page", {"after": after, "limit": 5_000}):
-                ids += [r["id"] for r in rows]
-                after = ids[-1]
+            ids = _customer_ids(store)
             screened = alerts.screen_customers(store, screener, ids)
             full = time.monotonic() - started
             moved = sum(1 for s in screened.values() if s.reasons)
@@ -177,6 +184,50 @@ def main() -> None:
     finally:
         server.stop(settings)
     _write(report, args.size)
+
+
+def _customer_ids(store: GraphStore) -> list[str]:
+    ids: list[str] = []
+    after = ""
+    while rows := store.read("customer_ids_page", {"after": after, "limit": 5_000}):
+        ids += [r["id"] for r in rows]
+        after = ids[-1]
+    return ids
+
+
+def _batched_vs_alone(store: GraphStore, count: int, rounds: int = 2) -> dict[str, Any]:
+    """Seconds per customer record, batched (``screen_batch``) and one at a time (``screen_customer``).
+
+    Customers spread over the id range, a different slice each round, each way on the same records with a
+    fresh screener (name index built first, not timed; its kept form hits and record cache empty). A first
+    untimed pass of each way on other customers warms Neo4j's pages and plans: a cold first batch costs
+    seconds, which at a few hundred customers would decide the ratio. Ways alternate within a round.
+    """
+    ids = _customer_ids(store)
+    step_ = max(1, len(ids) // count)
+    report: dict[str, Any] = {"records": 0, "rounds": rounds, "load_average_start": list(os.getloadavg())}
+    totals = {"batched": 0.0, "alone": 0.0}
+    for round_ in range(rounds + 1):
+        rows = store.read("alert_customer_records", {"ids": ids[round_ % step_ :: step_][:count]})
+        records = [Record.from_dict(json.loads(row["data"])) for row in rows]
+        for way in ("batched", "alone") if round_ % 2 else ("alone", "batched"):
+            screener = Screener.load()
+            screener.name_index(store)
+            started = time.monotonic()
+            if way == "batched":
+                screen_batch.screen_records(screener, store, records)
+            else:
+                for record in records:
+                    screener.screen_customer(store, record)
+            if round_:  # round 0 warms up
+                totals[way] += time.monotonic() - started
+        report["records"] += len(records) if round_ else 0
+    for way, seconds in totals.items():
+        per_record = 1000 * seconds / max(1, report["records"])
+        report[way] = {"seconds": round(seconds, 2), "per_record_ms": round(per_record, 2)}
+    report["ratio_alone_over_batched"] = round(totals["alone"] / max(totals["batched"], 1e-6), 2)
+    report["load_average_end"] = list(os.getloadavg())
+    return report
 
 
 def _write(report: dict[str, Any], size: int) -> None:

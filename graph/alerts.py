@@ -19,7 +19,7 @@ size of the customer base; this costs the size of the change:
    through the screener's in-process index); and customers whose last screening
    named a touched party (a delisting re-screens them).
 3. *Re-screen only those* with the screening service's scorer, against the lists
-   (``Screener.screen_customer``, a few at a time), into a decision and its
+   (``Screener.screen_customer``'s decision, in batches: ``graph.screen_batch``), into a decision and its
    reasons: each listed party matched or reached, with the level it reaches (HIT or REVIEW).
 4. *Compare with the last screening* (``CustomerScreening`` nodes; none means
    CLEAR): a reason that is new raises an alert (id = customer and reason, so
@@ -53,16 +53,14 @@ from graph.alert_reach import (
     customers_reached,
 )
 from graph.applicants import HIT_PROBABILITY, REVIEW_EXPOSURE, REVIEW_PROBABILITY, Decision, ScreenResult
+from graph.screen_batch import SCREEN_BATCH, screen_records
 from graph.screening import Screener
 from graph.store import GraphStore
 from ingest import staging
 from ingest.record import Record
 
-# Hops from a touched entity or value to a customer: a listed party's value, its user, that user's relation,
-# and the customer's own value (screening's exposure reaches listed parties within 3 hops of a user of the
-# customer's values).
-# Customers screened at once (threads: screening waits on Neo4j most of the time).
-SCREEN_THREADS = 4
+# Batches of customers screened at once (threads: a batch waits on Neo4j most of the time).
+SCREEN_THREADS = 3
 # Who closes an alert when a load removed its reason.
 SYSTEM = "sanctiongraph load"
 _RANK = {Decision.CLEAR: 0, Decision.REVIEW: 1, Decision.HIT: 2}
@@ -158,17 +156,22 @@ class Screened:
 
 
 def screen_customers(store: GraphStore, screener: Screener, customer_ids: list[str]) -> dict[str, Screened]:
-    """Each customer's decision against the lists and its reasons (a customer with several records: the worst)."""
+    """Each customer's decision against the lists and its reasons (a customer with several records: the worst).
+
+    Batched (``graph.screen_batch``): a few round trips per batch of customers
+    instead of five or six per customer, each record's result what
+    ``Screener.screen_customer`` gives it alone. Neo4j runs one query on one core:
+    ``SCREEN_THREADS`` batches at a time keep its cores (and this process) busy.
+    """
     screened: dict[str, Screened] = {cid: Screened(Decision.CLEAR, []) for cid in customer_ids}
 
-    def screen(row: dict[str, Any]) -> ScreenResult:
-        return screener.screen_customer(store, Record.from_dict(json.loads(row["data"])))
+    def screen(ids: list[str]) -> tuple[list[dict[str, Any]], list[ScreenResult]]:
+        rows = store.read("alert_customer_records", {"ids": ids})
+        return rows, screen_records(screener, store, [Record.from_dict(json.loads(row["data"])) for row in rows])
 
-    # Screening a customer is mostly waiting on Neo4j's round trips: a few at a time keep both busy.
+    batches = [customer_ids[start : start + SCREEN_BATCH] for start in range(0, len(customer_ids), SCREEN_BATCH)]
     with ThreadPoolExecutor(max(1, SCREEN_THREADS), thread_name_prefix="alerts-screen") as pool:
-        for start in range(0, len(customer_ids), BATCH):
-            rows = store.read("alert_customer_records", {"ids": customer_ids[start : start + BATCH]})
-            results = pool.map(screen, rows) if SCREEN_THREADS > 1 else map(screen, rows)  # 1: in this thread
+        for rows, results in pool.map(screen, batches) if SCREEN_THREADS > 1 else map(screen, batches):
             for row, result in zip(rows, results, strict=True):
                 _merge(screened[row["entityId"]], result, row["entityId"])
     return screened

@@ -45,6 +45,9 @@ INDEX_CANDIDATES = 12
 # ``AH BANG``, ``Ying Li`` and ``LI, Yi``); longer ones within one edit, both ``NEAR_FORM_CHARS`` long at least.
 SHORT_FORM_CHARS = 8
 NEAR_FORM_CHARS = 5
+# Forms whose search hits an index keeps (``NameIndex.search``): enough for a re-screen's repeated names, and
+# small beside the index (a form's hits are a few entities; a server's index keeps them too).
+HITS_KEPT = 50_000
 
 
 def form_edits(form: str) -> int:
@@ -98,6 +101,7 @@ class NameIndex:
         self._families = families
         self._deleted: dict[str, dict[str, list[str]]] = {}  # per family: deletion key -> forms, built on first use
         self._lock = threading.Lock()
+        self._hits: dict[tuple[str, str, int, float], dict[str, float]] = {}  # one form's search, kept
 
     @classmethod
     def build(cls, load_id: int | None, entries: Iterable[tuple[str, str, Iterable[str]]]) -> NameIndex:
@@ -133,17 +137,33 @@ class NameIndex:
     ) -> list[tuple[str, float]]:
         """Entities with a form at least ``cutoff`` similar to one of ``forms``, best first: (id, similarity).
 
-        The Indel ratio of strings of lengths a and b is at most 2 min(a, b) / (a + b),
-        so only forms of lengths within that bound of the query's are compared.
+        Each form's hits are its own (``_form_hits``), so they are kept and shared:
+        customers named alike, or the same customer's records, pay for a form once.
         """
-        found = self._families.get(family)
-        if found is None:
+        if family not in self._families:
             return []
         best: dict[str, float] = {}
         for form in set(forms):
-            size = len(form)
-            if not size:
-                continue
+            for entity, score in self._form_hits(family, form, limit, cutoff).items():
+                if score > best.get(entity, -1.0):
+                    best[entity] = score
+        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        return [(entity, score / 100.0) for entity, score in ranked]
+
+    def _form_hits(self, family: str, form: str, limit: int, cutoff: float) -> dict[str, float]:
+        """One form's entities and best scores (0 to 100), at most ``limit * 4`` forms of each length; kept.
+
+        The Indel ratio of strings of lengths a and b is at most 2 min(a, b) / (a + b),
+        so only forms of lengths within that bound of the query's are compared.
+        """
+        key = (family, form, limit, cutoff)
+        kept = self._hits.get(key)
+        if kept is not None:
+            return kept
+        found = self._families[family]
+        best: dict[str, float] = {}
+        size = len(form)
+        if size:
             low = math.ceil(size * cutoff / (2 - cutoff))
             high = math.floor(size * (2 - cutoff) / cutoff)
             for length in range(low, high + 1):
@@ -157,8 +177,10 @@ class NameIndex:
                     for entity in found.entities[hit]:
                         if score > best.get(entity, -1.0):
                             best[entity] = score
-        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        return [(entity, score / 100.0) for entity, score in ranked]
+        if len(self._hits) >= HITS_KEPT:
+            self._hits.clear()  # a new customer base's names: start again rather than track use
+        self._hits[key] = best
+        return best
 
     def near(self, forms: Iterable[str], family: str) -> set[str]:
         """Entities with a form near one of ``forms`` (``forms_near``), by hashing: no comparison with every form.

@@ -68,12 +68,7 @@ from resolution.features import FAMILY_OF_SCHEMA, merge_features
 from resolution.scorer import ScoredPair, Scorer
 from sanctiongraph.errors import InvalidArgumentError, ResolutionError
 
-# A listed match this sure is a HIT even where the resolution model would merge at a lower
-# probability: a screening hit stops an onboarding, so it must be near certain; below it,
-# down to REVIEW_PROBABILITY, a person looks.
-# A listed match this sure is a HIT even where the resolution model would merge at a lower
-# probability: a screening hit stops an onboarding, so it must be near certain; below it,
-# down to REVIEW_PROBABILITY, a person looks.
+# Candidates by full-text name, candidate entities in all, records scored per entity (``screen_candidates``).
 NAME_CANDIDATES = 20
 MAX_CANDIDATES = 40
 RECORDS_PER_ENTITY = 4
@@ -83,6 +78,8 @@ FEATURE_CACHE_SIZE = 200_000
 # How often a screener asks whether a newer load completed (its name index is then rebuilt).
 INDEX_CHECK_SECONDS = 10.0
 REQUIRED_FAMILIES = ("person", "organization")
+# The values by which a party is a candidate (the same identifier, e-mail, phone, wallet or card).
+CANDIDATE_VALUE_LABELS = ("Identifier", "Email", "Phone", "Wallet", "PaymentInstrument")
 
 log = logging.getLogger("sanctiongraph.screening")
 
@@ -295,28 +292,28 @@ class Screener:
         self, store: GraphStore, record: Record, keys: list[dict[str, str]], record_id: str | None, family: str
     ) -> list[dict[str, Any]]:
         """Candidate entities of the applicant's family with their records, in one round trip."""
+        rows = store.read("screen_candidates", self.candidate_params(store, record, keys, record_id, family))
+        return [row for row in rows if family_of_schema(row["schema"]) == family]
+
+    def candidate_params(
+        self, store: GraphStore, record: Record, keys: list[dict[str, str]], record_id: str | None, family: str
+    ) -> dict[str, Any]:
+        """The candidate query's parameters for one applicant (``screen_candidates``; ``graph.screen_batch``)."""
         by_label: dict[str, list[str]] = {}
         for item in keys:
             by_label.setdefault(item["label"], []).append(item["key"])
         text = " ".join(n.value for n in record.names)
         listed = self.name_index(store).search(record_forms(record, family), family) if record.names else []
-        rows = store.read(
-            "screen_candidates",
-            {
-                "entityIds": [entity for entity, _ in listed],
-                "index": ENTITY_NAME_INDEX,
-                "nameQuery": lucene_query(text) or '""',
-                "nameCandidates": NAME_CANDIDATES,
-                "values": {
-                    label: by_label.get(label, [])
-                    for label in ("Identifier", "Email", "Phone", "Wallet", "PaymentInstrument")
-                },
-                "limit": MAX_CANDIDATES,
-                "recordsPerEntity": RECORDS_PER_ENTITY,
-                "recordId": record_id or "",
-            },
-        )
-        return [row for row in rows if family_of_schema(row["schema"]) == family]
+        return {
+            "entityIds": [entity for entity, _ in listed],
+            "index": ENTITY_NAME_INDEX,
+            "nameQuery": lucene_query(text) or '""',
+            "nameCandidates": NAME_CANDIDATES,
+            "values": {label: by_label.get(label, []) for label in CANDIDATE_VALUE_LABELS},
+            "limit": MAX_CANDIDATES,
+            "recordsPerEntity": RECORDS_PER_ENTITY,
+            "recordId": record_id or "",
+        }
 
     def _matches(
         self,
@@ -334,6 +331,10 @@ class Screener:
         if listed_only:
             rows = [row for row in rows if row["listed"]]
         self.cache.fill(store, rows, family)
+        return self.ranked(rows, family, scorer, itself)
+
+    def ranked(self, rows: list[dict[str, Any]], family: str, scorer: Scorer | None, itself: Candidate) -> list[Match]:
+        """Candidate rows (their records cached) scored, best first, down to ``MIN_MATCH_PROBABILITY``."""
         matches = [m for m in (self._score(row, family, scorer, itself) for row in rows) if m is not None]
         matches.sort(key=lambda m: (-(m.judged == "same"), -m.probability, m.entity_id))
         return [m for m in matches if m.probability >= MIN_MATCH_PROBABILITY or m.judged == "same"][:20]
@@ -395,27 +396,32 @@ class Screener:
             {"values": values, "types": list(answers.EXPOSURE_RELS), "limit": EXPOSURE_USERS},
             max_hops=EXPOSURE_HOPS,
         )
-        hits: list[ExposureHit] = []
-        shared: list[Indicator | None] = []
-        for row in rows:
-            shared.append(shared_indicator(row))
-            user = answers.node_from(
-                {
-                    "labels": [str(Label.ENTITY)],
-                    "id": row["userId"],
-                    "name": row["userName"],
-                    "schema": row["userSchema"],
-                    "listed": row["userListed"],
-                }
-            )
-            weight = float(row["specificity"] or 0.0) * float(row["matchScore"] or 1.0)
-            path = analytics.path_from_row(row["path"]) if row.get("path") else None
-            score = weight if user.listed else (weight * path.score if path else 0.0)
-            if score > 0:
-                hits.append(ExposureHit(row["label"], row["value"] or row["key"], user, round(score, 6), path))
+        hits = exposure_hits(rows)
         hits += cluster_hits(store, rows)
         hits.sort(key=lambda h: -h.score)
-        return hits[:20], shared
+        return hits[:20], [shared_indicator(row) for row in rows]
+
+
+def exposure_hits(rows: list[dict[str, Any]]) -> list[ExposureHit]:
+    """The exposure query's rows as hits: a listed user at the value's weight, another at the weight times its
+    path's score (``screen_exposure``; batched: ``graph.screen_batch``)."""
+    hits: list[ExposureHit] = []
+    for row in rows:
+        user = answers.node_from(
+            {
+                "labels": [str(Label.ENTITY)],
+                "id": row["userId"],
+                "name": row["userName"],
+                "schema": row["userSchema"],
+                "listed": row["userListed"],
+            }
+        )
+        weight = float(row["specificity"] or 0.0) * float(row["matchScore"] or 1.0)
+        path = analytics.path_from_row(row["path"]) if row.get("path") else None
+        score = weight if user.listed else (weight * path.score if path else 0.0)
+        if score > 0:
+            hits.append(ExposureHit(row["label"], row["value"] or row["key"], user, round(score, 6), path))
+    return hits
 
 
 # An applicant's value of these kinds used by a member of an exposed cluster leads to that cluster's listed party.
@@ -424,16 +430,23 @@ CLUSTER_VALUE_LABELS = frozenset(
 )
 
 
-def cluster_hits(store: GraphStore, rows: list[dict[str, Any]]) -> list[ExposureHit]:
+def cluster_hits(
+    store: GraphStore, rows: list[dict[str, Any]], exposed: dict[str, networks.ClusterView] | None = None
+) -> list[ExposureHit]:
     """Exposure through the cluster of a user of the applicant's card, phone, wallet, device or e-mail.
 
     A ring's far end is many hops from the list; its cluster (``graph.clusters``)
     is not. The score is the value's weight times the cluster's exposure score, so
     a super-node (a VPN IP) or a webmail domain, which weigh nothing, never counts.
+    ``exposed``: the users' exposed clusters when the caller read them already (a batch's at once).
     """
     users = {r["userId"]: r for r in rows if r["label"] in CLUSTER_VALUE_LABELS and not r["userListed"]}
+    if exposed is None:
+        clusters = networks.exposed_clusters_of(store, sorted(users))
+    else:
+        clusters = {user_id: exposed[user_id] for user_id in sorted(users) if user_id in exposed}
     hits: list[ExposureHit] = []
-    for user_id, cluster in networks.exposed_clusters_of(store, sorted(users)).items():
+    for user_id, cluster in clusters.items():
         row = users[user_id]
         score = float(row["specificity"] or 0.0) * float(row["matchScore"] or 1.0) * cluster.score
         path = networks.cluster_path(store, cluster, user_id)

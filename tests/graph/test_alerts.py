@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
-from graph import alert_views, alerts
+from graph import alert_views, alerts, screen_batch
 from graph.alerts import AlertStatus
-from graph.applicants import Decision
+from graph.applicants import Decision, ScreenResult
 from graph.connection import bolt_uri, neo4j_auth
 from graph.load.plan import LoadSummary
 from graph.loader import run_load
@@ -35,6 +35,7 @@ from graph_api.audit import AUDIT_DIR, AUDIT_FILE
 from graph_api.schema import schema
 from ingest import staging as staging_db
 from ingest.generate.list_update import plant_list_update, plant_named
+from ingest.record import Record
 from ingest.run import run_ingest
 from resolution import store as resolution_store
 from resolution.identity import Assignment
@@ -259,6 +260,35 @@ def test_customers_with_respelled_names_of_a_newly_listed_party_are_alerted_and_
         customer = update.entity(line["account_id"])
         assert not update.after[customer].reasons, line
         assert customer not in by_customer, (line, [a.reason for a in by_customer[customer]])
+
+
+def screened_summary(result: ScreenResult, customer_id: str) -> tuple[Any, ...]:
+    """What ongoing screening reads of a result: the decision, its reasons, the matches and the exposure score."""
+    reasons = [(r.key, r.level, r.text) for r in alerts.reasons_of(result, customer_id)]
+    matches = [(m.entity_id, m.probability, m.judged) for m in result.matches]
+    return result.decision, reasons, matches, result.exposure_score
+
+
+def test_batched_screening_gives_every_customer_what_screening_it_alone_gives(update: Update) -> None:
+    """``screen_batch`` (alerts, a first load's baseline) against ``Screener.screen_customer`` one at a time, for
+    every customer of the updated graph: respelled names, value-only exposure and CLEAR customers alike."""
+    screener = Screener.load()
+    ids = sorted(update.after)
+    rows = update.store.read("alert_customer_records", {"ids": ids})
+    records = [Record.from_dict(json.loads(row["data"])) for row in rows]
+    batched = screen_batch.screen_records(screener, update.store, records)
+    kinds: dict[str, int] = {}
+    for row, record, got in zip(rows, records, batched, strict=True):
+        alone = screener.screen_customer(update.store, record)
+        assert screened_summary(got, row["entityId"]) == screened_summary(alone, row["entityId"]), row["recordId"]
+        reasons = alerts.reasons_of(got, row["entityId"])
+        kind = "clear" if not reasons else "name" if any(r.key.startswith("match:") for r in reasons) else "value"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    print(f"\nBATCHED equal to one at a time: {len(records)} records, {kinds}")
+    assert kinds.get("clear", 0) > 500 and kinds.get("name", 0) >= 10 and kinds.get("value", 0) >= 10, kinds
+    respelled = {update.entity(line["account_id"]) for line in update.planted("respelled")}
+    by_entity = {row["entityId"]: got for row, got in zip(rows, batched, strict=True)}
+    assert all(by_entity[c].decision != Decision.CLEAR for c in respelled)
 
 
 def test_a_delisting_closes_the_alert_it_opened_with_that_reason(update: Update) -> None:

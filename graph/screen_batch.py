@@ -1,0 +1,167 @@
+"""Screening customers in batches: each gets the decision ``Screener.screen_customer`` gives it alone.
+
+Ongoing screening re-screens every customer a list change reaches (``graph.alerts``),
+tens of thousands on a large update and every customer the lists reach on a first
+load. One at a time, a customer costs five or six round trips to Neo4j (candidates,
+near addresses, exposure, exposed clusters, candidates' records) and one name search;
+each round trip's fixed cost (planning, the network, a thread switch) is most of it.
+Here a batch of customers shares each round trip: the same subqueries, run once per
+customer inside one ``UNWIND`` (``screen_candidates_batch``, ``screen_exposure_batch``,
+``address_candidates_batch``), with the same limits per customer, so each customer's
+rows are the ones its own query returns. The in-process name search is the
+screener's (``NameIndex.search``), which keeps each form's hits: customers named
+alike pay for a form once. Scoring and the decision are the screener's own code.
+
+Invariant: a batched result equals ``screen_customer``'s for the same record and
+graph (``tests/graph/test_alerts.py`` checks it on the real OFAC update).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from graph import answers, networks
+from graph.applicants import ExposureHit, Match, ScreenResult, value_keys
+from graph.model import ADDRESS_KEY_INDEX, Label
+from graph.name_match import Candidate, as_screened, family_of_schema
+from graph.queries import lucene_query
+from graph.screening import (
+    CLUSTER_VALUE_LABELS,
+    EXPOSURE_HOPS,
+    EXPOSURE_USERS,
+    Screener,
+    _decide,
+    cluster_hits,
+    exposure_hits,
+)
+from graph.similar_addresses import SCREEN_CANDIDATES
+from graph.store import GraphStore
+from ingest.keys import address_similarity
+from ingest.record import Record
+from resolution.scorer import Scorer
+
+# Customers' records screened per batch: each batch is four or five round trips.
+SCREEN_BATCH = 100
+
+
+@dataclass(slots=True)
+class _Job:
+    """One record to screen: as the person who holds it, its values, family and scorer."""
+
+    key: int
+    record: Record
+    record_id: str | None
+    keys: list[dict[str, str]]
+    family: str
+    scorer: Scorer | None
+
+    @property
+    def searched(self) -> bool:
+        """``screen_customer`` looks for candidates only for a record with a name or a value."""
+        return bool(self.record.names or self.keys)
+
+
+def screen_records(screener: Screener, store: GraphStore, records: list[Record]) -> list[ScreenResult]:
+    """Each record's ``screen_customer`` result, in order, a batch of ``SCREEN_BATCH`` at a time."""
+    results: list[ScreenResult] = []
+    for start in range(0, len(records), SCREEN_BATCH):
+        results += _screen_batch(screener, store, records[start : start + SCREEN_BATCH])
+    return results
+
+
+def _screen_batch(screener: Screener, store: GraphStore, records: list[Record]) -> list[ScreenResult]:
+    jobs = []
+    for key, record in enumerate(records):
+        person = as_screened(record)
+        family = family_of_schema(person.schema)
+        jobs.append(_Job(key, person, record.record_id, value_keys(person), family, screener.scorers.get(family)))
+    rows = _candidate_rows(screener, store, jobs)
+    exposure = _exposure(store, jobs)
+    results: list[ScreenResult] = []
+    for job in jobs:
+        matches: list[Match] = []
+        if rows.get(job.key):  # the customer's own features only when some listed party is to be scored
+            itself = Candidate.of(job.record, job.family)
+            matches = screener.ranked(rows[job.key], job.family, job.scorer, itself)
+        hits = exposure.get(job.key, [])
+        score = max((hit.score for hit in hits), default=0.0)
+        decision = _decide(matches, score, job.scorer, named=bool(job.record.names))
+        results.append(ScreenResult(decision, matches, hits, score))
+    return results
+
+
+def _candidate_rows(screener: Screener, store: GraphStore, jobs: list[_Job]) -> dict[int, list[dict[str, Any]]]:
+    """Each job's listed candidates of its family, their records cached: one round trip for the batch."""
+    customers: list[dict[str, Any]] = []
+    shared: dict[str, Any] = {}
+    for job in jobs:
+        if not job.searched:
+            continue
+        params = screener.candidate_params(store, job.record, job.keys, job.record_id, job.family)
+        own = {k: params.pop(k) for k in ("entityIds", "nameQuery", "values", "recordId")}
+        customers.append({"key": job.key, **own})
+        shared = params
+    if not customers:
+        return {}
+    family_of = {job.key: job.family for job in jobs}
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in store.read("screen_candidates_batch", {**shared, "customers": customers}):
+        if row["listed"] and family_of_schema(row["schema"]) == family_of[row["customer"]]:
+            found.setdefault(row["customer"], []).append(row)
+    by_family: dict[str, list[dict[str, Any]]] = {}
+    for key, candidates in found.items():
+        by_family.setdefault(family_of[key], []).extend(candidates)
+    for family, candidates in sorted(by_family.items()):
+        screener.cache.fill(store, candidates, family)
+    return found
+
+
+def _exposure(store: GraphStore, jobs: list[_Job]) -> dict[int, list[ExposureHit]]:
+    """Each job's exposure hits as ``Screener._exposure`` finds them: one round trip for the batch's values,
+    one for its near addresses, one for its users' exposed clusters."""
+    near = _near_addresses(store, jobs)
+    customers = [{"key": j.key, "values": [*j.keys, *near.get(j.key, [])]} for j in jobs if j.keys]
+    if not customers:
+        return {}
+    rows_of: dict[int, list[dict[str, Any]]] = {j.key: [] for j in jobs if j.keys}
+    params = {"customers": customers, "types": list(answers.EXPOSURE_RELS), "limit": EXPOSURE_USERS}
+    for row in store.read("screen_exposure_batch", params, max_hops=EXPOSURE_HOPS):
+        rows_of[row.pop("customer")].append(row)
+    users = {r["userId"] for rows in rows_of.values() for r in rows if r["label"] in CLUSTER_VALUE_LABELS}
+    exposed = networks.exposed_clusters_of(store, sorted(users))
+    found: dict[int, list[ExposureHit]] = {}
+    for key, rows in rows_of.items():
+        hits = exposure_hits(rows)
+        hits += cluster_hits(store, rows, exposed)
+        hits.sort(key=lambda h: -h.score)
+        found[key] = hits[:20]
+    return found
+
+
+def _near_addresses(store: GraphStore, jobs: list[_Job]) -> dict[int, list[dict[str, Any]]]:
+    """Each job's near-identical addresses as ``screening._near_addresses`` finds them, in one round trip."""
+    exact_of = {j.key: {k["key"] for k in j.keys if k["label"] == str(Label.ADDRESS)} for j in jobs}
+    addresses = sorted({a for exact in exact_of.values() for a in exact})
+    queries = []
+    for address in addresses:
+        query = lucene_query(" ".join(sorted(frozenset(address.split()))))
+        if query is not None:
+            queries.append({"address": address, "query": query})
+    candidates: dict[str, list[str]] = {}
+    if queries:
+        params = {"queries": queries, "index": ADDRESS_KEY_INDEX, "limit": SCREEN_CANDIDATES}
+        for row in store.read("address_candidates_batch", params):
+            candidates.setdefault(row["address"], []).append(row["key"])
+    scored: dict[str, list[tuple[str, float]]] = {}
+    for address, keys in candidates.items():
+        tokens = frozenset(address.split())
+        pairs = [(key, address_similarity(tokens, frozenset(key.split()))) for key in keys]
+        scored[address] = sorted(((k, s) for k, s in pairs if s > 0), key=lambda pair: -pair[1])
+    near: dict[int, list[dict[str, Any]]] = {}
+    for key, exact in exact_of.items():
+        for address in exact:
+            for other, score in scored.get(address, []):
+                if other not in exact:
+                    near.setdefault(key, []).append({"label": str(Label.ADDRESS), "key": other, "score": score})
+    return near
