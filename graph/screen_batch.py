@@ -23,9 +23,8 @@ from typing import Any
 
 from graph import answers, networks
 from graph.applicants import ExposureHit, Match, ScreenResult, value_keys
-from graph.model import ADDRESS_KEY_INDEX, Label
+from graph.model import Label
 from graph.name_match import Candidate, as_screened, family_of_schema
-from graph.queries import lucene_query
 from graph.screening import (
     CLUSTER_VALUE_LABELS,
     EXPOSURE_HOPS,
@@ -35,9 +34,8 @@ from graph.screening import (
     cluster_hits,
     exposure_hits,
 )
-from graph.similar_addresses import SCREEN_CANDIDATES
+from graph.similar_addresses import near_addresses_of
 from graph.store import GraphStore
-from ingest.keys import address_similarity
 from ingest.record import Record
 from resolution.scorer import Scorer
 
@@ -142,22 +140,7 @@ def _exposure(store: GraphStore, jobs: list[_Job]) -> dict[int, list[ExposureHit
 def _near_addresses(store: GraphStore, jobs: list[_Job]) -> dict[int, list[dict[str, Any]]]:
     """Each job's near-identical addresses as ``screening._near_addresses`` finds them, in one round trip."""
     exact_of = {j.key: {k["key"] for k in j.keys if k["label"] == str(Label.ADDRESS)} for j in jobs}
-    addresses = sorted({a for exact in exact_of.values() for a in exact})
-    queries = []
-    for address in addresses:
-        query = lucene_query(" ".join(sorted(frozenset(address.split()))))
-        if query is not None:
-            queries.append({"address": address, "query": query})
-    candidates: dict[str, list[str]] = {}
-    if queries:
-        params = {"queries": queries, "index": ADDRESS_KEY_INDEX, "limit": SCREEN_CANDIDATES}
-        for row in store.read("address_candidates_batch", params):
-            candidates.setdefault(row["address"], []).append(row["key"])
-    scored: dict[str, list[tuple[str, float]]] = {}
-    for address, keys in candidates.items():
-        tokens = frozenset(address.split())
-        pairs = [(key, address_similarity(tokens, frozenset(key.split()))) for key in keys]
-        scored[address] = sorted(((k, s) for k, s in pairs if s > 0), key=lambda pair: -pair[1])
+    scored = near_addresses_of(store, sorted({a for exact in exact_of.values() for a in exact}))
     near: dict[int, list[dict[str, Any]]] = {}
     for key, exact in exact_of.items():
         for address in exact:

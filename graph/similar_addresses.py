@@ -69,5 +69,25 @@ def near_addresses(store: GraphStore, tokens: frozenset[str]) -> list[tuple[str,
     if query is None:
         return []
     rows = store.read("address_candidates", {"index": ADDRESS_KEY_INDEX, "query": query, "limit": SCREEN_CANDIDATES})
-    scored = [(row["key"], address_similarity(tokens, frozenset(row["key"].split()))) for row in rows]
-    return sorted(((key, score) for key, score in scored if score > 0), key=lambda pair: -pair[1])
+    return _scored(tokens, [row["key"] for row in rows])
+
+
+def near_addresses_of(store: GraphStore, addresses: list[str]) -> dict[str, list[tuple[str, float]]]:
+    """``near_addresses`` of many address keys in one round trip (a batch of customers being screened)."""
+    queries = []
+    for address in addresses:
+        query = lucene_query(" ".join(sorted(frozenset(address.split()))))
+        if query is not None:
+            queries.append({"address": address, "query": query})
+    if not queries:
+        return {}
+    candidates: dict[str, list[str]] = {}
+    params = {"queries": queries, "index": ADDRESS_KEY_INDEX, "limit": SCREEN_CANDIDATES}
+    for row in store.read("address_candidates_batch", params):
+        candidates.setdefault(row["address"], []).append(row["key"])
+    return {address: _scored(frozenset(address.split()), keys) for address, keys in candidates.items()}
+
+
+def _scored(tokens: frozenset[str], keys: list[str]) -> list[tuple[str, float]]:
+    pairs = [(key, address_similarity(tokens, frozenset(key.split()))) for key in keys]
+    return sorted(((key, score) for key, score in pairs if score > 0), key=lambda pair: -pair[1])
