@@ -132,17 +132,9 @@ def generate(rows: int, out: Path) -> Path:
 
 def baseline_tree(revision: str, cache: Path) -> tuple[Path, str]:
     """A worktree of ``revision`` under ``cache`` (made once per commit, reused by later runs)."""
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--verify", f"{revision}^{{commit}}"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    tree = cache / f"ingest-baseline-{commit[:12]}"
-    if not tree.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit], check=True)
-    return tree, commit
+    from bench_load_pair import baseline_tree as worktree
+
+    return worktree(revision, cache)
 
 
 def line(name: str, result: dict[str, float], baseline: float | None) -> str:

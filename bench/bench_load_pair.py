@@ -100,6 +100,7 @@ def baseline_tree(revision: str, workdir: Path) -> tuple[Path, str]:
     ).stdout.strip()
     tree = workdir / f"baseline-{commit[:12]}"
     if not tree.exists():
+        workdir.mkdir(parents=True, exist_ok=True)
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit], check=True)
     return tree, commit
 
