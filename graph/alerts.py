@@ -255,12 +255,25 @@ def run_alerts(
     customer_ids = sorted(
         customers_reached(store, touched, summary.phases, index=lambda: get_screener().name_index(store))
     )
-    clock = time.monotonic()
     summary.customers = len(customer_ids)
     if not customer_ids:
         summary.seconds = time.monotonic() - started
         return summary
-    screened = screen_customers(store, get_screener(), customer_ids)
+    return _screen_and_compare(store, get_screener(), customer_ids, load_id, con, summary, started)
+
+
+def _screen_and_compare(
+    store: GraphStore,
+    screener: Screener,
+    customer_ids: list[str],
+    load_id: int,
+    con: duckdb.DuckDBPyConnection | None,
+    summary: AlertSummary,
+    started: float,
+) -> AlertSummary:
+    """Screen ``customer_ids``, compare with their last screening, and raise, reopen or close their alerts."""
+    clock = time.monotonic()
+    screened = screen_customers(store, screener, customer_ids)
     summary.phases["screen"], clock = time.monotonic() - clock, time.monotonic()
     before = {row["id"]: row for row in store.read("alert_screenings", {"ids": customer_ids})}
     now = _now()
@@ -335,6 +348,33 @@ def run_alerts(
     summary.phases["write"] = time.monotonic() - clock
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def rescreen_everyone(
+    store: GraphStore,
+    screener: Screener,
+    load_id: int,
+    con: duckdb.DuckDBPyConnection | None = None,
+    page: int = 5_000,
+) -> AlertSummary:
+    """Re-screen every customer, and raise, reopen or close alerts for whatever moved.
+
+    A load re-screens the customers its change reaches. Some moves reach no one:
+    a retrained model, or a newly listed party pushing an older one out of a
+    customer's best name candidates. This is the reconciliation a screening team
+    runs after a retrain or on a schedule; it costs a full re-screen.
+    """
+    started = time.monotonic()
+    customer_ids: list[str] = []
+    after = ""
+    while rows := store.read("customer_ids_page", {"after": after, "limit": page}):
+        customer_ids += [row["id"] for row in rows]
+        after = customer_ids[-1]
+    summary = AlertSummary(seeds=0, customers=len(customer_ids))
+    if not customer_ids:
+        summary.seconds = time.monotonic() - started
+        return summary
+    return _screen_and_compare(store, screener, customer_ids, load_id, con, summary, started)
 
 
 # --- reading and moving alerts (the API and the CLI) ---------------------------------------------------

@@ -1,4 +1,4 @@
-"""``load``, ``clusters``, ``export`` and ``alerts``: the graph and what is read out of it."""
+"""``load``, ``clusters``, ``export``, ``alerts`` and ``rescreen``: the graph and what is read out of it."""
 
 from __future__ import annotations
 
@@ -213,3 +213,34 @@ def alerts(
                     )
 
     run(settings, body)
+
+
+@app.command()
+def rescreen(workspace: Workspace = None) -> None:
+    """Re-screen every customer and raise or close alerts for whatever moved (after a retrain, or on a schedule)."""
+    from graph import alerts as ongoing
+    from graph.screening import Screener
+    from graph.store import GraphStore
+    from ingest import staging
+    from sanctiongraph.errors import GraphStoreError
+
+    settings = settings_for(workspace)
+
+    def body() -> Any:
+        with GraphStore(settings) as store:
+            last = store.read("last_load")
+            if not last:
+                raise GraphStoreError("nothing is loaded yet", hint="run `sanctiongraph load` first")
+            con = staging.connect(settings.staging_path, read_only=True) if settings.staging_path.exists() else None
+            try:
+                return ongoing.rescreen_everyone(store, Screener.load(), int(last[0]["loadId"]), con)
+            finally:
+                if con is not None:
+                    con.close()
+
+    a = run(settings, body)
+    out.print(
+        f"rescreen: {a.customers:,} customers screened, {a.raised:,} alerts raised, {a.reopened:,} reopened, "
+        f"{a.closed:,} closed ({a.seconds:.1f} s); `sanctiongraph alerts` lists the open ones",
+        highlight=False,
+    )

@@ -228,7 +228,8 @@ def test_no_customer_is_alerted_whose_screening_did_not_change(update: Update) -
     assert closed <= gone, why(closed - gone)
     # Not closed: a reason gone although its party is still listed and unchanged (seen once: "Yuxuan Li", REVIEW
     # for YOU, Quan under 2022, CLEAR under 2024; screening keeps only its best name candidates, so a newly listed
-    # party may push an old one out). A load re-screens the customers its change reaches, not every shift in retrieval.
+    # party may push an old one out). A load re-screens the customers its change reaches, not every shift in retrieval;
+    # a full re-screen closes it (the last test of this file).
     for cid in (gone & first) - closed:
         lost = {r.listed_id for r in update.before[cid].reasons} - {r.listed_id for r in update.after[cid].reasons}
         listed = update.store.read_raw(
@@ -415,3 +416,42 @@ def test_cli_alerts_json(update: Update, neo4j_settings: Settings) -> None:
         assert line["status"] == "OPEN" and set(line["listChange"]) == {"source", "version", "kind"}
     closed = sanctiongraph("alerts", "--status", "CLOSED", "--json", home=update.staging.parent, env=env)
     assert closed.returncode == 0 and all(json.loads(x)["status"] == "CLOSED" for x in closed.stdout.splitlines())
+
+
+def test_a_full_rescreen_closes_what_no_load_reached_and_raises_only_what_the_record_lacks(
+    update: Update, neo4j_settings: Settings
+) -> None:
+    """`sanctiongraph rescreen` (last here: it changes the alerts): every customer screened again.
+
+    A load re-screens the customers its change reaches; a reason can go without any load reaching its
+    customer (a newly listed party pushing an older one out of the best name candidates). After a full
+    re-screen the graph records exactly what screening says now: no alert stays open without its reason,
+    every reason has its alert, and alerts are raised only for customers whose recorded screening lacked one.
+    """
+    store = update.store
+    now = {cid: {r.key for r in screened.reasons} for cid, screened in update.after.items()}
+    recorded = {row["id"]: row for row in store.read("alert_screenings", {"ids": sorted(now)})}
+
+    def recorded_keys(cid: str) -> set[str]:
+        return {r["key"] for r in json.loads((recorded.get(cid) or {}).get("reasons") or "[]")}
+
+    lacking = {cid for cid, keys in now.items() if keys - recorded_keys(cid)}
+    before = {a.id for a in all_alerts(store)}
+    user, password = neo4j_auth(neo4j_settings)
+    env = {"NEO4J_URI": bolt_uri(neo4j_settings), "NEO4J_USER": user, "NEO4J_PASSWORD": password}
+    result = sanctiongraph("rescreen", home=update.staging.parent, env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"rescreen: {len(now):,} customers screened" in result.stdout, result.stdout
+    print(f"\nRESCREEN {result.stdout.strip()} (customers whose record lacked a reason: {len(lacking)})")
+    after = all_alerts(store)
+    assert {a.customer_id for a in after if a.id not in before} <= lacking
+    for alert in after:
+        if alert.status != AlertStatus.CLOSED:
+            assert any(alert.id == alerts.alert_id(alert.customer_id, key) for key in now[alert.customer_id]), alert
+    ids = {a.id for a in after}
+    for cid, keys in now.items():
+        assert {alerts.alert_id(cid, key) for key in keys} <= ids, cid
+    stored = {row["id"]: row for row in store.read("alert_screenings", {"ids": sorted(now)})}
+    assert {cid: {r["key"] for r in json.loads(row.get("reasons") or "[]")} for cid, row in stored.items()} == {
+        cid: keys for cid, keys in now.items() if cid in stored
+    }
