@@ -61,12 +61,16 @@ def load(workspace: Workspace = None) -> None:
             highlight=False,
         )
     if summary.alerts is not None:
-        a = summary.alerts
-        out.print(
-            f"alerts: {a.customers:,} customers re-screened, {a.raised:,} raised, {a.reopened:,} reopened, "
-            f"{a.closed:,} closed ({a.seconds:.1f} s); `sanctiongraph alerts` lists the open ones",
-            highlight=False,
-        )
+        print_alerts("alerts", "re-screened", summary.alerts)
+
+
+def print_alerts(what: str, done: str, a: Any) -> None:
+    """One line for an alerts pass (``graph.alerts.AlertSummary``), a load's or a full re-screen's."""
+    out.print(
+        f"{what}: {a.customers:,} customers {done}, {a.raised:,} alerts raised, {a.reopened:,} reopened, "
+        f"{a.closed:,} closed ({a.seconds:.1f} s); `sanctiongraph alerts` lists the open ones",
+        highlight=False,
+    )
 
 
 @app.command()
@@ -238,9 +242,4 @@ def rescreen(workspace: Workspace = None) -> None:
                 if con is not None:
                     con.close()
 
-    a = run(settings, body)
-    out.print(
-        f"rescreen: {a.customers:,} customers screened, {a.raised:,} alerts raised, {a.reopened:,} reopened, "
-        f"{a.closed:,} closed ({a.seconds:.1f} s); `sanctiongraph alerts` lists the open ones",
-        highlight=False,
-    )
+    print_alerts("rescreen", "screened", run(settings, body))
