@@ -13,7 +13,11 @@ from pathlib import Path
 
 from ingest.adapters import ch_psc, ftm, gleif, icij, ofac_csv, ofac_xml, uk_fcdo, un_xml
 from ingest.record import Item
+from ingest.staging import StagedRecords, Stamp
 from sanctiongraph.errors import IngestError
+
+# ``iter_staged(path, source, stamp, workers)``: items whose records may come as the rows worker processes made.
+StagedItems = Callable[[Path, str, Stamp, int], Iterator[Item | StagedRecords]]
 
 
 def _no_version(path: Path) -> str | None:
@@ -53,6 +57,9 @@ class SourceFormat:
     source_of: Callable[[Path], str | None] = _fixed_source
     # Progress per phase (``phase, rows``) while rows are read, for formats that read in phases (a mapping's CSV).
     watch: Callable[[Callable[[str, int], None] | None], None] = _no_phases
+    # Formats that build big files in worker processes (a mapped table): ``iter_records``' items, with
+    # records as stamped staged rows when workers built them.
+    iter_staged: StagedItems | None = None
 
     def source_for(self, path: Path) -> str:
         """The source name ``path`` is a version of when the user names none."""
@@ -177,8 +184,15 @@ def get_format(name: str, *, mapping: Path | None = None) -> SourceFormat:
             f"--format {MAPPING} needs a mapping file", hint="pass --mapping M.yaml (see mappings/ for examples)"
         )
     from ingest.mapping import load_mapping
+    from ingest.parallel import staged_items
 
     spec = load_mapping(mapping)
+
+    def iter_staged(path: Path, source: str, mark: Stamp, workers: int) -> Iterator[Item | StagedRecords]:
+        if not spec.setwise or workers < 2:  # in this process, set-wise or (the reference) row by row
+            return spec.iter_records(path, source)
+        return staged_items(spec, path, source, mark, workers=workers, progress=spec.phases)
+
     return replace(
         fmt,
         default_source=spec.source,
@@ -187,4 +201,5 @@ def get_format(name: str, *, mapping: Path | None = None) -> SourceFormat:
         distinct_entries=spec.distinct_entries,
         notices=spec.notices,
         watch=spec.watch,
+        iter_staged=iter_staged,
     )

@@ -25,9 +25,11 @@ in a PSC line) are read as the row is built, as in the reference.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from ingest import values
 from ingest.jsonstream import BadLine, iter_json_values
@@ -52,49 +54,79 @@ CHUNK_ROWS = 20_000
 PhaseCallback = Callable[[str, int], None]
 
 
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Rows of a table read but not yet cleaned: what ``chunk_items`` (in this or a worker process) builds.
+
+    ``kind`` is ``csv`` (``rows`` are line numbers and cells, ``names`` the header) or ``jsonl``
+    (``rows`` are line numbers and parsed values, or ``BadLine``s).
+    """
+
+    kind: str
+    rows: list[tuple[int, Any]]
+    names: list[str]
+
+
 def iter_records_setwise(
     mapping: Mapping, path: Path, source: str, *, chunk_rows: int = CHUNK_ROWS, progress: PhaseCallback | None = None
 ) -> Iterator[Item]:
-    """Records, fragments and quarantine entries of the CSV table at ``path``, as the reference yields them."""
-    chunks: Iterator[tuple[int, Iterator[Item]]]
-    if mapping.kind(path) == "jsonl":
-        chunks = _json_chunks(mapping, path, source, chunk_rows)
-    else:
-        chunks = _csv_chunks(mapping, path, source, chunk_rows)
+    """Records, fragments and quarantine entries of the table at ``path``, as the reference yields them."""
+    return build_chunks(mapping, read_chunks(mapping, path, chunk_rows), path, source, progress)
+
+
+def build_chunks(
+    mapping: Mapping, chunks: Iterable[Chunk], path: Path, source: str, progress: PhaseCallback | None = None
+) -> Iterator[Item]:
+    """The items of ``chunks`` in order, built in this process, with progress per phase."""
     read = cleaned = 0
-    for size, items in chunks:
-        read += size
+    for chunk in chunks:
+        read += len(chunk.rows)
         if progress is not None:
             progress("read", read)
-        yield from items
-        cleaned += size
+        yield from chunk_items(mapping, chunk, path, source)
+        cleaned += len(chunk.rows)
         if progress is not None:
             progress("cleaned", cleaned)
 
 
-def _csv_chunks(mapping: Mapping, path: Path, source: str, chunk_rows: int) -> Iterator[tuple[int, Iterator[Item]]]:
+def read_chunks(mapping: Mapping, path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
+    """The table at ``path`` in chunks of ``chunk_rows`` rows, read and split into cells (or parsed), not cleaned.
+
+    Raises:
+        IngestError: the file is empty or lacks a column the mapping reads (``MappingError``).
+    """
+    if mapping.kind(path) == "jsonl":
+        lines = iter_json_values(path)
+        while chunk := list(islice(lines, chunk_rows)):
+            yield Chunk("jsonl", chunk, [])
+        return
     names, rows = mapping.open_csv(path)
-    index = {name: position for position, name in enumerate(names)}  # a repeated name: its last cell, as a dict
-    used = [name for name in mapping.model.columns() if name in index]
     while chunk := list(islice(rows, chunk_rows)):
-        yield len(chunk), _chunk_items(mapping, chunk, names, [index[name] for name in used], used, path, source)
+        yield Chunk("csv", chunk, names)
 
 
-def _json_chunks(mapping: Mapping, path: Path, source: str, chunk_rows: int) -> Iterator[tuple[int, Iterator[Item]]]:
-    """JSON lines a chunk at a time: each distinct top-level text cleaned once, flat columns cleaned set-wise."""
-    lines = iter_json_values(path)
-    while chunk := list(islice(lines, chunk_rows)):
-        texts = {v for _, value in chunk if isinstance(value, dict) for v in value.values() if v.__class__ is str}
-        cleaned = {text: values.clean_text(text) or "" for text in texts}
-        rows: list[tuple[int, Row | BadLine]] = []
-        for line, value in chunk:
-            if isinstance(value, BadLine):
-                rows.append((line, BadLine(value.text, f"not valid JSON: {value.error}")))
-            elif isinstance(value, dict):
-                rows.append((line, {k: cleaned[v] if v.__class__ is str else v for k, v in value.items()}))
-            else:
-                rows.append((line, BadLine(str(value)[:200], "not a JSON object")))
-        yield len(chunk), _row_items(mapping, rows, path, source)
+def chunk_items(mapping: Mapping, chunk: Chunk, path: Path, source: str) -> Iterator[Item]:
+    """The items of one chunk, in file order: its columns cleaned set-wise, then its rows built."""
+    if chunk.kind == "jsonl":
+        return _row_items(mapping, _json_rows(chunk.rows), path, source)
+    index = {name: position for position, name in enumerate(chunk.names)}  # a repeated name: its last cell
+    used = [name for name in mapping.model.columns() if name in index]
+    return _chunk_items(mapping, chunk.rows, chunk.names, [index[name] for name in used], used, path, source)
+
+
+def _json_rows(chunk: list[tuple[int, Any]]) -> list[tuple[int, Row | BadLine]]:
+    """A chunk of JSON values as rows: each distinct top-level text cleaned once, bad lines and non-objects marked."""
+    texts = {v for _, value in chunk if isinstance(value, dict) for v in value.values() if v.__class__ is str}
+    cleaned = {text: values.clean_text(text) or "" for text in texts}
+    rows: list[tuple[int, Row | BadLine]] = []
+    for line, value in chunk:
+        if isinstance(value, BadLine):
+            rows.append((line, BadLine(value.text, f"not valid JSON: {value.error}")))
+        elif isinstance(value, dict):
+            rows.append((line, {k: cleaned[v] if v.__class__ is str else v for k, v in value.items()}))
+        else:
+            rows.append((line, BadLine(str(value)[:200], "not a JSON object")))
+    return rows
 
 
 def _row_items(mapping: Mapping, rows: list[tuple[int, Row | BadLine]], path: Path, source: str) -> Iterator[Item]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from ingest import staging
 from ingest.formats import SourceFormat, get_format
 from ingest.fragments import FragmentMerger
+from ingest.parallel import default_workers
 from ingest.record import Fragment, Item, Quarantine, Record
 from sanctiongraph.errors import IngestError
 
@@ -54,13 +55,22 @@ class _Accountant:
         self.reasons: Counter[str] = Counter()
         self.ingested_at = datetime.now(UTC).isoformat(timespec="seconds")
 
+    @property
+    def stamp(self) -> staging.Stamp:
+        return staging.Stamp(self.summary.version, self.ingested_at)
+
     def record(self, record: Record) -> Record:
         self.summary.records += 1
         self.summary.rows_read += record.provenance.rows
-        record.source_version = self.summary.version
-        record.provenance.ingested_at = self.ingested_at
         self._tick()
-        return record
+        return staging.stamp(record, self.stamp)
+
+    def staged(self, records: staging.StagedRecords) -> staging.StagedRecords:
+        """Records a worker process built, stamped and made into work-table columns."""
+        self.summary.records += len(records)
+        self.summary.rows_read += records.rows_read
+        self._tick()
+        return records
 
     def quarantine(self, entry: Quarantine) -> Quarantine:
         self.summary.quarantined += entry.rows
@@ -88,12 +98,16 @@ def _reason_class(reason: str) -> str:
     return head[:100]
 
 
-def _stream(items: Iterator[Item], accountant: _Accountant) -> Iterator[Record | Quarantine]:
+def _stream(
+    items: Iterator[Item | staging.StagedRecords], accountant: _Accountant
+) -> Iterator[Record | staging.StagedRecords | Quarantine]:
     """Records and quarantine entries in file order, then the records merged from fragments."""
     merger = FragmentMerger()
     for item in items:
         if isinstance(item, Record):
             yield accountant.record(item)
+        elif isinstance(item, staging.StagedRecords):
+            yield accountant.staged(item)
         elif isinstance(item, Quarantine):
             yield accountant.quarantine(item)
         else:
@@ -116,6 +130,7 @@ def run_ingest(
     allow_mass_removal: bool = False,
     max_removed_share: float = staging.MAX_REMOVED_SHARE,
     phases: PhaseCallback | None = None,
+    workers: int | None = None,
 ) -> staging.IngestSummary:
     """Stage one file as a new version of its source; a file seen before changes nothing.
 
@@ -151,24 +166,27 @@ def run_ingest(
     sha256 = files_sha256(files + ([mapping] if mapping is not None else []))
     source_name = source or fmt.source_for(path)
     con = staging.open_for_writing(staging_path)
-    # While this runs, another connection of this process (a judgement in the API worker) leaves the work tables be.
     try:
-        with staging.loading(staging_path):
-            label = _version_label(fmt, path, sha256, version)
-            summary = staging.IngestSummary(source_name, label, fmt.name, [str(f) for f in files])
-            seen = staging.find_version_by_hash(con, source_name, sha256)
-            if seen is not None:
-                summary.version, summary.already_ingested = seen, True
-                return summary
-            if staging.version_exists(con, source_name, label):
-                summary.version = f"{label}+{sha256[:8]}"
-            guard = None if allow_mass_removal else staging.RemovalGuard(str(path), max_removed_share)
-            if guard is not None and fmt.snapshot:
-                guard.check_format(con, source_name, fmt.name)
-            fmt.watch(phases)
-            items = _stream(fmt.iter_records(path, source_name), _Accountant(summary, progress))
-            staging.stage_version(con, summary, items, sha256, snapshot=fmt.snapshot, guard=guard)
-            summary.notices = fmt.notices()
+        label = _version_label(fmt, path, sha256, version)
+        summary = staging.IngestSummary(source_name, label, fmt.name, [str(f) for f in files])
+        seen = staging.find_version_by_hash(con, source_name, sha256)
+        if seen is not None:
+            summary.version, summary.already_ingested = seen, True
             return summary
+        if staging.version_exists(con, source_name, label):
+            summary.version = f"{label}+{sha256[:8]}"
+        guard = None if allow_mass_removal else staging.RemovalGuard(str(path), max_removed_share)
+        if guard is not None and fmt.snapshot:
+            guard.check_format(con, source_name, fmt.name)
+        fmt.watch(phases)
+        accountant = _Accountant(summary, progress)
+        if fmt.iter_staged is not None:
+            found = fmt.iter_staged(path, source_name, accountant.stamp, workers or default_workers())
+        else:
+            found = fmt.iter_records(path, source_name)
+        items = _stream(found, accountant)
+        staging.stage_version(con, summary, items, sha256, snapshot=fmt.snapshot, guard=guard)
+        summary.notices = fmt.notices()
+        return summary
     finally:
         con.close()

@@ -28,7 +28,8 @@ import pyarrow as pa
 
 from ingest.record import Quarantine, Record
 from ingest.staging import shared_values
-from ingest.staging.lock import exclusive_writer, loading, loading_now, writer_lock_path
+from ingest.staging.incoming import StagedRecords, Stamp, stamp
+from ingest.staging.lock import exclusive_writer, writer_lock_path
 from ingest.staging.reads import (
     Change,
     QuarantineEntry,
@@ -61,6 +62,8 @@ __all__ = [
     "QuarantineEntry",
     "RemovalGuard",
     "SourceVersion",
+    "StagedRecords",
+    "Stamp",
     "bound_memory",
     "connect",
     "current_hashes",
@@ -74,12 +77,11 @@ __all__ = [
     "list_changes",
     "list_quarantine",
     "list_versions",
-    "loading",
-    "loading_now",
     "newest_changes",
     "open_for_writing",
     "record_exists",
     "source_formats",
+    "stamp",
     "stage_version",
     "transaction",
     "version_exists",
@@ -88,6 +90,9 @@ __all__ = [
 
 
 BATCH_SIZE = 10_000
+# Records appended to the work tables at a time: an append has a fixed cost, and the work tables are
+# temporary (no log, spilled past the memory cap), so a batch costs memory only while it is built.
+APPEND_ROWS = 50_000
 # The share of a snapshot source's current records a new version may remove without --allow-mass-removal.
 # Real lists change by a few percent between issues; a cut or empty file removes far more.
 MAX_REMOVED_SHARE = 0.10
@@ -216,7 +221,7 @@ def open_for_writing(path: Path) -> duckdb.DuckDBPyConnection:
     """Staging opened to write, brought up to this version's tables first (``staging.schema.migrate``)."""
     con = connect(path)
     try:
-        migrate(con, drop_work_tables=not loading_now(path))
+        migrate(con)
     except BaseException:
         con.close()
         raise
@@ -224,36 +229,20 @@ def open_for_writing(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 class _Batcher:
-    """Columns of incoming records and quarantine entries, flushed to DuckDB every ``BATCH_SIZE`` rows."""
+    """Incoming records (as ``StagedRecords``) and quarantine entries, appended to DuckDB every ``APPEND_ROWS``."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, source: str, version: str) -> None:
         self.con, self.source, self.version = con, source, version
-        self.records: dict[str, list[Any]] = {name: [] for name in _INCOMING.names}
+        self.records = StagedRecords()
         self.quarantine: dict[str, list[Any]] = {name: [] for name in _QUARANTINE.names}
-        self.infra: dict[str, list[Any]] = {name: [] for name in shared_values.ROWS_SCHEMA.names}
-        self.seq = 0
+        self.seq = 0  # records appended so far: the next one's position in the load
 
-    def add_record(self, record: Record) -> None:
-        columns = self.records
-        columns["record_id"].append(record.record_id)
-        columns["source"].append(record.source)
-        columns["source_key"].append(record.source_key)
-        columns["schema"].append(str(record.schema))
-        columns["caption"].append(record.caption)
-        columns["content_hash"].append(record.content_hash())
-        columns["data"].append(record.to_json().decode("utf-8"))
-        columns["seq"].append(self.seq)
-        columns["file"].append(record.provenance.file)
-        columns["row"].append(record.provenance.row)
-        columns["rows"].append(record.provenance.rows)
-        shared = self.infra
-        for kind, key, value in shared_values.record_rows(record):
-            shared["seq"].append(self.seq)
-            shared["kind"].append(kind)
-            shared["key"].append(key)
-            shared["value"].append(value)
-        self.seq += 1
-        if len(columns["seq"]) >= BATCH_SIZE:
+    def add_record(self, record: Record | StagedRecords) -> None:
+        if isinstance(record, StagedRecords):
+            self.records.extend(record)
+        else:
+            self.records.add(record)
+        if len(self.records) >= APPEND_ROWS:
             self.flush_records()
 
     def add_quarantine(self, entry: Quarantine) -> None:
@@ -269,15 +258,23 @@ class _Batcher:
             ("rows", entry.rows),
         ):
             columns[name].append(value)
-        if len(columns["row"]) >= BATCH_SIZE:
+        if len(columns["row"]) >= APPEND_ROWS:
             self.flush_quarantine()
 
     def flush_records(self) -> None:
-        self._insert("sg_load_records", self.records, _INCOMING)
-        self._insert("sg_load_infra", self.infra, shared_values.ROWS_SCHEMA)
+        staged, count = self.records, len(self.records)
+        if not count:
+            return
+        columns = {**staged.columns, "seq": list(range(self.seq, self.seq + count))}
+        self._insert("sg_load_records", columns, _INCOMING)
+        shared = {**staged.shared, "seq": [self.seq + at for at in staged.shared["at"]]}
+        self._insert("sg_load_infra", shared, shared_values.ROWS_SCHEMA)
+        self.seq += count
+        self.records = StagedRecords()
 
     def flush_quarantine(self) -> None:
         self._insert("sg_load_quarantine", self.quarantine, _QUARANTINE)
+        self.quarantine = {name: [] for name in _QUARANTINE.names}
 
     def _insert(self, table: str, columns: dict[str, list[Any]], schema: pa.Schema) -> None:
         if not columns[schema.names[0]]:
@@ -287,8 +284,6 @@ class _Batcher:
         names = ", ".join(schema.names)  # table and column names are constants of this module
         self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM incoming_batch")
         self.con.unregister("incoming_batch")
-        for values in columns.values():
-            values.clear()
 
 
 @contextmanager
@@ -352,7 +347,7 @@ class RemovalGuard:
 def stage_version(
     con: duckdb.DuckDBPyConnection,
     summary: IngestSummary,
-    items: Iterable[Record | Quarantine],
+    items: Iterable[Record | StagedRecords | Quarantine],
     sha256: str,
     *,
     snapshot: bool = True,
@@ -360,15 +355,16 @@ def stage_version(
 ) -> IngestSummary:
     """Stage one source version and fill in its change counts; the contract tables change in one transaction.
 
-    ``items`` is consumed lazily and appended in batches of ``BATCH_SIZE`` to two
-    work tables (``sg_load_records``, ``sg_load_quarantine``), each batch committed
-    on its own: DuckDB keeps an open transaction's appends in memory, so one
-    transaction around the whole stream would grow with the file. Only when the
-    stream is done does one transaction merge the work tables into
-    ``sg_records``, ``sg_changes``, ``sg_quarantine`` and ``sg_source_versions``
-    and drop them. Anything raised while consuming ``items`` (a malformed file)
-    drops the work tables; a kill leaves them behind, unseen by every reader, and
-    the next ``connect`` drops them. Either way the contract tables are as before.
+    ``items`` (records, or the rows worker processes made of them, and quarantine
+    entries) is consumed lazily and appended in batches of ``APPEND_ROWS`` to the
+    load's temporary work tables (``sg_load_records``, ``sg_load_infra``,
+    ``sg_load_quarantine``), which spill to the workspace's temp folder past the
+    memory cap, so memory stays flat in the file's size. Only when the stream is
+    done does one transaction merge the work tables into ``sg_records``,
+    ``sg_changes``, ``sg_quarantine`` and ``sg_source_versions`` and drop them.
+    Anything raised while consuming ``items`` (a malformed file) drops the work
+    tables; a kill takes them with the connection. Either way the contract tables
+    are as before.
 
     A ``snapshot`` source lists everything it holds, so records a new version
     lacks are marked removed; other sources only add and change. With a
@@ -382,7 +378,7 @@ def stage_version(
     try:
         batcher = _Batcher(con, summary.source, summary.version)
         for item in items:
-            if isinstance(item, Record):
+            if isinstance(item, Record | StagedRecords):
                 batcher.add_record(item)
             else:
                 batcher.add_quarantine(item)

@@ -1,8 +1,7 @@
 """One writer at a time: the staging file's lock, across processes and threads.
 
 An ingest, a resolution run and a judgement each take ``exclusive_writer``; a
-second writer waits (up to a timeout) and is told who holds the file. ``loading``
-marks the files this process is staging into now, whose work tables are live.
+second writer waits (up to a timeout) and is told who holds the file.
 """
 
 from __future__ import annotations
@@ -16,38 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sanctiongraph.errors import IngestError
-
-# Staging files this process is staging a version into now, with how many loads: their work tables are live.
-_LOADING: dict[str, int] = {}
-
-
-_LOADING_LOCK = threading.Lock()
-
-
-def loading_now(path: Path) -> bool:
-    """Whether this process is staging a version into ``path`` (its work tables must be left alone)."""
-    with _LOADING_LOCK:
-        return _LOADING.get(str(path.resolve()), 0) > 0
-
-
-@contextmanager
-def loading(path: Path) -> Iterator[None]:
-    """Mark ``path`` as being staged into by this process while the block runs.
-
-    ``connect`` drops work tables a killed load left behind. A judgement made in
-    the API worker that runs an ingest job opened its own connection meanwhile
-    and dropped the running job's work tables, so the job failed.
-    """
-    key = str(path.resolve())
-    with _LOADING_LOCK:
-        _LOADING[key] = _LOADING.get(key, 0) + 1
-    try:
-        yield
-    finally:
-        with _LOADING_LOCK:
-            _LOADING[key] -= 1
-            if not _LOADING[key]:
-                del _LOADING[key]
 
 
 class _WriterHold:

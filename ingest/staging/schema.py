@@ -63,13 +63,14 @@ CREATE TABLE IF NOT EXISTS sg_quarantine (
 );
 """
 
-# Work tables of one load (see ``stage_version``); never read outside it.
+# Work tables of one load (see ``stage_version``): temporary, so private to the loading connection, written
+# without a log, spilled to the workspace's temp folder past the memory cap, and gone with the connection.
 LOAD_TABLES_SQL = """
-CREATE TABLE sg_load_records (
+CREATE TEMP TABLE sg_load_records (
     record_id VARCHAR, source VARCHAR, source_key VARCHAR, schema VARCHAR, caption VARCHAR, content_hash VARCHAR,
     data VARCHAR, seq BIGINT, file VARCHAR, row BIGINT, rows BIGINT
 );
-CREATE TABLE sg_load_quarantine (
+CREATE TEMP TABLE sg_load_quarantine (
     source VARCHAR, version VARCHAR, file VARCHAR, row BIGINT, field VARCHAR, reason VARCHAR, raw VARCHAR, rows BIGINT
 );
 """
@@ -85,7 +86,7 @@ CREATE TABLE IF NOT EXISTS sg_derived (name VARCHAR PRIMARY KEY, version INTEGER
 """
 
 # The work table of one load: the shared values of each incoming record, by its position in the load.
-LOAD_INFRA_SQL = "CREATE TABLE sg_load_infra (seq BIGINT, kind VARCHAR, key VARCHAR, value VARCHAR)"
+LOAD_INFRA_SQL = "CREATE TEMP TABLE sg_load_infra (seq BIGINT, kind VARCHAR, key VARCHAR, value VARCHAR)"
 
 
 # --- resolution: runs, stable entity IDs, evidence, judgements (``resolution.store``) -------
@@ -151,16 +152,17 @@ CREATE TABLE IF NOT EXISTS sg_judgements (
 """
 
 
-# Work tables of one ingest, dropped at its end or, after a killed one, by the next writer.
+# Work tables of one ingest, dropped at its end (and with its connection, when it is killed).
 WORK_TABLES = ("sg_load_records", "sg_load_quarantine", "sg_load_infra")
 
 
-def migrate(con: duckdb.DuckDBPyConnection, *, drop_work_tables: bool = True) -> None:
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Bring a staging file made by any earlier version up to this one's tables.
 
     Creates what is missing, adds columns added since, derives every record's shared
     values again when they were derived by another version, and drops the work
-    tables a killed ingest left (unless an ingest in this process is using them).
+    tables a killed ingest of an earlier version left in the file (they were not
+    temporary then). Run on a fresh connection, which has no temporary tables of its own.
     """
     con.execute(INGEST_SQL)
     con.execute(INFRA_SQL)
@@ -175,8 +177,8 @@ def migrate(con: duckdb.DuckDBPyConnection, *, drop_work_tables: bool = True) ->
             con.rollback()
             raise
         con.commit()
-    if drop_work_tables:
-        drop_work(con)
+    for table in WORK_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")  # names from WORK_TABLES, never user text
 
 
 def is_current(con: duckdb.DuckDBPyConnection) -> bool:
@@ -192,5 +194,6 @@ def create_work_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def drop_work(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop this connection's work tables (``temp.``: a persistent table of the same name is left alone)."""
     for table in WORK_TABLES:
-        con.execute(f"DROP TABLE IF EXISTS {table}")  # names from WORK_TABLES, never user text
+        con.execute(f"DROP TABLE IF EXISTS temp.{table}")  # names from WORK_TABLES, never user text

@@ -1,0 +1,252 @@
+"""A big mapped table built into staged rows by worker processes, in file order.
+
+A table's chunks (``ingest.mapping_setwise.read_chunks``) are independent of one
+another, and building one (cleaning its columns, building its records, then each
+record's JSON, content hash and shared-value keys: ``staging.staged``) is nearly
+all the CPU an ingest spends. So the loading process reads the file and sends
+the chunks to worker processes, at most ``IN_FLIGHT`` a worker at a time (memory
+stays flat in the file's size), takes their results back in file order and
+stages them. Fragments and quarantine entries come back as they are and flow on
+as before (fragments are merged in the loading process), so what is staged is
+byte for byte what one process stages (``tests/ingest/test_parallel.py``).
+
+A table of one chunk is built in the loading process: a worker costs a second or
+two to start (its imports, the country and territory tables).
+
+Workers are plain ``python`` subprocesses that read pickled chunks on stdin and
+write pickled results on stdout, chunk ``i`` going to worker ``i mod n``, so the
+results are read back in file order. Not ``multiprocessing``: its spawned
+children import the caller's main module again (a script without a
+``__main__`` guard would ingest again in every worker), and forking a process
+that runs DuckDB's or the Neo4j driver's threads is unsafe.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import struct
+import subprocess
+import sys
+import threading
+from collections import Counter, deque
+from collections.abc import Generator, Iterator
+from itertools import chain
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from ingest import mapping_setwise
+from ingest.mapping import Mapping, load_mapping
+from ingest.mapping_setwise import Chunk, PhaseCallback, build_chunks, chunk_items, read_chunks
+from ingest.record import Fragment, Item, Quarantine, Record
+from ingest.staging import StagedRecords, Stamp, stamp
+from sanctiongraph.errors import IngestError
+
+# Chunks queued or being built per worker: one building, one waiting, so no worker idles while the loading
+# process appends; more would only hold more rows in memory.
+IN_FLIGHT = 2
+# Workers at most, whatever the machine: each holds its own copy of the cleaners' tables (~150 MB).
+MAX_WORKERS = 8
+
+# A chunk built by a worker: its records as columns, its quarantine entries, its fragments (a record's JSON,
+# ``complete``, ``needs_complete``: JSON crosses the pipe far cheaper than the objects) and the entities it
+# left out (``Mapping.left_out``).
+Built = tuple[StagedRecords, list[Quarantine], list[tuple[bytes, bool, bool]], Counter[str]]
+
+
+def default_workers() -> int:
+    """One worker per core the process may use, at most ``MAX_WORKERS``."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
+
+
+def staged_items(
+    mapping: Mapping,
+    path: Path,
+    source: str,
+    mark: Stamp,
+    *,
+    workers: int,
+    chunk_rows: int | None = None,
+    progress: PhaseCallback | None = None,
+) -> Iterator[Item | StagedRecords]:
+    """The table's items in file order, records as stamped ``StagedRecords``s when workers built them.
+
+    ``workers`` below 2, or a table of one chunk: built here, records as ``Record``s (the accountant stamps
+    them). ``mapping.left_out`` counts the workers' left-out entities as if they had been built here.
+
+    Raises:
+        IngestError: the file cannot be read (as in one process), or a worker failed or died.
+    """
+    chunks = read_chunks(mapping, path, chunk_rows or mapping_setwise.CHUNK_ROWS)
+    head = [chunk for chunk in (next(chunks, None), next(chunks, None)) if chunk is not None]
+    if workers < 2 or len(head) < 2:
+        yield from build_chunks(mapping, chain(head, chunks), path, source, progress)
+        return
+    pool = [_Worker(mapping.path, path) for _ in range(workers)]
+    done = False
+    try:
+        pending: deque[tuple[_Worker, int]] = deque()
+        read = cleaned = 0
+        for number, chunk in enumerate(chain(head, chunks)):
+            worker = pool[number % workers]
+            worker.send((chunk, str(path), source, mark))
+            pending.append((worker, len(chunk.rows)))
+            read += len(chunk.rows)
+            if progress is not None:
+                progress("read", read)
+            while len(pending) >= workers * IN_FLIGHT:
+                cleaned += yield from _collect(pending.popleft(), mapping)
+                if progress is not None:
+                    progress("cleaned", cleaned)
+        while pending:
+            cleaned += yield from _collect(pending.popleft(), mapping)
+            if progress is not None:
+                progress("cleaned", cleaned)
+        done = True
+    finally:
+        for worker in pool:
+            worker.close(wait=done)
+
+
+def _collect(job: tuple[_Worker, int], mapping: Mapping) -> Generator[Item | StagedRecords, None, int]:
+    """Yield one chunk's items (its records as one ``StagedRecords``); return how many rows it had."""
+    worker, rows = job
+    records, quarantined, fragments, left_out = worker.receive()
+    mapping.left_out.update(left_out)
+    yield records
+    yield from quarantined
+    for data, complete, needs_complete in fragments:
+        yield Fragment(Record.from_dict(orjson.loads(data)), complete, needs_complete)
+    return rows
+
+
+class _Worker:
+    """One worker subprocess, fed chunks in order and read back in the same order."""
+
+    def __init__(self, mapping_path: Path, table: Path) -> None:
+        self.table = table
+        # The worker imports this very code: the folder that holds ``ingest`` goes first on its path.
+        root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from ingest.parallel import serve; serve()", str(mapping_path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+
+    def send(self, task: tuple[Chunk, str, str, Stamp]) -> None:
+        assert self.process.stdin is not None
+        try:
+            _write(self.process.stdin, task)
+        except (BrokenPipeError, OSError) as error:
+            raise self._failed(f"it stopped taking rows ({error})") from error
+
+    def receive(self) -> Built:
+        assert self.process.stdout is not None
+        try:
+            status, value = _read(self.process.stdout)
+        except EOFError:
+            raise self._failed(f"it exited with code {self.process.wait()}") from None
+        if status != "ok":
+            raise self._failed(value)
+        built: Built = value
+        return built
+
+    def _failed(self, what: str) -> IngestError:
+        return IngestError(
+            f"{self.table}: a worker process building rows failed: {what}",
+            hint="nothing was staged; run again with --workers 1 to build the rows in one process",
+        )
+
+    def close(self, *, wait: bool) -> None:
+        """Let the worker finish (``wait``) or stop it now (the ingest failed: its rows are not wanted)."""
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
+        if not wait:
+            self.process.kill()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+# --- messages: a length, then a pickle -----------------------------------------------------
+
+_LENGTH = struct.Struct("<Q")
+
+
+def _write(stream: IO[bytes], value: object) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_LENGTH.pack(len(data)))
+    stream.write(data)
+    stream.flush()
+
+
+def _read(stream: IO[bytes]) -> Any:
+    head = stream.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        raise EOFError
+    (size,) = _LENGTH.unpack(head)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)
+
+
+# --- in a worker process ----------------------------------------------------------------
+
+
+def serve() -> None:
+    """A worker's loop: chunks in on stdin, built items out on stdout, until stdin closes.
+
+    Tasks are read on a thread of their own, so the loading process never waits to hand one over while this
+    process writes a result (two full pipes would wait on each other).
+    """
+    mapping = load_mapping(Path(sys.argv[1]))
+    tasks: queue.Queue[Any] = queue.Queue()
+    threading.Thread(target=_read_tasks, args=(sys.stdin.buffer, tasks), daemon=True).start()
+    out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # anything printed goes to the log, not into the results
+    while (task := tasks.get()) is not None:
+        try:
+            _write(out, ("ok", _build(mapping, *task)))
+        except Exception as error:  # reported to the loading process, which fails the ingest
+            _write(out, ("error", f"{type(error).__name__}: {error}"))
+
+
+def _read_tasks(stream: IO[bytes], tasks: queue.Queue[Any]) -> None:
+    try:
+        while True:
+            tasks.put(_read(stream))
+    except EOFError:
+        tasks.put(None)
+
+
+def _build(mapping: Mapping, chunk: Chunk, path: str, source: str, mark: Stamp) -> Built:
+    """One chunk's items, records stamped and made into columns, with the entities it left out."""
+    mapping.left_out.clear()
+    records = StagedRecords()
+    quarantined: list[Quarantine] = []
+    fragments: list[tuple[bytes, bool, bool]] = []
+    for item in chunk_items(mapping, chunk, Path(path), source):
+        if isinstance(item, Record):
+            records.add(stamp(item, mark))
+        elif isinstance(item, Quarantine):
+            quarantined.append(item)
+        else:
+            fragments.append((item.record.to_json(), item.complete, item.needs_complete))
+    return records, quarantined, fragments, Counter(mapping.left_out)

@@ -1,0 +1,160 @@
+"""A mapped table built by worker processes stages exactly what one process stages.
+
+The messy generated customers (bad rows, duplicate keys, nameless companies, cells
+across lines: see ``test_setwise._messy``) go in chunks of 100 rows to two
+worker subprocesses and, for the reference, through the set-wise path in the
+loading process. The staged tables, the summary and the notices must be equal; a
+file that turns out bad half-way, and a worker killed mid-ingest, must leave
+staging as it was and no worker behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import signal
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from ingest import mapping_setwise
+from ingest.generate.customers import generate_customers
+from ingest.run import run_ingest
+from sanctiongraph.errors import IngestError
+from tests.ingest.test_setwise import MAPPINGS, STRICT_MAPPING, _messy, _staged
+
+ROWS = 1_200
+CHUNK = 100
+
+
+@pytest.fixture(scope="module")
+def messy_table(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("parallel")
+    generate_customers(folder, ROWS, seed=28, rings=True)
+    with (folder / "customers.csv").open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    path = folder / "messy.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(_messy(rows, random.Random(28)))
+    return path
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of ``CHUNK`` rows, so a test table is many chunks and the workers start."""
+    monkeypatch.setattr(mapping_setwise, "CHUNK_ROWS", CHUNK)
+
+
+def _workers_alive() -> list[int]:
+    """Children of this process that are worker subprocesses (``ingest.parallel``), still running."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parent, state = int(stat.rsplit(")", 1)[1].split()[1]), stat.rsplit(")", 1)[1].split()[0]
+        if parent == os.getpid() and b"ingest.parallel" in command and state != "Z":
+            alive.append(int(entry.name))
+    return alive
+
+
+def _summary(summary: Any) -> dict[str, Any]:
+    names = ("rows_read", "records", "quarantined", "added", "changed", "removed", "reasons", "notices")
+    return {name: getattr(summary, name) for name in names}
+
+
+@pytest.mark.usefixtures("small_chunks")
+@pytest.mark.parametrize("mapping_name", ["customers.yaml", "strict"])
+def test_workers_stage_what_one_process_stages(messy_table: Path, tmp_path: Path, mapping_name: str) -> None:
+    if mapping_name == "strict":
+        mapping = tmp_path / "strict.yaml"
+        mapping.write_text(STRICT_MAPPING, encoding="utf-8")
+    else:
+        mapping = MAPPINGS / mapping_name
+    phases: list[tuple[str, int]] = []
+    parallel = run_ingest(
+        tmp_path / "a" / "staging.duckdb",
+        messy_table,
+        "mapping",
+        mapping=mapping,
+        workers=2,
+        phases=lambda phase, rows: phases.append((phase, rows)),
+    )
+    single = run_ingest(tmp_path / "b" / "staging.duckdb", messy_table, "mapping", mapping=mapping, workers=1)
+    assert parallel.rows_read == ROWS
+    assert _summary(parallel) == _summary(single)
+    assert parallel.quarantined > 0 and parallel.notices  # the bad rows and nameless companies were met
+    assert _staged(tmp_path / "a" / "staging.duckdb") == _staged(tmp_path / "b" / "staging.duckdb")
+    # progress per phase reached the end of the file, a chunk at a time
+    assert ("read", ROWS) in phases and ("cleaned", ROWS) in phases and ("read", CHUNK) in phases
+    assert not _workers_alive()
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_workers_stage_json_lines_as_one_process(messy_table: Path, tmp_path: Path) -> None:
+    with messy_table.open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    lines = tmp_path / "messy.jsonl"
+    with lines.open("wb") as out:
+        for number, row in enumerate(rows):
+            if number % 97 == 5:
+                out.write(b"{not json\n")
+            else:
+                out.write(orjson.dumps(dict(zip(header, row, strict=False))) + b"\n")
+    mapping = tmp_path / "customers-jsonl.yaml"
+    mapping.write_text(
+        (MAPPINGS / "customers.yaml").read_text(encoding="utf-8").replace("format: csv", "format: jsonl"),
+        encoding="utf-8",
+    )
+    parallel = run_ingest(tmp_path / "a" / "staging.duckdb", lines, "mapping", mapping=mapping, workers=2)
+    single = run_ingest(tmp_path / "b" / "staging.duckdb", lines, "mapping", mapping=mapping, workers=1)
+    assert _summary(parallel) == _summary(single)
+    assert any(reason.startswith("not valid JSON") for reason in parallel.reasons)
+    assert _staged(tmp_path / "a" / "staging.duckdb") == _staged(tmp_path / "b" / "staging.duckdb")
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_file_bad_half_way_changes_nothing(messy_table: Path, tmp_path: Path) -> None:
+    target = tmp_path / "staging.duckdb"
+    mapping = MAPPINGS / "customers.yaml"
+    run_ingest(target, messy_table, "mapping", mapping=mapping, workers=2)
+    before = _staged(target)
+    text = messy_table.read_text(encoding="utf-8")
+    broken = tmp_path / "broken.csv"
+    # after every chunk of the good rows has gone to the workers, a cell past the CSV reader's field limit
+    broken.write_text(text + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(IngestError, match="broken.csv"):
+        run_ingest(target, broken, "mapping", mapping=mapping, workers=2)
+    assert _staged(target) == before
+    assert not _workers_alive()
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_killed_worker_fails_the_ingest_and_changes_nothing(messy_table: Path, tmp_path: Path) -> None:
+    target = tmp_path / "staging.duckdb"
+    mapping = MAPPINGS / "customers.yaml"
+    killed: list[int] = []
+
+    def kill_one(phase: str, rows: int) -> None:
+        if phase == "read" and rows == 4 * CHUNK and not killed:
+            workers = _workers_alive()
+            assert len(workers) == 2
+            os.kill(workers[0], signal.SIGKILL)
+            killed.append(workers[0])
+
+    with pytest.raises(IngestError, match="a worker process building rows failed") as raised:
+        run_ingest(target, messy_table, "mapping", mapping=mapping, workers=2, phases=kill_one)
+    assert killed and "--workers 1" in (raised.value.hint or "")
+    assert _staged(target) == {"records": [], "quarantine": [], "infra": [], "changes": []}
+    assert not _workers_alive()
+    again = run_ingest(target, messy_table, "mapping", mapping=mapping, workers=2)  # and the next one stages it
+    assert again.rows_read == ROWS and not again.already_ingested
