@@ -31,7 +31,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter, deque
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
 from typing import IO, Any
@@ -39,8 +39,9 @@ from typing import IO, Any
 import orjson
 
 from ingest import mapping_setwise
+from ingest.fragments import FragmentMerger
 from ingest.mapping import Mapping, load_mapping
-from ingest.mapping_setwise import Chunk, PhaseCallback, build_chunks, chunk_items, read_chunks
+from ingest.mapping_setwise import PhaseCallback, build_chunks, chunk_items, read_chunks
 from ingest.record import Fragment, Item, Quarantine, Record
 from ingest.staging import StagedRecords, Stamp, stamp
 from sanctiongraph.errors import IngestError
@@ -48,6 +49,8 @@ from sanctiongraph.errors import IngestError
 # Chunks queued or being built per worker: one building, one waiting, so no worker idles while the loading
 # process appends; more would only hold more rows in memory.
 IN_FLIGHT = 2
+# Merged records (of ``merge: true`` entities) sent to a worker at a time to be made into rows.
+MERGED_BATCH = 5_000
 # Workers at most, whatever the machine: each holds its own copy of the cleaners' tables (~150 MB).
 MAX_WORKERS = 8
 
@@ -89,42 +92,91 @@ def staged_items(
     if workers < 2 or len(head) < 2:
         yield from build_chunks(mapping, chain(head, chunks), path, source, progress)
         return
-    pool = [_Worker(mapping.path, path) for _ in range(workers)]
-    done = False
+    pool = _Pool(mapping, path, workers)
     try:
-        pending: deque[tuple[_Worker, int]] = deque()
-        read = cleaned = 0
-        for number, chunk in enumerate(chain(head, chunks)):
-            worker = pool[number % workers]
-            worker.send((chunk, str(path), source, mark))
-            pending.append((worker, len(chunk.rows)))
+        merger = FragmentMerger()
+        read = 0
+        for chunk in chain(head, chunks):
+            yield from _fragments_to(merger, pool.send(("chunk", chunk, str(path), source, mark), len(chunk.rows)))
             read += len(chunk.rows)
             if progress is not None:
                 progress("read", read)
-            while len(pending) >= workers * IN_FLIGHT:
-                cleaned += yield from _collect(pending.popleft(), mapping)
-                if progress is not None:
-                    progress("cleaned", cleaned)
-        while pending:
-            cleaned += yield from _collect(pending.popleft(), mapping)
-            if progress is not None:
-                progress("cleaned", cleaned)
-        done = True
+                progress("cleaned", pool.rows_done)
+        yield from _fragments_to(merger, pool.drain())
+        if progress is not None:
+            progress("cleaned", pool.rows_done)
+        yield from _merged(merger, pool, mark)
+        pool.done = True
     finally:
-        for worker in pool:
-            worker.close(wait=done)
+        pool.close()
 
 
-def _collect(job: tuple[_Worker, int], mapping: Mapping) -> Generator[Item | StagedRecords, None, int]:
-    """Yield one chunk's items (its records as one ``StagedRecords``); return how many rows it had."""
-    worker, rows = job
-    records, quarantined, fragments, left_out = worker.receive()
-    mapping.left_out.update(left_out)
-    yield records
-    yield from quarantined
-    for data, complete, needs_complete in fragments:
-        yield Fragment(Record.from_dict(orjson.loads(data)), complete, needs_complete)
-    return rows
+def _fragments_to(merger: FragmentMerger, items: Iterator[Item | StagedRecords]) -> Iterator[Item | StagedRecords]:
+    """``items`` without their fragments, which go to ``merger``."""
+    for item in items:
+        if isinstance(item, Fragment):
+            merger.add(item)
+        else:
+            yield item
+
+
+def _merged(merger: FragmentMerger, pool: _Pool, mark: Stamp) -> Iterator[Item | StagedRecords]:
+    """The records merged from fragments (a company on many rows), made into their rows by the workers.
+
+    Merging needs every fragment of a key, so it happens here once the file is read; making the merged
+    records' rows (their JSON, hash and keys: most of the cost) is spread over the workers again.
+    """
+    batch: list[bytes] = []
+    for item in merger.merged():
+        if isinstance(item, Quarantine):
+            yield item
+            continue
+        batch.append(item.to_json())
+        if len(batch) >= MERGED_BATCH:
+            yield from pool.send(("records", batch, mark), 0)
+            batch = []
+    if batch:
+        yield from pool.send(("records", batch, mark), 0)
+    yield from pool.drain()
+
+
+class _Pool:
+    """The worker subprocesses: task ``i`` goes to worker ``i mod n``, results come back in task order."""
+
+    def __init__(self, mapping: Mapping, table: Path, size: int) -> None:
+        self.mapping = mapping
+        self.workers = [_Worker(mapping.path, table) for _ in range(size)]
+        self.pending: deque[tuple[_Worker, int]] = deque()
+        self.sent = 0
+        self.rows_done = 0  # input rows whose chunks came back built
+        self.done = False
+
+    def send(self, task: tuple[Any, ...], rows: int) -> Iterator[Item | StagedRecords]:
+        """Hand ``task`` to the next worker; yield the items of the oldest tasks while too many are out."""
+        worker = self.workers[self.sent % len(self.workers)]
+        worker.send(task)
+        self.sent += 1
+        self.pending.append((worker, rows))
+        while len(self.pending) >= len(self.workers) * IN_FLIGHT:
+            yield from self._collect()
+
+    def drain(self) -> Iterator[Item | StagedRecords]:
+        while self.pending:
+            yield from self._collect()
+
+    def _collect(self) -> Iterator[Item | StagedRecords]:
+        worker, rows = self.pending.popleft()
+        records, quarantined, fragments, left_out = worker.receive()
+        self.mapping.left_out.update(left_out)
+        self.rows_done += rows
+        yield records
+        yield from quarantined
+        for data, complete, needs_complete in fragments:
+            yield Fragment(Record.from_dict(orjson.loads(data)), complete, needs_complete)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.close(wait=self.done)
 
 
 class _Worker:
@@ -142,7 +194,7 @@ class _Worker:
             env=env,
         )
 
-    def send(self, task: tuple[Chunk, str, str, Stamp]) -> None:
+    def send(self, task: tuple[Any, ...]) -> None:
         assert self.process.stdin is not None
         try:
             _write(self.process.stdin, task)
@@ -236,10 +288,17 @@ def _read_tasks(stream: IO[bytes], tasks: queue.Queue[Any]) -> None:
         tasks.put(None)
 
 
-def _build(mapping: Mapping, chunk: Chunk, path: str, source: str, mark: Stamp) -> Built:
-    """One chunk's items, records stamped and made into columns, with the entities it left out."""
-    mapping.left_out.clear()
+def _build(mapping: Mapping, kind: str, *task: Any) -> Built:
+    """A ``chunk`` task's items, records stamped and made into columns, with the entities it left out; or a
+    ``records`` task's merged records (their JSON) stamped and made into columns."""
     records = StagedRecords()
+    if kind == "records":
+        batch, mark = task
+        for data in batch:
+            records.add(stamp(Record.from_dict(orjson.loads(data)), mark))
+        return records, [], [], Counter()
+    chunk, path, source, mark = task
+    mapping.left_out.clear()
     quarantined: list[Quarantine] = []
     fragments: list[tuple[bytes, bool, bool]] = []
     for item in chunk_items(mapping, chunk, Path(path), source):

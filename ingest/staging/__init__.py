@@ -163,15 +163,21 @@ MERGE_SQL = {
         WHERE source = $source AND removed_in IS NULL
           AND record_id NOT IN (SELECT record_id FROM sg_load_records)
     """,
-    "upsert": """
+    # Every incoming record, changed or not, takes this version; split in two rather than one
+    # INSERT ... ON CONFLICT DO UPDATE, which held every conflicting row in memory (a re-ingested
+    # 200k-row export ran out of the 512 MB cap) and cost twice an INSERT on a first ingest.
+    "update_seen": """
+        UPDATE sg_records r SET
+            schema = i.schema, caption = i.caption, content_hash = i.content_hash, data = i.data::JSON,
+            version = $version, removed_in = NULL, updated_at = $now
+        FROM sg_load_records i
+        WHERE r.record_id = i.record_id
+    """,
+    "insert_new": """
         INSERT INTO sg_records
         SELECT i.record_id, i.source, i.source_key, i.schema, i.caption, i.content_hash, i.data::JSON,
                $version, $version, NULL, $now
-        FROM sg_load_records i
-        ON CONFLICT (record_id) DO UPDATE SET
-            schema = excluded.schema, caption = excluded.caption,
-            content_hash = excluded.content_hash, data = excluded.data,
-            version = excluded.version, removed_in = NULL, updated_at = excluded.updated_at
+        FROM sg_load_records i ANTI JOIN sg_records r USING (record_id)
     """,
     "count_changes": """
         SELECT change, count(*) FROM sg_changes WHERE source = $source AND version = $version GROUP BY change
@@ -413,7 +419,8 @@ def _merge_version(
         if guard is not None:
             guard.check_removals(con, summary, params)
         _run(con, "mark_removed", {**params, "now": now})
-    _run(con, "upsert", {**params, "now": now})
+    _run(con, "update_seen", {**params, "now": now})
+    _run(con, "insert_new", {**params, "now": now})
     shared_values.merge(con, CHANGED_RECORDS, params)
     counts = dict(_run(con, "count_changes", params).fetchall())
     summary.added, summary.changed, summary.removed = (int(counts.get(k, 0)) for k in ("added", "changed", "removed"))
