@@ -71,7 +71,7 @@ def iter_records_setwise(
     mapping: Mapping, path: Path, source: str, *, chunk_rows: int = CHUNK_ROWS, progress: PhaseCallback | None = None
 ) -> Iterator[Item]:
     """Records, fragments and quarantine entries of the table at ``path``, as the reference yields them."""
-    return build_chunks(mapping, read_chunks(mapping, path, chunk_rows), path, source, progress)
+    yield from build_chunks(mapping, read_chunks(mapping, path, chunk_rows), path, source, progress)
 
 
 def build_chunks(

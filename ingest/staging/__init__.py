@@ -92,7 +92,7 @@ __all__ = [
 BATCH_SIZE = 10_000
 # Records appended to the work tables at a time: an append has a fixed cost, and the work tables are
 # temporary (no log, spilled past the memory cap), so a batch costs memory only while it is built.
-APPEND_ROWS = 50_000
+APPEND_ROWS = 20_000
 # The share of a snapshot source's current records a new version may remove without --allow-mass-removal.
 # Real lists change by a few percent between issues; a cut or empty file removes far more.
 MAX_REMOVED_SHARE = 0.10
