@@ -22,7 +22,7 @@ import struct
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import orjson
 
@@ -48,7 +48,24 @@ _LIST_FIELDS = (
 )
 _GENERIC = (Schema.LEGAL_ENTITY,)
 
-_Entry = tuple[str, int, Fragment]
+
+class EncodedFragment(NamedTuple):
+    """A fragment as its record's JSON (``Record.to_json``), as a worker process sends it.
+
+    Most keys of a big table have one fragment (a company on one account row); such a fragment is its own
+    merged record, so it is never decoded here (``FragmentMerger.merged_or_encoded``).
+    """
+
+    record_id: str
+    data: bytes
+    complete: bool
+    needs_complete: bool
+
+    def decode(self) -> Fragment:
+        return Fragment(Record.from_dict(orjson.loads(self.data)), self.complete, self.needs_complete)
+
+
+_Entry = tuple[str, int, Fragment | EncodedFragment]
 
 
 class FragmentMerger:
@@ -64,8 +81,9 @@ class FragmentMerger:
     def __len__(self) -> int:
         return self._seq
 
-    def add(self, fragment: Fragment) -> None:
-        self._buffer.append((fragment.record.record_id, self._seq, fragment))
+    def add(self, fragment: Fragment | EncodedFragment) -> None:
+        key = fragment.record_id if isinstance(fragment, EncodedFragment) else fragment.record.record_id
+        self._buffer.append((key, self._seq, fragment))
         self._seq += 1
         if len(self._buffer) >= self._chunk_size:
             self._spill()
@@ -92,9 +110,20 @@ class FragmentMerger:
 
     def merged(self) -> Iterator[Record | Quarantine]:
         """Merged records in record-id order, then close and delete the spill files."""
+        for item in self.merged_or_encoded():
+            yield Record.from_dict(orjson.loads(item.data)) if isinstance(item, EncodedFragment) else item
+
+    def merged_or_encoded(self) -> Iterator[Record | Quarantine | EncodedFragment]:
+        """As ``merged``, but a key's only fragment, when it is a record by itself, comes back still encoded."""
         try:
             for _, group in itertools.groupby(self._sorted(), key=lambda entry: entry[0]):
-                yield from merge_group([entry[2] for entry in group])
+                fragments = [entry[2] for entry in group]
+                only = fragments[0]
+                if len(fragments) == 1 and isinstance(only, EncodedFragment):
+                    if only.complete or not only.needs_complete:  # ``merge_group`` would give its record as it is
+                        yield only
+                        continue
+                yield from merge_group([f.decode() if isinstance(f, EncodedFragment) else f for f in fragments])
         finally:
             for handle in self._chunks:
                 handle.close()

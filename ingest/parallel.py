@@ -39,7 +39,7 @@ from typing import IO, Any
 import orjson
 
 from ingest import mapping_setwise
-from ingest.fragments import FragmentMerger
+from ingest.fragments import EncodedFragment, FragmentMerger
 from ingest.mapping import Mapping, load_mapping
 from ingest.mapping_setwise import PhaseCallback, build_chunks, chunk_items, read_chunks
 from ingest.record import Fragment, Item, Quarantine, Record
@@ -54,10 +54,9 @@ MERGED_BATCH = 5_000
 # Workers at most, whatever the machine: each holds its own copy of the cleaners' tables (~150 MB).
 MAX_WORKERS = 8
 
-# A chunk built by a worker: its records as columns, its quarantine entries, its fragments (a record's JSON,
-# ``complete``, ``needs_complete``: JSON crosses the pipe far cheaper than the objects) and the entities it
-# left out (``Mapping.left_out``).
-Built = tuple[StagedRecords, list[Quarantine], list[tuple[bytes, bool, bool]], Counter[str]]
+# A chunk built by a worker: its records as columns, its quarantine entries, its fragments (as JSON, which
+# crosses the pipe far cheaper than the objects) and the entities it left out (``Mapping.left_out``).
+Built = tuple[StagedRecords, list[Quarantine], list[EncodedFragment], Counter[str]]
 
 
 def default_workers() -> int:
@@ -111,10 +110,12 @@ def staged_items(
         pool.close()
 
 
-def _fragments_to(merger: FragmentMerger, items: Iterator[Item | StagedRecords]) -> Iterator[Item | StagedRecords]:
+def _fragments_to(
+    merger: FragmentMerger, items: Iterator[Item | StagedRecords | EncodedFragment]
+) -> Iterator[Item | StagedRecords]:
     """``items`` without their fragments, which go to ``merger``."""
     for item in items:
-        if isinstance(item, Fragment):
+        if isinstance(item, Fragment | EncodedFragment):
             merger.add(item)
         else:
             yield item
@@ -127,17 +128,24 @@ def _merged(merger: FragmentMerger, pool: _Pool, mark: Stamp) -> Iterator[Item |
     records' rows (their JSON, hash and keys: most of the cost) is spread over the workers again.
     """
     batch: list[bytes] = []
-    for item in merger.merged():
+    for item in merger.merged_or_encoded():
         if isinstance(item, Quarantine):
             yield item
             continue
-        batch.append(item.to_json())
+        batch.append(item.data if isinstance(item, EncodedFragment) else item.to_json())
         if len(batch) >= MERGED_BATCH:
-            yield from pool.send(("records", batch, mark), 0)
+            yield from _rows(pool.send(("records", batch, mark), 0))
             batch = []
     if batch:
-        yield from pool.send(("records", batch, mark), 0)
-    yield from pool.drain()
+        yield from _rows(pool.send(("records", batch, mark), 0))
+    yield from _rows(pool.drain())
+
+
+def _rows(items: Iterator[Item | StagedRecords | EncodedFragment]) -> Iterator[Item | StagedRecords]:
+    """The results of ``records`` tasks, which hold no fragments."""
+    for item in items:
+        assert not isinstance(item, EncodedFragment)
+        yield item
 
 
 class _Pool:
@@ -151,7 +159,7 @@ class _Pool:
         self.rows_done = 0  # input rows whose chunks came back built
         self.done = False
 
-    def send(self, task: tuple[Any, ...], rows: int) -> Iterator[Item | StagedRecords]:
+    def send(self, task: tuple[Any, ...], rows: int) -> Iterator[Item | StagedRecords | EncodedFragment]:
         """Hand ``task`` to the next worker; yield the items of the oldest tasks while too many are out."""
         worker = self.workers[self.sent % len(self.workers)]
         worker.send(task)
@@ -160,19 +168,18 @@ class _Pool:
         while len(self.pending) >= len(self.workers) * IN_FLIGHT:
             yield from self._collect()
 
-    def drain(self) -> Iterator[Item | StagedRecords]:
+    def drain(self) -> Iterator[Item | StagedRecords | EncodedFragment]:
         while self.pending:
             yield from self._collect()
 
-    def _collect(self) -> Iterator[Item | StagedRecords]:
+    def _collect(self) -> Iterator[Item | StagedRecords | EncodedFragment]:
         worker, rows = self.pending.popleft()
         records, quarantined, fragments, left_out = worker.receive()
         self.mapping.left_out.update(left_out)
         self.rows_done += rows
         yield records
         yield from quarantined
-        for data, complete, needs_complete in fragments:
-            yield Fragment(Record.from_dict(orjson.loads(data)), complete, needs_complete)
+        yield from fragments
 
     def close(self) -> None:
         for worker in self.workers:
@@ -300,12 +307,14 @@ def _build(mapping: Mapping, kind: str, *task: Any) -> Built:
     chunk, path, source, mark = task
     mapping.left_out.clear()
     quarantined: list[Quarantine] = []
-    fragments: list[tuple[bytes, bool, bool]] = []
+    fragments: list[EncodedFragment] = []
     for item in chunk_items(mapping, chunk, Path(path), source):
         if isinstance(item, Record):
             records.add(stamp(item, mark))
         elif isinstance(item, Quarantine):
             quarantined.append(item)
         else:
-            fragments.append((item.record.to_json(), item.complete, item.needs_complete))
+            fragments.append(
+                EncodedFragment(item.record.record_id, item.record.to_json(), item.complete, item.needs_complete)
+            )
     return records, quarantined, fragments, Counter(mapping.left_out)
