@@ -45,6 +45,14 @@ def ingest(
             " or changes its format (refused otherwise: a cut file would delist sanctioned parties)",
         ),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes that build a big mapped table's rows (default: one per core; 1: all in this process)",
+        ),
+    ] = None,
     workspace: Workspace = None,
 ) -> None:
     """Parse a source file into canonical records staged in the workspace; every row is staged or quarantined."""
@@ -84,6 +92,7 @@ def ingest(
                 mapping=mapping,
                 allow_mass_removal=allow_mass_removal,
                 phases=phases,
+                workers=workers,
             ),
         )
     if summary.already_ingested:

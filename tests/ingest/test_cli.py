@@ -109,3 +109,16 @@ def test_generate_customers_then_ingest_with_its_mapping(tmp_path: Path) -> None
         home=tmp_path,
     )
     assert "nothing changed" in again.stdout
+
+
+def test_ingest_workers_flag(tmp_path: Path) -> None:
+    """``--workers N``: a table of several chunks (20,000 rows each) is built by N worker processes."""
+    out = tmp_path / "customers"
+    made = sanctiongraph("generate", "customers", "--size", "45000", "--seed", "6", "--out", str(out), home=tmp_path)
+    assert made.returncode == 0, made.stderr
+    table, mapping = str(out / "customers.csv"), "mappings/customers.yaml"
+    result = sanctiongraph("ingest", table, "-f", "mapping", "-m", mapping, "--workers", "2", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "45,000 rows read" in result.stdout and "0 rows quarantined" in result.stdout
+    refused = sanctiongraph("ingest", table, "-f", "mapping", "-m", mapping, "--workers", "0", home=tmp_path / "b")
+    assert refused.returncode == 2 and "--workers" in refused.stderr
