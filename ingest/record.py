@@ -214,19 +214,12 @@ class Record:
         fields are left out, so adding a field (with an empty default) to the
         record does not make every staged record look changed.
         """
-        return hashlib.sha256(self._content_json()).hexdigest()[:32]
+        return hashlib.sha256(_content_json(self._plain())).hexdigest()[:32]
 
-    def _content_json(self) -> bytes:
-        """What ``content_hash`` hashes: ``orjson.dumps(content, option=OPT_SORT_KEYS)`` of the non-empty fields.
-
-        orjson sorts the keys of dicts (the top level, ``properties``), not a dataclass's fields,
-        so the plain form sorts those two and keeps the nested objects in definition order.
-        """
+    def json_and_hash(self) -> tuple[bytes, str]:
+        """``to_json()`` and ``content_hash()`` at once, the record's plain form built once for both (staging)."""
         plain = self._plain()
-        content = {name: value for name in _SORTED_CONTENT_FIELDS if (value := plain[name])}  # falsy: None, "", [], {}
-        if "properties" in content:
-            content["properties"] = dict(sorted(content["properties"].items()))
-        return orjson.dumps(content)
+        return orjson.dumps(plain), hashlib.sha256(_content_json(plain)).hexdigest()[:32]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Record:
@@ -262,6 +255,18 @@ _RELATION_KINDS = {member.value: member for member in RelationKind}
 
 _CONTENT_FIELDS = tuple(f.name for f in fields(Record) if f.name not in ("source_version", "provenance"))
 _SORTED_CONTENT_FIELDS = tuple(sorted(_CONTENT_FIELDS))
+
+
+def _content_json(plain: dict[str, Any]) -> bytes:
+    """What ``content_hash`` hashes: ``orjson.dumps(content, option=OPT_SORT_KEYS)`` of the non-empty fields.
+
+    orjson sorts the keys of dicts (the top level, ``properties``), not a dataclass's fields,
+    so the plain form sorts those two and keeps the nested objects in definition order.
+    """
+    content = {name: value for name in _SORTED_CONTENT_FIELDS if (value := plain[name])}  # falsy: None, "", [], {}
+    if "properties" in content:
+        content["properties"] = dict(sorted(content["properties"].items()))
+    return orjson.dumps(content)
 
 
 def _plain_provenance(p: Provenance) -> dict[str, Any]:

@@ -67,6 +67,7 @@ class StagedRecords:
     def add(self, record: Record) -> None:
         """Append one stamped record: its JSON, content hash and shared values' keys are made here."""
         at = len(self)
+        data, content_hash = record.json_and_hash()
         for name, value in zip(
             RECORD_COLUMNS,
             (
@@ -75,8 +76,8 @@ class StagedRecords:
                 record.source_key,
                 str(record.schema),
                 record.caption,
-                record.content_hash(),
-                record.to_json().decode("utf-8"),
+                content_hash,
+                data.decode("utf-8"),
                 record.provenance.file,
                 record.provenance.row,
                 record.provenance.rows,

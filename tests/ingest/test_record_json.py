@@ -70,6 +70,7 @@ def test_bundled_records_serialise_as_orjson_serialises_the_dataclasses(name: st
     for record in _records(name, path):
         assert record.to_json() == orjson.dumps(record), record.record_id
         assert record.content_hash() == _reference_hash(record), record.record_id
+        assert record.json_and_hash() == (record.to_json(), record.content_hash()), record.record_id
         checked += 1
     assert checked > 0
 
@@ -105,6 +106,7 @@ def test_a_record_with_every_field_filled_serialises_as_orjson_serialises_it() -
     record = _full_record()
     assert record.to_json() == orjson.dumps(record)
     assert record.content_hash() == _reference_hash(record)
+    assert record.json_and_hash() == (orjson.dumps(record), _reference_hash(record))
     empty = Record("s", "k", Schema.PERSON, [], Provenance("f", 1))
     assert empty.to_json() == orjson.dumps(empty) and empty.content_hash() == _reference_hash(empty)
 
@@ -135,5 +137,6 @@ def test_mapped_customer_records_serialise_as_orjson_serialises_them(tmp_path: P
         if isinstance(record, Record):
             assert record.to_json() == orjson.dumps(record), record.record_id
             assert record.content_hash() == _reference_hash(record), record.record_id
+            assert record.json_and_hash() == (orjson.dumps(record), _reference_hash(record)), record.record_id
             checked += 1
     assert checked >= 1_000
