@@ -99,9 +99,13 @@ def _reason_class(reason: str) -> str:
 
 
 def _stream(
-    items: Iterator[Item | staging.StagedRecords], accountant: _Accountant
+    items: Iterator[Item | staging.StagedRecords], accountant: _Accountant, phases: PhaseCallback | None = None
 ) -> Iterator[Record | staging.StagedRecords | Quarantine]:
-    """Records and quarantine entries in file order, then the records merged from fragments."""
+    """Records and quarantine entries in file order, then the records merged from fragments.
+
+    Once they are all out, ``phases("merging", rows)``: the version is merged into staging next, which on a
+    big file takes a while of its own.
+    """
     merger = FragmentMerger()
     for item in items:
         if isinstance(item, Record):
@@ -116,6 +120,8 @@ def _stream(
     for merged in merger.merged():
         yield accountant.record(merged) if isinstance(merged, Record) else accountant.quarantine(merged)
     accountant.close()
+    if phases is not None:
+        phases("merging", accountant.summary.rows_read)
 
 
 def run_ingest(
@@ -148,7 +154,8 @@ def run_ingest(
             file would otherwise delist sanctioned parties.
         max_removed_share: the share of current records a new version may remove unasked.
         phases: called with ``("read", rows)`` and ``("cleaned", rows)`` by formats that read a chunk of
-            rows before cleaning it (a mapping's CSV), ahead of ``progress``.
+            rows before cleaning it (a mapping's CSV), ahead of ``progress``; and, for every format, with
+            ``("merging", rows)`` once every row is staged and the version is being merged into staging.
 
     Returns:
         The summary: rows read, records staged, rows quarantined with reasons, and
@@ -184,7 +191,7 @@ def run_ingest(
             found = fmt.iter_staged(path, source_name, accountant.stamp, workers or default_workers())
         else:
             found = fmt.iter_records(path, source_name)
-        items = _stream(found, accountant)
+        items = _stream(found, accountant, phases)
         staging.stage_version(con, summary, items, sha256, snapshot=fmt.snapshot, guard=guard)
         summary.notices = fmt.notices()
         return summary

@@ -77,6 +77,9 @@ def ingest(
                     update(f"rows read {counts.get('read', 0):,}, cleaned {counts.get('cleaned', 0):,}, staged", rows)
 
         def phases(phase: str, rows: int) -> None:
+            if phase == "merging":  # every row staged; the version is merged in one transaction
+                update("rows staged; merging them into the workspace", rows)
+                return
             counts[phase] = rows
             progress(counts.get("staged", 0))
 

@@ -96,6 +96,7 @@ def test_workers_stage_what_one_process_stages(messy_table: Path, tmp_path: Path
     assert _staged(tmp_path / "a" / "staging.duckdb") == _staged(tmp_path / "b" / "staging.duckdb")
     # progress per phase reached the end of the file, a chunk at a time
     assert ("read", ROWS) in phases and ("cleaned", ROWS) in phases and ("read", CHUNK) in phases
+    assert phases[-1] == ("merging", ROWS)  # then the version is merged into staging
     assert not _workers_alive()
 
 
