@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import os
-import random
 import signal
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,9 @@ import orjson
 import pytest
 
 from ingest import mapping_setwise
-from ingest.generate.customers import generate_customers
 from ingest.run import run_ingest
 from sanctiongraph.errors import IngestError
-from tests.ingest.test_setwise import MAPPINGS, STRICT_MAPPING, _messy, _staged
+from tests.ingest.test_setwise import MAPPINGS, STRICT_MAPPING, _staged, write_messy_customers
 
 ROWS = 1_200
 CHUNK = 100
@@ -32,16 +30,7 @@ CHUNK = 100
 
 @pytest.fixture(scope="module")
 def messy_table(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("parallel")
-    generate_customers(folder, ROWS, seed=28, rings=True)
-    with (folder / "customers.csv").open(encoding="utf-8", newline="") as handle:
-        header, *rows = list(csv.reader(handle))
-    path = folder / "messy.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(_messy(rows, random.Random(28)))
-    return path
+    return write_messy_customers(tmp_path_factory.mktemp("parallel"), ROWS, 28)
 
 
 @pytest.fixture

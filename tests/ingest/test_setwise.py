@@ -137,18 +137,22 @@ def _messy(rows: list[list[str]], rng: random.Random) -> list[list[str]]:
     return out
 
 
-@pytest.fixture(scope="module")
-def messy_customers(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("customers")
-    generate_customers(folder, 1_200, seed=25, rings=True)
+def write_messy_customers(folder: Path, size: int, seed: int) -> Path:
+    """``size`` generated customer rows with the bad and unusual ones of ``_messy`` mixed in, as ``messy.csv``."""
+    generate_customers(folder, size, seed=seed, rings=True)
     with (folder / "customers.csv").open(encoding="utf-8", newline="") as handle:
         header, *rows = list(csv.reader(handle))
     path = folder / "messy.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
-        writer.writerows(_messy(rows, random.Random(25)))
+        writer.writerows(_messy(rows, random.Random(seed)))
     return path
+
+
+@pytest.fixture(scope="module")
+def messy_customers(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_messy_customers(tmp_path_factory.mktemp("customers"), 1_200, 25)
 
 
 def _item(item: Item) -> tuple[Any, ...]:
