@@ -24,11 +24,16 @@ from typing import Any
 from graph import answers, networks
 from graph.applicants import ExposureHit, Match, ScreenResult, value_keys
 from graph.model import Label
+from graph.name_index import INDEX_CANDIDATES
 from graph.name_match import Candidate, as_screened, family_of_schema
 from graph.screening import (
+    CANDIDATE_VALUE_LABELS,
     CLUSTER_VALUE_LABELS,
     EXPOSURE_HOPS,
     EXPOSURE_USERS,
+    MAX_CANDIDATES,
+    NAME_CANDIDATES,
+    RECORDS_PER_ENTITY,
     Screener,
     _decide,
     cluster_hits,
@@ -41,6 +46,9 @@ from resolution.scorer import Scorer
 
 # Customers' records screened per batch: each batch is four or five round trips.
 SCREEN_BATCH = 100
+# Entities sharing a candidate value with a customer that its candidate query surely keeps, whatever its names
+# find (``INDEX_CANDIDATES`` by the name index, ``NAME_CANDIDATES`` by full text): the rest of ``MAX_CANDIDATES``.
+VALUE_ROOM = MAX_CANDIDATES - NAME_CANDIDATES - INDEX_CANDIDATES
 
 
 @dataclass(slots=True)
@@ -148,3 +156,69 @@ def _near_addresses(store: GraphStore, jobs: list[_Job]) -> dict[int, list[dict[
                 if other not in exact:
                     near.setdefault(key, []).append({"label": str(Label.ADDRESS), "key": other, "score": score})
     return near
+
+
+def screen_records_by_values(screener: Screener, store: GraphStore, records: list[Record]) -> list[ScreenResult | None]:
+    """Each record's screening *without its name search*, for a customer whose candidates by name cannot give a
+    reason (``graph.alert_gate`` says when); None for a record this cannot screen exactly.
+
+    The decision and reasons equal ``screen_customer``'s when every listed party its names would find scores
+    below REVIEW: what decides is then the parties sharing a candidate value with it (scored as its candidate
+    query returns them: ``screen_value_candidates_batch``) and its exposure (``_exposure``, the same as a full
+    screen's). The matches below REVIEW found by name alone are left out. A record sharing values with more
+    entities than ``VALUE_ROOM`` gets None: its candidate query's limit might cut some, and which is not known here.
+    """
+    results: list[ScreenResult | None] = []
+    for start in range(0, len(records), SCREEN_BATCH):
+        results += _screen_batch_by_values(screener, store, records[start : start + SCREEN_BATCH])
+    return results
+
+
+def _screen_batch_by_values(screener: Screener, store: GraphStore, records: list[Record]) -> list[ScreenResult | None]:
+    jobs = []
+    for key, record in enumerate(records):
+        person = as_screened(record)
+        family = family_of_schema(person.schema)
+        jobs.append(_Job(key, person, record.record_id, value_keys(person), family, screener.scorers.get(family)))
+    shared = _value_rows(screener, store, jobs)
+    exposure = _exposure(store, jobs)
+    results: list[ScreenResult | None] = []
+    for job in jobs:
+        rows = shared.get(job.key, [])
+        if len(rows) > VALUE_ROOM:
+            results.append(None)
+            continue
+        listed = [row for row in rows if row["listed"] and family_of_schema(row["schema"]) == job.family]
+        matches: list[Match] = []
+        if listed:
+            matches = screener.ranked(listed, job.family, job.scorer, Candidate.of(job.record, job.family))
+        hits = exposure.get(job.key, [])
+        score = max((hit.score for hit in hits), default=0.0)
+        decision = _decide(matches, score, job.scorer, named=bool(job.record.names))
+        results.append(ScreenResult(decision, matches, hits, score))
+    return results
+
+
+def _value_rows(screener: Screener, store: GraphStore, jobs: list[_Job]) -> dict[int, list[dict[str, Any]]]:
+    """Each job's entities sharing a candidate value with it (listed ones with their records, cached)."""
+    customers = []
+    for job in jobs:
+        by_label: dict[str, list[str]] = {}
+        for item in job.keys:
+            by_label.setdefault(item["label"], []).append(item["key"])
+        values = {label: by_label.get(label, []) for label in CANDIDATE_VALUE_LABELS}
+        if any(values.values()):
+            customers.append({"key": job.key, "values": values, "recordId": job.record_id or ""})
+    if not customers:
+        return {}
+    found: dict[int, list[dict[str, Any]]] = {}
+    params = {"customers": customers, "recordsPerEntity": RECORDS_PER_ENTITY}
+    for row in store.read("screen_value_candidates_batch", params):
+        found.setdefault(row["customer"], []).append(row)
+    family_of = {job.key: job.family for job in jobs}
+    by_family: dict[str, list[dict[str, Any]]] = {}
+    for key, rows in found.items():
+        by_family.setdefault(family_of[key], []).extend(r for r in rows if r["listed"])
+    for family, rows in sorted(by_family.items()):
+        screener.cache.fill(store, rows, family)
+    return found

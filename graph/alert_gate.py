@@ -1,0 +1,209 @@
+"""Re-screening less than everyone a list change reaches: what new listed parties can and cannot move.
+
+A list update's names reach many customers whose screening it cannot move: a newly
+listed ``KIM Chol`` born in 1961 reaches every ``Kim Chol`` (``alert_reach._by_name``),
+and a full screen of each costs a name search over every listed form, candidate and
+exposure round trips, and a score per candidate. At a million customers these are
+most of an update's re-screens; the ones that move are a few.
+
+When every party whose name reached a customer is *new* to the graph (each of its
+list entries added by the version it now carries, and only ever added) and the
+customer had no reason before (its last screening CLEAR, no alert), the change can
+only *add* candidates to its screening by name: the other candidates keep their
+scores (neither their records nor the customer's changed), and a candidate a new
+party pushes out of the customer's best name candidates gave no reason before. So
+its screening by name moves if and only if one of those parties, scored as
+screening scores a candidate found by name (``Screener.ranked`` on the row
+``screen_candidates`` returns: its first live records by id, ``via`` name), reaches
+``REVIEW_PROBABILITY``. That score is computed here (``plan``):
+
+- some party reaches it: a full screen;
+- none does, and nothing else reached the customer: *ruled out*, no re-screen;
+- none does, but the walk reached the customer too, or a party shares a candidate
+  value with it: *by values*: its exposure and the parties sharing its candidate
+  values decide, as in a full screen, and its name search is skipped
+  (``screen_batch.screen_records_by_values``).
+
+Any doubt gets the full screen: a party changed or removed (it may leave the
+customer's best candidates and let another in), an earlier reason or alert, a party
+an analyst judged, a customer the load touched or whose last screening named a
+touched party, no staging to tell what is new, more value-sharing entities than the
+candidate query surely keeps. What changed parties do to customers their names do
+not reach is the reach's to decide, with or without this (``graph.alert_reach``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from graph.alert_reach import Reach
+from graph.applicants import REVIEW_PROBABILITY, value_keys
+from graph.name_match import Candidate, as_screened, family_of_schema
+from graph.screening import CANDIDATE_VALUE_LABELS, RECORDS_PER_ENTITY, Screener
+from graph.store import GraphStore
+from ingest.record import Record
+
+# Customers (or parties) per round trip.
+GATE_BATCH = 500
+
+
+@dataclass(slots=True)
+class _Party:
+    """A new listed party as screening's candidate query returns it, and the candidate values it holds."""
+
+    row: dict[str, Any]
+    family: str
+    values: frozenset[tuple[str, str]]
+
+
+@dataclass(slots=True)
+class Plan:
+    """Of the customers a change reaches: those it cannot move (no re-screen), and those whose screening by name
+    cannot move (screened without their name search: ``screen_batch.screen_records_by_values``)."""
+
+    ruled_out: set[str] = field(default_factory=set)
+    by_values: set[str] = field(default_factory=set)
+
+
+def plan(
+    store: GraphStore,
+    screener: Callable[[], Screener],
+    reached: Reach,
+    con: duckdb.DuckDBPyConnection | None,
+) -> Plan:
+    """Which customers ``reached`` need less than a full re-screen (see the module's docstring).
+
+    A customer qualifies when the load touched neither it nor a party its last
+    screening named (``reached.direct``), that screening was CLEAR with no alert,
+    and every party whose name reached it is new. Then, record by record: a new
+    party of its family that shares no candidate value with it and scores at REVIEW
+    or above by name sends it to a full screen; otherwise a customer the walk
+    reached, or sharing a value with such a party, is screened by its values; the
+    rest are ruled out.
+    """
+    found = Plan()
+    if con is None:
+        return found
+    ids = sorted(reached.customers - reached.direct)
+    named = sorted({p for cid in ids for p in reached.by_name.get(cid, ())})
+    parties = new_parties(store, con, named) if named else {}
+    eligible = [cid for cid in ids if reached.by_name.get(cid, set()) <= parties.keys()]
+    clear = _without_reasons(store, eligible)
+    if not clear:
+        return found
+    loaded = screener()
+    for party in parties.values():
+        loaded.cache.fill(store, [party.row], party.family)
+    for start in range(0, len(clear), GATE_BATCH):
+        rows = store.read("alert_customer_records", {"ids": clear[start : start + GATE_BATCH]})
+        records: dict[str, list[Record]] = {}
+        for row in rows:
+            records.setdefault(row["entityId"], []).append(Record.from_dict(json.loads(row["data"])))
+        for cid, own in records.items():
+            theirs = [parties[p] for p in sorted(reached.by_name.get(cid, ()))]
+            verdicts = [_by_name(loaded, record, theirs) for record in own]
+            if "screen" in verdicts:
+                continue
+            if cid in reached.walked or "values" in verdicts:
+                found.by_values.add(cid)
+            else:
+                found.ruled_out.add(cid)
+    return found
+
+
+def new_parties(store: GraphStore, con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, _Party]:
+    """Of ``ids``, the listed parties new to the graph and never judged: each entry added by the version its
+    record carries and by no earlier one (staging's ``sg_changes``), none removed."""
+    rows = [
+        row for start in range(0, len(ids), GATE_BATCH) for row in _party_rows(store, ids[start : start + GATE_BATCH])
+    ]
+    changes = _changes(con, sorted({r["id"] for row in rows for r in row["records"]}))
+    found: dict[str, _Party] = {}
+    for row in rows:
+        records = row["records"]
+        if not row["listed"] or row["judged"] or not records:
+            continue
+        if any(r["removedIn"] or changes.get(r["id"]) != [("added", r["sourceVersion"])] for r in records):
+            continue
+        live = sorted(records, key=lambda r: r["id"])[:RECORDS_PER_ENTITY]
+        candidate = {
+            "entityId": row["entityId"],
+            "name": row["name"],
+            "schema": row["schema"],
+            "listed": True,
+            "via": ["name"],
+            "records": [
+                {
+                    "id": r["id"],
+                    "source": r["source"],
+                    "sourceKey": r["sourceKey"],
+                    "loadId": r["loadId"],
+                    "judgements": [],
+                }
+                for r in live
+            ],
+        }
+        values = frozenset((label, v["key"]) for v in row["values"] for label in v["labels"])
+        found[row["entityId"]] = _Party(candidate, family_of_schema(row["schema"] or ""), values)
+    return found
+
+
+def _party_rows(store: GraphStore, ids: list[str]) -> list[dict[str, Any]]:
+    return store.read("alert_gate_parties", {"ids": ids, "labels": list(CANDIDATE_VALUE_LABELS)})
+
+
+def _changes(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """Every (change, version) staging recorded for each record, oldest first."""
+    if not record_ids:
+        return {}
+    rows = con.execute(
+        """
+        SELECT c.record_id, c.change, c.version FROM sg_changes c
+        JOIN sg_source_versions v ON v.source = c.source AND v.version = c.version
+        WHERE c.record_id IN (SELECT unnest(?::VARCHAR[]))
+        ORDER BY v.ingested_at
+        """,
+        [record_ids],
+    ).fetchall()
+    found: dict[str, list[tuple[str, str]]] = {}
+    for record_id, change, version in rows:
+        found.setdefault(str(record_id), []).append((str(change).lower(), str(version)))
+    return found
+
+
+def _without_reasons(store: GraphStore, ids: list[str]) -> list[str]:
+    """Those of ``ids`` whose last screening was CLEAR (no screening kept) and who have no alert at all."""
+    clear: list[str] = []
+    for start in range(0, len(ids), GATE_BATCH):
+        for row in store.read("alert_screenings", {"ids": ids[start : start + GATE_BATCH]}):
+            if row["decision"] is None and not row["alerts"]:
+                clear.append(row["id"])
+    return clear
+
+
+def _by_name(screener: Screener, record: Record, parties: Iterable[_Party]) -> str:
+    """What the new parties whose names reached a customer can do to this record's screening: "screen" (one of
+    its family scores at REVIEW or above by name), "values" (one shares a candidate value with it: its screening
+    would find and score it by that value), or "none"."""
+    person = as_screened(record)
+    family = family_of_schema(person.schema)
+    scorer = screener.scorers.get(family)
+    keys = {(k["label"], k["key"]) for k in value_keys(person) if k["label"] in CANDIDATE_VALUE_LABELS}
+    itself: Candidate | None = None
+    verdict = "none"
+    for party in parties:
+        if keys & party.values:
+            verdict = "values"  # its exposure too: the value path recomputes both
+            continue
+        if party.family != family:
+            continue  # screening takes candidates of the record's own family only
+        itself = itself or Candidate.of(person, family)
+        for match in screener.ranked([party.row], family, scorer, itself):
+            if match.judged == "same" or match.probability >= REVIEW_PROBABILITY:
+                return "screen"
+    return verdict
