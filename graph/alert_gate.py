@@ -75,6 +75,7 @@ def plan(
     screener: Callable[[], Screener],
     reached: Reach,
     con: duckdb.DuckDBPyConnection | None,
+    clear_before: set[str] | None = None,
 ) -> Plan:
     """Which customers ``reached`` need less than a full re-screen (see the module's docstring).
 
@@ -84,16 +85,18 @@ def plan(
     party of its family that shares no candidate value with it and scores at REVIEW
     or above by name sends it to a full screen; otherwise a customer the walk
     reached, or sharing a value with such a party, is screened by its values; the
-    rest are ruled out.
+    rest are ruled out. Nothing qualifies when the reach does not say which parties' names reached whom (a first
+    load). ``clear_before``: the customers whose screening was CLEAR before the load, when the caller knows them
+    (a test's full screen); by default those the graph keeps no screening and no alert for.
     """
     found = Plan()
-    if con is None:
+    if con is None or not reached.parties_known:
         return found
     ids = sorted(reached.customers - reached.direct)
     named = sorted({p for cid in ids for p in reached.by_name.get(cid, ())})
     parties = new_parties(store, con, named) if named else {}
     eligible = [cid for cid in ids if reached.by_name.get(cid, set()) <= parties.keys()]
-    clear = _without_reasons(store, eligible)
+    clear = _without_reasons(store, eligible) if clear_before is None else [c for c in eligible if c in clear_before]
     if not clear:
         return found
     loaded = screener()

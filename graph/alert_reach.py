@@ -246,12 +246,14 @@ def _by_name_everything(store: GraphStore, index: NameIndex, listed: list[dict[s
 class Reach:
     """The customers a load's change reaches, and how: ``direct`` (the load touched them, or their last screening
     named a touched party), ``walked`` (the walk reached them), ``by_name`` (with the touched listed parties whose
-    names reached them). ``graph.alert_gate`` reads the how."""
+    names reached them, when ``parties_known``). ``graph.alert_gate`` reads the how."""
 
     customers: set[str] = field(default_factory=set)
     direct: set[str] = field(default_factory=set)
     walked: set[str] = field(default_factory=set)
     by_name: dict[str, set[str]] = field(default_factory=dict)
+    # ``by_name`` says which parties reached each customer (an update's search); a first load's does not.
+    parties_known: bool = False
 
 
 def customers_reached(
@@ -309,7 +311,7 @@ def reach(
     if touched.everything and index is not None:
         found.customers |= _by_name_everything(store, index(), listed)
     else:
-        found.by_name = _by_name(store, listed)
+        found.by_name, found.parties_known = _by_name(store, listed), True
         found.customers |= set(found.by_name)
     phases["names"] = time.monotonic() - clock
     return found
