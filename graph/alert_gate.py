@@ -67,7 +67,9 @@ class Plan:
     cannot move (screened without their name search: ``screen_batch.screen_records_by_values``)."""
 
     ruled_out: set[str] = field(default_factory=set)
-    by_values: set[str] = field(default_factory=set)
+    # customer -> the candidate rows of the new parties whose names reached it (``screen_records_by_values`` asks
+    # whether its name search would find those that score at REVIEW or above)
+    by_values: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def plan(
@@ -109,11 +111,8 @@ def plan(
             records.setdefault(row["entityId"], []).append(Record.from_dict(json.loads(row["data"])))
         for cid, own in records.items():
             theirs = [parties[p] for p in sorted(reached.by_name.get(cid, ()))]
-            verdicts = [_by_name(loaded, record, theirs) for record in own]
-            if "screen" in verdicts:
-                continue
-            if cid in reached.walked or "values" in verdicts:
-                found.by_values.add(cid)
+            if cid in reached.walked or any(_by_name(loaded, record, theirs) for record in own):
+                found.by_values[cid] = [party.row for party in theirs]
             else:
                 found.ruled_out.add(cid)
     return found
@@ -189,24 +188,22 @@ def _without_reasons(store: GraphStore, ids: list[str]) -> list[str]:
     return clear
 
 
-def _by_name(screener: Screener, record: Record, parties: Iterable[_Party]) -> str:
-    """What the new parties whose names reached a customer can do to this record's screening: "screen" (one of
-    its family scores at REVIEW or above by name), "values" (one shares a candidate value with it: its screening
-    would find and score it by that value), or "none"."""
+def _by_name(screener: Screener, record: Record, parties: Iterable[_Party]) -> bool:
+    """True when a new party whose name reached a customer may be a reason in this record's screening: it shares
+    a candidate value with it (its screening would find and score it by that value, and count its exposure), or,
+    of its family, scores at REVIEW or above by name."""
     person = as_screened(record)
     family = family_of_schema(person.schema)
     scorer = screener.scorers.get(family)
     keys = {(k["label"], k["key"]) for k in value_keys(person) if k["label"] in CANDIDATE_VALUE_LABELS}
     itself: Candidate | None = None
-    verdict = "none"
     for party in parties:
         if keys & party.values:
-            verdict = "values"  # its exposure too: the value path recomputes both
-            continue
+            return True
         if party.family != family:
             continue  # screening takes candidates of the record's own family only
         itself = itself or Candidate.of(person, family)
         for match in screener.ranked([party.row], family, scorer, itself):
             if match.judged == "same" or match.probability >= REVIEW_PROBABILITY:
-                return "screen"
-    return verdict
+                return True
+    return False

@@ -161,7 +161,10 @@ class Screened:
 
 
 def screen_customers(
-    store: GraphStore, screener: Screener, customer_ids: list[str], by_values: set[str] | None = None
+    store: GraphStore,
+    screener: Screener,
+    customer_ids: list[str],
+    by_values: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Screened]:
     """Each customer's decision against the lists and its reasons (a customer with several records: the worst).
 
@@ -169,20 +172,21 @@ def screen_customers(
     instead of five or six per customer, each record's result what
     ``Screener.screen_customer`` gives it alone. Neo4j runs one query on one core:
     ``SCREEN_THREADS`` batches at a time keep its cores (and this process) busy.
-    ``by_values``: customers whose screening by name cannot move (``graph.alert_gate``), screened without their
-    name search (``screen_records_by_values``; a record it cannot screen exactly gets the full screen).
+    ``by_values``: customers whose screening by name only the new parties given can move (``graph.alert_gate``),
+    screened without their name search (``screen_records_by_values``; a record it cannot screen exactly gets the
+    full screen).
     """
     screened: dict[str, Screened] = {cid: Screened(Decision.CLEAR, []) for cid in customer_ids}
-    cheap = by_values or set()
+    cheap = by_values or {}
 
     def screen(ids: list[str]) -> tuple[list[dict[str, Any]], list[ScreenResult]]:
         rows = store.read("alert_customer_records", {"ids": ids})
         records = [Record.from_dict(json.loads(row["data"])) for row in rows]
         results: list[ScreenResult | None] = [None] * len(rows)
         light = [i for i, row in enumerate(rows) if row["entityId"] in cheap]
-        for i, result in zip(
-            light, screen_records_by_values(screener, store, [records[i] for i in light]), strict=True
-        ):
+        named = [cheap[rows[i]["entityId"]] for i in light]
+        by_values = screen_records_by_values(screener, store, [records[i] for i in light], named)
+        for i, result in zip(light, by_values, strict=True):
             results[i] = result
         full = [i for i, result in enumerate(results) if result is None]
         for i, result in zip(full, screen_records(screener, store, [records[i] for i in full]), strict=True):
@@ -296,7 +300,7 @@ def _screen_and_compare(
     con: duckdb.DuckDBPyConnection | None,
     summary: AlertSummary,
     started: float,
-    by_values: set[str] | None = None,
+    by_values: dict[str, list[dict[str, Any]]] | None = None,
 ) -> AlertSummary:
     """Screen ``customer_ids`` (``by_values``: without their name search), compare with their last screening, and
     raise, reopen or close their alerts."""

@@ -100,6 +100,7 @@ class NameIndex:
         self.load_id = load_id
         self._families = families
         self._deleted: dict[str, dict[str, list[str]]] = {}  # per family: deletion key -> forms, built on first use
+        self._owned: dict[str, dict[str, tuple[str, ...]]] = {}  # per family: entity -> its forms, built on first use
         self._lock = threading.Lock()
         self._hits: dict[tuple[str, str, int, float], dict[str, float]] = {}  # one form's search, kept
 
@@ -181,6 +182,70 @@ class NameIndex:
             self._hits.clear()  # a new customer base's names: start again rather than track use
         self._hits[key] = best
         return best
+
+    def keeps(
+        self,
+        forms: Iterable[str],
+        family: str,
+        entity: str,
+        *,
+        limit: int = INDEX_CANDIDATES,
+        cutoff: float = RETRIEVE_SIMILARITY,
+    ) -> bool | None:
+        """Whether ``search(forms, family)`` returns ``entity`` (among its ``limit`` best), without searching
+        every form: None when this cannot tell (then search).
+
+        ``entity``'s own best similarity S to the query is computed first; then only
+        forms at least S alike are looked for (a narrow length window, few hits). Those
+        are exactly the forms ``search`` ranks at S or above, unless some length bucket
+        has ``limit * 4`` of them or more (``search`` keeps that many per bucket: then
+        None). ``entity`` is kept when fewer than ``limit`` entities rank before it
+        (a better score, or the same and a smaller id, as ``search`` orders them).
+        Ongoing screening asks this for a customer whose only new candidate is ``entity``
+        (``graph.alert_gate``): a full search costs every form of the index.
+        """
+        found = self._families.get(family)
+        if found is None:
+            return False
+        queries = set(forms)
+        own = self._forms_of(family).get(entity, ())
+        best = max((fuzz.ratio(q, f, processor=None) for q in queries for f in own), default=0.0)
+        if best < cutoff * 100:
+            return False
+        scores: dict[str, float] = {}
+        bound = best / 100.0
+        for form in queries:
+            size = len(form)
+            # One length more either side than the bound allows: a rounding slip must not drop a bucket.
+            low, high = math.ceil(size * bound / (2 - bound)) - 1, math.floor(size * (2 - bound) / bound) + 1
+            for length in range(max(1, low), high + 1):
+                bucket = found.by_length.get(length)
+                if not bucket:
+                    continue
+                hits = process.extract(form, bucket, scorer=fuzz.ratio, processor=None, score_cutoff=best, limit=None)
+                if len(hits) >= limit * 4:
+                    return None
+                for hit, score, _ in hits:
+                    for other in found.entities[hit]:
+                        if score > scores.get(other, -1.0):
+                            scores[other] = score
+        before = sum(1 for other, score in scores.items() if score > best or (score == best and other < entity))
+        return before < limit
+
+    def _forms_of(self, family: str) -> dict[str, tuple[str, ...]]:
+        """Each entity's forms (one family), built on first use under the lock, like the deletion map."""
+        built = self._owned.get(family)
+        if built is None:
+            with self._lock:
+                built = self._owned.get(family)
+                if built is None:
+                    owned: dict[str, list[str]] = {}
+                    for form, owners in self._families[family].entities.items():
+                        for owner in owners:
+                            owned.setdefault(owner, []).append(form)
+                    built = {owner: tuple(forms) for owner, forms in owned.items()}
+                    self._owned[family] = built
+        return built
 
     def near(self, forms: Iterable[str], family: str) -> set[str]:
         """Entities with a form near one of ``forms`` (``forms_near``), by hashing: no comparison with every form.

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph import answers, networks
-from graph.applicants import ExposureHit, Match, ScreenResult, value_keys
-from graph.model import Label
+from graph.applicants import REVIEW_PROBABILITY, ExposureHit, Match, ScreenResult, value_keys
+from graph.model import ENTITY_NAME_INDEX, Label
 from graph.name_index import INDEX_CANDIDATES
-from graph.name_match import Candidate, as_screened, family_of_schema
+from graph.name_match import Candidate, as_screened, family_of_schema, record_forms
+from graph.queries import lucene_query
 from graph.screening import (
     CANDIDATE_VALUE_LABELS,
     CLUSTER_VALUE_LABELS,
@@ -158,23 +159,33 @@ def _near_addresses(store: GraphStore, jobs: list[_Job]) -> dict[int, list[dict[
     return near
 
 
-def screen_records_by_values(screener: Screener, store: GraphStore, records: list[Record]) -> list[ScreenResult | None]:
-    """Each record's screening *without its name search*, for a customer whose candidates by name cannot give a
-    reason (``graph.alert_gate`` says when); None for a record this cannot screen exactly.
+def screen_records_by_values(
+    screener: Screener, store: GraphStore, records: list[Record], named: list[list[dict[str, Any]]] | None = None
+) -> list[ScreenResult | None]:
+    """Each record's screening *without its name search*, for a customer whose candidates by name can give no
+    reason but those of ``named`` (``graph.alert_gate`` says when); None for a record this cannot screen exactly.
 
-    The decision and reasons equal ``screen_customer``'s when every listed party its names would find scores
-    below REVIEW: what decides is then the parties sharing a candidate value with it (scored as its candidate
-    query returns them: ``screen_value_candidates_batch``) and its exposure (``_exposure``, the same as a full
-    screen's). The matches below REVIEW found by name alone are left out. A record sharing values with more
-    entities than ``VALUE_ROOM`` gets None: its candidate query's limit might cut some, and which is not known here.
+    ``named``: per record, the candidate rows (as ``screen_candidates`` returns them, ``via`` name) of the new
+    parties whose names reached it. The decision and reasons equal ``screen_customer``'s: what decides is the
+    parties sharing a candidate value with the record (scored as its candidate query returns them:
+    ``screen_value_candidates_batch``), its exposure (``_exposure``, as a full screen's), and each named party
+    scoring at REVIEW or above that its candidate query would find: in the name index's best
+    (``NameIndex.keeps``, which looks only at forms as alike as that party's) or the full-text query's
+    (``screen_fulltext_batch``). Matches below REVIEW found by name alone are left out. None: a record sharing
+    values with more entities than ``VALUE_ROOM`` (its candidate query's limit might cut some), or whose name
+    index hits ``keeps`` cannot rank.
     """
+    named = named if named is not None else [[] for _ in records]
     results: list[ScreenResult | None] = []
     for start in range(0, len(records), SCREEN_BATCH):
-        results += _screen_batch_by_values(screener, store, records[start : start + SCREEN_BATCH])
+        end = start + SCREEN_BATCH
+        results += _screen_batch_by_values(screener, store, records[start:end], named[start:end])
     return results
 
 
-def _screen_batch_by_values(screener: Screener, store: GraphStore, records: list[Record]) -> list[ScreenResult | None]:
+def _screen_batch_by_values(
+    screener: Screener, store: GraphStore, records: list[Record], named: list[list[dict[str, Any]]]
+) -> list[ScreenResult | None]:
     jobs = []
     for key, record in enumerate(records):
         person = as_screened(record)
@@ -182,13 +193,17 @@ def _screen_batch_by_values(screener: Screener, store: GraphStore, records: list
         jobs.append(_Job(key, person, record.record_id, value_keys(person), family, screener.scorers.get(family)))
     shared = _value_rows(screener, store, jobs)
     exposure = _exposure(store, jobs)
+    found = _named_rows(screener, store, jobs, named)
     results: list[ScreenResult | None] = []
     for job in jobs:
         rows = shared.get(job.key, [])
-        if len(rows) > VALUE_ROOM:
+        by_name = found.get(job.key, [])
+        if len(rows) > VALUE_ROOM or by_name is None:
             results.append(None)
             continue
         listed = [row for row in rows if row["listed"] and family_of_schema(row["schema"]) == job.family]
+        ids = {row["entityId"] for row in listed}
+        listed += [row for row in by_name if row["entityId"] not in ids]
         matches: list[Match] = []
         if listed:
             matches = screener.ranked(listed, job.family, job.scorer, Candidate.of(job.record, job.family))
@@ -197,6 +212,57 @@ def _screen_batch_by_values(screener: Screener, store: GraphStore, records: list
         decision = _decide(matches, score, job.scorer, named=bool(job.record.names))
         results.append(ScreenResult(decision, matches, hits, score))
     return results
+
+
+def _named_rows(
+    screener: Screener, store: GraphStore, jobs: list[_Job], named: list[list[dict[str, Any]]]
+) -> dict[int, list[dict[str, Any]] | None]:
+    """Of each job's named rows, those scoring at REVIEW or above by name that its candidate query would find
+    (None: the name index cannot tell without a full search)."""
+    strong: dict[int, list[dict[str, Any]]] = {}
+    for job, rows in zip(jobs, named, strict=True):
+        mine = [row for row in rows if family_of_schema(row["schema"] or "") == job.family]
+        if not mine or not job.record.names:
+            continue  # no name, no name search: nothing is found by name
+        itself = Candidate.of(job.record, job.family)
+        for row in mine:
+            for match in screener.ranked([row], job.family, job.scorer, itself):
+                if match.judged == "same" or match.probability >= REVIEW_PROBABILITY:
+                    strong.setdefault(job.key, []).append(row)
+    if not strong:
+        return {}
+    text = _fulltext_hits(store, [j for j in jobs if j.key in strong])
+    index = screener.name_index(store)
+    found: dict[int, list[dict[str, Any]] | None] = {}
+    for job in jobs:
+        kept: list[dict[str, Any]] | None = []
+        for row in strong.get(job.key, []):
+            if row["entityId"] in text.get(job.key, set()):
+                assert kept is not None
+                kept.append(row)
+                continue
+            keeps = index.keeps(record_forms(job.record, job.family), job.family, row["entityId"])
+            if keeps is None:
+                kept = None
+                break
+            if keeps:
+                assert kept is not None
+                kept.append(row)
+        found[job.key] = kept
+    return found
+
+
+def _fulltext_hits(store: GraphStore, jobs: list[_Job]) -> dict[int, set[str]]:
+    """Each job's entities by its full-text name query, as its candidate query finds them: one round trip."""
+    customers = [
+        {"key": j.key, "nameQuery": lucene_query(" ".join(n.value for n in j.record.names)) or '""'} for j in jobs
+    ]
+    found: dict[int, set[str]] = {}
+    for row in store.read(
+        "screen_fulltext_batch", {"customers": customers, "index": ENTITY_NAME_INDEX, "limit": NAME_CANDIDATES}
+    ):
+        found.setdefault(row["customer"], set()).add(row["id"])
+    return found
 
 
 def _value_rows(screener: Screener, store: GraphStore, jobs: list[_Job]) -> dict[int, list[dict[str, Any]]]:
