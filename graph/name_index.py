@@ -45,6 +45,8 @@ INDEX_CANDIDATES = 12
 # ``AH BANG``, ``Ying Li`` and ``LI, Yi``); longer ones within one edit, both ``NEAR_FORM_CHARS`` long at least.
 SHORT_FORM_CHARS = 8
 NEAR_FORM_CHARS = 5
+# How far below an entity's own best score ``NameIndex.keeps`` reads hits (0 to 100): more than rounding.
+SCORE_SLACK = 0.5
 # Forms whose search hits an index keeps (``NameIndex.search``): enough for a re-screen's repeated names, and
 # small beside the index (a form's hits are a few entities; a server's index keeps them too).
 HITS_KEPT = 50_000
@@ -212,24 +214,28 @@ class NameIndex:
         best = max((fuzz.ratio(q, f, processor=None) for q in queries for f in own), default=0.0)
         if best < cutoff * 100:
             return False
+        # Scores are compared as ``search`` gets them (from ``extract``, whose cutoff test may round): hits a little
+        # below ``best`` are read too, and the entity's own score is the one they give.
+        floor = best - SCORE_SLACK
         scores: dict[str, float] = {}
-        bound = best / 100.0
         for form in queries:
-            size = len(form)
-            # One length more either side than the bound allows: a rounding slip must not drop a bucket.
+            size, bound = len(form), floor / 100.0
             low, high = math.ceil(size * bound / (2 - bound)) - 1, math.floor(size * (2 - bound) / bound) + 1
             for length in range(max(1, low), high + 1):
                 bucket = found.by_length.get(length)
                 if not bucket:
                     continue
-                hits = process.extract(form, bucket, scorer=fuzz.ratio, processor=None, score_cutoff=best, limit=None)
+                hits = process.extract(form, bucket, scorer=fuzz.ratio, processor=None, score_cutoff=floor, limit=None)
                 if len(hits) >= limit * 4:
                     return None
                 for hit, score, _ in hits:
                     for other in found.entities[hit]:
                         if score > scores.get(other, -1.0):
                             scores[other] = score
-        before = sum(1 for other, score in scores.items() if score > best or (score == best and other < entity))
+        mine = scores.get(entity)
+        if mine is None or mine < cutoff * 100 + SCORE_SLACK:
+            return None  # on the edge of ``search``'s own cutoff: let it say
+        before = sum(1 for other, score in scores.items() if score > mine or (score == mine and other < entity))
         return before < limit
 
     def _forms_of(self, family: str) -> dict[str, tuple[str, ...]]:
