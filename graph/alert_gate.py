@@ -43,8 +43,11 @@ import duckdb
 
 from graph.alert_reach import Reach
 from graph.applicants import REVIEW_PROBABILITY, value_keys
-from graph.name_match import Candidate, as_screened, family_of_schema
-from graph.screening import CANDIDATE_VALUE_LABELS, RECORDS_PER_ENTITY, Screener
+from graph.model import ENTITY_NAME_INDEX
+from graph.name_index import NameIndex
+from graph.name_match import Candidate, as_screened, family_of_schema, record_forms
+from graph.queries import lucene_query
+from graph.screening import CANDIDATE_VALUE_LABELS, NAME_CANDIDATES, RECORDS_PER_ENTITY, Screener
 from graph.store import GraphStore
 from ingest.record import Record
 
@@ -59,6 +62,7 @@ class _Party:
     row: dict[str, Any]
     family: str
     values: frozenset[tuple[str, str]]
+    forms: tuple[str, ...]  # as the screener's name index holds them (``record_forms``, listed)
 
 
 @dataclass(slots=True)
@@ -95,8 +99,7 @@ def plan(
     if con is None or not reached.parties_known:
         return found
     ids = sorted(reached.customers - reached.direct)
-    named = sorted({p for cid in ids for p in reached.by_name.get(cid, ())})
-    parties = new_parties(store, con, named) if named else {}
+    parties = new_parties(store, con, sorted(reached.listed))
     eligible = [cid for cid in ids if reached.by_name.get(cid, set()) <= parties.keys()]
     clear = _without_reasons(store, eligible) if clear_before is None else [c for c in eligible if c in clear_before]
     if not clear:
@@ -104,17 +107,40 @@ def plan(
     loaded = screener()
     for party in parties.values():
         loaded.cache.fill(store, [party.row], party.family)
+    index = NameIndex.build(None, [(pid, party.family, party.forms) for pid, party in parties.items()])
     for start in range(0, len(clear), GATE_BATCH):
         rows = store.read("alert_customer_records", {"ids": clear[start : start + GATE_BATCH]})
-        records: dict[str, list[Record]] = {}
-        for row in rows:
-            records.setdefault(row["entityId"], []).append(Record.from_dict(json.loads(row["data"])))
-        for cid, own in records.items():
-            theirs = [parties[p] for p in sorted(reached.by_name.get(cid, ()))]
-            if cid in reached.walked or any(_by_name(loaded, record, theirs) for record in own):
-                found.by_values[cid] = [party.row for party in theirs]
+        records = [as_screened(Record.from_dict(json.loads(row["data"]))) for row in rows]
+        text = _fulltext(store, records)
+        near: dict[str, set[str]] = {}
+        for i, (row, record) in enumerate(zip(rows, records, strict=True)):
+            cid, family = row["entityId"], family_of_schema(record.schema)
+            found_by = reached.by_name.get(cid, set()) | (text.get(i, set()) & parties.keys())
+            if record.names:
+                found_by |= {p for p, _ in index.search(record_forms(record, family), family, limit=len(parties))}
+            near.setdefault(cid, set()).update(found_by)
+            if _may_move(loaded, record, [parties[p] for p in sorted(found_by)]):
+                found.by_values[cid] = []
+        for cid in sorted(near):
+            if cid in found.by_values or cid in reached.walked:
+                found.by_values[cid] = [parties[p].row for p in sorted(near[cid])]
             else:
                 found.ruled_out.add(cid)
+    return found
+
+
+def _fulltext(store: GraphStore, records: list[Record]) -> dict[int, set[str]]:
+    """Each named record's entities by its full-text name query, as its candidate query finds them (by position)."""
+    customers = [
+        {"key": i, "nameQuery": lucene_query(" ".join(n.value for n in r.names)) or '""'}
+        for i, r in enumerate(records)
+        if r.names
+    ]
+    found: dict[int, set[str]] = {}
+    if customers:
+        params = {"customers": customers, "index": ENTITY_NAME_INDEX, "limit": NAME_CANDIDATES}
+        for row in store.read("screen_fulltext_batch", params):
+            found.setdefault(row["customer"], set()).add(row["id"])
     return found
 
 
@@ -151,7 +177,13 @@ def new_parties(store: GraphStore, con: duckdb.DuckDBPyConnection, ids: list[str
             ],
         }
         values = frozenset((label, v["key"]) for v in row["values"] for label in v["labels"])
-        found[row["entityId"]] = _Party(candidate, family_of_schema(row["schema"] or ""), values)
+        family = family_of_schema(row["schema"] or "")
+        forms = tuple(
+            sorted(
+                {f for r in records for f in record_forms(Record.from_dict(json.loads(r["data"])), family, listed=True)}
+            )
+        )
+        found[row["entityId"]] = _Party(candidate, family, values, forms)
     return found
 
 
@@ -188,11 +220,11 @@ def _without_reasons(store: GraphStore, ids: list[str]) -> list[str]:
     return clear
 
 
-def _by_name(screener: Screener, record: Record, parties: Iterable[_Party]) -> bool:
-    """True when a new party whose name reached a customer may be a reason in this record's screening: it shares
-    a candidate value with it (its screening would find and score it by that value, and count its exposure), or,
-    of its family, scores at REVIEW or above by name."""
-    person = as_screened(record)
+def _may_move(screener: Screener, record: Record, parties: Iterable[_Party]) -> bool:
+    """True when a new party its names may find (``record``: as screened) may be a reason in this record's
+    screening: it shares a candidate value with it (its screening would find and score it by that value, and count
+    its exposure), or, of its family, scores at REVIEW or above by name."""
+    person = record
     family = family_of_schema(person.schema)
     scorer = screener.scorers.get(family)
     keys = {(k["label"], k["key"]) for k in value_keys(person) if k["label"] in CANDIDATE_VALUE_LABELS}

@@ -224,6 +224,7 @@ def _named_rows(
         mine = [row for row in rows if family_of_schema(row["schema"] or "") == job.family]
         if not mine or not job.record.names:
             continue  # no name, no name search: nothing is found by name
+        screener.cache.fill(store, mine, job.family)  # cached already when the plan scored them with this screener
         itself = Candidate.of(job.record, job.family)
         for row in mine:
             for match in screener.ranked([row], job.family, job.scorer, itself):

@@ -328,7 +328,8 @@ def test_the_gate_rules_out_only_customers_whose_screening_new_parties_cannot_mo
     con = staging_db.connect(update.staging, read_only=True)
     try:
         new = alert_gate.new_parties(store, con, sorted({p for found in by_name.values() for p in found}))
-        reached = alert_reach.Reach(set(by_name), set(), set(), by_name, parties_known=True)
+        listed = {row["id"] for row in store.read("alert_listed_ids")}
+        reached = alert_reach.Reach(set(by_name), set(), set(), by_name, parties_known=True, listed=listed)
         planned = alert_gate.plan(store, Screener.load, reached, con, clear_before(update))
     finally:
         con.close()
@@ -359,7 +360,8 @@ def test_screening_by_values_gives_what_a_full_screen_gives(update: Update) -> N
     everyone = set(update.after)
     con = staging_db.connect(update.staging, read_only=True)
     try:
-        reached = alert_reach.Reach(everyone, set(), everyone, by_name, parties_known=True)
+        listed = {row["id"] for row in store.read("alert_listed_ids")}
+        reached = alert_reach.Reach(everyone, set(), everyone, by_name, parties_known=True, listed=listed)
         planned = alert_gate.plan(store, Screener.load, reached, con, clear_before(update))
     finally:
         con.close()
