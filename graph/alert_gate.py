@@ -12,7 +12,9 @@ customer had no reason before (its last screening CLEAR, no alert), the change c
 only *add* candidates to its screening by name: the other candidates keep their
 scores (neither their records nor the customer's changed), and a candidate a new
 party pushes out of the customer's best name candidates gave no reason before. So
-its screening by name moves if and only if one of those parties, scored as
+its screening by name moves if and only if a new party its retrieval can bring
+(one whose name reached it, one an index of every new party's forms finds at the
+screener's retrieval similarity, one among its full-text hits), scored as
 screening scores a candidate found by name (``Screener.ranked`` on the row
 ``screen_candidates`` returns: its first live records by id, ``via`` name), reaches
 ``REVIEW_PROBABILITY``. That score is computed here (``plan``):
@@ -87,13 +89,17 @@ def plan(
 
     A customer qualifies when the load touched neither it nor a party its last
     screening named (``reached.direct``), that screening was CLEAR with no alert,
-    and every party whose name reached it is new. Then, record by record: a new
-    party of its family that shares no candidate value with it and scores at REVIEW
-    or above by name sends it to a full screen; otherwise a customer the walk
-    reached, or sharing a value with such a party, is screened by its values; the
-    rest are ruled out. Nothing qualifies when the reach does not say which parties' names reached whom (a first
-    load). ``clear_before``: the customers whose screening was CLEAR before the load, when the caller knows them
-    (a test's full screen); by default those the graph keeps no screening and no alert for.
+    and every party whose name reached it is new. Its records' candidate new
+    parties are those, the new parties an index of their forms finds for its forms
+    (``NameIndex.search``: what the screener's index could return), and the new
+    parties among its full-text hits. A customer with one that shares a candidate
+    value with it or scores at REVIEW or above by name, or that the walk reached,
+    is screened by its values with those parties' rows; the rest are ruled out.
+
+    Nothing qualifies when the reach does not say which parties' names reached
+    whom (a first load). ``clear_before``: the customers whose screening was CLEAR
+    before the load, when the caller knows them (a test's full screen); by default
+    those the graph keeps no screening and no alert for.
     """
     found = Plan()
     if con is None or not reached.parties_known:
