@@ -105,7 +105,7 @@ def plan(
     if con is None or not reached.parties_known:
         return found
     ids = sorted(reached.customers - reached.direct)
-    parties = new_parties(store, con, sorted(reached.listed))
+    parties, others = touched_parties(store, con, sorted(reached.touched))
     eligible = [cid for cid in ids if reached.by_name.get(cid, set()) <= parties.keys()]
     clear = _without_reasons(store, eligible) if clear_before is None else [c for c in eligible if c in clear_before]
     if not clear:
@@ -114,21 +114,31 @@ def plan(
     for party in parties.values():
         loaded.cache.fill(store, [party.row], party.family)
     index = NameIndex.build(None, [(pid, party.family, party.forms) for pid, party in parties.items()])
+    # The touched entities that are not new: one its retrieval could bring (or could have brought) may have moved
+    # in or out of its candidates and let another in: the full screen.
+    stale = NameIndex.build(None, [(eid, family, forms) for eid, (family, forms) in others.items()])
     for start in range(0, len(clear), GATE_BATCH):
         rows = store.read("alert_customer_records", {"ids": clear[start : start + GATE_BATCH]})
         records = [as_screened(Record.from_dict(json.loads(row["data"]))) for row in rows]
         text = _fulltext(store, records)
         near: dict[str, set[str]] = {}
+        full: set[str] = set()
         for i, (row, record) in enumerate(zip(rows, records, strict=True)):
             cid, family = row["entityId"], family_of_schema(record.schema)
-            found_by = reached.by_name.get(cid, set()) | (text.get(i, set()) & parties.keys())
-            if record.names:
-                found_by |= {p for p, _ in index.search(record_forms(record, family), family, limit=len(parties))}
+            hits = text.get(i, set())
+            found_by = reached.by_name.get(cid, set()) | (hits & parties.keys())
+            forms = record_forms(record, family) if record.names else ()
+            if hits & others.keys() or (forms and stale.search(forms, family, limit=max(1, len(others)))):
+                full.add(cid)
+            if forms:
+                found_by |= {p for p, _ in index.search(forms, family, limit=max(1, len(parties)))}
             near.setdefault(cid, set()).update(found_by)
             if _may_move(loaded, record, [parties[p] for p in sorted(found_by)]):
                 found.by_values[cid] = []
         for cid in sorted(near):
-            if cid in found.by_values or cid in reached.walked:
+            if cid in full:
+                found.by_values.pop(cid, None)
+            elif cid in found.by_values or cid in reached.walked:
                 found.by_values[cid] = [parties[p].row for p in sorted(near[cid])]
             else:
                 found.ruled_out.add(cid)
@@ -153,16 +163,31 @@ def _fulltext(store: GraphStore, records: list[Record]) -> dict[int, set[str]]:
 def new_parties(store: GraphStore, con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, _Party]:
     """Of ``ids``, the listed parties new to the graph and never judged: each entry added by the version its
     record carries and by no earlier one (staging's ``sg_changes``), none removed."""
+    return touched_parties(store, con, ids)[0]
+
+
+def touched_parties(
+    store: GraphStore, con: duckdb.DuckDBPyConnection, ids: list[str]
+) -> tuple[dict[str, _Party], dict[str, tuple[str, tuple[str, ...]]]]:
+    """Of the entities ``ids``: the new listed parties (``new_parties``), and every other one with its family and
+    the name forms of all its records, removed ones too (what the screener's index held or holds of it)."""
     rows = [
         row for start in range(0, len(ids), GATE_BATCH) for row in _party_rows(store, ids[start : start + GATE_BATCH])
     ]
     changes = _changes(con, sorted({r["id"] for row in rows for r in row["records"]}))
     found: dict[str, _Party] = {}
+    others: dict[str, tuple[str, tuple[str, ...]]] = {}
     for row in rows:
         records = row["records"]
-        if not row["listed"] or row["judged"] or not records:
-            continue
-        if any(r["removedIn"] or changes.get(r["id"]) != [("added", r["sourceVersion"])] for r in records):
+        family = family_of_schema(row["schema"] or "")
+        forms = tuple(
+            sorted(
+                {f for r in records for f in record_forms(Record.from_dict(json.loads(r["data"])), family, listed=True)}
+            )
+        )
+        new = row["listed"] and not row["judged"] and records
+        if not new or any(r["removedIn"] or changes.get(r["id"]) != [("added", r["sourceVersion"])] for r in records):
+            others[row["entityId"]] = (family, forms)
             continue
         live = sorted(records, key=lambda r: r["id"])[:RECORDS_PER_ENTITY]
         candidate = {
@@ -183,14 +208,8 @@ def new_parties(store: GraphStore, con: duckdb.DuckDBPyConnection, ids: list[str
             ],
         }
         values = frozenset((label, v["key"]) for v in row["values"] for label in v["labels"])
-        family = family_of_schema(row["schema"] or "")
-        forms = tuple(
-            sorted(
-                {f for r in records for f in record_forms(Record.from_dict(json.loads(r["data"])), family, listed=True)}
-            )
-        )
         found[row["entityId"]] = _Party(candidate, family, values, forms)
-    return found
+    return found, others
 
 
 def _party_rows(store: GraphStore, ids: list[str]) -> list[dict[str, Any]]:

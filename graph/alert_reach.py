@@ -254,7 +254,7 @@ class Reach:
     by_name: dict[str, set[str]] = field(default_factory=dict)
     # ``by_name`` says which parties reached each customer (an update's search); a first load's does not.
     parties_known: bool = False
-    listed: set[str] = field(default_factory=set)  # the listed entities the load touched
+    touched: set[str] = field(default_factory=set)  # the entities the load touched
 
 
 def customers_reached(
@@ -308,7 +308,7 @@ def reach(
     phases["seeds"], clock = time.monotonic() - clock, time.monotonic()
     walked = _walk(store, starts)
     phases["walk"], clock = time.monotonic() - clock, time.monotonic()
-    found = Reach(customers | walked, set(customers), walked, listed={row["id"] for row in listed})
+    found = Reach(customers | walked, set(customers), walked, touched=set(ids))
     if touched.everything and index is not None:
         found.customers |= _by_name_everything(store, index(), listed)
     else:

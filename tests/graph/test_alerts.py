@@ -314,22 +314,33 @@ def near_listed_people(store: GraphStore) -> dict[str, set[str]]:
     return near
 
 
+def touched_by_the_update(update: Update) -> set[str]:
+    """The entities of every list entry the 2024 file added, changed or removed: what its load touched, near enough
+    (the load's own rows are gone once it is recorded)."""
+    con = staging_db.connect(update.staging, read_only=True)
+    try:
+        rows = con.execute("SELECT record_id FROM sg_changes WHERE version = '2024-05-03'").fetchall()
+    finally:
+        con.close()
+    return {update.entity_of[r[0]] for r in rows if r[0] in update.entity_of}
+
+
 def clear_before(update: Update) -> set[str]:
     """The customers the full re-screen before the update found CLEAR (the graph now keeps the update's)."""
     return {cid for cid, was in update.before.items() if was.decision == Decision.CLEAR}
 
 
 def test_the_gate_rules_out_only_customers_whose_screening_new_parties_cannot_move(update: Update) -> None:
-    """``alert_gate.plan`` with every customer reached by the names of every listed person near it: a customer it
+    """``alert_gate.plan`` with every customer reached by the names of the touched listed people near it: one it
     rules out had no reason before and has none by name now (the full re-screen after the update); the planted and
     respelled names of newly listed parties are never ruled out."""
     store = update.store
-    by_name = near_listed_people(store)
+    touched = touched_by_the_update(update)
+    by_name = {cid: found & touched for cid, found in near_listed_people(store).items() if found & touched}
     con = staging_db.connect(update.staging, read_only=True)
     try:
         new = alert_gate.new_parties(store, con, sorted({p for found in by_name.values() for p in found}))
-        listed = {row["id"] for row in store.read("alert_listed_ids")}
-        reached = alert_reach.Reach(set(by_name), set(), set(), by_name, parties_known=True, listed=listed)
+        reached = alert_reach.Reach(set(by_name), set(), set(), by_name, parties_known=True, touched=touched)
         planned = alert_gate.plan(store, Screener.load, reached, con, clear_before(update))
     finally:
         con.close()
@@ -356,12 +367,12 @@ def test_screening_by_values_gives_what_a_full_screen_gives(update: Update) -> N
     included, as the full re-screen after the update; customers holding wallets, e-mails and (respelled) names the
     update newly lists among them."""
     store = update.store
-    by_name = near_listed_people(store)
+    touched = touched_by_the_update(update)
+    by_name = {cid: found & touched for cid, found in near_listed_people(store).items() if found & touched}
     everyone = set(update.after)
     con = staging_db.connect(update.staging, read_only=True)
     try:
-        listed = {row["id"] for row in store.read("alert_listed_ids")}
-        reached = alert_reach.Reach(everyone, set(), everyone, by_name, parties_known=True, listed=listed)
+        reached = alert_reach.Reach(everyone, set(), everyone, by_name, parties_known=True, touched=touched)
         planned = alert_gate.plan(store, Screener.load, reached, con, clear_before(update))
     finally:
         con.close()
