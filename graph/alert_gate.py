@@ -65,6 +65,7 @@ class _Party:
     family: str
     values: frozenset[tuple[str, str]]
     forms: tuple[str, ...]  # as the screener's name index holds them (``record_forms``, listed)
+    judged: bool = False  # an analyst judged one of its records (its row's judgements are left empty)
 
 
 @dataclass(slots=True)
@@ -111,12 +112,14 @@ def plan(
     if not clear:
         return found
     loaded = screener()
-    for party in parties.values():
-        loaded.cache.fill(store, [party.row], party.family)
+    for party in [*parties.values(), *others.values()]:
+        if party.row["listed"] and party.row["records"]:
+            loaded.cache.fill(store, [party.row], party.family)
     index = NameIndex.build(None, [(pid, party.family, party.forms) for pid, party in parties.items()])
-    # The touched entities that are not new: one its retrieval could bring (or could have brought) may have moved
-    # in or out of its candidates and let another in: the full screen.
-    stale = NameIndex.build(None, [(eid, family, forms) for eid, (family, forms) in others.items()])
+    # The touched listed parties that are not new: one its retrieval could bring that could be a reason now (or
+    # was judged) gets the customer the full screen.
+    changed = {eid: party for eid, party in others.items() if party.row["listed"]}
+    stale = NameIndex.build(None, [(eid, party.family, party.forms) for eid, party in changed.items()])
     for start in range(0, len(clear), GATE_BATCH):
         rows = store.read("alert_customer_records", {"ids": clear[start : start + GATE_BATCH]})
         records = [as_screened(Record.from_dict(json.loads(row["data"]))) for row in rows]
@@ -128,8 +131,13 @@ def plan(
             hits = text.get(i, set())
             found_by = reached.by_name.get(cid, set()) | (hits & parties.keys())
             forms = record_forms(record, family) if record.names else ()
-            if hits & others.keys() or (forms and stale.search(forms, family, limit=max(1, len(others)))):
-                full.add(cid)
+            if changed:
+                again = hits & changed.keys()
+                if forms:
+                    again |= {p for p, _ in stale.search(forms, family, limit=len(changed))}
+                mine = [changed[p] for p in sorted(again)]
+                if any(p.judged for p in mine) or _may_move(loaded, record, mine):
+                    full.add(cid)
             if forms:
                 found_by |= {p for p, _ in index.search(forms, family, limit=max(1, len(parties)))}
             near.setdefault(cid, set()).update(found_by)
@@ -168,33 +176,29 @@ def new_parties(store: GraphStore, con: duckdb.DuckDBPyConnection, ids: list[str
 
 def touched_parties(
     store: GraphStore, con: duckdb.DuckDBPyConnection, ids: list[str]
-) -> tuple[dict[str, _Party], dict[str, tuple[str, tuple[str, ...]]]]:
-    """Of the entities ``ids``: the new listed parties (``new_parties``), and every other one with its family and
-    the name forms of all its records, removed ones too (what the screener's index held or holds of it)."""
+) -> tuple[dict[str, _Party], dict[str, _Party]]:
+    """Of the entities ``ids``: the new listed parties (``new_parties``), and every other one, each as screening's
+    candidate query returns it (its first live records; judgements left out, ``judged`` says whether any)."""
     rows = [
         row for start in range(0, len(ids), GATE_BATCH) for row in _party_rows(store, ids[start : start + GATE_BATCH])
     ]
     changes = _changes(con, sorted({r["id"] for row in rows for r in row["records"]}))
     found: dict[str, _Party] = {}
-    others: dict[str, tuple[str, tuple[str, ...]]] = {}
+    others: dict[str, _Party] = {}
     for row in rows:
-        records = row["records"]
+        records = [r for r in row["records"] if not r["removedIn"]]
         family = family_of_schema(row["schema"] or "")
         forms = tuple(
             sorted(
                 {f for r in records for f in record_forms(Record.from_dict(json.loads(r["data"])), family, listed=True)}
             )
         )
-        new = row["listed"] and not row["judged"] and records
-        if not new or any(r["removedIn"] or changes.get(r["id"]) != [("added", r["sourceVersion"])] for r in records):
-            others[row["entityId"]] = (family, forms)
-            continue
         live = sorted(records, key=lambda r: r["id"])[:RECORDS_PER_ENTITY]
         candidate = {
             "entityId": row["entityId"],
             "name": row["name"],
             "schema": row["schema"],
-            "listed": True,
+            "listed": bool(row["listed"]),
             "via": ["name"],
             "records": [
                 {
@@ -208,7 +212,13 @@ def touched_parties(
             ],
         }
         values = frozenset((label, v["key"]) for v in row["values"] for label in v["labels"])
-        found[row["entityId"]] = _Party(candidate, family, values, forms)
+        party = _Party(candidate, family, values, forms, bool(row["judged"]))
+        every = row["records"]
+        new = row["listed"] and not row["judged"] and every
+        if new and all(not r["removedIn"] and changes.get(r["id"]) == [("added", r["sourceVersion"])] for r in every):
+            found[row["entityId"]] = party
+        else:
+            others[row["entityId"]] = party
     return found, others
 
 
