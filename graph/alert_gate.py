@@ -26,12 +26,20 @@ screening scores a candidate found by name (``Screener.ranked`` on the row
   values decide, as in a full screen, and its name search is skipped
   (``screen_batch.screen_records_by_values``).
 
-Any doubt gets the full screen: a party changed or removed (it may leave the
-customer's best candidates and let another in), an earlier reason or alert, a party
-an analyst judged, a customer the load touched or whose last screening named a
-touched party, no staging to tell what is new, more value-sharing entities than the
-candidate query surely keeps. What changed parties do to customers their names do
-not reach is the reach's to decide, with or without this (``graph.alert_reach``).
+The full screen otherwise: an earlier reason or alert; a customer the load
+touched or whose last screening named a touched party; a changed or removed party
+whose name reached it (it may leave the customer's best candidates and let another
+in); a changed listed party its own retrieval brings (index, full text) that could
+now be a reason (sharing a value, scoring at REVIEW, or judged); a new party an
+analyst judged; no staging to tell what is new; more value-sharing entities than
+the candidate query surely keeps; a name index crowded where ``NameIndex.keeps``
+cannot tell.
+
+Left to the reach, as for every customer it does not reach: a changed or removed
+party that the reverse name search does not pair with the customer leaving its
+best candidates and so letting an unchanged one in (the full-text scores of the
+others shifting with the list's statistics likewise). A full re-screen
+(``alerts.rescreen_everyone``) is what reconciles those.
 """
 
 from __future__ import annotations
