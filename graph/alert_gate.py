@@ -12,25 +12,28 @@ customer had no reason before (its last screening CLEAR, no alert), the change c
 only *add* candidates to its screening by name: the other candidates keep their
 scores (neither their records nor the customer's changed), and a candidate a new
 party pushes out of the customer's best name candidates gave no reason before. So
-its screening by name moves if and only if a new party its retrieval can bring
-(one whose name reached it, one an index of every new party's forms finds at the
-screener's retrieval similarity, one among its full-text hits), scored as
-screening scores a candidate found by name (``Screener.ranked`` on the row
+its screening by name moves if and only if a new party its retrieval brings, scored
+as screening scores a candidate found by name (``Screener.ranked`` on the row
 ``screen_candidates`` returns: its first live records by id, ``via`` name), reaches
-``REVIEW_PROBABILITY``. That score is computed here (``plan``):
+``REVIEW_PROBABILITY``. Such a party has names at least ``UNLIKE_NAMES`` alike
+with the customer's (below that, screening caps a candidate found by name alone
+at ``UNLIKE_CAP``), so ``plan`` scores every new party that alike, whatever
+retrieval would bring it, and every one sharing a candidate value:
 
-- some party reaches it: a full screen;
-- none does, and nothing else reached the customer: *ruled out*, no re-screen;
-- none does, but the walk reached the customer too, or a party shares a candidate
-  value with it: *by values*: its exposure and the parties sharing its candidate
-  values decide, as in a full screen, and its name search is skipped
+- none reaches REVIEW, none shares a value, and nothing else reached the
+  customer: *ruled out*, no re-screen;
+- otherwise (the walk reached it too, a party shares a candidate value with it,
+  or a party reaches REVIEW): *by values*: its exposure and the parties sharing
+  its candidate values decide, as in a full screen, plus each new party at REVIEW
+  that its candidate query would find (full text, or ``NameIndex.keeps``); its
+  name search over every listed form is skipped
   (``screen_batch.screen_records_by_values``).
 
 The full screen otherwise: an earlier reason or alert; a customer the load
 touched or whose last screening named a touched party; a changed or removed party
 whose name reached it (it may leave the customer's best candidates and let another
-in); a changed listed party its own retrieval brings (index, full text) that could
-now be a reason (sharing a value, scoring at REVIEW, or judged); a new party an
+in); a changed listed party that could now be a reason (its names alike enough,
+sharing a value, or judged); a new party an
 analyst judged; no staging to tell what is new; more value-sharing entities than
 the candidate query surely keeps; a name index crowded where ``NameIndex.keeps``
 cannot tell.
@@ -50,14 +53,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+from rapidfuzz import fuzz, process
 
 from graph.alert_reach import Reach
 from graph.applicants import REVIEW_PROBABILITY, value_keys
-from graph.model import ENTITY_NAME_INDEX
-from graph.name_index import NameIndex
-from graph.name_match import Candidate, as_screened, family_of_schema, record_forms
-from graph.queries import lucene_query
-from graph.screening import CANDIDATE_VALUE_LABELS, NAME_CANDIDATES, RECORDS_PER_ENTITY, Screener
+from graph.name_index import SCORE_SLACK
+from graph.name_match import UNLIKE_NAMES, Candidate, as_screened, family_of_schema
+from graph.screening import CANDIDATE_VALUE_LABELS, RECORDS_PER_ENTITY, Screener
 from graph.store import GraphStore
 from ingest.record import Record
 
@@ -72,7 +74,6 @@ class _Party:
     row: dict[str, Any]
     family: str
     values: frozenset[tuple[str, str]]
-    forms: tuple[str, ...]  # as the screener's name index holds them (``record_forms``, listed)
     judged: bool = False  # an analyst judged one of its records (its row's judgements are left empty)
 
 
@@ -99,11 +100,11 @@ def plan(
     A customer qualifies when the load touched neither it nor a party its last
     screening named (``reached.direct``), that screening was CLEAR with no alert,
     and every party whose name reached it is new. Its records' candidate new
-    parties are those, the new parties an index of their forms finds for its forms
-    (``NameIndex.search``: what the screener's index could return), and the new
-    parties among its full-text hits. A customer with one that shares a candidate
-    value with it or scores at REVIEW or above by name, or that the walk reached,
-    is screened by its values with those parties' rows; the rest are ruled out.
+    parties are those, and every new party with names alike enough to score at
+    REVIEW by name or sharing a candidate value (``_Alike``). A customer with one
+    that shares a candidate value with it or scores at REVIEW or above by name, or
+    that the walk reached, is screened by its values with those parties' rows; the
+    rest are ruled out.
 
     Nothing qualifies when the reach does not say which parties' names reached
     whom (a first load). ``clear_before``: the customers whose screening was CLEAR
@@ -123,33 +124,26 @@ def plan(
     for party in [*parties.values(), *others.values()]:
         if party.row["listed"] and party.row["records"]:
             loaded.cache.fill(store, [party.row], party.family)
-    index = NameIndex.build(None, [(pid, party.family, party.forms) for pid, party in parties.items()])
-    # The touched listed parties that are not new: one its retrieval could bring that could be a reason now (or
-    # was judged) gets the customer the full screen.
-    changed = {eid: party for eid, party in others.items() if party.row["listed"]}
-    stale = NameIndex.build(None, [(eid, party.family, party.forms) for eid, party in changed.items()])
+    alike = _Alike.of(loaded, parties)
+    # The touched listed parties that are not new: one that could be a reason now (or was judged) gets the
+    # customer the full screen.
+    changed = _Alike.of(loaded, {eid: party for eid, party in others.items() if party.row["listed"]})
     for start in range(0, len(clear), GATE_BATCH):
         rows = store.read("alert_customer_records", {"ids": clear[start : start + GATE_BATCH]})
-        records = [as_screened(Record.from_dict(json.loads(row["data"]))) for row in rows]
-        text = _fulltext(store, records)
         near: dict[str, set[str]] = {}
         full: set[str] = set()
-        for i, (row, record) in enumerate(zip(rows, records, strict=True)):
-            cid, family = row["entityId"], family_of_schema(record.schema)
-            hits = text.get(i, set())
-            found_by = reached.by_name.get(cid, set()) | (hits & parties.keys())
-            forms = record_forms(record, family) if record.names else ()
-            if changed:
-                again = hits & changed.keys()
-                if forms:
-                    again |= {p for p, _ in stale.search(forms, family, limit=len(changed))}
-                mine = [changed[p] for p in sorted(again)]
-                if any(p.judged for p in mine) or _may_move(loaded, record, mine):
-                    full.add(cid)
-            if forms:
-                found_by |= {p for p, _ in index.search(forms, family, limit=max(1, len(parties)))}
+        for row in rows:
+            cid = row["entityId"]
+            record = as_screened(Record.from_dict(json.loads(row["data"])))
+            family = family_of_schema(record.schema)
+            itself = Candidate.of(record, family)
+            keys = {(k["label"], k["key"]) for k in value_keys(record) if k["label"] in CANDIDATE_VALUE_LABELS}
+            again = changed.near(itself, keys)
+            if any(changed.parties[p].judged for p in again) or _may_move(loaded, record, itself, keys, changed, again):
+                full.add(cid)
+            found_by = reached.by_name.get(cid, set()) | alike.near(itself, keys)
             near.setdefault(cid, set()).update(found_by)
-            if _may_move(loaded, record, [parties[p] for p in sorted(found_by)]):
+            if _may_move(loaded, record, itself, keys, alike, found_by):
                 found.by_values[cid] = []
         for cid in sorted(near):
             if cid in full:
@@ -161,19 +155,53 @@ def plan(
     return found
 
 
-def _fulltext(store: GraphStore, records: list[Record]) -> dict[int, set[str]]:
-    """Each named record's entities by its full-text name query, as its candidate query finds them (by position)."""
-    customers = [
-        {"key": i, "nameQuery": lucene_query(" ".join(n.value for n in r.names)) or '""'}
-        for i, r in enumerate(records)
-        if r.names
-    ]
-    found: dict[int, set[str]] = {}
-    if customers:
-        params = {"customers": customers, "index": ENTITY_NAME_INDEX, "limit": NAME_CANDIDATES}
-        for row in store.read("screen_fulltext_batch", params):
-            found.setdefault(row["customer"], set()).add(row["id"])
-    return found
+@dataclass(slots=True)
+class _Alike:
+    """Some parties' names as ``name_match.name_similarity`` compares them, by kind (model keys and plain names,
+    words sorted; name forms), and their candidate values.
+
+    A party found by name alone scores at REVIEW or above only when its names are at
+    least ``UNLIKE_NAMES`` alike with the customer's (below, ``screening_probability``
+    caps it at ``UNLIKE_CAP``): ``near`` finds every such party, whatever retrieval
+    would bring it, so what it misses cannot be a reason; what it finds is scored.
+    """
+
+    parties: dict[str, _Party]
+    pools: tuple[list[str], list[str], list[str]]
+    owners: tuple[list[str], list[str], list[str]]
+    by_value: dict[tuple[str, str], set[str]]
+
+    @classmethod
+    def of(cls, screener: Screener, parties: dict[str, _Party]) -> _Alike:
+        pools: tuple[list[str], list[str], list[str]] = ([], [], [])
+        owners: tuple[list[str], list[str], list[str]] = ([], [], [])
+        by_value: dict[tuple[str, str], set[str]] = {}
+        for pid, party in sorted(parties.items()):
+            for value in party.values:
+                by_value.setdefault(value, set()).add(pid)
+            for record in party.row["records"]:
+                candidate = screener.cache.get(record, party.family)
+                if candidate is None:
+                    continue  # ``cache.fill`` put every one; an evicted one is read again when screened
+                kinds = (candidate.sorted_names[0], candidate.sorted_names[1], candidate.forms)
+                for pool, owner, strings in zip(pools, owners, kinds, strict=True):
+                    for text in strings:
+                        pool.append(text)
+                        owner.append(pid)
+        return cls(parties, pools, owners, by_value)
+
+    def near(self, itself: Candidate, keys: set[tuple[str, str]]) -> set[str]:
+        """The parties sharing a candidate value with the record, or with names ``UNLIKE_NAMES`` alike at least."""
+        found = {pid for key in keys for pid in self.by_value.get(key, ())}
+        kinds = (itself.sorted_names[0], itself.sorted_names[1], itself.forms)
+        cutoff = UNLIKE_NAMES * 100 - SCORE_SLACK
+        for pool, owner, strings in zip(self.pools, self.owners, kinds, strict=True):
+            for text in set(strings):
+                for _, _, at in process.extract(
+                    text, pool, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff, limit=None
+                ):
+                    found.add(owner[at])
+        return found
 
 
 def new_parties(store: GraphStore, con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, _Party]:
@@ -196,11 +224,6 @@ def touched_parties(
     for row in rows:
         records = [r for r in row["records"] if not r["removedIn"]]
         family = family_of_schema(row["schema"] or "")
-        forms = tuple(
-            sorted(
-                {f for r in records for f in record_forms(Record.from_dict(json.loads(r["data"])), family, listed=True)}
-            )
-        )
         live = sorted(records, key=lambda r: r["id"])[:RECORDS_PER_ENTITY]
         candidate = {
             "entityId": row["entityId"],
@@ -220,7 +243,7 @@ def touched_parties(
             ],
         }
         values = frozenset((label, v["key"]) for v in row["values"] for label in v["labels"])
-        party = _Party(candidate, family, values, forms, bool(row["judged"]))
+        party = _Party(candidate, family, values, bool(row["judged"]))
         every = row["records"]
         new = row["listed"] and not row["judged"] and every
         if new and all(not r["removedIn"] and changes.get(r["id"]) == [("added", r["sourceVersion"])] for r in every):
@@ -263,21 +286,27 @@ def _without_reasons(store: GraphStore, ids: list[str]) -> list[str]:
     return clear
 
 
-def _may_move(screener: Screener, record: Record, parties: Iterable[_Party]) -> bool:
-    """True when a new party its names may find (``record``: as screened) may be a reason in this record's
-    screening: it shares a candidate value with it (its screening would find and score it by that value, and count
-    its exposure), or, of its family, scores at REVIEW or above by name."""
-    person = record
-    family = family_of_schema(person.schema)
+def _may_move(
+    screener: Screener,
+    record: Record,
+    itself: Candidate,
+    keys: set[tuple[str, str]],
+    alike: _Alike,
+    found: Iterable[str],
+) -> bool:
+    """True when a party of ``found`` may be a reason in this record's screening (``record``: as screened): it
+    shares a candidate value with it (its screening would find and score it by that value, and count its exposure),
+    or, of its family, scores at REVIEW or above by name."""
+    family = family_of_schema(record.schema)
     scorer = screener.scorers.get(family)
-    keys = {(k["label"], k["key"]) for k in value_keys(person) if k["label"] in CANDIDATE_VALUE_LABELS}
-    itself: Candidate | None = None
-    for party in parties:
+    for pid in sorted(found):
+        party = alike.parties.get(pid)
+        if party is None:
+            continue
         if keys & party.values:
             return True
         if party.family != family:
             continue  # screening takes candidates of the record's own family only
-        itself = itself or Candidate.of(person, family)
         for match in screener.ranked([party.row], family, scorer, itself):
             if match.judged == "same" or match.probability >= REVIEW_PROBABILITY:
                 return True

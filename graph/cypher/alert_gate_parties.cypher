@@ -6,7 +6,7 @@ MATCH (e:Entity {id: entityId})
 CALL (e) {
   OPTIONAL MATCH (r:Record)-[:RESOLVES_TO]->(e)
   RETURN [x IN collect(r) | {id: x.id, source: x.source, sourceKey: x.sourceKey, loadId: x.loadId,
-                             sourceVersion: x.sourceVersion, removedIn: x.removedIn, data: x.data}] AS records,
+                             sourceVersion: x.sourceVersion, removedIn: x.removedIn}] AS records,
          any(x IN collect(r) WHERE EXISTS { (x)-[:JUDGED]-(:Record) }) AS judged
 }
 RETURN e.id AS entityId, e.name AS name, e.schema AS schema, coalesce(e.listed, false) AS listed, records, judged,
