@@ -121,9 +121,13 @@ def plan(
     if not clear:
         return found
     loaded = screener()
+    by_family: dict[str, list[dict[str, Any]]] = {}
     for party in [*parties.values(), *others.values()]:
-        if party.row["listed"] and party.row["records"]:
-            loaded.cache.fill(store, [party.row], party.family)
+        if party.row["listed"]:
+            by_family.setdefault(party.family, []).append(party.row)
+    for family, rows in sorted(by_family.items()):
+        for start in range(0, len(rows), GATE_BATCH):  # one round trip for many parties' records
+            loaded.cache.fill(store, rows[start : start + GATE_BATCH], family)
     alike = _Alike.of(loaded, parties)
     # The touched listed parties that are not new: one that could be a reason now (or was judged) gets the
     # customer the full screen.

@@ -233,7 +233,6 @@ def _named_rows(
     if not strong:
         return {}
     text = _fulltext_hits(store, [j for j in jobs if j.key in strong])
-    index = screener.name_index(store)
     found: dict[int, list[dict[str, Any]] | None] = {}
     for job in jobs:
         kept: list[dict[str, Any]] | None = []
@@ -242,6 +241,9 @@ def _named_rows(
                 assert kept is not None
                 kept.append(row)
                 continue
+            # The listed-name index only when the full text did not find it: building it is an alert pass's
+            # largest fixed cost (a read of every listed record).
+            index = screener.name_index(store)
             keeps = index.keeps(record_forms(job.record, job.family), job.family, row["entityId"])
             if keeps is None:
                 kept = None
