@@ -253,6 +253,8 @@ def _alerts(summary: alerts.AlertSummary) -> dict[str, Any]:
     return {
         "seeds": summary.seeds,
         "customers_rescreened": summary.customers,
+        "customers_ruled_out": summary.ruled_out,
+        "customers_by_values": summary.by_values,
         "raised": summary.raised,
         "closed": summary.closed,
         "seconds": round(summary.seconds, 2),

@@ -160,7 +160,7 @@ def _person_names(row: dict[str, Any]) -> list[str] | None:
     return sorted({detail.split("|", 2)[-1] for detail in row["nameDetails"]} | {row["name"] or ""} - {""})
 
 
-def _by_name(store: GraphStore, listed: list[dict[str, Any]]) -> set[str]:
+def _by_name(store: GraphStore, listed: list[dict[str, Any]]) -> dict[str, set[str]]:
     """Customers whose own screening could find a changed listed person by name.
 
     Two searches, one query per listed name each, so the cost follows the change:
@@ -170,6 +170,7 @@ def _by_name(store: GraphStore, listed: list[dict[str, Any]]) -> set[str]:
     a respelled, run-together or otherwise romanised name is found
     (``name_index.forms_near`` says which pairs count); and the name's plain words
     in the names index, for a customer with most of a listed name's words (``_words_near``).
+    Returns each customer found with the listed parties that found it (``gate`` reads them).
     """
     seeds: list[dict[str, str]] = []
     words: list[dict[str, str]] = []
@@ -188,23 +189,27 @@ def _by_name(store: GraphStore, listed: list[dict[str, Any]]) -> set[str]:
             query = _words_query(name)
             if query:
                 words.append({"id": row["id"], "query": query})
-    customers: set[str] = set()
+    customers: dict[str, set[str]] = {}
     for start in range(0, len(seeds), BATCH):
         rows = store.read(
             "alert_form_candidates",
             {"seeds": seeds[start : start + BATCH], "index": CUSTOMER_FORMS_INDEX, "limit": NAME_CANDIDATES},
         )
         for row in rows:
-            if row["id"] not in customers and forms_near((row["forms"] or "").split(), forms_of[row["listedId"]]):
-                customers.add(row["id"])
+            if row["listedId"] in customers.get(row["id"], ()):
+                continue
+            if forms_near((row["forms"] or "").split(), forms_of[row["listedId"]]):
+                customers.setdefault(row["id"], set()).add(row["listedId"])
     for start in range(0, len(words), BATCH):
         rows = store.read(
             "alert_word_candidates",
             {"seeds": words[start : start + BATCH], "index": ENTITY_NAME_INDEX, "limit": WORD_CANDIDATES},
         )
         for row in rows:
-            if row["id"] not in customers and _words_near(_plain(row["name"] or ""), plain_of[row["listedId"]]):
-                customers.add(row["id"])
+            if row["listedId"] in customers.get(row["id"], ()):
+                continue
+            if _words_near(_plain(row["name"] or ""), plain_of[row["listedId"]]):
+                customers.setdefault(row["id"], set()).add(row["listedId"])
     return customers
 
 
@@ -237,13 +242,38 @@ def _by_name_everything(store: GraphStore, index: NameIndex, listed: list[dict[s
     return customers
 
 
+@dataclass(slots=True)
+class Reach:
+    """The customers a load's change reaches, and how: ``direct`` (the load touched them, or their last screening
+    named a touched party), ``walked`` (the walk reached them), ``by_name`` (with the touched listed parties whose
+    names reached them, when ``parties_known``). ``graph.alert_gate`` reads the how."""
+
+    customers: set[str] = field(default_factory=set)
+    direct: set[str] = field(default_factory=set)
+    walked: set[str] = field(default_factory=set)
+    by_name: dict[str, set[str]] = field(default_factory=dict)
+    # ``by_name`` says which parties reached each customer (an update's search); a first load's does not.
+    parties_known: bool = False
+    touched: set[str] = field(default_factory=set)  # the entities the load touched
+
+
 def customers_reached(
     store: GraphStore,
     touched: Touched,
     phases: dict[str, float] | None = None,
     index: Callable[[], NameIndex] | None = None,
 ) -> set[str]:
-    """The customers a load's change may have moved: the change's own customers and what it reaches.
+    """The customers a load's change may have moved: the change's own customers and what it reaches."""
+    return reach(store, touched, phases, index).customers
+
+
+def reach(
+    store: GraphStore,
+    touched: Touched,
+    phases: dict[str, float] | None = None,
+    index: Callable[[], NameIndex] | None = None,
+) -> Reach:
+    """The customers a load's change may have moved, and which of them only a changed party's names reached.
 
     ``index``: the screener's listed-name index, for a load that touched everything
     (its name search runs customer by customer against it, ``_by_name_everything``).
@@ -276,11 +306,13 @@ def customers_reached(
     touching = store.read("alert_screenings_touching", {"ids": ids, "all": touched.everything})
     customers |= {row["id"] for row in touching}
     phases["seeds"], clock = time.monotonic() - clock, time.monotonic()
-    customers |= _walk(store, starts)
+    walked = _walk(store, starts)
     phases["walk"], clock = time.monotonic() - clock, time.monotonic()
+    found = Reach(customers | walked, set(customers), walked, touched=set(ids))
     if touched.everything and index is not None:
-        customers |= _by_name_everything(store, index(), listed)
+        found.customers |= _by_name_everything(store, index(), listed)
     else:
-        customers |= _by_name(store, listed)
+        found.by_name, found.parties_known = _by_name(store, listed), True
+        found.customers |= set(found.by_name)
     phases["names"] = time.monotonic() - clock
-    return customers
+    return found

@@ -18,7 +18,10 @@ size of the customer base; this costs the size of the change:
    through the customers' forms index, or on a first load ``_by_name_everything``
    through the screener's in-process index); and customers whose last screening
    named a touched party (a delisting re-screens them).
-3. *Re-screen only those* with the screening service's scorer, against the lists
+3. *Rule out* customers reached only by the names of parties new to the graph and
+   without any reason before, when none of those parties scores at REVIEW against
+   them (``graph.alert_gate``: new candidates cannot move them otherwise).
+   *Re-screen the others* with the screening service's scorer, against the lists
    (``Screener.screen_customer``'s decision, in batches: ``graph.screen_batch``), into a decision and its
    reasons: each listed party matched or reached, with the level it reaches (HIT or REVIEW).
 4. *Compare with the last screening* (``CustomerScreening`` nodes; none means
@@ -45,15 +48,15 @@ from typing import Any
 
 import duckdb
 
-from graph import analytics, answers
+from graph import alert_gate, analytics, answers
 from graph.alert_reach import (
     BATCH,
     WALK_HOPS,
     Touched,
-    customers_reached,
+    reach,
 )
 from graph.applicants import HIT_PROBABILITY, REVIEW_EXPOSURE, REVIEW_PROBABILITY, Decision, ScreenResult
-from graph.screen_batch import SCREEN_BATCH, screen_records
+from graph.screen_batch import SCREEN_BATCH, screen_records, screen_records_by_values
 from graph.screening import Screener
 from graph.store import GraphStore
 from ingest import staging
@@ -94,11 +97,13 @@ class Reason:
 class AlertSummary:
     seeds: int = 0  # entities and values the load touched
     customers: int = 0  # customers re-screened
+    ruled_out: int = 0  # customers reached by a new party's name only, whom it cannot move (``graph.alert_gate``)
+    by_values: int = 0  # of ``customers``, those screened without their name search (``graph.alert_gate``)
     raised: int = 0
     reopened: int = 0
     closed: int = 0
     seconds: float = 0.0
-    phases: dict[str, float] = field(default_factory=dict)  # seconds: seeds, walk, names, screen, write
+    phases: dict[str, float] = field(default_factory=dict)  # seconds: seeds, walk, names, gate, screen, write
 
 
 def _now() -> str:
@@ -155,19 +160,38 @@ class Screened:
     reasons: list[Reason]
 
 
-def screen_customers(store: GraphStore, screener: Screener, customer_ids: list[str]) -> dict[str, Screened]:
+def screen_customers(
+    store: GraphStore,
+    screener: Screener,
+    customer_ids: list[str],
+    by_values: dict[str, list[dict[str, Any]]] | None = None,
+) -> dict[str, Screened]:
     """Each customer's decision against the lists and its reasons (a customer with several records: the worst).
 
     Batched (``graph.screen_batch``): a few round trips per batch of customers
     instead of five or six per customer, each record's result what
     ``Screener.screen_customer`` gives it alone. Neo4j runs one query on one core:
     ``SCREEN_THREADS`` batches at a time keep its cores (and this process) busy.
+    ``by_values``: customers whose screening by name only the new parties given can move (``graph.alert_gate``),
+    screened without their name search (``screen_records_by_values``; a record it cannot screen exactly gets the
+    full screen).
     """
     screened: dict[str, Screened] = {cid: Screened(Decision.CLEAR, []) for cid in customer_ids}
+    cheap = by_values or {}
 
     def screen(ids: list[str]) -> tuple[list[dict[str, Any]], list[ScreenResult]]:
         rows = store.read("alert_customer_records", {"ids": ids})
-        return rows, screen_records(screener, store, [Record.from_dict(json.loads(row["data"])) for row in rows])
+        records = [Record.from_dict(json.loads(row["data"])) for row in rows]
+        results: list[ScreenResult | None] = [None] * len(rows)
+        light = [i for i, row in enumerate(rows) if row["entityId"] in cheap]
+        named = [cheap[rows[i]["entityId"]] for i in light]
+        by_values = screen_records_by_values(screener, store, [records[i] for i in light], named)
+        for i, result in zip(light, by_values, strict=True):
+            results[i] = result
+        full = [i for i, result in enumerate(results) if result is None]
+        for i, result in zip(full, screen_records(screener, store, [records[i] for i in full]), strict=True):
+            results[i] = result
+        return rows, [r for r in results if r is not None]
 
     batches = [customer_ids[start : start + SCREEN_BATCH] for start in range(0, len(customer_ids), SCREEN_BATCH)]
     with ThreadPoolExecutor(max(1, SCREEN_THREADS), thread_name_prefix="alerts-screen") as pool:
@@ -252,14 +276,20 @@ def run_alerts(
             loaded.append(screener())
         return loaded[0]
 
-    customer_ids = sorted(
-        customers_reached(store, touched, summary.phases, index=lambda: get_screener().name_index(store))
+    reached = reach(store, touched, summary.phases, index=lambda: get_screener().name_index(store))
+    clock = time.monotonic()
+    planned = alert_gate.plan(store, get_screener, reached, con)
+    summary.phases["gate"] = time.monotonic() - clock
+    customer_ids = sorted(reached.customers - planned.ruled_out)
+    summary.customers, summary.ruled_out, summary.by_values = (
+        len(customer_ids),
+        len(planned.ruled_out),
+        len(planned.by_values),
     )
-    summary.customers = len(customer_ids)
     if not customer_ids:
         summary.seconds = time.monotonic() - started
         return summary
-    return _screen_and_compare(store, get_screener(), customer_ids, load_id, con, summary, started)
+    return _screen_and_compare(store, get_screener(), customer_ids, load_id, con, summary, started, planned.by_values)
 
 
 def _screen_and_compare(
@@ -270,10 +300,12 @@ def _screen_and_compare(
     con: duckdb.DuckDBPyConnection | None,
     summary: AlertSummary,
     started: float,
+    by_values: dict[str, list[dict[str, Any]]] | None = None,
 ) -> AlertSummary:
-    """Screen ``customer_ids``, compare with their last screening, and raise, reopen or close their alerts."""
+    """Screen ``customer_ids`` (``by_values``: without their name search), compare with their last screening, and
+    raise, reopen or close their alerts."""
     clock = time.monotonic()
-    screened = screen_customers(store, screener, customer_ids)
+    screened = screen_customers(store, screener, customer_ids, by_values)
     summary.phases["screen"], clock = time.monotonic() - clock, time.monotonic()
     before = {row["id"]: row for row in store.read("alert_screenings", {"ids": customer_ids})}
     now = _now()

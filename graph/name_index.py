@@ -45,6 +45,8 @@ INDEX_CANDIDATES = 12
 # ``AH BANG``, ``Ying Li`` and ``LI, Yi``); longer ones within one edit, both ``NEAR_FORM_CHARS`` long at least.
 SHORT_FORM_CHARS = 8
 NEAR_FORM_CHARS = 5
+# How far below an entity's own best score ``NameIndex.keeps`` reads hits (0 to 100): more than rounding.
+SCORE_SLACK = 0.5
 # Forms whose search hits an index keeps (``NameIndex.search``): enough for a re-screen's repeated names, and
 # small beside the index (a form's hits are a few entities; a server's index keeps them too).
 HITS_KEPT = 50_000
@@ -100,6 +102,7 @@ class NameIndex:
         self.load_id = load_id
         self._families = families
         self._deleted: dict[str, dict[str, list[str]]] = {}  # per family: deletion key -> forms, built on first use
+        self._owned: dict[str, dict[str, tuple[str, ...]]] = {}  # per family: entity -> its forms, built on first use
         self._lock = threading.Lock()
         self._hits: dict[tuple[str, str, int, float], dict[str, float]] = {}  # one form's search, kept
 
@@ -181,6 +184,74 @@ class NameIndex:
             self._hits.clear()  # a new customer base's names: start again rather than track use
         self._hits[key] = best
         return best
+
+    def keeps(
+        self,
+        forms: Iterable[str],
+        family: str,
+        entity: str,
+        *,
+        limit: int = INDEX_CANDIDATES,
+        cutoff: float = RETRIEVE_SIMILARITY,
+    ) -> bool | None:
+        """Whether ``search(forms, family)`` returns ``entity`` (among its ``limit`` best), without searching
+        every form: None when this cannot tell (then search).
+
+        ``entity``'s own best similarity S to the query is computed first; then only
+        forms at least S alike are looked for (a narrow length window, few hits). Those
+        are exactly the forms ``search`` ranks at S or above, unless some length bucket
+        has ``limit * 4`` of them or more (``search`` keeps that many per bucket: then
+        None). ``entity`` is kept when fewer than ``limit`` entities rank before it
+        (a better score, or the same and a smaller id, as ``search`` orders them).
+        Ongoing screening asks this for a customer whose only new candidate is ``entity``
+        (``graph.alert_gate``): a full search costs every form of the index.
+        """
+        found = self._families.get(family)
+        if found is None:
+            return False
+        queries = set(forms)
+        own = self._forms_of(family).get(entity, ())
+        best = max((fuzz.ratio(q, f, processor=None) for q in queries for f in own), default=0.0)
+        if best < cutoff * 100:
+            return False
+        # Scores are compared as ``search`` gets them (from ``extract``, whose cutoff test may round): hits a little
+        # below ``best`` are read too, and the entity's own score is the one they give.
+        floor = best - SCORE_SLACK
+        scores: dict[str, float] = {}
+        for form in queries:
+            size, bound = len(form), floor / 100.0
+            low, high = math.ceil(size * bound / (2 - bound)) - 1, math.floor(size * (2 - bound) / bound) + 1
+            for length in range(max(1, low), high + 1):
+                bucket = found.by_length.get(length)
+                if not bucket:
+                    continue
+                hits = process.extract(form, bucket, scorer=fuzz.ratio, processor=None, score_cutoff=floor, limit=None)
+                if len(hits) >= limit * 4:
+                    return None
+                for hit, score, _ in hits:
+                    for other in found.entities[hit]:
+                        if score > scores.get(other, -1.0):
+                            scores[other] = score
+        mine = scores.get(entity)
+        if mine is None or mine < cutoff * 100 + SCORE_SLACK:
+            return None  # on the edge of ``search``'s own cutoff: let it say
+        before = sum(1 for other, score in scores.items() if score > mine or (score == mine and other < entity))
+        return before < limit
+
+    def _forms_of(self, family: str) -> dict[str, tuple[str, ...]]:
+        """Each entity's forms (one family), built on first use under the lock, like the deletion map."""
+        built = self._owned.get(family)
+        if built is None:
+            with self._lock:
+                built = self._owned.get(family)
+                if built is None:
+                    owned: dict[str, list[str]] = {}
+                    for form, owners in self._families[family].entities.items():
+                        for owner in owners:
+                            owned.setdefault(owner, []).append(form)
+                    built = {owner: tuple(forms) for owner, forms in owned.items()}
+                    self._owned[family] = built
+        return built
 
     def near(self, forms: Iterable[str], family: str) -> set[str]:
         """Entities with a form near one of ``forms`` (``forms_near``), by hashing: no comparison with every form.

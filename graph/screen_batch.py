@@ -22,13 +22,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph import answers, networks
-from graph.applicants import ExposureHit, Match, ScreenResult, value_keys
-from graph.model import Label
-from graph.name_match import Candidate, as_screened, family_of_schema
+from graph.applicants import REVIEW_PROBABILITY, ExposureHit, Match, ScreenResult, value_keys
+from graph.model import ENTITY_NAME_INDEX, Label
+from graph.name_index import INDEX_CANDIDATES
+from graph.name_match import Candidate, as_screened, family_of_schema, record_forms
+from graph.queries import lucene_query
 from graph.screening import (
+    CANDIDATE_VALUE_LABELS,
     CLUSTER_VALUE_LABELS,
     EXPOSURE_HOPS,
     EXPOSURE_USERS,
+    MAX_CANDIDATES,
+    NAME_CANDIDATES,
+    RECORDS_PER_ENTITY,
     Screener,
     _decide,
     cluster_hits,
@@ -41,6 +47,9 @@ from resolution.scorer import Scorer
 
 # Customers' records screened per batch: each batch is four or five round trips.
 SCREEN_BATCH = 100
+# Entities sharing a candidate value with a customer that its candidate query surely keeps, whatever its names
+# find (``INDEX_CANDIDATES`` by the name index, ``NAME_CANDIDATES`` by full text): the rest of ``MAX_CANDIDATES``.
+VALUE_ROOM = MAX_CANDIDATES - NAME_CANDIDATES - INDEX_CANDIDATES
 
 
 @dataclass(slots=True)
@@ -148,3 +157,137 @@ def _near_addresses(store: GraphStore, jobs: list[_Job]) -> dict[int, list[dict[
                 if other not in exact:
                     near.setdefault(key, []).append({"label": str(Label.ADDRESS), "key": other, "score": score})
     return near
+
+
+def screen_records_by_values(
+    screener: Screener, store: GraphStore, records: list[Record], named: list[list[dict[str, Any]]] | None = None
+) -> list[ScreenResult | None]:
+    """Each record's screening *without its name search*, for a customer whose candidates by name can give no
+    reason but those of ``named`` (``graph.alert_gate`` says when); None for a record this cannot screen exactly.
+
+    ``named``: per record, the candidate rows (as ``screen_candidates`` returns them, ``via`` name) of the new
+    parties whose names reached it. The decision and reasons equal ``screen_customer``'s: what decides is the
+    parties sharing a candidate value with the record (scored as its candidate query returns them:
+    ``screen_value_candidates_batch``), its exposure (``_exposure``, as a full screen's), and each named party
+    scoring at REVIEW or above that its candidate query would find: in the name index's best
+    (``NameIndex.keeps``, which looks only at forms as alike as that party's) or the full-text query's
+    (``screen_fulltext_batch``). Matches below REVIEW found by name alone are left out. None: a record sharing
+    values with more entities than ``VALUE_ROOM`` (its candidate query's limit might cut some), or whose name
+    index hits ``keeps`` cannot rank.
+    """
+    named = named if named is not None else [[] for _ in records]
+    results: list[ScreenResult | None] = []
+    for start in range(0, len(records), SCREEN_BATCH):
+        end = start + SCREEN_BATCH
+        results += _screen_batch_by_values(screener, store, records[start:end], named[start:end])
+    return results
+
+
+def _screen_batch_by_values(
+    screener: Screener, store: GraphStore, records: list[Record], named: list[list[dict[str, Any]]]
+) -> list[ScreenResult | None]:
+    jobs = []
+    for key, record in enumerate(records):
+        person = as_screened(record)
+        family = family_of_schema(person.schema)
+        jobs.append(_Job(key, person, record.record_id, value_keys(person), family, screener.scorers.get(family)))
+    shared = _value_rows(screener, store, jobs)
+    exposure = _exposure(store, jobs)
+    found = _named_rows(screener, store, jobs, named)
+    results: list[ScreenResult | None] = []
+    for job in jobs:
+        rows = shared.get(job.key, [])
+        by_name = found.get(job.key, [])
+        if len(rows) > VALUE_ROOM or by_name is None:
+            results.append(None)
+            continue
+        listed = [row for row in rows if row["listed"] and family_of_schema(row["schema"]) == job.family]
+        ids = {row["entityId"] for row in listed}
+        listed += [row for row in by_name if row["entityId"] not in ids]
+        matches: list[Match] = []
+        if listed:
+            matches = screener.ranked(listed, job.family, job.scorer, Candidate.of(job.record, job.family))
+        hits = exposure.get(job.key, [])
+        score = max((hit.score for hit in hits), default=0.0)
+        decision = _decide(matches, score, job.scorer, named=bool(job.record.names))
+        results.append(ScreenResult(decision, matches, hits, score))
+    return results
+
+
+def _named_rows(
+    screener: Screener, store: GraphStore, jobs: list[_Job], named: list[list[dict[str, Any]]]
+) -> dict[int, list[dict[str, Any]] | None]:
+    """Of each job's named rows, those scoring at REVIEW or above by name that its candidate query would find
+    (None: the name index cannot tell without a full search)."""
+    strong: dict[int, list[dict[str, Any]]] = {}
+    for job, rows in zip(jobs, named, strict=True):
+        mine = [row for row in rows if family_of_schema(row["schema"] or "") == job.family]
+        if not mine or not job.record.names:
+            continue  # no name, no name search: nothing is found by name
+        screener.cache.fill(store, mine, job.family)  # cached already when the plan scored them with this screener
+        itself = Candidate.of(job.record, job.family)
+        for row in mine:
+            for match in screener.ranked([row], job.family, job.scorer, itself):
+                if match.judged == "same" or match.probability >= REVIEW_PROBABILITY:
+                    strong.setdefault(job.key, []).append(row)
+    if not strong:
+        return {}
+    text = _fulltext_hits(store, [j for j in jobs if j.key in strong])
+    found: dict[int, list[dict[str, Any]] | None] = {}
+    for job in jobs:
+        kept: list[dict[str, Any]] | None = []
+        for row in strong.get(job.key, []):
+            if row["entityId"] in text.get(job.key, set()):
+                assert kept is not None
+                kept.append(row)
+                continue
+            # The listed-name index only when the full text did not find it: building it is an alert pass's
+            # largest fixed cost (a read of every listed record).
+            index = screener.name_index(store)
+            keeps = index.keeps(record_forms(job.record, job.family), job.family, row["entityId"])
+            if keeps is None:
+                kept = None
+                break
+            if keeps:
+                assert kept is not None
+                kept.append(row)
+        found[job.key] = kept
+    return found
+
+
+def _fulltext_hits(store: GraphStore, jobs: list[_Job]) -> dict[int, set[str]]:
+    """Each job's entities by its full-text name query, as its candidate query finds them: one round trip."""
+    customers = [
+        {"key": j.key, "nameQuery": lucene_query(" ".join(n.value for n in j.record.names)) or '""'} for j in jobs
+    ]
+    found: dict[int, set[str]] = {}
+    for row in store.read(
+        "screen_fulltext_batch", {"customers": customers, "index": ENTITY_NAME_INDEX, "limit": NAME_CANDIDATES}
+    ):
+        found.setdefault(row["customer"], set()).add(row["id"])
+    return found
+
+
+def _value_rows(screener: Screener, store: GraphStore, jobs: list[_Job]) -> dict[int, list[dict[str, Any]]]:
+    """Each job's entities sharing a candidate value with it (listed ones with their records, cached)."""
+    customers = []
+    for job in jobs:
+        by_label: dict[str, list[str]] = {}
+        for item in job.keys:
+            by_label.setdefault(item["label"], []).append(item["key"])
+        values = {label: by_label.get(label, []) for label in CANDIDATE_VALUE_LABELS}
+        if any(values.values()):
+            customers.append({"key": job.key, "values": values, "recordId": job.record_id or ""})
+    if not customers:
+        return {}
+    found: dict[int, list[dict[str, Any]]] = {}
+    params = {"customers": customers, "recordsPerEntity": RECORDS_PER_ENTITY}
+    for row in store.read("screen_value_candidates_batch", params):
+        found.setdefault(row["customer"], []).append(row)
+    family_of = {job.key: job.family for job in jobs}
+    by_family: dict[str, list[dict[str, Any]]] = {}
+    for key, rows in found.items():
+        by_family.setdefault(family_of[key], []).extend(r for r in rows if r["listed"])
+    for family, rows in sorted(by_family.items()):
+        screener.cache.fill(store, rows, family)
+    return found

@@ -55,3 +55,31 @@ def test_the_hashing_finds_exactly_the_pairs_the_rule_takes() -> None:
         forms = names_forms([name], "person")
         expected = {key for key, theirs in listed.items() if forms_near(forms, theirs)}
         assert index.near(forms, "person") == expected, name
+
+
+def test_keeps_says_what_the_full_search_returns_or_that_it_cannot_tell() -> None:
+    """``NameIndex.keeps`` (only forms as alike as the entity's own) against ``search`` (every form), for every
+    listed person a customer's search could return, on real OFAC names and their respellings; common names make
+    the crowded cases (many listed people as alike, ties broken by id), where it may answer None but never wrong."""
+    with (DATA / "ofac" / "snapshot_2022-01" / "sdn.csv").open(encoding="latin-1") as handle:
+        people = {r[0]: r[1] for r in csv.reader(handle) if len(r) > 2 and r[2].strip() == "individual"}
+    index = NameIndex.build(
+        1, [(key, "person", names_forms([name], "person", listed=True)) for key, name in people.items()]
+    )
+    customers = [name.title() for name in list(people.values())[::25]]
+    customers += ["Pyongchul Ri", "Kim Myomg Chol", "Ying Li", "Kim Chol", "Ri Chol", "Wei Zhang", "Ali Hassan"]
+    answered = unknown = kept = 0
+    for name in customers:
+        forms = names_forms([name], "person")
+        found = {entity for entity, _ in index.search(forms, "person")}
+        wide = {entity for entity, _ in index.search(forms, "person", limit=60)}
+        for entity in sorted(wide | set(list(people)[:5])):
+            keeps = index.keeps(forms, "person", entity)
+            if keeps is None:
+                unknown += 1
+                continue
+            answered += 1
+            kept += keeps
+            assert keeps == (entity in found), (name, entity, people.get(entity))
+    print(f"\nKEEPS answered {answered} (kept {kept}), could not tell {unknown}")
+    assert answered > 10 * max(1, unknown) and kept > 100, (answered, unknown, kept)

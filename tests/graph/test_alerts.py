@@ -23,12 +23,14 @@ from typing import Any
 
 import pytest
 
-from graph import alert_views, alerts, screen_batch
+from graph import alert_gate, alert_reach, alert_views, alerts, screen_batch
 from graph.alerts import AlertStatus
 from graph.applicants import Decision, ScreenResult
 from graph.connection import bolt_uri, neo4j_auth
 from graph.load.plan import LoadSummary
 from graph.loader import run_load
+from graph.name_index import NameIndex
+from graph.name_match import names_forms
 from graph.screening import Screener
 from graph.store import GraphStore
 from graph_api.audit import AUDIT_DIR, AUDIT_FILE
@@ -39,6 +41,7 @@ from ingest.record import Record
 from ingest.run import run_ingest
 from resolution import store as resolution_store
 from resolution.identity import Assignment
+from resolution.normalize import PERSON
 from sanctiongraph.settings import Settings
 from tests.conftest import DATA, ROOT, wipe
 from tests.graph_api.test_api import make_api
@@ -290,6 +293,107 @@ def test_batched_screening_gives_every_customer_what_screening_it_alone_gives(up
     respelled = {update.entity(line["account_id"]) for line in update.planted("respelled")}
     by_entity = {row["entityId"]: got for row, got in zip(rows, batched, strict=True)}
     assert all(by_entity[c].decision != Decision.CLEAR for c in respelled)
+
+
+def near_listed_people(store: GraphStore) -> dict[str, set[str]]:
+    """Each customer with the listed people (any, new or not) whose name forms are near its own, as the reverse
+    name search pairs them: a superset of what an update's names reach."""
+    listed = [row["id"] for row in store.read("alert_listed_ids")]
+    rows = [
+        r
+        for start in range(0, len(listed), 500)
+        for r in store.read("alert_seed_entities", {"ids": listed[start : start + 500]})
+    ]
+    entries = [(r["id"], PERSON, names_forms(alert_reach._person_names(r) or [], PERSON, listed=True)) for r in rows]
+    index = NameIndex.build(None, entries)
+    near: dict[str, set[str]] = {}
+    for row in store.read("alert_customer_forms", {"after": "", "limit": 100_000}):
+        found = index.near(row["forms"].split(), PERSON)
+        if found:
+            near[row["id"]] = found
+    return near
+
+
+def touched_by_the_update(update: Update) -> set[str]:
+    """The entities of every list entry the 2024 file added, changed or removed: what its load touched, near enough
+    (the load's own rows are gone once it is recorded)."""
+    con = staging_db.connect(update.staging, read_only=True)
+    try:
+        rows = con.execute("SELECT record_id FROM sg_changes WHERE version = '2024-05-03'").fetchall()
+    finally:
+        con.close()
+    return {update.entity_of[r[0]] for r in rows if r[0] in update.entity_of}
+
+
+def clear_before(update: Update) -> set[str]:
+    """The customers the full re-screen before the update found CLEAR (the graph now keeps the update's)."""
+    return {cid for cid, was in update.before.items() if was.decision == Decision.CLEAR}
+
+
+def test_the_gate_rules_out_only_customers_whose_screening_new_parties_cannot_move(update: Update) -> None:
+    """``alert_gate.plan`` with every customer reached by the names of the touched listed people near it: one it
+    rules out had no reason before and has none by name now (the full re-screen after the update); the planted and
+    respelled names of newly listed parties are never ruled out."""
+    store = update.store
+    touched = touched_by_the_update(update)
+    by_name = {cid: found & touched for cid, found in near_listed_people(store).items() if found & touched}
+    con = staging_db.connect(update.staging, read_only=True)
+    try:
+        new = alert_gate.new_parties(store, con, sorted({p for found in by_name.values() for p in found}))
+        reached = alert_reach.Reach(set(by_name), set(), set(), by_name, parties_known=True, touched=touched)
+        planned = alert_gate.plan(store, Screener.load, reached, con, clear_before(update))
+    finally:
+        con.close()
+    near_new = sum(bool(found & new.keys()) for found in by_name.values())
+    print(f"\nGATE near a listed person {len(by_name)} (a new one: {near_new}), ", end="")
+    print(f"ruled out {len(planned.ruled_out)}, by values {len(planned.by_values)}")
+    assert len(new) > 10 and planned.ruled_out
+    for cid in planned.ruled_out:
+        assert by_name[cid] <= new.keys() and not update.before[cid].reasons, cid
+        assert not [r for r in update.after[cid].reasons if r.key.startswith("match:")], (
+            cid,
+            update.after[cid].reasons,
+        )
+    kept = {update.entity(line["account_id"]) for kind in ("new-name", "respelled") for line in update.planted(kind)}
+    assert kept and not kept & planned.ruled_out and kept & planned.by_values.keys()
+    assert update.second.alerts is not None
+    a = update.second.alerts
+    print(f"GATE at the update's load: re-screened {a.customers} ({a.by_values} by values), ruled out {a.ruled_out}")
+
+
+def test_screening_by_values_gives_what_a_full_screen_gives(update: Update) -> None:
+    """Every customer reached by the walk (here: all of them) whom ``alert_gate.plan`` screens by its values and
+    the new parties named near it (``screen_batch.screen_records_by_values``): the same decision and reasons, texts
+    included, as the full re-screen after the update; customers holding wallets, e-mails and (respelled) names the
+    update newly lists among them."""
+    store = update.store
+    touched = touched_by_the_update(update)
+    by_name = {cid: found & touched for cid, found in near_listed_people(store).items() if found & touched}
+    everyone = set(update.after)
+    con = staging_db.connect(update.staging, read_only=True)
+    try:
+        reached = alert_reach.Reach(everyone, set(), everyone, by_name, parties_known=True, touched=touched)
+        planned = alert_gate.plan(store, Screener.load, reached, con, clear_before(update))
+    finally:
+        con.close()
+    ids = sorted(planned.by_values)
+    cheap = alerts.screen_customers(store, Screener.load(), ids, planned.by_values)
+    moved = 0
+    for cid in ids:
+        full = update.after[cid]
+        got = cheap[cid]
+        assert (got.decision, [(r.key, r.text) for r in got.reasons]) == (
+            full.decision,
+            [(r.key, r.text) for r in full.reasons],
+        ), cid
+        moved += bool(full.reasons)
+    cheaply = {
+        kind: sum(update.entity(line["account_id"]) in planned.by_values for line in update.planted(kind))
+        for kind in ("new-wallet", "new-email", "new-name", "respelled")
+    }
+    print(f"\nBY VALUES {len(ids)} customers equal to the full screen ({moved} with reasons; planted {cheaply})")
+    assert len(ids) > 500 and moved and cheaply["new-wallet"] and cheaply["new-email"], cheaply
+    assert cheaply["new-name"] + cheaply["respelled"], cheaply
 
 
 def test_a_delisting_closes_the_alert_it_opened_with_that_reason(update: Update) -> None:
