@@ -61,6 +61,7 @@ from graph.name_index import SCORE_SLACK
 from graph.name_match import UNLIKE_NAMES, Candidate, as_screened, family_of_schema
 from graph.screening import CANDIDATE_VALUE_LABELS, RECORDS_PER_ENTITY, Screener
 from graph.store import GraphStore
+from ingest import staging
 from ingest.record import Record
 
 # Customers (or parties) per round trip.
@@ -210,7 +211,7 @@ class _Alike:
 
 def new_parties(store: GraphStore, con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, _Party]:
     """Of ``ids``, the listed parties new to the graph and never judged: each entry added by the version its
-    record carries and by no earlier one (staging's ``sg_changes``), none removed."""
+    record carries and by no earlier one (staging's change history), none removed."""
     return touched_parties(store, con, ids)[0]
 
 
@@ -222,7 +223,7 @@ def touched_parties(
     rows = [
         row for start in range(0, len(ids), GATE_BATCH) for row in _party_rows(store, ids[start : start + GATE_BATCH])
     ]
-    changes = _changes(con, sorted({r["id"] for row in rows for r in row["records"]}))
+    changes = staging.change_history(con, sorted({r["id"] for row in rows for r in row["records"]}))
     found: dict[str, _Party] = {}
     others: dict[str, _Party] = {}
     for row in rows:
@@ -259,25 +260,6 @@ def touched_parties(
 
 def _party_rows(store: GraphStore, ids: list[str]) -> list[dict[str, Any]]:
     return store.read("alert_gate_parties", {"ids": ids, "labels": list(CANDIDATE_VALUE_LABELS)})
-
-
-def _changes(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
-    """Every (change, version) staging recorded for each record, oldest first."""
-    if not record_ids:
-        return {}
-    rows = con.execute(
-        """
-        SELECT c.record_id, c.change, c.version FROM sg_changes c
-        JOIN sg_source_versions v ON v.source = c.source AND v.version = c.version
-        WHERE c.record_id IN (SELECT unnest(?::VARCHAR[]))
-        ORDER BY v.ingested_at
-        """,
-        [record_ids],
-    ).fetchall()
-    found: dict[str, list[tuple[str, str]]] = {}
-    for record_id, change, version in rows:
-        found.setdefault(str(record_id), []).append((str(change).lower(), str(version)))
-    return found
 
 
 def _without_reasons(store: GraphStore, ids: list[str]) -> list[str]:

@@ -171,3 +171,22 @@ def newest_changes(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> dic
     for record_id, source, version, change in rows:
         found.setdefault(str(record_id), (str(source), str(version), str(change)))
     return found
+
+
+def change_history(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """Every (change, version) any version recorded for each of ``record_ids``, oldest first."""
+    if not record_ids:
+        return {}
+    rows = con.execute(
+        """
+        SELECT c.record_id, c.change, c.version FROM sg_changes c
+        JOIN sg_source_versions v ON v.source = c.source AND v.version = c.version
+        WHERE c.record_id IN (SELECT unnest(?::VARCHAR[]))
+        ORDER BY v.ingested_at
+        """,
+        [record_ids],
+    ).fetchall()
+    found: dict[str, list[tuple[str, str]]] = {}
+    for record_id, change, version in rows:
+        found.setdefault(str(record_id), []).append((str(change).lower(), str(version)))
+    return found
