@@ -77,12 +77,18 @@ def screen_records(screener: Screener, store: GraphStore, records: list[Record])
     return results
 
 
-def _screen_batch(screener: Screener, store: GraphStore, records: list[Record]) -> list[ScreenResult]:
+def _jobs(screener: Screener, records: list[Record]) -> list[_Job]:
+    """A batch's customers as screening sees them, keyed by their position in the batch."""
     jobs = []
     for key, record in enumerate(records):
         person = as_screened(record)
         family = family_of_schema(person.schema)
         jobs.append(_Job(key, person, record.record_id, value_keys(person), family, screener.scorers.get(family)))
+    return jobs
+
+
+def _screen_batch(screener: Screener, store: GraphStore, records: list[Record]) -> list[ScreenResult]:
+    jobs = _jobs(screener, records)
     rows = _candidate_rows(screener, store, jobs)
     exposure = _exposure(store, jobs)
     results: list[ScreenResult] = []
@@ -186,11 +192,7 @@ def screen_records_by_values(
 def _screen_batch_by_values(
     screener: Screener, store: GraphStore, records: list[Record], named: list[list[dict[str, Any]]]
 ) -> list[ScreenResult | None]:
-    jobs = []
-    for key, record in enumerate(records):
-        person = as_screened(record)
-        family = family_of_schema(person.schema)
-        jobs.append(_Job(key, person, record.record_id, value_keys(person), family, screener.scorers.get(family)))
+    jobs = _jobs(screener, records)
     shared = _value_rows(screener, store, jobs)
     exposure = _exposure(store, jobs)
     found = _named_rows(screener, store, jobs, named)
