@@ -11,9 +11,8 @@ the lists plus generated customers.
     python bench/bench_resolution.py blocking [--customers 100000] [--seed 3] [--staging PATH]
     python bench/bench_resolution.py resolve [--customers 100000] [--seed 3]
 
-Staging ``--customers`` rows needs more memory than ingest's 512 MB load limit
-above ~60,000 generated rows (DuckDB runs out of memory in the upsert), so this
-script raises the limit for its own ingest (``STAGING_LIMIT``).
+The script raises ingest's 512 MB load limit for its own ingest
+(``STAGING_LIMIT``), so staging spills less while the blocking figures are taken.
 """
 
 from __future__ import annotations
