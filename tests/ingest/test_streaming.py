@@ -36,7 +36,10 @@ from ingest.staging import LOAD_MEMORY_LIMIT
 summary = run_ingest(Path(sys.argv[1]), Path(sys.argv[2]), "mapping", mapping=Path(sys.argv[3]),
                      progress=lambda n: print(n, flush=True) if n % 5000 == 0 else None)
 print("rows_read", summary.rows_read, flush=True)
-print("peak_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, flush=True)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over an exec, so this process would report the test runner's size
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print("peak_mb", int(hwm.split()[1]) // 1024, flush=True)
+# the largest worker's peak (an upper bound: a worker's ru_maxrss starts at this process's size when it started)
 print("worker_peak_mb", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024, flush=True)
 """
 
