@@ -13,11 +13,12 @@ from pathlib import Path
 
 from ingest.adapters import ch_psc, ftm, gleif, icij, ofac_csv, ofac_xml, uk_fcdo, un_xml
 from ingest.record import Item
-from ingest.staging import StagedRecords, Stamp
+from ingest.staging import StagedPart, Stamp
 from sanctiongraph.errors import IngestError
 
-# ``iter_staged(path, source, stamp, workers)``: items whose records may come as the rows worker processes made.
-StagedItems = Callable[[Path, str, Stamp, int], Iterator[Item | StagedRecords]]
+# ``iter_staged(path, source, stamp, workers, folder)``: items whose records may come as the parts worker processes
+# wrote in ``folder``.
+StagedItems = Callable[[Path, str, Stamp, int, Path], Iterator[Item | StagedPart]]
 
 
 def _no_version(path: Path) -> str | None:
@@ -188,10 +189,10 @@ def get_format(name: str, *, mapping: Path | None = None) -> SourceFormat:
 
     spec = load_mapping(mapping)
 
-    def iter_staged(path: Path, source: str, mark: Stamp, workers: int) -> Iterator[Item | StagedRecords]:
+    def iter_staged(path: Path, source: str, mark: Stamp, workers: int, folder: Path) -> Iterator[Item | StagedPart]:
         if not spec.setwise or workers < 2:  # in this process, set-wise or (the reference) row by row
             return spec.iter_records(path, source)
-        return staged_items(spec, path, source, mark, workers=workers, progress=spec.phases)
+        return staged_items(spec, path, source, mark, folder, workers=workers, progress=spec.phases)
 
     return replace(
         fmt,

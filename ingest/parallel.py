@@ -5,8 +5,10 @@ another, and building one (cleaning its columns, building its records, then each
 record's JSON, content hash and shared-value keys: ``staging.staged``) is nearly
 all the CPU an ingest spends. So the loading process reads the file and sends
 the chunks to worker processes, at most ``IN_FLIGHT`` a worker at a time (memory
-stays flat in the file's size), takes their results back in file order and
-stages them. Fragments and quarantine entries come back as they are and flow on
+stays flat in the file's size). A worker writes a chunk's records as a part of
+the work tables (``staging.StagedPart``: Parquet files in the load's folder) and
+hands back the part's paths, read back in file order and staged in that order.
+Fragments and quarantine entries come back as they are and flow on
 as before (fragments are merged in the loading process), so what is staged is
 byte for byte what one process stages (``tests/ingest/test_parallel.py``).
 
@@ -43,7 +45,7 @@ from ingest.fragments import EncodedFragment, FragmentMerger
 from ingest.mapping import Mapping, load_mapping
 from ingest.mapping_setwise import PhaseCallback, build_chunks, chunk_items, read_chunks
 from ingest.record import Fragment, Item, Quarantine, Record
-from ingest.staging import StagedRecords, Stamp, stamp
+from ingest.staging import StagedPart, StagedRecords, Stamp, stamp
 from sanctiongraph.errors import IngestError
 
 # Chunks queued or being built per worker: one building, one waiting, so no worker idles while the loading
@@ -54,9 +56,9 @@ MERGED_BATCH = 5_000
 # Workers at most, whatever the machine: each holds its own copy of the cleaners' tables (~150 MB).
 MAX_WORKERS = 8
 
-# A chunk built by a worker: its records as columns, its quarantine entries, its fragments (as JSON, which
-# crosses the pipe far cheaper than the objects) and the entities it left out (``Mapping.left_out``).
-Built = tuple[StagedRecords, list[Quarantine], list[EncodedFragment], Counter[str]]
+# A chunk built by a worker: its records written as a part, its quarantine entries, its fragments (as JSON,
+# which crosses the pipe far cheaper than the objects) and the entities it left out (``Mapping.left_out``).
+Built = tuple[StagedPart, list[Quarantine], list[EncodedFragment], Counter[str]]
 
 
 def default_workers() -> int:
@@ -73,12 +75,13 @@ def staged_items(
     path: Path,
     source: str,
     mark: Stamp,
+    folder: Path,
     *,
     workers: int,
     chunk_rows: int | None = None,
     progress: PhaseCallback | None = None,
-) -> Iterator[Item | StagedRecords]:
-    """The table's items in file order, records as stamped ``StagedRecords``s when workers built them.
+) -> Iterator[Item | StagedPart]:
+    """The table's items in file order, records as the parts workers wrote in ``folder`` when workers built them.
 
     ``workers`` below 2, or a table of one chunk: built here, records as ``Record``s (the accountant stamps
     them). ``mapping.left_out`` counts the workers' left-out entities as if they had been built here.
@@ -91,7 +94,7 @@ def staged_items(
     if workers < 2 or len(head) < 2:
         yield from build_chunks(mapping, chain(head, chunks), path, source, progress)
         return
-    pool = _Pool(mapping, path, workers)
+    pool = _Pool(mapping, path, workers, folder)
     try:
         merger = FragmentMerger()
         read = 0
@@ -111,8 +114,8 @@ def staged_items(
 
 
 def _fragments_to(
-    merger: FragmentMerger, items: Iterator[Item | StagedRecords | EncodedFragment]
-) -> Iterator[Item | StagedRecords]:
+    merger: FragmentMerger, items: Iterator[Item | StagedPart | EncodedFragment]
+) -> Iterator[Item | StagedPart]:
     """``items`` without their fragments, which go to ``merger``."""
     for item in items:
         if isinstance(item, Fragment | EncodedFragment):
@@ -121,7 +124,7 @@ def _fragments_to(
             yield item
 
 
-def _merged(merger: FragmentMerger, pool: _Pool, mark: Stamp) -> Iterator[Item | StagedRecords]:
+def _merged(merger: FragmentMerger, pool: _Pool, mark: Stamp) -> Iterator[Item | StagedPart]:
     """The records merged from fragments (a company on many rows), made into their rows by the workers.
 
     Merging needs every fragment of a key, so it happens here once the file is read; making the merged
@@ -141,7 +144,7 @@ def _merged(merger: FragmentMerger, pool: _Pool, mark: Stamp) -> Iterator[Item |
     yield from _rows(pool.drain())
 
 
-def _rows(items: Iterator[Item | StagedRecords | EncodedFragment]) -> Iterator[Item | StagedRecords]:
+def _rows(items: Iterator[Item | StagedPart | EncodedFragment]) -> Iterator[Item | StagedPart]:
     """The results of ``records`` tasks, which hold no fragments."""
     for item in items:
         assert not isinstance(item, EncodedFragment)
@@ -151,28 +154,31 @@ def _rows(items: Iterator[Item | StagedRecords | EncodedFragment]) -> Iterator[I
 class _Pool:
     """The worker subprocesses: task ``i`` goes to worker ``i mod n``, results come back in task order."""
 
-    def __init__(self, mapping: Mapping, table: Path, size: int) -> None:
-        self.mapping = mapping
+    def __init__(self, mapping: Mapping, table: Path, size: int, folder: Path) -> None:
+        self.mapping, self.folder = mapping, folder
         self.workers = [_Worker(mapping.path, table) for _ in range(size)]
         self.pending: deque[tuple[_Worker, int]] = deque()
         self.sent = 0
         self.rows_done = 0  # input rows whose chunks came back built
         self.done = False
 
-    def send(self, task: tuple[Any, ...], rows: int) -> Iterator[Item | StagedRecords | EncodedFragment]:
-        """Hand ``task`` to the next worker; yield the items of the oldest tasks while too many are out."""
+    def send(self, task: tuple[Any, ...], rows: int) -> Iterator[Item | StagedPart | EncodedFragment]:
+        """Hand ``task`` to the next worker; yield the items of the oldest tasks while too many are out.
+
+        The worker writes the task's records as a part named after the task's place in the file.
+        """
         worker = self.workers[self.sent % len(self.workers)]
-        worker.send(task)
+        worker.send((*task, str(self.folder / f"task-{self.sent:06d}")))
         self.sent += 1
         self.pending.append((worker, rows))
         while len(self.pending) >= len(self.workers) * IN_FLIGHT:
             yield from self._collect()
 
-    def drain(self) -> Iterator[Item | StagedRecords | EncodedFragment]:
+    def drain(self) -> Iterator[Item | StagedPart | EncodedFragment]:
         while self.pending:
             yield from self._collect()
 
-    def _collect(self) -> Iterator[Item | StagedRecords | EncodedFragment]:
+    def _collect(self) -> Iterator[Item | StagedPart | EncodedFragment]:
         worker, rows = self.pending.popleft()
         records, quarantined, fragments, left_out = worker.receive()
         self.mapping.left_out.update(left_out)
@@ -297,14 +303,14 @@ def _read_tasks(stream: IO[bytes], tasks: queue.Queue[Any]) -> None:
 
 def _build(mapping: Mapping, kind: str, *task: Any) -> Built:
     """A ``chunk`` task's items, records stamped and made into columns, with the entities it left out; or a
-    ``records`` task's merged records (their JSON) stamped and made into columns."""
+    ``records`` task's merged records (their JSON) stamped and made into columns; the records written as a part."""
     records = StagedRecords()
     if kind == "records":
-        batch, mark = task
+        batch, mark, part = task
         for data in batch:
             records.add(stamp(Record.from_dict(orjson.loads(data)), mark))
-        return records, [], [], Counter()
-    chunk, path, source, mark = task
+        return records.write(Path(part)), [], [], Counter()
+    chunk, path, source, mark, part = task
     mapping.left_out.clear()
     quarantined: list[Quarantine] = []
     fragments: list[EncodedFragment] = []
@@ -317,4 +323,4 @@ def _build(mapping: Mapping, kind: str, *task: Any) -> Built:
             fragments.append(
                 EncodedFragment(item.record.record_id, item.record.to_json(), item.complete, item.needs_complete)
             )
-    return records, quarantined, fragments, Counter(mapping.left_out)
+    return records.write(Path(part)), quarantined, fragments, Counter(mapping.left_out)

@@ -65,12 +65,12 @@ class _Accountant:
         self._tick()
         return staging.stamp(record, self.stamp)
 
-    def staged(self, records: staging.StagedRecords) -> staging.StagedRecords:
-        """Records a worker process built, stamped and made into work-table columns."""
-        self.summary.records += len(records)
-        self.summary.rows_read += records.rows_read
+    def staged(self, part: staging.StagedPart) -> staging.StagedPart:
+        """Records a worker process built, stamped and wrote as a part of the work tables."""
+        self.summary.records += part.count
+        self.summary.rows_read += part.rows_read
         self._tick()
-        return records
+        return part
 
     def quarantine(self, entry: Quarantine) -> Quarantine:
         self.summary.quarantined += entry.rows
@@ -99,8 +99,8 @@ def _reason_class(reason: str) -> str:
 
 
 def _stream(
-    items: Iterator[Item | staging.StagedRecords], accountant: _Accountant, phases: PhaseCallback | None = None
-) -> Iterator[Record | staging.StagedRecords | Quarantine]:
+    items: Iterator[Item | staging.StagedPart], accountant: _Accountant, phases: PhaseCallback | None = None
+) -> Iterator[Record | staging.StagedPart | Quarantine]:
     """Records and quarantine entries in file order, then the records merged from fragments.
 
     Once they are all out, ``phases("merging", rows)``: the version is merged into staging next, which on a
@@ -110,7 +110,7 @@ def _stream(
     for item in items:
         if isinstance(item, Record):
             yield accountant.record(item)
-        elif isinstance(item, staging.StagedRecords):
+        elif isinstance(item, staging.StagedPart):
             yield accountant.staged(item)
         elif isinstance(item, Quarantine):
             yield accountant.quarantine(item)
@@ -187,12 +187,13 @@ def run_ingest(
             guard.check_format(con, source_name, fmt.name)
         fmt.watch(phases)
         accountant = _Accountant(summary, progress)
-        if fmt.iter_staged is not None:
-            found = fmt.iter_staged(path, source_name, accountant.stamp, workers or default_workers())
-        else:
-            found = fmt.iter_records(path, source_name)
-        items = _stream(found, accountant, phases)
-        staging.stage_version(con, summary, items, sha256, snapshot=fmt.snapshot, guard=guard)
+        with staging.work_folder(staging_path) as folder:
+            if fmt.iter_staged is not None:
+                found = fmt.iter_staged(path, source_name, accountant.stamp, workers or default_workers(), folder)
+            else:
+                found = fmt.iter_records(path, source_name)
+            items = _stream(found, accountant, phases)
+            staging.stage_version(con, summary, items, sha256, folder, snapshot=fmt.snapshot, guard=guard)
         summary.notices = fmt.notices()
         return summary
     finally:

@@ -16,6 +16,9 @@ Invariants:
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,7 +31,7 @@ import pyarrow as pa
 
 from ingest.record import Quarantine, Record
 from ingest.staging import shared_values
-from ingest.staging.incoming import StagedRecords, Stamp, stamp
+from ingest.staging.incoming import RECORD_COLUMNS, StagedPart, StagedRecords, Stamp, stamp
 from ingest.staging.lock import exclusive_writer, writer_lock_path
 from ingest.staging.reads import (
     Change,
@@ -64,6 +67,7 @@ __all__ = [
     "QuarantineEntry",
     "RemovalGuard",
     "SourceVersion",
+    "StagedPart",
     "StagedRecords",
     "Stamp",
     "bound_memory",
@@ -87,13 +91,14 @@ __all__ = [
     "stage_version",
     "transaction",
     "version_exists",
+    "work_folder",
     "writer_lock_path",
 ]
 
 
 BATCH_SIZE = 10_000
-# Records appended to the work tables at a time: an append has a fixed cost, and the work tables are
-# temporary (no log, spilled past the memory cap), so a batch costs memory only while it is built.
+# Records written as a part (or quarantine entries appended) at a time: a part has a fixed cost, and costs
+# memory only while it is built.
 APPEND_ROWS = 20_000
 # The share of a snapshot source's current records a new version may remove without --allow-mass-removal.
 # Real lists change by a few percent between issues; a cut or empty file removes far more.
@@ -102,21 +107,16 @@ MAX_REMOVED_SHARE = 0.10
 # a 5-million-row file stages in the same memory as a small one (DuckDB's default is 80% of RAM).
 LOAD_MEMORY_LIMIT = "512MB"
 
-_INCOMING = pa.schema(
-    [
-        ("record_id", pa.string()),
-        ("source", pa.string()),
-        ("source_key", pa.string()),
-        ("schema", pa.string()),
-        ("caption", pa.string()),
-        ("content_hash", pa.string()),
-        ("data", pa.string()),
-        ("seq", pa.int64()),
-        ("file", pa.string()),
-        ("row", pa.int64()),
-        ("rows", pa.int64()),
-    ]
-)
+# The parts of one load (``_Batcher.read_parts``) into its work tables, by the kind of file they read:
+# ``staged_parts`` lists each part's files and the ``seq`` of its first record; ``$files`` are that kind's files.
+READ_PARTS_SQL = {
+    "records": f"""INSERT INTO sg_load_records ({", ".join(RECORD_COLUMNS)}, seq)
+        SELECT {", ".join("r." + name for name in RECORD_COLUMNS)}, p.base + r.at
+        FROM read_parquet($files, filename = true) r JOIN staged_parts p ON r.filename = p.records""",
+    "shared": """INSERT INTO sg_load_infra (seq, kind, key, value)
+        SELECT p.base + s.at, s.kind, s.key, s.value
+        FROM read_parquet($files, filename = true) s JOIN staged_parts p ON s.filename = p.shared""",
+}
 _QUARANTINE = pa.schema(
     [
         ("source", pa.string()),
@@ -237,19 +237,22 @@ def open_for_writing(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 class _Batcher:
-    """Incoming records (as ``StagedRecords``) and quarantine entries, appended to DuckDB every ``APPEND_ROWS``."""
+    """Incoming records and quarantine entries: records written as parts every ``APPEND_ROWS`` (or handed over as
+    parts by workers), quarantine entries appended to DuckDB; the parts read into the work tables at the end."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, source: str, version: str) -> None:
-        self.con, self.source, self.version = con, source, version
+    def __init__(self, con: duckdb.DuckDBPyConnection, source: str, version: str, folder: Path) -> None:
+        self.con, self.source, self.version, self.folder = con, source, version, folder
         self.records = StagedRecords()
         self.quarantine: dict[str, list[Any]] = {name: [] for name in _QUARANTINE.names}
-        self.seq = 0  # records appended so far: the next one's position in the load
+        self.parts: dict[str, list[Any]] = {"records": [], "shared": [], "base": []}
+        self.seq = 0  # records staged so far: the first of the next part's ``seq``
 
-    def add_record(self, record: Record | StagedRecords) -> None:
-        if isinstance(record, StagedRecords):
-            self.records.extend(record)
-        else:
-            self.records.add(record)
+    def add_record(self, record: Record | StagedPart) -> None:
+        if isinstance(record, StagedPart):
+            self.flush_records()  # the records before it come first
+            self._add_part(record)
+            return
+        self.records.add(record)
         if len(self.records) >= APPEND_ROWS:
             self.flush_records()
 
@@ -270,28 +273,37 @@ class _Batcher:
             self.flush_quarantine()
 
     def flush_records(self) -> None:
-        staged, count = self.records, len(self.records)
-        if not count:
-            return
-        columns = {**staged.columns, "seq": list(range(self.seq, self.seq + count))}
-        self._insert("sg_load_records", columns, _INCOMING)
-        shared = {**staged.shared, "seq": [self.seq + at for at in staged.shared["at"]]}
-        self._insert("sg_load_infra", shared, shared_values.ROWS_SCHEMA)
-        self.seq += count
-        self.records = StagedRecords()
+        if len(self.records):
+            self._add_part(self.records.write(self.folder / f"staged-{len(self.parts['base']):06d}"))
+            self.records = StagedRecords()
+
+    def _add_part(self, part: StagedPart) -> None:
+        self.parts["records"].append(str(part.records))
+        self.parts["shared"].append(str(part.shared))
+        self.parts["base"].append(self.seq)
+        self.seq += part.count
 
     def flush_quarantine(self) -> None:
-        self._insert("sg_load_quarantine", self.quarantine, _QUARANTINE)
+        if not self.quarantine["row"]:
+            return
+        batch = pa.table(self.quarantine, schema=_QUARANTINE)
+        self.con.register("incoming_batch", batch)
+        names = ", ".join(_QUARANTINE.names)  # column names are constants of this module
+        self.con.execute(f"INSERT INTO sg_load_quarantine ({names}) SELECT {names} FROM incoming_batch")
+        self.con.unregister("incoming_batch")
         self.quarantine = {name: [] for name in _QUARANTINE.names}
 
-    def _insert(self, table: str, columns: dict[str, list[Any]], schema: pa.Schema) -> None:
-        if not columns[schema.names[0]]:
+    def read_parts(self) -> None:
+        """Every part into the work tables, each record's ``seq`` its part's first plus its place in the part."""
+        self.flush_records()
+        if not self.parts["base"]:
             return
-        batch = pa.table({name: columns[name] for name in schema.names}, schema=schema)
-        self.con.register("incoming_batch", batch)
-        names = ", ".join(schema.names)  # table and column names are constants of this module
-        self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM incoming_batch")
-        self.con.unregister("incoming_batch")
+        self.con.register("staged_parts", pa.table(self.parts))
+        try:
+            for kind, sql in READ_PARTS_SQL.items():
+                self.con.execute(sql, {"files": self.parts[kind]})
+        finally:
+            self.con.unregister("staged_parts")
 
 
 @contextmanager
@@ -355,20 +367,22 @@ class RemovalGuard:
 def stage_version(
     con: duckdb.DuckDBPyConnection,
     summary: IngestSummary,
-    items: Iterable[Record | StagedRecords | Quarantine],
+    items: Iterable[Record | StagedPart | Quarantine],
     sha256: str,
+    folder: Path,
     *,
     snapshot: bool = True,
     guard: RemovalGuard | None = None,
 ) -> IngestSummary:
     """Stage one source version and fill in its change counts; the contract tables change in one transaction.
 
-    ``items`` (records, or the rows worker processes made of them, and quarantine
-    entries) is consumed lazily and appended in batches of ``APPEND_ROWS`` to the
-    load's temporary work tables (``sg_load_records``, ``sg_load_infra``,
+    ``items`` (records, or the parts worker processes wrote of them, and
+    quarantine entries) is consumed lazily: records are written as parts
+    (``StagedPart``) in ``folder`` every ``APPEND_ROWS``, so memory stays flat in
+    the file's size. When the stream is done the parts are read into the load's
+    temporary work tables (``sg_load_records``, ``sg_load_infra``,
     ``sg_load_quarantine``), which spill to the workspace's temp folder past the
-    memory cap, so memory stays flat in the file's size. Only when the stream is
-    done does one transaction merge the work tables into ``sg_records``,
+    memory cap, and one transaction merges the work tables into ``sg_records``,
     ``sg_changes``, ``sg_quarantine`` and ``sg_source_versions`` and drop them.
     Anything raised while consuming ``items`` (a malformed file) drops the work
     tables; a kill takes them with the connection. Either way the contract tables
@@ -384,13 +398,13 @@ def stage_version(
     bound_memory(con)
     create_work_tables(con)
     try:
-        batcher = _Batcher(con, summary.source, summary.version)
+        batcher = _Batcher(con, summary.source, summary.version, folder)
         for item in items:
-            if isinstance(item, Record | StagedRecords):
+            if isinstance(item, Record | StagedPart):
                 batcher.add_record(item)
             else:
                 batcher.add_quarantine(item)
-        batcher.flush_records()
+        batcher.read_parts()
         batcher.flush_quarantine()
         with transaction(con):
             _merge_version(con, summary, params, now, snapshot, sha256, guard)
@@ -443,6 +457,35 @@ def _merge_version(
             now,
         ],
     )
+
+
+@contextmanager
+def work_folder(staging_path: Path) -> Iterator[Path]:
+    """A folder of its own for one ingest's parts, beside DuckDB's spill files, removed when the ingest ends.
+
+    A killed ingest cannot remove its folder: the next one removes every folder whose process is gone.
+    """
+    root = staging_path.parent / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    for stale in root.glob("load-*-*"):
+        pid = stale.name.split("-")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"load-{os.getpid()}-", dir=root))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def bound_memory(con: duckdb.DuckDBPyConnection, limit: str = LOAD_MEMORY_LIMIT, *, keep_order: bool = False) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import os
 import signal
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -146,5 +147,30 @@ def test_a_killed_worker_fails_the_ingest_and_changes_nothing(messy_table: Path,
     assert killed and "--workers 1" in (raised.value.hint or "")
     assert _staged(target) == {"records": [], "quarantine": [], "infra": [], "changes": []}
     assert not _workers_alive()
+    assert not list((tmp_path / "tmp").glob("load-*"))  # the parts the workers wrote are gone
     again = run_ingest(target, messy_table, "mapping", mapping=mapping, workers=2)  # and the next one stages it
     assert again.rows_read == ROWS and not again.already_ingested
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_parts_a_killed_ingest_left_are_removed_by_the_next(messy_table: Path, tmp_path: Path) -> None:
+    """A kill cannot remove the load's folder of parts: the next ingest removes those of processes gone."""
+    spill = tmp_path / "tmp"
+    stale = spill / f"load-{_exited_pid()}-abc123"
+    stale.mkdir(parents=True)
+    (stale / "task-000001-records.parquet").write_bytes(b"PAR1")
+    running = spill / f"load-{os.getpid()}-def456"  # another ingest of this process, still going
+    running.mkdir()
+    summary = run_ingest(
+        tmp_path / "staging.duckdb", messy_table, "mapping", mapping=MAPPINGS / "customers.yaml", workers=2
+    )
+    assert summary.rows_read == ROWS
+    assert not stale.exists() and running.exists()
+    assert [p.name for p in spill.glob("load-*")] == [running.name]  # and its own folder is gone too
+
+
+def _exited_pid() -> int:
+    """The pid of a process that has exited and been reaped: no process has it (until it is reused)."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
