@@ -25,6 +25,7 @@ that runs DuckDB's or the Neo4j driver's threads is unsafe.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import queue
@@ -40,7 +41,7 @@ from typing import IO, Any
 
 import orjson
 
-from ingest import mapping_setwise
+from ingest import collector, mapping_setwise
 from ingest.fragments import EncodedFragment, FragmentMerger
 from ingest.mapping import Mapping, load_mapping
 from ingest.mapping_setwise import PhaseCallback, build_chunks, chunk_items, read_chunks
@@ -281,6 +282,7 @@ def serve() -> None:
     Tasks are read on a thread of their own, so the loading process never waits to hand one over while this
     process writes a result (two full pipes would wait on each other).
     """
+    collector.set_building_pace()
     mapping = load_mapping(Path(sys.argv[1]))
     tasks: queue.Queue[Any] = queue.Queue()
     threading.Thread(target=_read_tasks, args=(sys.stdin.buffer, tasks), daemon=True).start()
@@ -291,6 +293,7 @@ def serve() -> None:
             _write(out, ("ok", _build(mapping, *task)))
         except Exception as error:  # reported to the loading process, which fails the ingest
             _write(out, ("error", f"{type(error).__name__}: {error}"))
+        gc.freeze()  # what outlives a chunk is the cleaners' tables and caches: no collection need walk it again
 
 
 def _read_tasks(stream: IO[bytes], tasks: queue.Queue[Any]) -> None:

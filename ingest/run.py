@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest import staging
+from ingest import collector, staging
 from ingest.formats import SourceFormat, get_format
 from ingest.fragments import FragmentMerger
 from ingest.parallel import default_workers
@@ -187,7 +187,7 @@ def run_ingest(
             guard.check_format(con, source_name, fmt.name)
         fmt.watch(phases)
         accountant = _Accountant(summary, progress)
-        with staging.work_folder(staging_path) as folder:
+        with staging.work_folder(staging_path) as folder, collector.building():
             if fmt.iter_staged is not None:
                 found = fmt.iter_staged(path, source_name, accountant.stamp, workers or default_workers(), folder)
             else:
