@@ -301,6 +301,8 @@ def _fold(text: str) -> str:
 def _without_country(segment: str) -> str:
     """A last part without the country its last words name (``Lima PE``, ``Rotterdam Netherlands``)."""
     words = segment.split()
+    if not words or _has_digit(words[-1]):  # every tail holds the last word, and a country has no digit
+        return segment
     for size in (3, 2, 1):
         if len(words) > size:
             tail = " ".join(words[-size:])
@@ -311,12 +313,19 @@ def _without_country(segment: str) -> str:
 
 def _segments(full: str, parts: tuple[str | None, ...]) -> list[str]:
     """The address's parts (by commas and lines), without the country (or two: ``Hong Kong, China``) at the end."""
-    segments = [segment for part in (*parts, full) if part for segment in _part_segments(part)]
+    segments: list[str] = []
+    for part in (*parts, full):
+        if part:
+            segments.extend(_part_segments(part))
     for _ in range(2):
+        if len(segments) < 2 or _has_digit(segments[-1]):  # a postal code last: no country to drop
+            break
         if len(segments) >= 3 and _is_country(f"{segments[-2]}, {segments[-1]}"):
             segments = segments[:-2]  # "Korea, North"
-        elif len(segments) >= 2 and _is_country(segments[-1]):
+        elif _is_country(segments[-1]):
             segments = segments[:-1]
+        else:
+            break
     if segments:
         segments[-1] = _without_country(segments[-1])
     return segments
@@ -372,9 +381,15 @@ def is_specific(tokens: frozenset[str]) -> bool:
     ``Pyongyang``, ``Moscow 125009`` and ``Building 5, Pyongyang`` name an area
     that unrelated parties share; ``Tverskaya 12, Moscow`` names a building.
     """
-    numbered = any(not t.isalpha() and _has_digit(t) for t in tokens)
-    words = [t for t in tokens if t.isalpha() and len(t) > 1 and t not in _GENERIC_WORDS]
-    return numbered and len(words) >= 2
+    numbered, words = False, 0
+    for token in tokens:
+        if token.isalpha():
+            words += len(token) > 1 and token not in _GENERIC_WORDS
+        elif not numbered:
+            numbered = _has_digit(token)
+        if numbered and words >= 2:
+            return True
+    return False
 
 
 def address_key(full: str, *parts: str | None) -> str | None:
