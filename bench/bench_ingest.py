@@ -18,8 +18,8 @@ reference. Every figure has its CPU seconds (the workers' included) beside the
 wall seconds, and two ratios to csv.reader reading the file in the same run: CPU
 seconds (on a shared machine wall time measures the neighbours too) and wall
 seconds (what the user waits, which workers cut and CPU does not show).
-With ``--baseline REV`` the default path of that commit (checked out once in a
-git worktree under ``--cache``) runs first on the same file, in the same run;
+With ``--baseline REV`` the first of ``--ways`` runs first with that commit's code
+(checked out once in a git worktree under ``--cache``) on the same file, in the same run;
 ``--together`` runs the two at once instead, so that on a shared machine the
 neighbours' load inflates both CPU figures alike.
 """
@@ -178,7 +178,7 @@ def main() -> None:
         " processes, one per core), setwise (one process), rowwise (the reference)",
     )
     parser.add_argument("--customers-only", action="store_true", help="leave out the OFAC and UN ingests")
-    parser.add_argument("--baseline", help="a commit whose set-wise path runs first on the same file (before/after)")
+    parser.add_argument("--baseline", help="a commit whose code runs the first way first (before/after)")
     parser.add_argument(
         "--together",
         action="store_true",
@@ -198,9 +198,9 @@ def main() -> None:
     ways = args.ways.split(",")
     if args.baseline:
         tree, commit = baseline_tree(args.baseline, args.cache)
-        before = f"setwise@{commit[:7]}"
+        before = f"{ways[0]}@{commit[:7]}"  # the first way, the commit's code
         with ThreadPoolExecutor(2 if args.together else 1) as pool:  # --together: both ingests at once
-            ran = [pool.submit(ingest, table, "mapping", tree / "mappings" / "customers.yaml", tree=tree)]
+            ran = [pool.submit(ingest, table, "mapping", tree / "mappings" / "customers.yaml", ways[0], tree=tree)]
             ran += [pool.submit(ingest, table, "mapping", MAPPING, way) for way in ways]
             for name, future in zip([before, *ways], ran, strict=True):
                 results[f"customers-{name}"] = future.result()
