@@ -57,7 +57,6 @@ from sanctiongraph.errors import IngestError, MassRemovalError
 
 __all__ = [
     "BATCH_SIZE",
-    "CHANGED_RECORDS",
     "Change",
     "change_history",
     "IngestSummary",
@@ -147,12 +146,17 @@ MERGE_SQL = {
                              FROM sg_load_records) WHERE n > 1)
         RETURNING rows
     """,
-    "record_changes": """
-        INSERT INTO sg_changes
-        SELECT $source, $version, i.record_id,
+    # The records this version adds or changes, kept in a work table of their own: the shared values are
+    # replaced for these (``shared_values.merge``) without joining the whole load to sg_changes again.
+    "find_changes": """
+        INSERT INTO sg_load_changed
+        SELECT i.seq, i.record_id,
                CASE WHEN r.record_id IS NULL OR r.removed_in IS NOT NULL THEN 'added' ELSE 'changed' END
         FROM sg_load_records i LEFT JOIN sg_records r USING (record_id)
         WHERE r.record_id IS NULL OR r.removed_in IS NOT NULL OR r.content_hash <> i.content_hash
+    """,
+    "record_changes": """
+        INSERT INTO sg_changes SELECT $source, $version, record_id, change FROM sg_load_changed
     """,
     "removals": """
         INSERT INTO sg_changes
@@ -185,13 +189,6 @@ MERGE_SQL = {
         SELECT change, count(*) FROM sg_changes WHERE source = $source AND version = $version GROUP BY change
     """,
 }
-
-
-# The records of one version that are new or whose content changed: their shared values are replaced.
-CHANGED_RECORDS = """(
-    SELECT record_id, seq FROM sg_load_records WHERE record_id IN (
-        SELECT record_id FROM sg_changes WHERE source = $source AND version = $version AND change <> 'removed'))
-"""
 
 
 @dataclass(slots=True)
@@ -429,6 +426,7 @@ def _merge_version(
         "INSERT INTO sg_quarantine (source, version, file, row, field, reason, raw, rows)"
         " SELECT source, version, file, row, field, reason, raw, rows FROM sg_load_quarantine"
     )
+    _run(con, "find_changes", params)
     _run(con, "record_changes", params)
     if snapshot:
         _run(con, "removals", params)
@@ -437,7 +435,7 @@ def _merge_version(
         _run(con, "mark_removed", {**params, "now": now})
     _run(con, "update_seen", {**params, "now": now})
     _run(con, "insert_new", {**params, "now": now})
-    shared_values.merge(con, CHANGED_RECORDS, params)
+    shared_values.merge(con, "sg_load_changed")
     counts = dict(_run(con, "count_changes", params).fetchall())
     summary.added, summary.changed, summary.removed = (int(counts.get(k, 0)) for k in ("added", "changed", "removed"))
     con.execute(

@@ -17,7 +17,25 @@ from ingest.staging import shared_values
 
 # --- ingest: list versions and their records ---------------------------------------------
 
-INGEST_SQL = """
+# One row per record ever staged. No PRIMARY KEY: uniqueness holds by construction (a version's records are
+# merged by record_id, a key seen twice in one file is quarantined), and DuckDB keeps a key's index in memory
+# whole, about 45 bytes a record: at five million records its growth alone broke the load's memory cap
+# at commit. Files made before lose the key when next opened for writing (``migrate``).
+RECORDS = """sg_records (
+    record_id VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    source_key VARCHAR NOT NULL,
+    schema VARCHAR NOT NULL,
+    caption VARCHAR NOT NULL,
+    content_hash VARCHAR NOT NULL,
+    data JSON NOT NULL,
+    first_version VARCHAR NOT NULL,
+    version VARCHAR NOT NULL,
+    removed_in VARCHAR,
+    updated_at TIMESTAMP NOT NULL
+)"""
+
+INGEST_SQL = f"""
 CREATE TABLE IF NOT EXISTS sg_source_versions (
     source VARCHAR NOT NULL,
     version VARCHAR NOT NULL,
@@ -33,19 +51,7 @@ CREATE TABLE IF NOT EXISTS sg_source_versions (
     ingested_at TIMESTAMP NOT NULL,
     PRIMARY KEY (source, version)
 );
-CREATE TABLE IF NOT EXISTS sg_records (
-    record_id VARCHAR PRIMARY KEY,
-    source VARCHAR NOT NULL,
-    source_key VARCHAR NOT NULL,
-    schema VARCHAR NOT NULL,
-    caption VARCHAR NOT NULL,
-    content_hash VARCHAR NOT NULL,
-    data JSON NOT NULL,
-    first_version VARCHAR NOT NULL,
-    version VARCHAR NOT NULL,
-    removed_in VARCHAR,
-    updated_at TIMESTAMP NOT NULL
-);
+CREATE TABLE IF NOT EXISTS {RECORDS};
 CREATE TABLE IF NOT EXISTS sg_changes (
     source VARCHAR NOT NULL,
     version VARCHAR NOT NULL,
@@ -73,6 +79,7 @@ CREATE TEMP TABLE sg_load_records (
 CREATE TEMP TABLE sg_load_quarantine (
     source VARCHAR, version VARCHAR, file VARCHAR, row BIGINT, field VARCHAR, reason VARCHAR, raw VARCHAR, rows BIGINT
 );
+CREATE TEMP TABLE sg_load_changed (seq BIGINT, record_id VARCHAR, change VARCHAR);
 """
 
 
@@ -153,7 +160,7 @@ CREATE TABLE IF NOT EXISTS sg_judgements (
 
 
 # Work tables of one ingest, dropped at its end (and with its connection, when it is killed).
-WORK_TABLES = ("sg_load_records", "sg_load_quarantine", "sg_load_infra")
+WORK_TABLES = ("sg_load_records", "sg_load_quarantine", "sg_load_infra", "sg_load_changed")
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
@@ -169,6 +176,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RESOLUTION_SQL)
     # Added after the first release: how many input rows a quarantine entry stands for.
     con.execute("ALTER TABLE sg_quarantine ADD COLUMN IF NOT EXISTS rows BIGINT DEFAULT 1")
+    _unkey_records(con)
     if not shared_values.is_current(con):  # a staging file from before sg_record_infra, or derived differently
         con.begin()
         try:
@@ -179,6 +187,25 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         con.commit()
     for table in WORK_TABLES:
         con.execute(f"DROP TABLE IF EXISTS {table}")  # names from WORK_TABLES, never user text
+
+
+def _unkey_records(con: duckdb.DuckDBPyConnection) -> None:
+    """``sg_records`` without the PRIMARY KEY a file made before still has (see ``RECORDS``), rows unchanged."""
+    keyed = con.execute(
+        "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'sg_records' AND constraint_type = 'PRIMARY KEY'"
+    ).fetchone()
+    if not keyed or not keyed[0]:
+        return
+    con.begin()
+    try:
+        con.execute("ALTER TABLE sg_records RENAME TO sg_records_keyed")
+        con.execute(f"CREATE TABLE {RECORDS}")
+        con.execute("INSERT INTO sg_records SELECT * FROM sg_records_keyed")
+        con.execute("DROP TABLE sg_records_keyed")
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
 
 
 def is_current(con: duckdb.DuckDBPyConnection) -> bool:

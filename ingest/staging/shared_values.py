@@ -14,7 +14,6 @@ version is derived again (``derive_all``) when it is next opened for writing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import duckdb
 import orjson
@@ -28,12 +27,18 @@ BATCH_SIZE = 10_000
 
 ROWS_SCHEMA = pa.schema([("seq", pa.int64()), ("kind", pa.string()), ("key", pa.string()), ("value", pa.string())])
 
-# Replace the shared values of ``{records}`` (a parenthesised query with record_id and seq, using ``params``)
-# by the ones derived as they were staged.
+# Records whose shared values one statement replaces: a load's changed records are replaced a range of
+# positions at a time, so that the join's tables stay small under the load's memory cap whatever the file's size.
+MERGE_BATCH = 500_000
+
+# Replace the shared values of the records of ``{records}`` (a table of record_id and seq) in the range of
+# positions [$low, $high) by the ones derived as they were staged (``sg_load_infra``).
 MERGE_SQL = (
-    "DELETE FROM sg_record_infra WHERE record_id IN (SELECT record_id FROM {records})",
+    "DELETE FROM sg_record_infra"
+    " WHERE record_id IN (SELECT record_id FROM {records} WHERE seq >= $low AND seq < $high)",
     "INSERT INTO sg_record_infra SELECT r.record_id, i.kind, i.key, i.value"
-    " FROM {records} r JOIN sg_load_infra i USING (seq)",
+    " FROM (SELECT record_id, seq FROM {records} WHERE seq >= $low AND seq < $high) r"
+    " JOIN (SELECT * FROM sg_load_infra WHERE seq >= $low AND seq < $high) i USING (seq)",
 )
 
 
@@ -42,10 +47,12 @@ def record_rows(record: Record) -> list[tuple[str, str, str]]:
     return keys.record_values(record)
 
 
-def merge(con: duckdb.DuckDBPyConnection, records: str, params: dict[str, Any] | None = None) -> None:
-    """Replace the shared values of ``records`` by those staged for them in ``sg_load_infra``."""
-    for sql in MERGE_SQL:
-        con.execute(sql.format(records=records), params)
+def merge(con: duckdb.DuckDBPyConnection, records: str) -> None:
+    """Replace the shared values of ``records`` (a work table) by those staged for them in ``sg_load_infra``."""
+    (end,) = con.execute(f"SELECT coalesce(max(seq) + 1, 0) FROM {records}").fetchone() or (0,)
+    for low in range(0, end, MERGE_BATCH):
+        for sql in MERGE_SQL:
+            con.execute(sql.format(records=records), {"low": low, "high": low + MERGE_BATCH})
 
 
 def _current_rows(con: duckdb.DuckDBPyConnection) -> Iterator[pa.Table]:

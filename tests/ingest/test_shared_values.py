@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from ingest import staging
 from ingest.run import run_ingest
@@ -37,7 +38,13 @@ def staged_values(path: Path) -> list[tuple[str, str, str, str]]:
         con.close()
 
 
-def test_a_records_shared_values_follow_its_versions(tmp_path: Path) -> None:
+@pytest.mark.parametrize("batch", [shared_values.MERGE_BATCH, 1], ids=["one-batch", "a-record-a-batch"])
+def test_a_records_shared_values_follow_its_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    """The same, whether a load's changed records have their values replaced at once or in ranges of positions
+    (``MERGE_BATCH``, which bounds the merge's memory on a big file)."""
+    monkeypatch.setattr(shared_values, "MERGE_BATCH", batch)
     path = ingest(
         tmp_path,
         "v1",

@@ -14,6 +14,7 @@ import pytest
 
 from ingest import staging
 from ingest.run import run_ingest
+from ingest.staging import schema
 from sanctiongraph.errors import IngestError, MappingError
 from tests.ingest.conftest import DATA
 
@@ -179,3 +180,27 @@ def test_threads_of_one_process_share_the_staging_writer(tmp_path: Path) -> None
 def _enter(path: Path, inside: threading.Event) -> None:
     with staging.exclusive_writer(path, 0.5):
         inside.set()
+
+
+def test_records_of_a_file_made_with_a_keyed_table_are_kept_and_unkeyed(staged_un: Path, samples) -> None:  # type: ignore[no-untyped-def]
+    """A staging file made when sg_records had a PRIMARY KEY (whose index grew past the load's memory cap on big
+    files) loses the key when opened for writing, every row kept; ingesting goes on as before."""
+    con = duckdb.connect(str(staged_un))
+    con.execute("ALTER TABLE sg_records RENAME TO sg_records_now")
+    ddl = schema.RECORDS.replace("record_id VARCHAR NOT NULL", "record_id VARCHAR PRIMARY KEY")
+    con.execute(f"CREATE TABLE {ddl}")  # as an earlier release made it
+    con.execute("INSERT INTO sg_records SELECT * FROM sg_records_now")
+    con.execute("DROP TABLE sg_records_now")
+    con.close()
+    before = snapshot(staged_un)
+
+    staging.open_for_writing(staged_un).close()
+    assert snapshot(staged_un) == before
+    con = duckdb.connect(str(staged_un), read_only=True)
+    keys = con.execute(
+        "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'sg_records' AND constraint_type = 'PRIMARY KEY'"
+    ).fetchone()
+    con.close()
+    assert keys == (0,)
+    newer = run_ingest(staged_un, samples.un_xml, "un-xml")
+    assert newer.added + newer.changed + newer.removed > 0 and snapshot(staged_un)["sg_records"] != before["sg_records"]
