@@ -44,7 +44,7 @@ SHARED_COLUMNS = ("at", "kind", "key", "value")
 PART_RECORDS = pa.schema(
     [(name, pa.int64() if name in ("row", "rows") else pa.string()) for name in RECORD_COLUMNS] + [("at", pa.int64())]
 )
-PART_SHARED = pa.schema([("at", pa.int64()), ("kind", pa.string()), ("key", pa.string()), ("value", pa.string())])
+PART_SHARED = pa.schema([(name, pa.int64() if name == "at" else pa.string()) for name in SHARED_COLUMNS])
 
 
 @dataclass(frozen=True, slots=True)

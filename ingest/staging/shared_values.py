@@ -25,7 +25,6 @@ from ingest.record import Record
 RECORD_INFRA_VERSION = 2
 BATCH_SIZE = 10_000
 
-ROWS_SCHEMA = pa.schema([("seq", pa.int64()), ("kind", pa.string()), ("key", pa.string()), ("value", pa.string())])
 
 # Records whose shared values one statement replaces: a load's changed records are replaced a range of
 # positions at a time, so that the join's tables stay small under the load's memory cap whatever the file's size.
