@@ -48,14 +48,34 @@ def iter_json_values(path: Path) -> Iterator[tuple[int, Any | BadLine]]:
         if first.lstrip().startswith("["):
             yield from _iter_array(path, handle, first, line)
             return
-        yield line, _parse_line(first)
+        yield line, parse_line(first)
         for text in handle:
             line += 1
             if text.strip():
-                yield line, _parse_line(text)
+                yield line, parse_line(text)
 
 
-def _parse_line(text: str) -> Any | BadLine:
+def iter_json_line_texts(path: Path) -> Iterator[tuple[int, str]] | None:
+    """(line, text) for every non-blank line of a JSON-lines file, as ``iter_json_values`` would parse them;
+    ``None`` for a file that is one top-level array (its values are not lines)."""
+    with open_text(path) as handle:
+        for text in handle:
+            if text.strip():
+                if text.lstrip().startswith("["):
+                    return None
+                break
+    return _line_texts(path)
+
+
+def _line_texts(path: Path) -> Iterator[tuple[int, str]]:
+    with open_text(path) as handle:
+        for line, text in enumerate(handle, start=1):
+            if text.strip():
+                yield line, text
+
+
+def parse_line(text: str) -> Any | BadLine:
+    """One line's value, or a ``BadLine`` saying why it is not JSON."""
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as error:

@@ -281,11 +281,14 @@ class Mapping:
         """The column names of a CSV table (checked against the mapping) and its data rows with line numbers."""
         rows = iter_csv_rows(path, self.model.delimiter)
         first = next(rows, None)
-        if first is None:
+        return self.column_names(path, None if first is None else first[1]), rows
+
+    def column_names(self, path: Path, header: list[str] | None) -> list[str]:
+        """The column names of a CSV table's header row, checked against the mapping."""
+        if header is None:
             raise IngestError(f"{path}: empty file; expected a header row")
-        _, header = first
         self._check_columns(path, header)
-        return [h.strip().lstrip("\ufeff") for h in header], rows
+        return [h.strip().lstrip("\ufeff") for h in header]
 
     def _check_columns(self, path: Path, header: list[str]) -> None:
         present = {h.strip().lstrip("\ufeff") for h in header}

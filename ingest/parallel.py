@@ -3,9 +3,10 @@
 A table's chunks (``ingest.mapping_setwise.read_chunks``) are independent of one
 another, and building one (cleaning its columns, building its records, then each
 record's JSON, content hash and shared-value keys: ``staging.staged``) is nearly
-all the CPU an ingest spends. So the loading process reads the file and sends
-the chunks to worker processes, at most ``IN_FLIGHT`` a worker at a time (memory
-stays flat in the file's size). A worker writes a chunk's records as a part of
+all the CPU an ingest spends. So the loading process reads the file, only as
+far as finding where rows end, and sends the chunks as text
+(``mapping_setwise.read_text_chunks``) to worker processes, at most
+``IN_FLIGHT`` a worker at a time (memory stays flat in the file's size). A worker writes a chunk's records as a part of
 the work tables (``staging.StagedPart``: Parquet files in the load's folder) and
 hands back the part's paths, read back in file order and staged in that order.
 Fragments and quarantine entries come back as they are and flow on
@@ -15,7 +16,7 @@ byte for byte what one process stages (``tests/ingest/test_parallel.py``).
 A table of one chunk is built in the loading process: a worker costs a second or
 two to start (its imports, the country and territory tables).
 
-Workers are plain ``python`` subprocesses that read pickled chunks on stdin and
+Workers are plain ``python`` subprocesses that read pickled tasks on stdin and
 write pickled results on stdout, chunk ``i`` going to worker ``i mod n``, so the
 results are read back in file order. Not ``multiprocessing``: its spawned
 children import the caller's main module again (a script without a
@@ -44,7 +45,7 @@ import orjson
 from ingest import collector, mapping_setwise
 from ingest.fragments import EncodedFragment, FragmentMerger
 from ingest.mapping import Mapping, load_mapping
-from ingest.mapping_setwise import PhaseCallback, build_chunks, chunk_items, read_chunks
+from ingest.mapping_setwise import PhaseCallback, build_chunks, chunk_items, read_text_chunks
 from ingest.record import Fragment, Item, Quarantine, Record
 from ingest.staging import StagedPart, StagedRecords, Stamp, stamp
 from sanctiongraph.errors import IngestError
@@ -90,7 +91,7 @@ def staged_items(
     Raises:
         IngestError: the file cannot be read (as in one process), or a worker failed or died.
     """
-    chunks = read_chunks(mapping, path, chunk_rows or mapping_setwise.CHUNK_ROWS)
+    chunks = read_text_chunks(mapping, path, chunk_rows or mapping_setwise.CHUNK_ROWS)
     head = [chunk for chunk in (next(chunks, None), next(chunks, None)) if chunk is not None]
     if workers < 2 or len(head) < 2:
         yield from build_chunks(mapping, chain(head, chunks), path, source, progress)
@@ -100,8 +101,8 @@ def staged_items(
         merger = FragmentMerger()
         read = 0
         for chunk in chain(head, chunks):
-            yield from _fragments_to(merger, pool.send(("chunk", chunk, str(path), source, mark), len(chunk.rows)))
-            read += len(chunk.rows)
+            yield from _fragments_to(merger, pool.send(("chunk", chunk, str(path), source, mark), chunk.count))
+            read += chunk.count
             if progress is not None:
                 progress("read", read)
                 progress("cleaned", pool.rows_done)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -47,15 +47,49 @@ def iter_csv_rows(path: Path, delimiter: str = ",") -> Iterator[tuple[int, list[
     A trailing DOS end-of-file byte (0x1A, as in OFAC's sdn.csv) is not a row.
     """
     with open_text(path) as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
-        line = 1
-        try:
-            for row in reader:
-                if row and not (len(row) == 1 and row[0].strip("\x1a \t") == ""):
-                    yield line, row
-                line = reader.line_num + 1
-        except (csv.Error, UnicodeDecodeError) as error:
-            raise IngestError(f"{path}:{line}: unreadable CSV ({error})") from error
+        yield from csv_rows(handle, path, delimiter)
+
+
+def csv_rows(
+    lines: Iterable[str], path: Path, delimiter: str = ",", first_line: int = 1
+) -> Iterator[tuple[int, list[str]]]:
+    """The rows of ``lines`` (a CSV file's, from line ``first_line`` on) as ``iter_csv_rows`` gives them."""
+    reader = csv.reader(lines, delimiter=delimiter)
+    line = first_line
+    try:
+        for row in reader:
+            if row and not (len(row) == 1 and row[0].strip("\x1a \t") == ""):
+                yield line, row
+            line = first_line + reader.line_num
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise IngestError(f"{path}:{line}: unreadable CSV ({error})") from error
+
+
+def iter_csv_texts(path: Path, rows: int, delimiter: str = ",") -> Iterator[tuple[int, str, int]]:
+    """A CSV file's text in blocks of ``rows`` rows (the first block is the first row alone: the header).
+
+    Each block is (the line it starts on, its text, its rows): ``csv_rows`` of the text from that line
+    gives exactly the rows ``iter_csv_rows`` gives for that stretch of the file. The rows are parsed here
+    only to find where they end (a cell may span lines), so the same errors are raised at the same line.
+    """
+    taken: list[str] = []
+
+    def taking(handle: IO[str]) -> Iterator[str]:
+        for text in handle:
+            taken.append(text)
+            yield text
+
+    with open_text(path) as handle:
+        first_line, count, size = 1, 0, 1  # the header alone first
+        for _ in csv_rows(taking(handle), path, delimiter):
+            count += 1
+            if count == size:
+                yield first_line, "".join(taken), count
+                first_line += len(taken)
+                taken.clear()
+                count, size = 0, rows
+        if count:
+            yield first_line, "".join(taken), count
 
 
 def header_index(path: Path, header: list[str], required: tuple[str, ...], line: int = 1) -> dict[str, int]:

@@ -11,6 +11,7 @@ staging as it was and no worker behind.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import signal
 import subprocess
@@ -22,6 +23,7 @@ import pytest
 
 from ingest import mapping_setwise
 from ingest.run import run_ingest
+from ingest.textfile import csv_rows, iter_csv_rows, iter_csv_texts
 from sanctiongraph.errors import IngestError
 from tests.ingest.test_setwise import MAPPINGS, STRICT_MAPPING, _staged, write_messy_customers
 
@@ -90,6 +92,23 @@ def test_workers_stage_what_one_process_stages(messy_table: Path, tmp_path: Path
     assert not _workers_alive()
 
 
+@pytest.mark.parametrize("rows", [1, 2, 3, 7])
+def test_text_handed_to_workers_splits_into_the_rows_the_file_has(tmp_path: Path, rows: int) -> None:
+    """Blocks of text cut where rows end (a cell across lines, CRLF, blank lines, a DOS end-of-file byte)."""
+    table = tmp_path / "t.csv"
+    table.write_bytes(
+        b'id,name,note\r\n1,"Kim\r\nMyong Chol",a\r\n\r\n2,"Ri, ""Pyong""",b\r\n3,x\r\n'
+        b'4,"multi\nline\ncell",c\r\n5,"",\r\n6,e,f\r\n\x1a'
+    )
+    split: list[tuple[int, list[str]]] = []
+    for first_line, text, count in iter_csv_texts(table, rows):
+        found = list(csv_rows(io.StringIO(text, newline=""), table, ",", first_line))
+        assert len(found) == count, f"the block from line {first_line}"
+        split.extend(found)
+    assert split == list(iter_csv_rows(table))
+    assert [line for line, _ in split] == [1, 2, 5, 6, 7, 10, 11]
+
+
 @pytest.mark.usefixtures("small_chunks")
 def test_workers_stage_json_lines_as_one_process(messy_table: Path, tmp_path: Path) -> None:
     with messy_table.open(encoding="utf-8", newline="") as handle:
@@ -99,6 +118,8 @@ def test_workers_stage_json_lines_as_one_process(messy_table: Path, tmp_path: Pa
         for number, row in enumerate(rows):
             if number % 97 == 5:
                 out.write(b"{not json\n")
+            elif number % 89 == 7:  # blank lines count in the line numbers, and are not rows
+                out.write(b"\n   \n")
             else:
                 out.write(orjson.dumps(dict(zip(header, row, strict=False))) + b"\n")
     mapping = tmp_path / "customers-jsonl.yaml"
