@@ -66,6 +66,11 @@ from ingest.record import Record
 SCREEN_THREADS = 3
 # Who closes an alert when a load removed its reason.
 SYSTEM = "sanctiongraph load"
+# Steps an alert pass reports to its ``progress(step, count)``, as a load reports its writes (``graph.loader``):
+# the customers it will screen, then those screened so far.
+TO_SCREEN_STEP = "alert_customers"
+SCREENED_STEP = "alert_customers_screened"
+Progress = Callable[[str, int], None]
 _RANK = {Decision.CLEAR: 0, Decision.REVIEW: 1, Decision.HIT: 2}
 
 
@@ -165,6 +170,7 @@ def screen_customers(
     screener: Screener,
     customer_ids: list[str],
     by_values: dict[str, list[dict[str, Any]]] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Screened]:
     """Each customer's decision against the lists and its reasons (a customer with several records: the worst).
 
@@ -174,7 +180,7 @@ def screen_customers(
     ``SCREEN_THREADS`` batches at a time keep its cores (and this process) busy.
     ``by_values``: customers whose screening by name only the new parties given can move (``graph.alert_gate``),
     screened without their name search (``screen_records_by_values``; a record it cannot screen exactly gets the
-    full screen).
+    full screen). ``progress``: called with ``SCREENED_STEP`` and the customers screened so far, a batch at a time.
     """
     screened: dict[str, Screened] = {cid: Screened(Decision.CLEAR, []) for cid in customer_ids}
     cheap = by_values or {}
@@ -195,9 +201,15 @@ def screen_customers(
 
     batches = [customer_ids[start : start + SCREEN_BATCH] for start in range(0, len(customer_ids), SCREEN_BATCH)]
     with ThreadPoolExecutor(max(1, SCREEN_THREADS), thread_name_prefix="alerts-screen") as pool:
-        for rows, results in pool.map(screen, batches) if SCREEN_THREADS > 1 else map(screen, batches):
+        done = 0
+        for batch, (rows, results) in zip(
+            batches, pool.map(screen, batches) if SCREEN_THREADS > 1 else map(screen, batches), strict=True
+        ):
             for row, result in zip(rows, results, strict=True):
                 _merge(screened[row["entityId"]], result, row["entityId"])
+            done += len(batch)
+            if progress is not None:
+                progress(SCREENED_STEP, done)
     return screened
 
 
@@ -260,8 +272,13 @@ def run_alerts(
     touched: Touched,
     load_id: int,
     con: duckdb.DuckDBPyConnection | None = None,
+    progress: Progress | None = None,
 ) -> AlertSummary:
-    """Re-screen the customers a load's change reaches and raise, reopen or close their alerts."""
+    """Re-screen the customers a load's change reaches and raise, reopen or close their alerts.
+
+    ``progress(step, count)``: the customers to screen (``TO_SCREEN_STEP``), then those screened so far
+    (``SCREENED_STEP``); a first load of a big customer base screens for a long while.
+    """
     started = time.monotonic()
     summary = AlertSummary(seeds=len(touched.entity_ids) + len(touched.values))
     if not store.read("any_customer"):  # lists alone: no walk, no name search
@@ -289,7 +306,9 @@ def run_alerts(
     if not customer_ids:
         summary.seconds = time.monotonic() - started
         return summary
-    return _screen_and_compare(store, get_screener(), customer_ids, load_id, con, summary, started, planned.by_values)
+    return _screen_and_compare(
+        store, get_screener(), customer_ids, load_id, con, summary, started, planned.by_values, progress
+    )
 
 
 def _screen_and_compare(
@@ -301,11 +320,14 @@ def _screen_and_compare(
     summary: AlertSummary,
     started: float,
     by_values: dict[str, list[dict[str, Any]]] | None = None,
+    progress: Progress | None = None,
 ) -> AlertSummary:
     """Screen ``customer_ids`` (``by_values``: without their name search), compare with their last screening, and
     raise, reopen or close their alerts."""
     clock = time.monotonic()
-    screened = screen_customers(store, screener, customer_ids, by_values)
+    if progress is not None:
+        progress(TO_SCREEN_STEP, len(customer_ids))
+    screened = screen_customers(store, screener, customer_ids, by_values, progress)
     summary.phases["screen"], clock = time.monotonic() - clock, time.monotonic()
     before = {row["id"]: row for row in store.read("alert_screenings", {"ids": customer_ids})}
     now = _now()
@@ -388,6 +410,7 @@ def rescreen_everyone(
     load_id: int,
     con: duckdb.DuckDBPyConnection | None = None,
     page: int = 5_000,
+    progress: Progress | None = None,
 ) -> AlertSummary:
     """Re-screen every customer, and raise, reopen or close alerts for whatever moved.
 
@@ -406,7 +429,7 @@ def rescreen_everyone(
     if not customer_ids:
         summary.seconds = time.monotonic() - started
         return summary
-    return _screen_and_compare(store, screener, customer_ids, load_id, con, summary, started)
+    return _screen_and_compare(store, screener, customer_ids, load_id, con, summary, started, None, progress)
 
 
 # --- reading and moving alerts (the API and the CLI) ---------------------------------------------------

@@ -174,7 +174,7 @@ def _load(
         # same alerts (an alert's id is its customer and reason).
         touched = touched_from_rows(state.touched()) if summary.mode == "incremental" else Touched(everything=True)
         touched.entity_ids |= newly_delisted | set(summary.clusters.exposed_changed)
-        summary.alerts = run_alerts(store, Screener.load, touched, summary.load_id, con)
+        summary.alerts = run_alerts(store, Screener.load, touched, summary.load_id, con, progress)
     store.write("finish_load", {"runId": summary.run_id, "entities": summary.entities, "records": summary.records})
     state.commit(summary.load_id, summary.run_id)
     return summary

@@ -231,13 +231,13 @@ def rescreen(workspace: Workspace = None) -> None:
     settings = settings_for(workspace)
 
     def body() -> Any:
-        with GraphStore(settings) as store:
+        with GraphStore(settings) as store, progress_bar("rescreen") as update:
             last = store.read("last_load")
             if not last:
                 raise GraphStoreError("nothing is loaded yet", hint="run `sanctiongraph load` first")
             con = staging.connect(settings.staging_path, read_only=True) if settings.staging_path.exists() else None
             try:
-                return ongoing.rescreen_everyone(store, Screener.load(), int(last[0]["loadId"]), con)
+                return ongoing.rescreen_everyone(store, Screener.load(), int(last[0]["loadId"]), con, progress=update)
             finally:
                 if con is not None:
                     con.close()

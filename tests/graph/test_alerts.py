@@ -87,6 +87,7 @@ class Update:
     before: dict[str, alerts.Screened]
     after: dict[str, alerts.Screened]
     alerts_after_first: list[alert_views.AlertView]
+    second_progress: list[tuple[str, int]]  # what the update's load reported as it went
 
     def entity(self, account: str) -> str:
         return self.entity_of[f"customer_accounts:{account}"]
@@ -149,10 +150,11 @@ def update(tmp_path_factory: pytest.TempPathFactory, neo4j_settings: Settings) -
         alerts_after_first = all_alerts(store)
         before = full_rescreen(store, screener)
         entity_of = stage_2024(path)
-        second = run_load(store, path)
+        reported: list[tuple[str, int]] = []
+        second = run_load(store, path, progress=lambda step, count: reported.append((step, count)))
         screener = Screener.load()  # a fresh name index: the lists changed
         after = full_rescreen(store, screener)
-        yield Update(store, path, entity_of, truth, first, second, before, after, alerts_after_first)
+        yield Update(store, path, entity_of, truth, first, second, before, after, alerts_after_first, reported)
 
 
 def raised_in(store: GraphStore, load: LoadSummary) -> list[alert_views.AlertView]:
@@ -394,6 +396,15 @@ def test_screening_by_values_gives_what_a_full_screen_gives(update: Update) -> N
     print(f"\nBY VALUES {len(ids)} customers equal to the full screen ({moved} with reasons; planted {cheaply})")
     assert len(ids) > 500 and moved and cheaply["new-wallet"] and cheaply["new-email"], cheaply
     assert cheaply["new-name"] + cheaply["respelled"], cheaply
+
+
+def test_a_load_reports_how_far_its_alert_pass_has_screened(update: Update) -> None:
+    """A first load of a big customer base screens for a long while: the load's progress says how far."""
+    assert update.second.alerts is not None and update.second.alerts.customers > 0
+    steps = [(step, count) for step, count in update.second_progress if step.startswith("alert_")]
+    assert steps[0] == (alerts.TO_SCREEN_STEP, update.second.alerts.customers)
+    screened = [count for step, count in steps if step == alerts.SCREENED_STEP]
+    assert screened == sorted(screened) and screened[-1] == update.second.alerts.customers
 
 
 def test_a_delisting_closes_the_alert_it_opened_with_that_reason(update: Update) -> None:
