@@ -111,6 +111,8 @@ def main() -> None:
         "--compare", type=int, default=500, help="customers screened batched and one at a time (0: none)"
     )
     parser.add_argument("--profile", type=Path, help="write cProfile stats of the first and update loads here")
+    parser.add_argument("--heap", default="2g", help="Neo4j's heap (default 2g)")
+    parser.add_argument("--pagecache", default="2g", help="Neo4j's page cache (default 2g; a 1M graph wants more)")
     args = parser.parse_args()
     work = args.workdir / str(args.size)
     shutil.rmtree(work, ignore_errors=True)
@@ -137,7 +139,8 @@ def main() -> None:
         "planted": {k: sum(1 for t in truth if t["kind"] == k) for k in sorted({t["kind"] for t in truth})},
         "load_average_start": list(os.getloadavg()),
     }
-    settings = start_neo4j(work, "2g", "2g")
+    settings = start_neo4j(work, args.heap, args.pagecache)
+    report["neo4j"] = {"heap": args.heap, "pagecache": args.pagecache}
     try:
         with GraphStore(settings, timeout=600) as store:
             step("first load (the 2022 baseline)")
