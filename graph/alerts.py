@@ -56,6 +56,7 @@ from graph.alert_reach import (
     reach,
 )
 from graph.applicants import HIT_PROBABILITY, REVIEW_EXPOSURE, REVIEW_PROBABILITY, Decision, ScreenResult
+from graph.load.writer import Progress
 from graph.screen_batch import SCREEN_BATCH, screen_records, screen_records_by_values
 from graph.screening import Screener
 from graph.store import GraphStore
@@ -70,7 +71,6 @@ SYSTEM = "sanctiongraph load"
 # the customers it will screen, then those screened so far.
 TO_SCREEN_STEP = "alert_customers"
 SCREENED_STEP = "alert_customers_screened"
-Progress = Callable[[str, int], None]
 _RANK = {Decision.CLEAR: 0, Decision.REVIEW: 1, Decision.HIT: 2}
 
 

@@ -6,9 +6,10 @@ record's JSON, content hash and shared-value keys: ``staging.staged``) is nearly
 all the CPU an ingest spends. So the loading process reads the file, only as
 far as finding where rows end, and sends the chunks as text
 (``mapping_setwise.read_text_chunks``) to worker processes, at most
-``IN_FLIGHT`` a worker at a time (memory stays flat in the file's size). A worker writes a chunk's records as a part of
-the work tables (``staging.StagedPart``: Parquet files in the load's folder) and
-hands back the part's paths, read back in file order and staged in that order.
+``IN_FLIGHT`` a worker at a time (memory stays flat in the file's size). A
+worker writes a chunk's records as a part of the work tables
+(``staging.StagedPart``: Parquet files in the load's folder) and hands back the
+part's paths, read back in file order and staged in that order.
 Fragments and quarantine entries come back as they are and flow on
 as before (fragments are merged in the loading process), so what is staged is
 byte for byte what one process stages (``tests/ingest/test_parallel.py``).
