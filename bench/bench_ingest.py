@@ -1,4 +1,4 @@
-"""Ingest throughput: records/s for the OFAC trio, the UN XML and a generated 1M-row customer CSV.
+"""Ingest throughput: records/s for the OFAC trio, the UN XML, a generated customer CSV and a GLEIF LEI CSV.
 
 Each ingest runs in its own subprocess into a fresh staging file, so its peak
 RSS is its own. Same-process baselines (csv.reader over the same CSV, lxml
@@ -10,6 +10,7 @@ machines better than raw rows/s.
     python bench/bench_ingest.py --rows 200000   # quicker
     python bench/bench_ingest.py --rows 200000 --customers-only --ways parallel,setwise
     python bench/bench_ingest.py --rows 200000 --customers-only --baseline 79b7386   # before/after, one run
+    python bench/bench_ingest.py --rows 0 --customers-only --golden-copy 500000   # GLEIF LEI CSV only
 
 The customer CSV goes the default way, ``parallel``: chunks built by worker
 processes, one per core (``ingest.parallel``). ``setwise`` is the same set-wise
@@ -184,12 +185,31 @@ def main() -> None:
         action="store_true",
         help="with --baseline: run before and after at the same time, so a crowded machine slows both alike",
     )
+    parser.add_argument(
+        "--golden-copy",
+        type=int,
+        default=0,
+        help="also ingest a golden-copy-style GLEIF LEI CSV of N rows (gleif-lei) with workers and in one process",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     ofac, un = DATA / "ofac" / "snapshot_2022-01", DATA / "un" / "consolidated.xml"
-    table = generate(args.rows, args.cache / f"customers-{args.rows}")
-    baselines = {"customers": csv_baseline(table)}
     results: dict[str, dict[str, float]] = {}
+    baselines: dict[str, float] = {}
+    if args.golden_copy:
+        golden = _golden_copy(args.golden_copy, args.cache)
+        baselines["golden-copy"] = csv_baseline(golden)
+        for way in ("parallel", "setwise"):
+            results[f"golden-copy-{way}"] = ingest(golden, "gleif-lei", way=way)
+        print(HEAD)
+        for way, label in (("parallel", "workers"), ("setwise", "one process")):
+            name = f"GLEIF LEI golden-copy CSV ({args.golden_copy:,}), {label}"
+            print(line(name, results[f"golden-copy-{way}"], baselines["golden-copy"]))
+    if not args.rows:
+        _write_json(args, baselines, results)
+        return
+    table = generate(args.rows, args.cache / f"customers-{args.rows}")
+    baselines["customers"] = csv_baseline(table)
     if not args.customers_only:
         baselines["ofac"] = csv_baseline(ofac / "sdn.csv")
         baselines["un"] = xml_baseline(un, ("INDIVIDUAL", "ENTITY"))
@@ -223,6 +243,22 @@ def main() -> None:
         "customer CSV; 'vs read' = ingest CPU seconds per row over csv.reader's (CPU, not wall: the machine may be"
         " shared)"
     )
+    _write_json(args, baselines, results)
+
+
+def _golden_copy(rows: int, cache: Path) -> Path:
+    """A golden-copy-style LEI CSV of ``rows`` rows (``ingest.generate.golden_copy``), made once."""
+    path = cache / f"gleif-{rows}" / "20260101-0000-gleif-goldencopy-lei2-golden-copy.csv"
+    if not path.exists():
+        sys.path.insert(0, str(ROOT))
+        from ingest.generate.golden_copy import write_lei_csv
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_lei_csv(path.with_suffix(".part"), rows).rename(path)
+    return path
+
+
+def _write_json(args: argparse.Namespace, baselines: dict[str, float], results: dict[str, dict[str, float]]) -> None:
     if args.json is not None:
         args.json.write_text(json.dumps({"rows": args.rows, "baselines": baselines, "results": results}, indent=2))
 

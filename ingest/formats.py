@@ -12,7 +12,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ingest.adapters import ch_psc, ftm, gleif, icij, ofac_csv, ofac_xml, uk_fcdo, un_xml
+from ingest.chunks import PhaseCallback
 from ingest.record import Item
+from ingest.row_tables import RowTable
 from ingest.staging import StagedPart, Stamp
 from sanctiongraph.errors import IngestError
 
@@ -61,6 +63,9 @@ class SourceFormat:
     # Formats that build big files in worker processes (a mapped table): ``iter_records``' items, with
     # records as stamped staged rows when workers built them.
     iter_staged: StagedItems | None = None
+    # The format's CSV form as a table of rows the adapter builds one at a time: what worker processes build
+    # (``get_format`` sets ``iter_staged`` from it).
+    table: RowTable | None = None
 
     def source_for(self, path: Path) -> str:
         """The source name ``path`` is a version of when the user names none."""
@@ -122,6 +127,7 @@ FORMATS: dict[str, SourceFormat] = {
             "GLEIF level-1 LEI records (LEI-CDF XML or golden-copy CSV)",
             gleif.iter_lei_records,
             version_of=gleif.content_date,
+            table=gleif.LEI_TABLE,
         ),
         SourceFormat(
             "gleif-rr",
@@ -129,6 +135,7 @@ FORMATS: dict[str, SourceFormat] = {
             "GLEIF level-2 relationship records (RR-CDF XML or golden-copy CSV)",
             gleif.iter_rr_records,
             version_of=gleif.content_date,
+            table=gleif.RR_TABLE,
         ),
         SourceFormat(
             "gleif-lei-bic",
@@ -136,6 +143,7 @@ FORMATS: dict[str, SourceFormat] = {
             "GLEIF LEI-to-BIC (SWIFT) mapping CSV",
             gleif.iter_bic_records,
             version_of=gleif.content_date,
+            table=gleif.BIC_TABLE,
         ),
         SourceFormat(
             "ch-psc",
@@ -179,12 +187,16 @@ def get_format(name: str, *, mapping: Path | None = None) -> SourceFormat:
     if name != MAPPING:
         if mapping is not None:
             raise IngestError(f"--mapping is only for --format {MAPPING}, not {name}")
-        return fmt
+        if fmt.table is None:
+            return fmt
+        by_workers = _ByWorkers(fmt, fmt.table)
+        return replace(fmt, iter_staged=by_workers.iter_staged, watch=by_workers.watch)
     if mapping is None:
         raise IngestError(
             f"--format {MAPPING} needs a mapping file", hint="pass --mapping M.yaml (see mappings/ for examples)"
         )
     from ingest.mapping import load_mapping
+    from ingest.mapping_setwise import MappedTable
     from ingest.parallel import staged_items
 
     spec = load_mapping(mapping)
@@ -192,7 +204,7 @@ def get_format(name: str, *, mapping: Path | None = None) -> SourceFormat:
     def iter_staged(path: Path, source: str, mark: Stamp, workers: int, folder: Path) -> Iterator[Item | StagedPart]:
         if not spec.setwise or workers < 2:  # in this process, set-wise or (the reference) row by row
             return spec.iter_records(path, source)
-        return staged_items(spec, path, source, mark, folder, workers=workers, progress=spec.phases)
+        return staged_items(MappedTable(spec), path, source, mark, folder, workers=workers, progress=spec.phases)
 
     return replace(
         fmt,
@@ -204,3 +216,25 @@ def get_format(name: str, *, mapping: Path | None = None) -> SourceFormat:
         watch=spec.watch,
         iter_staged=iter_staged,
     )
+
+
+@dataclass(slots=True)
+class _ByWorkers:
+    """A format whose CSV files worker processes build (``RowTable``), its progress per phase reported."""
+
+    fmt: SourceFormat
+    table: RowTable
+    phases: PhaseCallback | None = None
+
+    def watch(self, phases: PhaseCallback | None) -> None:
+        self.phases = phases
+
+    def iter_staged(
+        self, path: Path, source: str, mark: Stamp, workers: int, folder: Path
+    ) -> Iterator[Item | StagedPart]:
+        """In worker processes for a CSV file; otherwise (XML, ``--workers 1``) the adapter in this process."""
+        if workers < 2 or not self.table.accepts(path):
+            return self.fmt.iter_records(path, source)
+        from ingest.parallel import staged_items
+
+        return staged_items(self.table, path, source, mark, folder, workers=workers, progress=self.phases)

@@ -21,9 +21,9 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ingest import values
+from ingest.chunks import PhaseCallback
 from ingest.jsonstream import BadLine, iter_json_values
 from ingest.mapping_fields import (
     CompiledAddressParts,
@@ -41,9 +41,6 @@ from ingest.mapping_model import EntitySpec, MappingFile, RelationSpec, read_map
 from ingest.record import Fragment, Item, Provenance, Quarantine, Record, Relation, Schema
 from ingest.textfile import iter_csv_rows
 from sanctiongraph.errors import IngestError, MappingError
-
-if TYPE_CHECKING:
-    from ingest.mapping_setwise import PhaseCallback
 
 __all__ = ["Mapping", "composite_key", "load_mapping"]
 

@@ -26,14 +26,16 @@ in a PSC line) are read as the row is built, as in the reference.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from ingest import values
-from ingest.jsonstream import BadLine, iter_json_line_texts, iter_json_values, parse_line
+from ingest.chunks import CHUNK_ROWS, Chunk, PhaseCallback, TextChunk, build_chunks
+from ingest.jsonstream import BadLine, iter_json_line_texts, iter_json_values
 from ingest.mapping import CompiledEntity, Mapping, PreparedRow, row_text
 from ingest.mapping_fields import (
     CompiledField,
@@ -47,80 +49,33 @@ from ingest.mapping_fields import (
 from ingest.record import Item, Quarantine
 from ingest.textfile import csv_rows, iter_csv_texts
 
-# Rows cleaned together: large enough that repeated values (countries, companies, dates) are cleaned
-# once for many rows, small enough that a chunk's columns are a few megabytes.
-CHUNK_ROWS = 20_000
-
-# ``progress(phase, rows)``: phase is ``read`` (rows read from the file) or ``cleaned`` (rows whose values
-# are cleaned and built into records); ``ingest.run`` reports ``staged`` itself.
-PhaseCallback = Callable[[str, int], None]
-
 
 @dataclass(frozen=True, slots=True)
-class Chunk:
-    """Rows of a table read but not yet cleaned: what ``chunk_items`` (in this or a worker process) builds.
+class MappedTable:
+    """A mapping's table as ``ingest.parallel`` builds it: chunks of text, each cleaned set-wise."""
 
-    ``kind`` is ``csv`` (``rows`` are line numbers and cells, ``names`` the header) or ``jsonl``
-    (``rows`` are line numbers and parsed values, or ``BadLine``s).
-    """
-
-    kind: str
-    rows: list[tuple[int, Any]]
-    names: list[str]
+    mapping: Mapping
 
     @property
-    def count(self) -> int:
-        return len(self.rows)
+    def left_out(self) -> Counter[str]:
+        return self.mapping.left_out
 
+    @property
+    def worker_args(self) -> list[str]:
+        return ["mapping", str(self.mapping.path)]
 
-@dataclass(frozen=True, slots=True)
-class TextChunk:
-    """Rows of a table as the file's text, not yet split into cells or parsed: what a worker is handed.
+    def text_chunks(self, path: Path, chunk_rows: int) -> Iterator[Chunk | TextChunk]:
+        return read_text_chunks(self.mapping, path, chunk_rows)
 
-    ``kind`` is ``csv`` (``text`` holds ``count`` rows, from line ``first_line``; ``names`` the header)
-    or ``jsonl`` (``lines``: each non-blank line's number and text). The loading process only finds where
-    rows end; ``split`` (in the worker) makes the ``Chunk`` that ``read_chunks`` would have made, and one
-    string crosses the pipe at a fraction of the cost of the cells cut from it.
-    """
-
-    kind: str
-    names: list[str]
-    count: int
-    first_line: int = 0
-    text: str = ""
-    lines: tuple[tuple[int, str], ...] = ()
-
-    def split(self, path: Path, delimiter: str) -> Chunk:
-        if self.kind == "jsonl":
-            return Chunk("jsonl", [(line, parse_line(text)) for line, text in self.lines], [])
-        rows = list(csv_rows(io.StringIO(self.text, newline=""), path, delimiter, self.first_line))
-        return Chunk("csv", rows, self.names)
+    def chunk_items(self, chunk: Chunk | TextChunk, path: Path, source: str) -> Iterator[Item]:
+        return chunk_items(self.mapping, chunk, path, source)
 
 
 def iter_records_setwise(
     mapping: Mapping, path: Path, source: str, *, chunk_rows: int = CHUNK_ROWS, progress: PhaseCallback | None = None
 ) -> Iterator[Item]:
     """Records, fragments and quarantine entries of the table at ``path``, as the reference yields them."""
-    yield from build_chunks(mapping, read_chunks(mapping, path, chunk_rows), path, source, progress)
-
-
-def build_chunks(
-    mapping: Mapping,
-    chunks: Iterable[Chunk | TextChunk],
-    path: Path,
-    source: str,
-    progress: PhaseCallback | None = None,
-) -> Iterator[Item]:
-    """The items of ``chunks`` in order, built in this process, with progress per phase."""
-    read = cleaned = 0
-    for chunk in chunks:
-        read += chunk.count
-        if progress is not None:
-            progress("read", read)
-        yield from chunk_items(mapping, chunk, path, source)
-        cleaned += chunk.count
-        if progress is not None:
-            progress("cleaned", cleaned)
+    yield from build_chunks(MappedTable(mapping), read_chunks(mapping, path, chunk_rows), path, source, progress)
 
 
 def read_chunks(mapping: Mapping, path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[Chunk]:

@@ -1,11 +1,12 @@
-"""A big mapped table built into staged rows by worker processes, in file order.
+"""A big table built into staged rows by worker processes, in file order.
 
-A table's chunks (``ingest.mapping_setwise.read_chunks``) are independent of one
-another, and building one (cleaning its columns, building its records, then each
+A table (``ingest.chunks.Table``: a mapped table, or an adapter's CSV such as
+GLEIF's golden copy) is read in chunks independent of one another, and building
+one (cleaning its columns or reading its rows, building its records, then each
 record's JSON, content hash and shared-value keys: ``staging.staged``) is nearly
 all the CPU an ingest spends. So the loading process reads the file, only as
 far as finding where rows end, and sends the chunks as text
-(``mapping_setwise.read_text_chunks``) to worker processes, at most
+(``Table.text_chunks``) to worker processes, at most
 ``IN_FLIGHT`` a worker at a time (memory stays flat in the file's size). A
 worker writes a chunk's records as a part of the work tables
 (``staging.StagedPart``: Parquet files in the load's folder) and hands back the
@@ -43,11 +44,14 @@ from typing import IO, Any
 
 import orjson
 
-from ingest import collector, mapping_setwise
+from ingest import chunks as chunking
+from ingest import collector
+from ingest.chunks import PhaseCallback, Table, build_chunks
 from ingest.fragments import EncodedFragment, FragmentMerger
-from ingest.mapping import Mapping, load_mapping
-from ingest.mapping_setwise import PhaseCallback, build_chunks, chunk_items, read_text_chunks
+from ingest.mapping import load_mapping
+from ingest.mapping_setwise import MappedTable
 from ingest.record import Fragment, Item, Quarantine, Record
+from ingest.row_tables import find_table
 from ingest.staging import StagedPart, StagedRecords, Stamp, stamp
 from sanctiongraph.errors import IngestError
 
@@ -74,7 +78,7 @@ def default_workers() -> int:
 
 
 def staged_items(
-    mapping: Mapping,
+    table: Table,
     path: Path,
     source: str,
     mark: Stamp,
@@ -87,17 +91,17 @@ def staged_items(
     """The table's items in file order, records as the parts workers wrote in ``folder`` when workers built them.
 
     ``workers`` below 2, or a table of one chunk: built here, records as ``Record``s (the accountant stamps
-    them). ``mapping.left_out`` counts the workers' left-out entities as if they had been built here.
+    them). ``table.left_out`` counts the workers' left-out entities as if they had been built here.
 
     Raises:
         IngestError: the file cannot be read (as in one process), or a worker failed or died.
     """
-    chunks = read_text_chunks(mapping, path, chunk_rows or mapping_setwise.CHUNK_ROWS)
+    chunks = table.text_chunks(path, chunk_rows or chunking.CHUNK_ROWS)
     head = [chunk for chunk in (next(chunks, None), next(chunks, None)) if chunk is not None]
     if workers < 2 or len(head) < 2:
-        yield from build_chunks(mapping, chain(head, chunks), path, source, progress)
+        yield from build_chunks(table, chain(head, chunks), path, source, progress)
         return
-    pool = _Pool(mapping, path, workers, folder)
+    pool = _Pool(table, path, workers, folder)
     try:
         merger = FragmentMerger()
         read = 0
@@ -157,9 +161,9 @@ def _rows(items: Iterator[Item | StagedPart | EncodedFragment]) -> Iterator[Item
 class _Pool:
     """The worker subprocesses: task ``i`` goes to worker ``i mod n``, results come back in task order."""
 
-    def __init__(self, mapping: Mapping, table: Path, size: int, folder: Path) -> None:
-        self.mapping, self.folder = mapping, folder
-        self.workers = [_Worker(mapping.path, table) for _ in range(size)]
+    def __init__(self, table: Table, path: Path, size: int, folder: Path) -> None:
+        self.table, self.folder = table, folder
+        self.workers = [_Worker(table.worker_args, path) for _ in range(size)]
         self.pending: deque[tuple[_Worker, int]] = deque()
         self.sent = 0
         self.rows_done = 0  # input rows whose chunks came back built
@@ -184,7 +188,7 @@ class _Pool:
     def _collect(self) -> Iterator[Item | StagedPart | EncodedFragment]:
         worker, rows = self.pending.popleft()
         records, quarantined, fragments, left_out = worker.receive()
-        self.mapping.left_out.update(left_out)
+        self.table.left_out.update(left_out)
         self.rows_done += rows
         yield records
         yield from quarantined
@@ -198,13 +202,13 @@ class _Pool:
 class _Worker:
     """One worker subprocess, fed chunks in order and read back in the same order."""
 
-    def __init__(self, mapping_path: Path, table: Path) -> None:
+    def __init__(self, args: list[str], table: Path) -> None:
         self.table = table
         # The worker imports this very code: the folder that holds ``ingest`` goes first on its path.
         root = str(Path(__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from ingest.parallel import serve; serve()", str(mapping_path)],
+            [sys.executable, "-c", "from ingest.parallel import serve; serve()", *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -285,14 +289,14 @@ def serve() -> None:
     process writes a result (two full pipes would wait on each other).
     """
     collector.set_building_pace()
-    mapping = load_mapping(Path(sys.argv[1]))
+    table = worker_table(sys.argv[1:])
     tasks: queue.Queue[Any] = queue.Queue()
     threading.Thread(target=_read_tasks, args=(sys.stdin.buffer, tasks), daemon=True).start()
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # anything printed goes to the log, not into the results
     while (task := tasks.get()) is not None:
         try:
-            _write(out, ("ok", _build(mapping, *task)))
+            _write(out, ("ok", _build(table, *task)))
         except Exception as error:  # reported to the loading process, which fails the ingest
             _write(out, ("error", f"{type(error).__name__}: {error}"))
         gc.freeze()  # what outlives a chunk is the cleaners' tables and caches: no collection need walk it again
@@ -306,7 +310,15 @@ def _read_tasks(stream: IO[bytes], tasks: queue.Queue[Any]) -> None:
         tasks.put(None)
 
 
-def _build(mapping: Mapping, kind: str, *task: Any) -> Built:
+def worker_table(args: list[str]) -> Table:
+    """The table a worker was started for: ``mapping M.yaml`` or ``rows module:attribute`` (``Table.worker_args``)."""
+    kind, name = args
+    if kind == "mapping":
+        return MappedTable(load_mapping(Path(name)))
+    return find_table(name)
+
+
+def _build(table: Table, kind: str, *task: Any) -> Built:
     """A ``chunk`` task's items, records stamped and made into columns, with the entities it left out; or a
     ``records`` task's merged records (their JSON) stamped and made into columns; the records written as a part."""
     records = StagedRecords()
@@ -316,10 +328,10 @@ def _build(mapping: Mapping, kind: str, *task: Any) -> Built:
             records.add(stamp(Record.from_dict(orjson.loads(data)), mark))
         return records.write(Path(part)), [], [], Counter()
     chunk, path, source, mark, part = task
-    mapping.left_out.clear()
+    table.left_out.clear()
     quarantined: list[Quarantine] = []
     fragments: list[EncodedFragment] = []
-    for item in chunk_items(mapping, chunk, Path(path), source):
+    for item in table.chunk_items(chunk, Path(path), source):
         if isinstance(item, Record):
             records.add(stamp(item, mark))
         elif isinstance(item, Quarantine):
@@ -328,4 +340,4 @@ def _build(mapping: Mapping, kind: str, *task: Any) -> Built:
             fragments.append(
                 EncodedFragment(item.record.record_id, item.record.to_json(), item.complete, item.needs_complete)
             )
-    return records.write(Path(part)), quarantined, fragments, Counter(mapping.left_out)
+    return records.write(Path(part)), quarantined, fragments, Counter(table.left_out)

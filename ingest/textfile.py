@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -115,20 +116,36 @@ def header_index(path: Path, header: list[str], required: tuple[str, ...], line:
 def iter_csv_records(
     path: Path, required: tuple[str, ...], delimiter: str = ","
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows of a CSV file with a header, as ``{lower-case column: value}``, with line numbers.
-
-    A row with more cells than the header keeps the extra cells under ``_extra``;
-    one with fewer gets empty strings, so the adapter decides what is missing.
-    """
+    """Rows of a CSV file with a header, as ``{lower-case column: value}`` (``csv_record``), with line numbers."""
     rows = iter_csv_rows(path, delimiter)
     first = next(rows, None)
     if first is None:
-        raise IngestError(f"{path}: empty file; expected a header row with {', '.join(required)}")
+        raise empty_file(path, required)
     line, header = first
-    index = header_index(path, header, required, line)
-    names = sorted(index, key=index.__getitem__)
+    named = CsvHeader(header, header_index(path, header, required, line))
     for line, row in rows:
-        record = {name: (row[index[name]] if index[name] < len(row) else "") for name in names}
-        if len(row) > len(header):
-            record["_extra"] = ",".join(row[len(header) :])
-        yield line, record
+        yield line, named.record(row)
+
+
+def empty_file(path: Path, required: tuple[str, ...]) -> IngestError:
+    return IngestError(f"{path}: empty file; expected a header row with {', '.join(required)}")
+
+
+@dataclass(frozen=True, slots=True)
+class CsvHeader:
+    """A header row and its columns' positions by lower-case name (``header_index``)."""
+
+    cells: list[str]
+    index: dict[str, int]
+
+    def record(self, row: list[str]) -> dict[str, str]:
+        """A row as ``{lower-case column: value}``.
+
+        A row with more cells than the header keeps the extra cells under ``_extra``;
+        one with fewer gets empty strings, so the adapter decides what is missing.
+        """
+        index = self.index
+        record = {name: (row[at] if at < len(row) else "") for name, at in index.items()}
+        if len(row) > len(self.cells):
+            record["_extra"] = ",".join(row[len(self.cells) :])
+        return record

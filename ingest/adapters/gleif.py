@@ -40,6 +40,7 @@ from ingest.record import (
     RelationKind,
     Schema,
 )
+from ingest.row_tables import RowTable
 from ingest.textfile import iter_csv_records
 from ingest.xmlstream import iter_elements, root_text
 from sanctiongraph.errors import IngestError
@@ -216,6 +217,14 @@ def build_lei_record(flat: Flat, source: str, path: Path, line: int) -> Record |
     return record
 
 
+def _is_csv(path: Path) -> bool:
+    return not _is_xml(path)
+
+
+# The golden-copy CSVs as tables worker processes build, a row at a time with the builders above and below.
+LEI_TABLE = RowTable("ingest.adapters.gleif:LEI_TABLE", LEI_REQUIRED, build_lei_record, _is_csv)
+
+
 def iter_lei_records(path: Path, source: str) -> Iterator[Item]:
     """Level-1 LEI records from LEI-CDF XML or the golden-copy CSV."""
     yield from _iter_flat(
@@ -298,6 +307,9 @@ def build_relationship(flat: Flat, source: str, path: Path, line: int) -> list[I
     return [Fragment(part), Fragment(_stub(source, target, path, line, 0))]
 
 
+RR_TABLE = RowTable("ingest.adapters.gleif:RR_TABLE", RR_REQUIRED, build_relationship, _is_csv)
+
+
 def iter_rr_records(path: Path, source: str) -> Iterator[Item]:
     """Level-2 relationship records from RR-CDF XML or the golden-copy CSV, as fragments."""
     for items in _iter_flat(
@@ -321,10 +333,17 @@ def build_bic_fragment(lei_raw: str, bic_raw: str, source: str, path: Path, line
     return Fragment(part)
 
 
+def _bic_row(row: dict[str, str], source: str, path: Path, line: int) -> Item:
+    return build_bic_fragment(row["lei"], row["bic"], source, path, line)
+
+
+BIC_TABLE = RowTable("ingest.adapters.gleif:BIC_TABLE", BIC_REQUIRED, _bic_row)
+
+
 def iter_bic_records(path: Path, source: str) -> Iterator[Item]:
     """One record per LEI with every BIC mapped to it (rows of one LEI are merged)."""
     for line, row in iter_csv_records(path, BIC_REQUIRED):
-        yield build_bic_fragment(row["lei"], row["bic"], source, path, line)
+        yield _bic_row(row, source, path, line)
 
 
 # --- shared ---------------------------------------------------------------------

@@ -21,7 +21,8 @@ from typing import Any
 import orjson
 import pytest
 
-from ingest import mapping_setwise
+from ingest import chunks
+from ingest.generate.golden_copy import write_lei_csv
 from ingest.run import run_ingest
 from ingest.textfile import csv_rows, iter_csv_rows, iter_csv_texts
 from sanctiongraph.errors import IngestError
@@ -39,7 +40,7 @@ def messy_table(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunks of ``CHUNK`` rows, so a test table is many chunks and the workers start."""
-    monkeypatch.setattr(mapping_setwise, "CHUNK_ROWS", CHUNK)
+    monkeypatch.setattr(chunks, "CHUNK_ROWS", CHUNK)
 
 
 def _workers_alive() -> list[int]:
@@ -203,3 +204,45 @@ def _exited_pid() -> int:
     process = subprocess.Popen(["true"])
     process.wait()
     return process.pid
+
+
+# --- an adapter's CSV (GLEIF's golden copy) through the workers --------------------------------------
+
+GLEIF = Path(__file__).resolve().parents[2] / "data" / "gleif"
+
+
+@pytest.mark.usefixtures("small_chunks")
+@pytest.mark.parametrize("format_name", ["gleif-lei", "gleif-rr", "gleif-lei-bic"])
+def test_golden_copy_csvs_through_workers_stage_what_the_adapter_stages(tmp_path: Path, format_name: str) -> None:
+    """GLEIF's CSVs, built a row at a time by the adapter's own functions in two workers, stage what the adapter
+    stages reading the file in one process: records, quarantined rows, fragments merged across chunks."""
+    path = {
+        "gleif-lei": lambda: write_lei_csv(tmp_path / "20260123-0800-gleif-goldencopy-lei2.csv", 1_000, faults=True),
+        "gleif-rr": lambda: GLEIF / "20260123-0800-gleif-goldencopy-rr-first500.csv",
+        "gleif-lei-bic": lambda: GLEIF / "lei-bic-20260130T000000-first3000.csv",
+    }[format_name]()
+    phases: list[tuple[str, int]] = []
+    workers = run_ingest(
+        tmp_path / "a" / "staging.duckdb",
+        path,
+        format_name,
+        workers=2,
+        phases=lambda phase, rows: phases.append((phase, rows)),
+    )
+    single = run_ingest(tmp_path / "b" / "staging.duckdb", path, format_name, workers=1)
+    assert _summary(workers) == _summary(single)
+    assert _staged(tmp_path / "a" / "staging.duckdb") == _staged(tmp_path / "b" / "staging.duckdb")
+    rows = sum(1 for _ in iter_csv_rows(path)) - 1
+    assert ("read", rows) in phases and ("read", CHUNK) in phases  # it went in chunks, so through the workers
+    assert not _workers_alive()
+    if format_name == "gleif-lei":
+        assert workers.quarantined > 0 and workers.records > 900
+        assert set(workers.reasons) == {"invalid LEI", "LEI record without Entity.LegalName"}
+
+
+def test_a_golden_copy_without_its_columns_is_refused_before_any_worker_starts(tmp_path: Path) -> None:
+    path = tmp_path / "not-gleif.csv"
+    path.write_text("id,name\n" + "".join(f"{n},x\n" for n in range(50_000)), encoding="utf-8")
+    with pytest.raises(IngestError, match=r"not-gleif.csv:1: missing required column\(s\) 'LEI'"):
+        run_ingest(tmp_path / "staging.duckdb", path, "gleif-lei", workers=2)
+    assert not _workers_alive()
