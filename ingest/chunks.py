@@ -14,10 +14,11 @@ import io
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
-from ingest.jsonstream import parse_line
+from ingest.jsonstream import iter_json_line_texts, iter_json_values, parse_line
 from ingest.record import Item
 from ingest.textfile import csv_rows
 
@@ -71,6 +72,19 @@ class TextChunk:
         return Chunk("csv", rows, self.names)
 
 
+def json_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk | TextChunk]:
+    """A JSON-lines file in chunks of lines as text (a worker parses them); a file that is one JSON array, parsed
+    here (its values are not lines)."""
+    texts = iter_json_line_texts(path)
+    if texts is None:
+        values = iter_json_values(path)
+        while chunk := list(islice(values, chunk_rows)):
+            yield Chunk("jsonl", chunk, [])
+        return
+    while lines := list(islice(texts, chunk_rows)):
+        yield TextChunk("jsonl", [], len(lines), lines=tuple(lines))
+
+
 class Table(Protocol):
     """A file's rows cut into chunks, and how one chunk is built."""
 
@@ -94,15 +108,12 @@ class Table(Protocol):
 
 
 def build_chunks(
-    table: Table,
-    chunks: Iterable[Chunk | TextChunk],
-    path: Path,
-    source: str,
-    progress: PhaseCallback | None = None,
+    chunks: Iterable[tuple[Table, Path, Chunk | TextChunk]], source: str, progress: PhaseCallback | None = None
 ) -> Iterator[Item]:
-    """The items of ``chunks`` in order, built in this process, with progress per phase."""
+    """The items of ``chunks`` (each with its table and file) in order, built in this process, with progress per
+    phase counted over them all."""
     read = cleaned = 0
-    for chunk in chunks:
+    for table, path, chunk in chunks:
         read += chunk.count
         if progress is not None:
             progress("read", read)

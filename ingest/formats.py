@@ -14,7 +14,7 @@ from pathlib import Path
 from ingest.adapters import ch_psc, ftm, gleif, icij, ofac_csv, ofac_xml, uk_fcdo, un_xml
 from ingest.chunks import PhaseCallback
 from ingest.record import Item
-from ingest.row_tables import RowTable
+from ingest.row_tables import Tables
 from ingest.staging import StagedPart, Stamp
 from sanctiongraph.errors import IngestError
 
@@ -63,9 +63,9 @@ class SourceFormat:
     # Formats that build big files in worker processes (a mapped table): ``iter_records``' items, with
     # records as stamped staged rows when workers built them.
     iter_staged: StagedItems | None = None
-    # The format's CSV form as a table of rows the adapter builds one at a time: what worker processes build
-    # (``get_format`` sets ``iter_staged`` from it).
-    table: RowTable | None = None
+    # The input's files as tables of rows the adapter builds one at a time, which worker processes build
+    # (``get_format`` sets ``iter_staged`` from it); ``None`` from it: read in one process.
+    tables: Tables | None = None
 
     def source_for(self, path: Path) -> str:
         """The source name ``path`` is a version of when the user names none."""
@@ -127,7 +127,7 @@ FORMATS: dict[str, SourceFormat] = {
             "GLEIF level-1 LEI records (LEI-CDF XML or golden-copy CSV)",
             gleif.iter_lei_records,
             version_of=gleif.content_date,
-            table=gleif.LEI_TABLE,
+            tables=gleif.lei_tables,
         ),
         SourceFormat(
             "gleif-rr",
@@ -135,7 +135,7 @@ FORMATS: dict[str, SourceFormat] = {
             "GLEIF level-2 relationship records (RR-CDF XML or golden-copy CSV)",
             gleif.iter_rr_records,
             version_of=gleif.content_date,
-            table=gleif.RR_TABLE,
+            tables=gleif.rr_tables,
         ),
         SourceFormat(
             "gleif-lei-bic",
@@ -143,7 +143,7 @@ FORMATS: dict[str, SourceFormat] = {
             "GLEIF LEI-to-BIC (SWIFT) mapping CSV",
             gleif.iter_bic_records,
             version_of=gleif.content_date,
-            table=gleif.BIC_TABLE,
+            tables=gleif.bic_tables,
         ),
         SourceFormat(
             "ch-psc",
@@ -152,6 +152,7 @@ FORMATS: dict[str, SourceFormat] = {
             ch_psc.iter_records,
             ch_psc.input_files,
             distinct_entries=False,
+            tables=ch_psc.tables,
         ),
         SourceFormat(
             "icij",
@@ -160,6 +161,7 @@ FORMATS: dict[str, SourceFormat] = {
             icij.iter_records,
             icij.input_files,
             distinct_entries=False,
+            tables=icij.tables,
         ),
         SourceFormat(
             MAPPING,
@@ -187,9 +189,9 @@ def get_format(name: str, *, mapping: Path | None = None) -> SourceFormat:
     if name != MAPPING:
         if mapping is not None:
             raise IngestError(f"--mapping is only for --format {MAPPING}, not {name}")
-        if fmt.table is None:
+        if fmt.tables is None:
             return fmt
-        by_workers = _ByWorkers(fmt, fmt.table)
+        by_workers = _ByWorkers(fmt, fmt.tables)
         return replace(fmt, iter_staged=by_workers.iter_staged, watch=by_workers.watch)
     if mapping is None:
         raise IngestError(
@@ -220,10 +222,10 @@ def get_format(name: str, *, mapping: Path | None = None) -> SourceFormat:
 
 @dataclass(slots=True)
 class _ByWorkers:
-    """A format whose CSV files worker processes build (``RowTable``), its progress per phase reported."""
+    """A format whose files worker processes build (``ingest.row_tables``), its progress per phase reported."""
 
     fmt: SourceFormat
-    table: RowTable
+    tables: Tables
     phases: PhaseCallback | None = None
 
     def watch(self, phases: PhaseCallback | None) -> None:
@@ -232,9 +234,11 @@ class _ByWorkers:
     def iter_staged(
         self, path: Path, source: str, mark: Stamp, workers: int, folder: Path
     ) -> Iterator[Item | StagedPart]:
-        """In worker processes for a CSV file; otherwise (XML, ``--workers 1``) the adapter in this process."""
-        if workers < 2 or not self.table.accepts(path):
+        """In worker processes when the format has tables for the input; otherwise (GLEIF's XML, ``--workers 1``)
+        the adapter in this process."""
+        files = None if workers < 2 else self.tables(path)
+        if files is None:
             return self.fmt.iter_records(path, source)
-        from ingest.parallel import staged_items
+        from ingest.parallel import staged_files
 
-        return staged_items(self.table, path, source, mark, folder, workers=workers, progress=self.phases)
+        return staged_files(files, source, mark, folder, workers=workers, progress=self.phases)

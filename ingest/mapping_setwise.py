@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from ingest import values
-from ingest.chunks import CHUNK_ROWS, Chunk, PhaseCallback, TextChunk, build_chunks
-from ingest.jsonstream import BadLine, iter_json_line_texts, iter_json_values
+from ingest.chunks import CHUNK_ROWS, Chunk, PhaseCallback, TextChunk, build_chunks, json_chunks
+from ingest.jsonstream import BadLine, iter_json_values
 from ingest.mapping import CompiledEntity, Mapping, PreparedRow, row_text
 from ingest.mapping_fields import (
     CompiledField,
@@ -75,7 +75,10 @@ def iter_records_setwise(
     mapping: Mapping, path: Path, source: str, *, chunk_rows: int = CHUNK_ROWS, progress: PhaseCallback | None = None
 ) -> Iterator[Item]:
     """Records, fragments and quarantine entries of the table at ``path``, as the reference yields them."""
-    yield from build_chunks(MappedTable(mapping), read_chunks(mapping, path, chunk_rows), path, source, progress)
+    table = MappedTable(mapping)
+    yield from build_chunks(
+        ((table, path, chunk) for chunk in read_chunks(mapping, path, chunk_rows)), source, progress
+    )
 
 
 def read_chunks(mapping: Mapping, path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
@@ -103,12 +106,7 @@ def read_text_chunks(mapping: Mapping, path: Path, chunk_rows: int = CHUNK_ROWS)
         IngestError: the file is empty or lacks a column the mapping reads (``MappingError``).
     """
     if mapping.kind(path) == "jsonl":
-        texts = iter_json_line_texts(path)
-        if texts is None:
-            yield from read_chunks(mapping, path, chunk_rows)
-            return
-        while lines := list(islice(texts, chunk_rows)):
-            yield TextChunk("jsonl", [], len(lines), lines=tuple(lines))
+        yield from json_chunks(path, chunk_rows)
         return
     delimiter = mapping.model.delimiter
     blocks = iter_csv_texts(path, chunk_rows, delimiter)

@@ -37,7 +37,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import chain
 from pathlib import Path
 from typing import IO, Any
@@ -96,17 +96,38 @@ def staged_items(
     Raises:
         IngestError: the file cannot be read (as in one process), or a worker failed or died.
     """
-    chunks = table.text_chunks(path, chunk_rows or chunking.CHUNK_ROWS)
+    return staged_files(
+        [(table, path)], source, mark, folder, workers=workers, chunk_rows=chunk_rows, progress=progress
+    )
+
+
+def staged_files(
+    files: Sequence[tuple[Table, Path]],
+    source: str,
+    mark: Stamp,
+    folder: Path,
+    *,
+    workers: int,
+    chunk_rows: int | None = None,
+    progress: PhaseCallback | None = None,
+) -> Iterator[Item | StagedPart]:
+    """``staged_items`` of several files in turn (a folder of a registry's tables), their fragments merged together.
+
+    Rows are counted across the files, so the phases' figures grow from the first file's first row to the last's.
+    """
+    size = chunk_rows or chunking.CHUNK_ROWS
+    chunks = ((table, path, chunk) for table, path in files for chunk in table.text_chunks(path, size))
     head = [chunk for chunk in (next(chunks, None), next(chunks, None)) if chunk is not None]
     if workers < 2 or len(head) < 2:
-        yield from build_chunks(table, chain(head, chunks), path, source, progress)
+        yield from build_chunks(chain(head, chunks), source, progress)
         return
-    pool = _Pool(table, path, workers, folder)
+    pool = _Pool(workers, folder)
     try:
         merger = FragmentMerger()
         read = 0
-        for chunk in chain(head, chunks):
-            yield from _fragments_to(merger, pool.send(("chunk", chunk, str(path), source, mark), chunk.count))
+        for table, path, chunk in chain(head, chunks):
+            task = ("chunk", table.worker_args, chunk, str(path), source, mark)
+            yield from _fragments_to(merger, pool.send(task, chunk.count, table, path))
             read += chunk.count
             if progress is not None:
                 progress("read", read)
@@ -114,7 +135,7 @@ def staged_items(
         yield from _fragments_to(merger, pool.drain())
         if progress is not None:
             progress("cleaned", pool.rows_done)
-        yield from _merged(merger, pool, mark)
+        yield from _merged(merger, pool, mark, files[-1][1])
         pool.done = True
     finally:
         pool.close()
@@ -131,7 +152,7 @@ def _fragments_to(
             yield item
 
 
-def _merged(merger: FragmentMerger, pool: _Pool, mark: Stamp) -> Iterator[Item | StagedPart]:
+def _merged(merger: FragmentMerger, pool: _Pool, mark: Stamp, path: Path) -> Iterator[Item | StagedPart]:
     """The records merged from fragments (a company on many rows), made into their rows by the workers.
 
     Merging needs every fragment of a key, so it happens here once the file is read; making the merged
@@ -144,10 +165,10 @@ def _merged(merger: FragmentMerger, pool: _Pool, mark: Stamp) -> Iterator[Item |
             continue
         batch.append(item.data if isinstance(item, EncodedFragment) else item.to_json())
         if len(batch) >= MERGED_BATCH:
-            yield from _rows(pool.send(("records", batch, mark), 0))
+            yield from _rows(pool.send(("records", batch, mark), 0, None, path))
             batch = []
     if batch:
-        yield from _rows(pool.send(("records", batch, mark), 0))
+        yield from _rows(pool.send(("records", batch, mark), 0, None, path))
     yield from _rows(pool.drain())
 
 
@@ -161,23 +182,27 @@ def _rows(items: Iterator[Item | StagedPart | EncodedFragment]) -> Iterator[Item
 class _Pool:
     """The worker subprocesses: task ``i`` goes to worker ``i mod n``, results come back in task order."""
 
-    def __init__(self, table: Table, path: Path, size: int, folder: Path) -> None:
-        self.table, self.folder = table, folder
-        self.workers = [_Worker(table.worker_args, path) for _ in range(size)]
-        self.pending: deque[tuple[_Worker, int]] = deque()
+    def __init__(self, size: int, folder: Path) -> None:
+        self.folder = folder
+        self.workers = [_Worker() for _ in range(size)]
+        # each task's worker, input rows, table (whose ``left_out`` its worker's counts go to) and file
+        self.pending: deque[tuple[_Worker, int, Table | None, Path]] = deque()
         self.sent = 0
         self.rows_done = 0  # input rows whose chunks came back built
         self.done = False
 
-    def send(self, task: tuple[Any, ...], rows: int) -> Iterator[Item | StagedPart | EncodedFragment]:
-        """Hand ``task`` to the next worker; yield the items of the oldest tasks while too many are out.
+    def send(
+        self, task: tuple[Any, ...], rows: int, table: Table | None, path: Path
+    ) -> Iterator[Item | StagedPart | EncodedFragment]:
+        """Hand ``task`` (``rows`` of ``table`` in the file ``path``) to the next worker; yield the items of the
+        oldest tasks while too many are out.
 
         The worker writes the task's records as a part named after the task's place in the file.
         """
         worker = self.workers[self.sent % len(self.workers)]
-        worker.send((*task, str(self.folder / f"task-{self.sent:06d}")))
+        worker.send((*task, str(self.folder / f"task-{self.sent:06d}")), path)
         self.sent += 1
-        self.pending.append((worker, rows))
+        self.pending.append((worker, rows, table, path))
         while len(self.pending) >= len(self.workers) * IN_FLIGHT:
             yield from self._collect()
 
@@ -186,9 +211,10 @@ class _Pool:
             yield from self._collect()
 
     def _collect(self) -> Iterator[Item | StagedPart | EncodedFragment]:
-        worker, rows = self.pending.popleft()
-        records, quarantined, fragments, left_out = worker.receive()
-        self.table.left_out.update(left_out)
+        worker, rows, table, path = self.pending.popleft()
+        records, quarantined, fragments, left_out = worker.receive(path)
+        if table is not None:
+            table.left_out.update(left_out)
         self.rows_done += rows
         yield records
         yield from quarantined
@@ -202,41 +228,34 @@ class _Pool:
 class _Worker:
     """One worker subprocess, fed chunks in order and read back in the same order."""
 
-    def __init__(self, args: list[str], table: Path) -> None:
-        self.table = table
+    def __init__(self) -> None:
         # The worker imports this very code: the folder that holds ``ingest`` goes first on its path.
         root = str(Path(__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from ingest.parallel import serve; serve()", *args],
+            [sys.executable, "-c", "from ingest.parallel import serve; serve()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
         )
 
-    def send(self, task: tuple[Any, ...]) -> None:
+    def send(self, task: tuple[Any, ...], path: Path) -> None:
         assert self.process.stdin is not None
         try:
             _write(self.process.stdin, task)
         except (BrokenPipeError, OSError) as error:
-            raise self._failed(f"it stopped taking rows ({error})") from error
+            raise _failed(path, f"it stopped taking rows ({error})") from error
 
-    def receive(self) -> Built:
+    def receive(self, path: Path) -> Built:
         assert self.process.stdout is not None
         try:
             status, value = _read(self.process.stdout)
         except EOFError:
-            raise self._failed(f"it exited with code {self.process.wait()}") from None
+            raise _failed(path, f"it exited with code {self.process.wait()}") from None
         if status != "ok":
-            raise self._failed(value)
+            raise _failed(path, value)
         built: Built = value
         return built
-
-    def _failed(self, what: str) -> IngestError:
-        return IngestError(
-            f"{self.table}: a worker process building rows failed: {what}",
-            hint="nothing was staged; run again with --workers 1 to build the rows in one process",
-        )
 
     def close(self, *, wait: bool) -> None:
         """Let the worker finish (``wait``) or stop it now (the ingest failed: its rows are not wanted)."""
@@ -254,6 +273,13 @@ class _Worker:
             self.process.wait()
         if self.process.stdout is not None:
             self.process.stdout.close()
+
+
+def _failed(path: Path, what: str) -> IngestError:
+    return IngestError(
+        f"{path}: a worker process building rows failed: {what}",
+        hint="nothing was staged; run again with --workers 1 to build the rows in one process",
+    )
 
 
 # --- messages: a length, then a pickle -----------------------------------------------------
@@ -289,14 +315,14 @@ def serve() -> None:
     process writes a result (two full pipes would wait on each other).
     """
     collector.set_building_pace()
-    table = worker_table(sys.argv[1:])
+    tables: dict[tuple[str, ...], Table] = {}  # the tables this worker built chunks of, by ``worker_args``
     tasks: queue.Queue[Any] = queue.Queue()
     threading.Thread(target=_read_tasks, args=(sys.stdin.buffer, tasks), daemon=True).start()
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # anything printed goes to the log, not into the results
     while (task := tasks.get()) is not None:
         try:
-            _write(out, ("ok", _build(table, *task)))
+            _write(out, ("ok", _build(tables, *task)))
         except Exception as error:  # reported to the loading process, which fails the ingest
             _write(out, ("error", f"{type(error).__name__}: {error}"))
         gc.freeze()  # what outlives a chunk is the cleaners' tables and caches: no collection need walk it again
@@ -311,14 +337,14 @@ def _read_tasks(stream: IO[bytes], tasks: queue.Queue[Any]) -> None:
 
 
 def worker_table(args: list[str]) -> Table:
-    """The table a worker was started for: ``mapping M.yaml`` or ``rows module:attribute`` (``Table.worker_args``)."""
+    """The table ``Table.worker_args`` name: ``mapping M.yaml`` or ``rows module:attribute``."""
     kind, name = args
     if kind == "mapping":
         return MappedTable(load_mapping(Path(name)))
     return find_table(name)
 
 
-def _build(table: Table, kind: str, *task: Any) -> Built:
+def _build(tables: dict[tuple[str, ...], Table], kind: str, *task: Any) -> Built:
     """A ``chunk`` task's items, records stamped and made into columns, with the entities it left out; or a
     ``records`` task's merged records (their JSON) stamped and made into columns; the records written as a part."""
     records = StagedRecords()
@@ -327,7 +353,8 @@ def _build(table: Table, kind: str, *task: Any) -> Built:
         for data in batch:
             records.add(stamp(Record.from_dict(orjson.loads(data)), mark))
         return records.write(Path(part)), [], [], Counter()
-    chunk, path, source, mark, part = task
+    args, chunk, path, source, mark, part = task
+    table = tables.get(tuple(args)) or tables.setdefault(tuple(args), worker_table(args))
     table.left_out.clear()
     quarantined: list[Quarantine] = []
     fragments: list[EncodedFragment] = []

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import values
+from ingest.chunks import Table
 from ingest.jsonstream import BadLine, iter_json_values
 from ingest.record import (
     Address,
@@ -37,6 +38,7 @@ from ingest.record import (
     RelationKind,
     Schema,
 )
+from ingest.row_tables import JsonLinesTable
 from sanctiongraph.errors import IngestError
 
 _SHARES = re.compile(r"ownership-of-shares-(\d+)-to-(\d+)-percent")
@@ -184,4 +186,20 @@ def iter_records(path: Path, source: str) -> Iterator[Item]:
             good += 1
             yield from build_items(value, source, file, line)
     if good == 0:
-        raise IngestError(f"{path}: no JSON records; not a Companies House PSC snapshot")
+        raise _not_psc(path)
+
+
+# The snapshot's JSON lines as a table worker processes build, a line at a time with ``build_items``.
+TABLE = JsonLinesTable("ingest.adapters.ch_psc:TABLE", build_items)
+
+
+def tables(path: Path) -> list[tuple[Table, Path]]:
+    """The snapshot's files for the workers; refused first, as ``iter_records`` refuses it, when no line is JSON."""
+    files = input_files(path)
+    if not any(not isinstance(value, BadLine) for file in files for _, value in iter_json_values(file)):
+        raise _not_psc(path)
+    return [(TABLE, file) for file in files]
+
+
+def _not_psc(path: Path) -> IngestError:
+    return IngestError(f"{path}: no JSON records; not a Companies House PSC snapshot")

@@ -26,6 +26,7 @@ from typing import TypeVar
 from lxml import etree
 
 from ingest import values
+from ingest.chunks import Table
 from ingest.record import (
     Address,
     Fragment,
@@ -217,12 +218,13 @@ def build_lei_record(flat: Flat, source: str, path: Path, line: int) -> Record |
     return record
 
 
-def _is_csv(path: Path) -> bool:
-    return not _is_xml(path)
-
-
 # The golden-copy CSVs as tables worker processes build, a row at a time with the builders above and below.
-LEI_TABLE = RowTable("ingest.adapters.gleif:LEI_TABLE", LEI_REQUIRED, build_lei_record, _is_csv)
+LEI_TABLE = RowTable("ingest.adapters.gleif:LEI_TABLE", LEI_REQUIRED, build_lei_record)
+
+
+def lei_tables(path: Path) -> list[tuple[Table, Path]] | None:
+    """A golden-copy CSV for the workers (``ingest.row_tables``); the XML is read here."""
+    return None if _is_xml(path) else [(LEI_TABLE, path)]
 
 
 def iter_lei_records(path: Path, source: str) -> Iterator[Item]:
@@ -307,7 +309,11 @@ def build_relationship(flat: Flat, source: str, path: Path, line: int) -> list[I
     return [Fragment(part), Fragment(_stub(source, target, path, line, 0))]
 
 
-RR_TABLE = RowTable("ingest.adapters.gleif:RR_TABLE", RR_REQUIRED, build_relationship, _is_csv)
+RR_TABLE = RowTable("ingest.adapters.gleif:RR_TABLE", RR_REQUIRED, build_relationship)
+
+
+def rr_tables(path: Path) -> list[tuple[Table, Path]] | None:
+    return None if _is_xml(path) else [(RR_TABLE, path)]
 
 
 def iter_rr_records(path: Path, source: str) -> Iterator[Item]:
@@ -338,6 +344,10 @@ def _bic_row(row: dict[str, str], source: str, path: Path, line: int) -> Item:
 
 
 BIC_TABLE = RowTable("ingest.adapters.gleif:BIC_TABLE", BIC_REQUIRED, _bic_row)
+
+
+def bic_tables(path: Path) -> list[tuple[Table, Path]]:
+    return [(BIC_TABLE, path)]
 
 
 def iter_bic_records(path: Path, source: str) -> Iterator[Item]:

@@ -21,9 +21,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from ingest import values
+from ingest.chunks import Table
 from ingest.record import (
     Address,
     Fragment,
@@ -37,7 +39,7 @@ from ingest.record import (
     RelationKind,
     Schema,
 )
-from ingest.textfile import iter_csv_records
+from ingest.row_tables import RowTable
 from sanctiongraph.errors import IngestError
 
 
@@ -201,19 +203,43 @@ def build_edge(row: dict[str, str], source: str, path: Path, line: int) -> Fragm
     return Fragment(part, needs_complete=True)
 
 
-def iter_records(path: Path, source: str) -> Iterator[Item]:
-    """Node and edge fragments of an ICIJ folder (merged into records by the caller)."""
+def _node_item(spec: NodeFile, row: dict[str, str], source: str, path: Path, line: int) -> Item:
+    node = build_node(row, spec, source, path, line)
+    return Fragment(node, complete=True) if isinstance(node, Record) else node
+
+
+# Each kind of file as a table: read here row by row, or built by worker processes (``ingest.row_tables``).
+NODE_TABLES = {
+    spec.pattern: RowTable(
+        f"ingest.adapters.icij:NODE_TABLES:{spec.pattern}",
+        ("node_id", "address") if spec.schema is Schema.ADDRESS else ("node_id", "name"),
+        partial(_node_item, spec),
+    )
+    for spec in NODE_FILES
+}
+EDGE_TABLES = {
+    start: RowTable(f"ingest.adapters.icij:EDGE_TABLES:{start}", (start, end, "rel_type"), build_edge)
+    for start, end in (("node_1", "node_2"), ("node_id_start", "node_id_end"))
+}
+
+
+def tables(path: Path) -> list[tuple[Table, Path]]:
+    """The folder's files, each with its table: node files first, edges last."""
+    found: list[tuple[Table, Path]] = []
     for file in input_files(path):
         kind = _kind_of_file(file)
         if kind == "edges":
-            header = ("node_1", "node_2") if _has_columns(file, "node_1") else ("node_id_start", "node_id_end")
-            for line, row in iter_csv_records(file, (*header, "rel_type")):
-                yield build_edge(row, source, file, line)
+            found.append((EDGE_TABLES["node_1" if _has_columns(file, "node_1") else "node_id_start"], file))
         elif isinstance(kind, NodeFile):
-            required = ("node_id", "address") if kind.schema is Schema.ADDRESS else ("node_id", "name")
-            for line, row in iter_csv_records(file, required):
-                node = build_node(row, kind, source, file, line)
-                yield Fragment(node, complete=True) if isinstance(node, Record) else node
+            found.append((NODE_TABLES[kind.pattern], file))
+    return found
+
+
+def iter_records(path: Path, source: str) -> Iterator[Item]:
+    """Node and edge fragments of an ICIJ folder (merged into records by the caller)."""
+    for table, file in tables(path):
+        assert isinstance(table, RowTable)
+        yield from table.read(file, source)
 
 
 def _has_columns(path: Path, column: str) -> bool:

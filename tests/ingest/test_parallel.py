@@ -240,6 +240,72 @@ def test_golden_copy_csvs_through_workers_stage_what_the_adapter_stages(tmp_path
         assert set(workers.reasons) == {"invalid LEI", "LEI record without Entity.LegalName"}
 
 
+def _psc_snapshot(folder: Path, copies: int) -> Path:
+    """The bundled PSC records as a snapshot in two JSON-lines files (as Companies House splits it), repeated under
+    other company numbers, with lines that are not JSON, blank lines and a totals line."""
+    fixtures = sorted((Path(__file__).resolve().parents[2] / "data" / "companies_house" / "psc_fixtures").iterdir())
+    values = [value for path in fixtures for value in orjson.loads(path.read_bytes())]  # each file is an array
+    snapshot = folder / "psc"
+    snapshot.mkdir()
+    lines: list[bytes] = []
+    for copy in range(copies):
+        for number, value in enumerate(values):
+            if isinstance(value, dict) and value.get("company_number"):
+                value = {**value, "company_number": f"{copy:02d}{value['company_number']}"}
+            lines.append(orjson.dumps(value))
+            if (copy + number) % 37 == 3:
+                lines.append(b'{"company_number": "0123", "data": {')
+            if (copy + number) % 41 == 5:
+                lines.append(b"   ")
+    half = len(lines) // 2
+    (snapshot / "psc-snapshot-2026-01-01_1of2.txt").write_bytes(b"\n".join(lines[:half]) + b"\n")
+    (snapshot / "psc-snapshot-2026-01-01_2of2.txt").write_bytes(b"\n".join(lines[half:]) + b"\n")
+    return snapshot
+
+
+@pytest.mark.parametrize("format_name", ["icij", "ch-psc"])
+def test_registry_folders_through_workers_stage_what_the_adapter_stages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, format_name: str
+) -> None:
+    """A folder of an adapter's files (ICIJ's node and edge CSVs; a PSC snapshot's JSON-lines parts) through two
+    workers, in chunks of 10 rows: nodes and edges, PSCs and their companies' stubs merged across files and
+    chunks, and bad lines quarantined, as the adapter stages them in one process."""
+    monkeypatch.setattr(chunks, "CHUNK_ROWS", 10)
+    if format_name == "icij":
+        folder = Path(__file__).resolve().parents[2] / "data" / "icij" / "panama_papers_2016_format"
+    else:
+        folder = _psc_snapshot(tmp_path, 12)
+    phases: list[tuple[str, int]] = []
+    workers = run_ingest(
+        tmp_path / "a" / "staging.duckdb",
+        folder,
+        format_name,
+        workers=2,
+        phases=lambda phase, rows: phases.append((phase, rows)),
+    )
+    single = run_ingest(tmp_path / "b" / "staging.duckdb", folder, format_name, workers=1)
+    assert _summary(workers) == _summary(single)
+    assert _staged(tmp_path / "a" / "staging.duckdb") == _staged(tmp_path / "b" / "staging.duckdb")
+    assert ("read", 10) in phases and phases[-1][0] == "merging"
+    assert not _workers_alive()
+    records = {record_id for record_id, _, _ in _staged(tmp_path / "a" / "staging.duckdb")["records"]}
+    if format_name == "ch-psc":
+        assert any(reason.startswith("not valid JSON") for reason in workers.reasons)
+        assert len(records) > 200
+    else:
+        assert len(records) > 70
+
+
+def test_a_folder_with_no_psc_line_is_refused_through_workers_as_in_one_process(tmp_path: Path) -> None:
+    folder = tmp_path / "not-psc"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("".join(f"line {n} of a text file\n" for n in range(50_000)), encoding="utf-8")
+    for workers in (2, 1):
+        with pytest.raises(IngestError, match="no JSON records; not a Companies House PSC snapshot"):
+            run_ingest(tmp_path / "staging.duckdb", folder, "ch-psc", workers=workers)
+    assert not _workers_alive()
+
+
 def test_a_golden_copy_without_its_columns_is_refused_before_any_worker_starts(tmp_path: Path) -> None:
     path = tmp_path / "not-gleif.csv"
     path.write_text("id,name\n" + "".join(f"{n},x\n" for n in range(50_000)), encoding="utf-8")
