@@ -10,7 +10,7 @@ machines better than raw rows/s.
     python bench/bench_ingest.py --rows 200000   # quicker
     python bench/bench_ingest.py --rows 200000 --customers-only --ways parallel,setwise
     python bench/bench_ingest.py --rows 200000 --customers-only --baseline 79b7386   # before/after, one run
-    python bench/bench_ingest.py --rows 0 --customers-only --golden-copy 500000   # GLEIF LEI CSV only
+    python bench/bench_ingest.py --rows 0 --customers-only --golden-copy 500000 --psc 500000   # registries only
 
 The customer CSV goes the default way, ``parallel``: chunks built by worker
 processes, one per core (``ingest.parallel``). ``setwise`` is the same set-wise
@@ -38,6 +38,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import orjson
 from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,10 +60,13 @@ started = time.perf_counter()
 s = run_ingest(Path(staging), Path(path), fmt, mapping=Path(mapping) if mapping else None, **options)
 usage = resource.getrusage(resource.RUSAGE_SELF)
 workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over an exec (this process would report the bench's size)
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(json.dumps({"seconds": time.perf_counter() - started, "cpu": usage.ru_utime + usage.ru_stime
                   + workers.ru_utime + workers.ru_stime, "workers_cpu": workers.ru_utime + workers.ru_stime,
                   "rows": s.rows_read, "records": s.records, "quarantined": s.quarantined,
-                  "peak_mb": usage.ru_maxrss // 1024, "worker_peak_mb": workers.ru_maxrss // 1024}))
+                  "peak_mb": int(hwm.split()[1]) // 1024,
+                  "worker_peak_mb": workers.ru_maxrss // 1024}))
 """
 
 
@@ -101,6 +105,18 @@ def csv_baseline(path: Path) -> float:
     with path.open(encoding="utf-8", newline="") as handle:
         rows = sum(1 for _ in csv.reader(handle))
     return rows / (time.process_time() - started)
+
+
+def json_baseline(folder: Path) -> float:
+    """Lines per CPU-second of orjson parsing every line of the folder's files: the floor of a JSON-lines ingest."""
+    started = time.process_time()
+    lines = 0
+    for path in sorted(folder.iterdir()):
+        with path.open("rb") as handle:
+            for text in handle:
+                orjson.loads(text)
+                lines += 1
+    return lines / (time.process_time() - started)
 
 
 def xml_baseline(path: Path, tags: tuple[str, ...]) -> float:
@@ -191,20 +207,32 @@ def main() -> None:
         default=0,
         help="also ingest a golden-copy-style GLEIF LEI CSV of N rows (gleif-lei) with workers and in one process",
     )
+    parser.add_argument(
+        "--psc",
+        type=int,
+        default=0,
+        help="also ingest a PSC-style snapshot of N JSON lines in two parts (ch-psc) with workers and in one process",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     ofac, un = DATA / "ofac" / "snapshot_2022-01", DATA / "un" / "consolidated.xml"
     results: dict[str, dict[str, float]] = {}
     baselines: dict[str, float] = {}
-    if args.golden_copy:
-        golden = _golden_copy(args.golden_copy, args.cache)
-        baselines["golden-copy"] = csv_baseline(golden)
-        for way in ("parallel", "setwise"):
-            results[f"golden-copy-{way}"] = ingest(golden, "gleif-lei", way=way)
+    registries = [
+        (name, size, fmt, make(size, args.cache), label)
+        for name, size, fmt, make, label in (
+            ("golden-copy", args.golden_copy, "gleif-lei", _golden_copy, "GLEIF LEI golden-copy CSV"),
+            ("psc", args.psc, "ch-psc", _psc_snapshot, "PSC snapshot JSON lines"),
+        )
+        if size
+    ]
+    if registries:
         print(HEAD)
-        for way, label in (("parallel", "workers"), ("setwise", "one process")):
-            name = f"GLEIF LEI golden-copy CSV ({args.golden_copy:,}), {label}"
-            print(line(name, results[f"golden-copy-{way}"], baselines["golden-copy"]))
+    for name, size, fmt, path, label in registries:
+        baselines[name] = csv_baseline(path) if fmt == "gleif-lei" else json_baseline(path)
+        for way, how in (("parallel", "workers"), ("setwise", "one process")):
+            results[f"{name}-{way}"] = ingest(path, fmt, way=way)
+            print(line(f"{label} ({size:,}), {how}", results[f"{name}-{way}"], baselines[name]))
     if not args.rows:
         _write_json(args, baselines, results)
         return
@@ -247,15 +275,26 @@ def main() -> None:
 
 
 def _golden_copy(rows: int, cache: Path) -> Path:
-    """A golden-copy-style LEI CSV of ``rows`` rows (``ingest.generate.golden_copy``), made once."""
+    """A golden-copy-style LEI CSV of ``rows`` rows (``ingest.generate.registries``), made once."""
     path = cache / f"gleif-{rows}" / "20260101-0000-gleif-goldencopy-lei2-golden-copy.csv"
     if not path.exists():
         sys.path.insert(0, str(ROOT))
-        from ingest.generate.golden_copy import write_lei_csv
+        from ingest.generate.registries import write_lei_csv
 
         path.parent.mkdir(parents=True, exist_ok=True)
         write_lei_csv(path.with_suffix(".part"), rows).rename(path)
     return path
+
+
+def _psc_snapshot(statements: int, cache: Path) -> Path:
+    """A PSC-style snapshot of ``statements`` lines in two parts (``ingest.generate.registries``), made once."""
+    folder = cache / f"psc-{statements}"
+    if not folder.exists():
+        sys.path.insert(0, str(ROOT))
+        from ingest.generate.registries import write_psc_snapshot
+
+        write_psc_snapshot(folder.with_suffix(".part"), statements).rename(folder)
+    return folder
 
 
 def _write_json(args: argparse.Namespace, baselines: dict[str, float], results: dict[str, dict[str, float]]) -> None:

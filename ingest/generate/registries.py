@@ -1,0 +1,89 @@
+"""Bulk registry files of any size made from the bundled samples, for benchmarks and tests of big files.
+
+GLEIF's golden copy (2.8M LEI records) and Companies House's PSC snapshot (over
+ten million statements) are far too big to bundle. The golden copy's columns are
+the LEI-CDF XML paths joined with dots, so the bundled XML's records
+(``data/gleif/lei-data.xml``), flattened the way the adapter flattens XML, are
+rows of it; repeated with new, valid LEIs they make a file of any length
+(``write_lei_csv``). The PSC snapshot is JSON lines, one statement a line, in
+parts; the bundled statements (``data/companies_house/psc_fixtures``) repeated
+under other company numbers make one of any length (``write_psc_snapshot``).
+``faults`` mixes in what a bulk file gets wrong: an invalid LEI, no legal name,
+a row cut short, extra cells, a name across lines and in Hangul; a line cut
+short, blank lines.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import orjson
+from lxml import etree
+
+from ingest.adapters import gleif
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+LEI_XML = DATA / "gleif" / "lei-data.xml"
+PSC_FIXTURES = DATA / "companies_house" / "psc_fixtures"
+
+
+def lei(number: int) -> str:
+    """A valid LEI (ISO 17442: with its check digits the code is 1 mod 97)."""
+    base = f"5493{number:014d}"
+    digits = int("".join(str(int(c, 36)) for c in base + "00"))
+    return f"{base}{98 - digits % 97:02d}"
+
+
+def write_lei_csv(path: Path, rows: int, *, faults: bool = False) -> Path:
+    """``rows`` LEI records in golden-copy columns at ``path``."""
+    records = [
+        gleif.flatten(element)
+        for element in etree.parse(str(LEI_XML)).iter()
+        if isinstance(element.tag, str) and etree.QName(element).localname == "LEIRecord"
+    ]
+    columns = sorted({name for record in records for name in record})
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        for number in range(rows):
+            row = dict(records[number % len(records)], LEI=lei(number))
+            cells = [row.get(name, "") for name in columns]
+            writer.writerow(_faulty(row, columns, number) if faults else cells)
+    return path
+
+
+def _faulty(row: dict[str, str], columns: list[str], number: int) -> list[str]:
+    if number % 53 == 3:
+        row["LEI"] = row["LEI"][:-1] + "X"
+    if number % 61 == 4:
+        row["Entity.LegalName"] = ""
+    if number % 47 == 5:
+        row["Entity.LegalName"] = "조선 무역\n회사"
+    cells = [row.get(name, "") for name in columns]
+    if number % 71 == 6:
+        return cells[:5]
+    if number % 73 == 7:
+        return [*cells, "extra", "cells"]
+    return cells
+
+
+def write_psc_snapshot(folder: Path, statements: int, *, parts: int = 2, faults: bool = False) -> Path:
+    """A PSC snapshot of ``statements`` statements (and, with ``faults``, bad and blank lines) in ``parts`` files
+    in ``folder`` (created), written as they are made."""
+    fixtures = sorted(PSC_FIXTURES.iterdir())
+    found = [value for path in fixtures for value in orjson.loads(path.read_bytes())]  # each file is an array
+    folder.mkdir(parents=True, exist_ok=True)
+    size = -(-statements // parts)
+    for part in range(parts):
+        with (folder / f"psc-snapshot-2026-01-01_{part + 1}of{parts}.txt").open("wb") as out:
+            for number in range(part * size, min(statements, (part + 1) * size)):
+                value = found[number % len(found)]
+                if isinstance(value, dict) and value.get("company_number"):
+                    value = {**value, "company_number": f"{number // len(found):06d}{value['company_number']}"}
+                out.write(orjson.dumps(value) + b"\n")
+                if faults and number % 37 == 3:
+                    out.write(b'{"company_number": "0123", "data": {\n')
+                if faults and number % 41 == 5:
+                    out.write(b"   \n")
+    return folder
