@@ -241,4 +241,4 @@ class _ByWorkers:
             return self.fmt.iter_records(path, source)
         from ingest.parallel import staged_files
 
-        return staged_files(files, source, mark, folder, workers=workers, progress=self.phases)
+        return staged_files(path, files, source, mark, folder, workers=workers, progress=self.phases)

@@ -46,7 +46,7 @@ import orjson
 
 from ingest import chunks as chunking
 from ingest import collector
-from ingest.chunks import PhaseCallback, Table, build_chunks
+from ingest.chunks import Chunk, PhaseCallback, Table, TextChunk, build_chunks
 from ingest.fragments import EncodedFragment, FragmentMerger
 from ingest.mapping import load_mapping
 from ingest.mapping_setwise import MappedTable
@@ -97,11 +97,12 @@ def staged_items(
         IngestError: the file cannot be read (as in one process), or a worker failed or died.
     """
     return staged_files(
-        [(table, path)], source, mark, folder, workers=workers, chunk_rows=chunk_rows, progress=progress
+        path, [(table, path)], source, mark, folder, workers=workers, chunk_rows=chunk_rows, progress=progress
     )
 
 
 def staged_files(
+    name: Path,
     files: Sequence[tuple[Table, Path]],
     source: str,
     mark: Stamp,
@@ -111,14 +112,18 @@ def staged_files(
     chunk_rows: int | None = None,
     progress: PhaseCallback | None = None,
 ) -> Iterator[Item | StagedPart]:
-    """``staged_items`` of several files in turn (a folder of a registry's tables), their fragments merged together.
+    """``staged_items`` of several files in turn (the input ``name``: a folder of a registry's tables), their
+    fragments merged together.
 
     Rows are counted across the files, so the phases' figures grow from the first file's first row to the last's.
+    Files that hold a chunk's rows or fewer between them are built here.
     """
     size = chunk_rows or chunking.CHUNK_ROWS
     chunks = ((table, path, chunk) for table, path in files for chunk in table.text_chunks(path, size))
-    head = [chunk for chunk in (next(chunks, None), next(chunks, None)) if chunk is not None]
-    if workers < 2 or len(head) < 2:
+    head: list[tuple[Table, Path, Chunk | TextChunk]] = []
+    while sum(chunk.count for _, _, chunk in head) <= size and (found := next(chunks, None)) is not None:
+        head.append(found)
+    if workers < 2 or sum(chunk.count for _, _, chunk in head) <= size:
         yield from build_chunks(chain(head, chunks), source, progress)
         return
     pool = _Pool(workers, folder)
@@ -135,7 +140,7 @@ def staged_files(
         yield from _fragments_to(merger, pool.drain())
         if progress is not None:
             progress("cleaned", pool.rows_done)
-        yield from _merged(merger, pool, mark, files[-1][1])
+        yield from _merged(merger, pool, mark, name)
         pool.done = True
     finally:
         pool.close()

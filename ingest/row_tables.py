@@ -59,8 +59,7 @@ class RowTable:
         first = next(blocks, None)
         if first is None:
             raise empty_file(path, self.required)
-        line, text, _ = first
-        header = next(csv_rows(io.StringIO(text, newline=""), path, self.delimiter, line))[1]
+        line, header = next(csv_rows(io.StringIO(first[1], newline=""), path, self.delimiter, first[0]))
         header_index(path, header, self.required, line)
         for first_line, block, count in blocks:
             yield TextChunk("csv", header, count, first_line, block)

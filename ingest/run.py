@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -100,7 +100,7 @@ def _reason_class(reason: str) -> str:
 
 def _stream(
     items: Iterator[Item | staging.StagedPart], accountant: _Accountant, phases: PhaseCallback | None = None
-) -> Iterator[Record | staging.StagedPart | Quarantine]:
+) -> Generator[Record | staging.StagedPart | Quarantine, None, None]:
     """Records and quarantine entries in file order, then the records merged from fragments.
 
     Once they are all out, ``phases("merging", rows)``: the version is merged into staging next, which on a
@@ -193,7 +193,12 @@ def run_ingest(
             else:
                 found = fmt.iter_records(path, source_name)
             items = _stream(found, accountant, phases)
-            staging.stage_version(con, summary, items, sha256, folder, snapshot=fmt.snapshot, guard=guard)
+            try:
+                staging.stage_version(con, summary, items, sha256, folder, snapshot=fmt.snapshot, guard=guard)
+            finally:  # a failure stops the reading (and its worker processes) now, before the folder goes
+                items.close()
+                if isinstance(found, Generator):
+                    found.close()
         summary.notices = fmt.notices()
         return summary
     finally:

@@ -129,10 +129,9 @@ def build_party(company: str, data: dict[str, Any], schema: Schema, source: str,
     address = _address(data)
     if address is not None:
         record.addresses.append(address)
-    birth = data.get("date_of_birth") or {}
-    if isinstance(birth, dict) and birth.get("year"):
-        month = f"-{int(birth['month']):02d}" if birth.get("month") else ""
-        record.birth_dates.append(f"{int(birth['year']):04d}{month}")
+    birth = _birth_date(data.get("date_of_birth"))
+    if birth:
+        record.birth_dates.append(birth)
     for field, target in (("nationality", record.nationalities), ("country_of_residence", record.countries)):
         for part in str(data.get(field) or "").split(","):
             code = values.country_code(part)
@@ -153,6 +152,16 @@ def build_party(company: str, data: dict[str, Any], schema: Schema, source: str,
     if "super-secure" in str(data.get("kind")):
         record.notes.append("super-secure PSC: details withheld by Companies House")
     return record
+
+
+def _birth_date(birth: Any) -> str | None:
+    """``YYYY-MM`` (or ``YYYY``) of a PSC's ``date_of_birth``; none when its year or month is not a number."""
+    if not isinstance(birth, dict):
+        return None
+    year, month = str(birth.get("year") or ""), str(birth.get("month") or "")
+    if not year.isdigit() or (month and not month.isdigit()):
+        return None
+    return f"{int(year):04d}" + (f"-{int(month):02d}" if month else "")
 
 
 def build_items(value: Any, source: str, path: Path, line: int) -> list[Item]:

@@ -10,7 +10,7 @@ parts; the bundled statements (``data/companies_house/psc_fixtures``) repeated
 under other company numbers make one of any length (``write_psc_snapshot``).
 ``faults`` mixes in what a bulk file gets wrong: an invalid LEI, no legal name,
 a row cut short, extra cells, a name across lines and in Hangul; a line cut
-short, blank lines.
+short, blank lines, a birth month that is not a number.
 """
 
 from __future__ import annotations
@@ -81,6 +81,8 @@ def write_psc_snapshot(folder: Path, statements: int, *, parts: int = 2, faults:
                 value = found[number % len(found)]
                 if isinstance(value, dict) and value.get("company_number"):
                     value = {**value, "company_number": f"{number // len(found):06d}{value['company_number']}"}
+                if faults and number % 43 == 6 and isinstance(value, dict) and isinstance(value.get("data"), dict):
+                    value = {**value, "data": {**value["data"], "date_of_birth": {"month": "x", "year": 1961}}}
                 out.write(orjson.dumps(value) + b"\n")
                 if faults and number % 37 == 3:
                     out.write(b'{"company_number": "0123", "data": {\n')

@@ -289,3 +289,49 @@ def test_a_golden_copy_without_its_columns_is_refused_before_any_worker_starts(t
     with pytest.raises(IngestError, match=r"not-gleif.csv:1: missing required column\(s\) 'LEI'"):
         run_ingest(tmp_path / "staging.duckdb", path, "gleif-lei", workers=2)
     assert not _workers_alive()
+
+
+def test_a_header_after_blank_lines_is_refused_naming_its_line_both_ways(tmp_path: Path) -> None:
+    path = tmp_path / "golden.csv"
+    path.write_text("\n\nLEI,Name\n" + "".join(f"{n},x\n" for n in range(30)), encoding="utf-8")
+    messages = []
+    for workers in (2, 1):
+        with pytest.raises(IngestError) as raised:
+            run_ingest(tmp_path / f"{workers}.duckdb", path, "gleif-lei", workers=workers)
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1] and "golden.csv:3: missing required column(s) 'Entity.LegalName'" in messages[0]
+
+
+def test_small_files_are_built_without_starting_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder of small files (fewer rows than a chunk between them) is built in the loading process: starting a
+    worker a core costs more than the rows."""
+    from ingest import parallel
+
+    started: list[int] = []
+    real = parallel._Worker.__init__
+
+    def counting(self: Any) -> None:
+        started.append(1)
+        real(self)
+
+    monkeypatch.setattr(parallel._Worker, "__init__", counting)
+    folder = Path(__file__).resolve().parents[2] / "data" / "icij" / "panama_papers_2016_format"
+    summary = run_ingest(tmp_path / "staging.duckdb", folder, "icij", workers=2)
+    assert summary.records > 70 and not started
+    monkeypatch.setattr(chunks, "CHUNK_ROWS", 10)  # the same folder in chunks of 10 rows goes to the workers
+    again = run_ingest(tmp_path / "again.duckdb", folder, "icij", workers=2)
+    assert again.records == summary.records and started
+
+
+def test_a_failure_while_staging_stops_the_workers_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers stop when the ingest fails, not when the failure is garbage-collected."""
+    monkeypatch.setattr(chunks, "CHUNK_ROWS", 10)
+    folder = write_psc_snapshot(tmp_path / "psc", 300)
+
+    def fail(rows: int) -> None:
+        if rows > 100:
+            raise RuntimeError("the consumer failed")
+
+    with pytest.raises(RuntimeError, match="the consumer failed") as raised:
+        run_ingest(tmp_path / "staging.duckdb", folder, "ch-psc", workers=2, progress=fail)
+    assert raised.value is not None and not _workers_alive()  # the exception (and its frames) still held here
