@@ -199,14 +199,15 @@ def get_format(name: str, *, mapping: Path | None = None) -> SourceFormat:
         )
     from ingest.mapping import load_mapping
     from ingest.mapping_setwise import MappedTable
-    from ingest.parallel import staged_items
+    from ingest.parallel import staged_files
 
     spec = load_mapping(mapping)
 
     def iter_staged(path: Path, source: str, mark: Stamp, workers: int, folder: Path) -> Iterator[Item | StagedPart]:
         if not spec.setwise or workers < 2:  # in this process, set-wise or (the reference) row by row
             return spec.iter_records(path, source)
-        return staged_items(MappedTable(spec), path, source, mark, folder, workers=workers, progress=spec.phases)
+        files = [(MappedTable(spec), path)]
+        return staged_files(path, files, source, mark, folder, workers=workers, progress=spec.phases)
 
     return replace(
         fmt,

@@ -77,30 +77,6 @@ def default_workers() -> int:
     return max(1, min(cores, MAX_WORKERS))
 
 
-def staged_items(
-    table: Table,
-    path: Path,
-    source: str,
-    mark: Stamp,
-    folder: Path,
-    *,
-    workers: int,
-    chunk_rows: int | None = None,
-    progress: PhaseCallback | None = None,
-) -> Iterator[Item | StagedPart]:
-    """The table's items in file order, records as the parts workers wrote in ``folder`` when workers built them.
-
-    ``workers`` below 2, or a table of one chunk: built here, records as ``Record``s (the accountant stamps
-    them). ``table.left_out`` counts the workers' left-out entities as if they had been built here.
-
-    Raises:
-        IngestError: the file cannot be read (as in one process), or a worker failed or died.
-    """
-    return staged_files(
-        path, [(table, path)], source, mark, folder, workers=workers, chunk_rows=chunk_rows, progress=progress
-    )
-
-
 def staged_files(
     name: Path,
     files: Sequence[tuple[Table, Path]],
@@ -112,11 +88,17 @@ def staged_files(
     chunk_rows: int | None = None,
     progress: PhaseCallback | None = None,
 ) -> Iterator[Item | StagedPart]:
-    """``staged_items`` of several files in turn (the input ``name``: a folder of a registry's tables), their
-    fragments merged together.
+    """The items of ``files`` (each with its table) in turn, in file order, their fragments merged together; records
+    as the parts workers wrote in ``folder`` when workers built them. ``name`` is the input the files are (a file,
+    or a folder of a registry's tables), named when a worker fails while merging.
 
-    Rows are counted across the files, so the phases' figures grow from the first file's first row to the last's.
-    Files that hold a chunk's rows or fewer between them are built here.
+    ``workers`` below 2, or files that hold a chunk's rows or fewer between them: built here, records as
+    ``Record``s (the accountant stamps them). Each table's ``left_out`` counts the workers' left-out entities as if
+    they had been built here. Rows are counted across the files, so the phases' figures grow from the first file's
+    first row to the last's.
+
+    Raises:
+        IngestError: a file cannot be read (as in one process), or a worker failed or died.
     """
     size = chunk_rows or chunking.CHUNK_ROWS
     chunks = ((table, path, chunk) for table, path in files for chunk in table.text_chunks(path, size))

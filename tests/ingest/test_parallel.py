@@ -211,16 +211,9 @@ def _exited_pid() -> int:
 GLEIF = Path(__file__).resolve().parents[2] / "data" / "gleif"
 
 
-@pytest.mark.usefixtures("small_chunks")
-@pytest.mark.parametrize("format_name", ["gleif-lei", "gleif-rr", "gleif-lei-bic"])
-def test_golden_copy_csvs_through_workers_stage_what_the_adapter_stages(tmp_path: Path, format_name: str) -> None:
-    """GLEIF's CSVs, built a row at a time by the adapter's own functions in two workers, stage what the adapter
-    stages reading the file in one process: records, quarantined rows, fragments merged across chunks."""
-    path = {
-        "gleif-lei": lambda: write_lei_csv(tmp_path / "20260123-0800-gleif-goldencopy-lei2.csv", 1_000, faults=True),
-        "gleif-rr": lambda: GLEIF / "20260123-0800-gleif-goldencopy-rr-first500.csv",
-        "gleif-lei-bic": lambda: GLEIF / "lei-bic-20260130T000000-first3000.csv",
-    }[format_name]()
+def _both_ways(tmp_path: Path, path: Path, format_name: str) -> tuple[Any, list[tuple[str, int]]]:
+    """``path`` ingested by two workers (``a``) and by the adapter in one process (``b``), which must stage the same;
+    the workers' summary and phases."""
     phases: list[tuple[str, int]] = []
     workers = run_ingest(
         tmp_path / "a" / "staging.duckdb",
@@ -232,6 +225,20 @@ def test_golden_copy_csvs_through_workers_stage_what_the_adapter_stages(tmp_path
     single = run_ingest(tmp_path / "b" / "staging.duckdb", path, format_name, workers=1)
     assert _summary(workers) == _summary(single)
     assert _staged(tmp_path / "a" / "staging.duckdb") == _staged(tmp_path / "b" / "staging.duckdb")
+    return workers, phases
+
+
+@pytest.mark.usefixtures("small_chunks")
+@pytest.mark.parametrize("format_name", ["gleif-lei", "gleif-rr", "gleif-lei-bic"])
+def test_golden_copy_csvs_through_workers_stage_what_the_adapter_stages(tmp_path: Path, format_name: str) -> None:
+    """GLEIF's CSVs, built a row at a time by the adapter's own functions in two workers, stage what the adapter
+    stages reading the file in one process: records, quarantined rows, fragments merged across chunks."""
+    path = {
+        "gleif-lei": lambda: write_lei_csv(tmp_path / "20260123-0800-gleif-goldencopy-lei2.csv", 1_000, faults=True),
+        "gleif-rr": lambda: GLEIF / "20260123-0800-gleif-goldencopy-rr-first500.csv",
+        "gleif-lei-bic": lambda: GLEIF / "lei-bic-20260130T000000-first3000.csv",
+    }[format_name]()
+    workers, phases = _both_ways(tmp_path, path, format_name)
     rows = sum(1 for _ in iter_csv_rows(path)) - 1
     assert ("read", rows) in phases and ("read", CHUNK) in phases  # it went in chunks, so through the workers
     assert not _workers_alive()
@@ -252,17 +259,7 @@ def test_registry_folders_through_workers_stage_what_the_adapter_stages(
         folder = Path(__file__).resolve().parents[2] / "data" / "icij" / "panama_papers_2016_format"
     else:
         folder = write_psc_snapshot(tmp_path / "psc", 300, faults=True)
-    phases: list[tuple[str, int]] = []
-    workers = run_ingest(
-        tmp_path / "a" / "staging.duckdb",
-        folder,
-        format_name,
-        workers=2,
-        phases=lambda phase, rows: phases.append((phase, rows)),
-    )
-    single = run_ingest(tmp_path / "b" / "staging.duckdb", folder, format_name, workers=1)
-    assert _summary(workers) == _summary(single)
-    assert _staged(tmp_path / "a" / "staging.duckdb") == _staged(tmp_path / "b" / "staging.duckdb")
+    workers, phases = _both_ways(tmp_path, folder, format_name)
     assert ("read", 10) in phases and phases[-1][0] == "merging"
     assert not _workers_alive()
     records = {record_id for record_id, _, _ in _staged(tmp_path / "a" / "staging.duckdb")["records"]}
