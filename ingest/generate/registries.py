@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import orjson
 from lxml import etree
@@ -69,23 +70,34 @@ def _faulty(row: dict[str, str], columns: list[str], number: int) -> list[str]:
 
 
 def write_psc_snapshot(folder: Path, statements: int, *, parts: int = 2, faults: bool = False) -> Path:
-    """A PSC snapshot of ``statements`` statements (and, with ``faults``, bad and blank lines) in ``parts`` files
-    in ``folder`` (created), written as they are made."""
+    """A PSC snapshot of ``statements`` statements in ``parts`` files in ``folder`` (created), each part ending in
+    its totals line as Companies House writes it; with ``faults``, bad and blank lines too. Written as made."""
     fixtures = sorted(PSC_FIXTURES.iterdir())
     found = [value for path in fixtures for value in orjson.loads(path.read_bytes())]  # each file is an array
+    totals = next(v for v in found if str(v.get("data", {}).get("kind", "")).startswith("totals#"))
+    found = [v for v in found if v.get("company_number") and not str(v["data"].get("kind", "")).startswith("totals#")]
     folder.mkdir(parents=True, exist_ok=True)
     size = -(-statements // parts)
     for part in range(parts):
         with (folder / f"psc-snapshot-2026-01-01_{part + 1}of{parts}.txt").open("wb") as out:
             for number in range(part * size, min(statements, (part + 1) * size)):
-                value = found[number % len(found)]
-                if isinstance(value, dict) and value.get("company_number"):
-                    value = {**value, "company_number": f"{number // len(found):06d}{value['company_number']}"}
-                if faults and number % 43 == 6 and isinstance(value, dict) and isinstance(value.get("data"), dict):
-                    value = {**value, "data": {**value["data"], "date_of_birth": {"month": "x", "year": 1961}}}
-                out.write(orjson.dumps(value) + b"\n")
+                out.write(orjson.dumps(_statement(found[number % len(found)], number // len(found), faults)) + b"\n")
                 if faults and number % 37 == 3:
                     out.write(b'{"company_number": "0123", "data": {\n')
                 if faults and number % 41 == 5:
                     out.write(b"   \n")
+            out.write(orjson.dumps(totals) + b"\n")
     return folder
+
+
+def _statement(value: dict[str, Any], copy: int, faults: bool) -> dict[str, Any]:
+    """A bundled statement about another company: its number (and the statement's link) made unique to ``copy``."""
+    company = value["company_number"]
+    number = f"{copy:06d}{company}"
+    data = dict(value["data"])
+    links = data.get("links") or {}
+    if links.get("self"):
+        data["links"] = {**links, "self": links["self"].replace(company, number)}
+    if faults and copy % 43 == 6:
+        data["date_of_birth"] = {"month": "x", "year": 1961}
+    return {**value, "company_number": number, "data": data}
