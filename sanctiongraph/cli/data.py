@@ -50,7 +50,8 @@ def ingest(
         typer.Option(
             "--workers",
             min=1,
-            help="Processes that build a big mapped table's rows (default: one per core; 1: all in this process)",
+            help="Processes that build a big file's rows: mapped tables, GLEIF golden copy, ICIJ, PSC"
+            " (default: one per core; 1: all in this process)",
         ),
     ] = None,
     workspace: Workspace = None,
