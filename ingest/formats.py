@@ -113,6 +113,7 @@ FORMATS: dict[str, SourceFormat] = {
             ftm.iter_records,
             distinct_entries=False,
             source_of=ftm.source_of,
+            tables=ftm.tables,
         ),
         SourceFormat(
             "ftm-entities",
@@ -120,6 +121,7 @@ FORMATS: dict[str, SourceFormat] = {
             "FollowTheMoney entities that are one party each (`sanctiongraph export entities`): never merged together",
             ftm.iter_records,
             source_of=ftm.file_source_of,
+            tables=ftm.tables,
         ),
         SourceFormat(
             "gleif-lei",

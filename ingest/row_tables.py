@@ -2,7 +2,7 @@
 
 A bulk registry's files (GLEIF's golden copy: 2.8M LEI records of 74 columns;
 ICIJ's node and edge CSVs; Companies House's PSC snapshot, ten million JSON
-lines) are read by their adapters one row at a time, each row a pure function of
+lines; OpenSanctions' FtM export) are read by their adapters one row at a time, each row a pure function of
 its cells or its JSON value (``build``). So their chunks are as independent as a
 mapped table's: ``ingest.parallel`` hands them to worker processes as text, and
 each worker splits its chunk into rows, reads them as the adapter reads them

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import values
+from ingest.chunks import Table
 from ingest.jsonstream import BadLine, iter_json_values
 from ingest.record import (
     Address,
@@ -46,6 +47,7 @@ from ingest.record import (
     Sanction,
     Schema,
 )
+from ingest.row_tables import JsonLinesTable
 from sanctiongraph.errors import IngestError
 
 Props = dict[str, list[str]]
@@ -364,14 +366,39 @@ def iter_records(path: Path, source: str) -> Iterator[Item]:
         if isinstance(value, BadLine):
             bad += 1
             if bad >= _FORMAT_CHECK_LINES and good == 0:
-                raise IngestError(f"{path}: the first {bad} lines are not JSON; not an FtM JSON-lines file")
+                raise _not_json(path, f"the first {bad} lines are not JSON")
             yield Quarantine(str(path), line, f"not valid JSON: {value.error}", raw=value.text)
             continue
-        try:
-            item = build_item(value, source, path, line)
-        except (TypeError, AttributeError) as error:  # a property that is not a list of strings
-            item = Quarantine(str(path), line, f"malformed FtM entity: {error}", raw=str(value)[:200])
         good += 1
-        yield item
+        yield from _items(value, source, path, line)
     if good == 0 and bad > 0:
-        raise IngestError(f"{path}: no line is JSON; not an FtM JSON-lines file")
+        raise _not_json(path, "no line is JSON")
+
+
+def _items(value: Any, source: str, path: Path, line: int) -> list[Item]:
+    try:
+        return [build_item(value, source, path, line)]
+    except (TypeError, AttributeError) as error:  # a property that is not a list of strings
+        return [Quarantine(str(path), line, f"malformed FtM entity: {error}", raw=str(value)[:200])]
+
+
+def _not_json(path: Path, what: str) -> IngestError:
+    return IngestError(f"{path}: {what}; not an FtM JSON-lines file")
+
+
+# The file's lines as a table worker processes build, a line at a time with ``build_item``.
+TABLE = JsonLinesTable("ingest.adapters.ftm:TABLE", _items)
+
+
+def tables(path: Path) -> list[tuple[Table, Path]]:
+    """The file for the workers; refused first, as ``iter_records`` refuses it, when its first lines are not JSON."""
+    bad = 0
+    for _, value in iter_json_values(path):
+        if not isinstance(value, BadLine):
+            return [(TABLE, path)]
+        bad += 1
+        if bad >= _FORMAT_CHECK_LINES:
+            raise _not_json(path, f"the first {bad} lines are not JSON")
+    if bad:
+        raise _not_json(path, "no line is JSON")
+    return [(TABLE, path)]

@@ -8,6 +8,8 @@ rows of it; repeated with new, valid LEIs they make a file of any length
 (``write_lei_csv``). The PSC snapshot is JSON lines, one statement a line, in
 parts; the bundled statements (``data/companies_house/psc_fixtures``) repeated
 under other company numbers make one of any length (``write_psc_snapshot``).
+An OpenSanctions-style FtM export (``write_ftm_entities``) is made of people,
+companies, ownerships, sanctions and wallets written the way FtM writes them.
 ``faults`` mixes in what a bulk file gets wrong: an invalid LEI, no legal name,
 a row cut short, extra cells, a name across lines and in Hangul; a line cut
 short, blank lines, a birth month that is not a number.
@@ -101,3 +103,62 @@ def _statement(value: dict[str, Any], copy: int, faults: bool) -> dict[str, Any]
     if faults and copy % 43 == 6:
         data["date_of_birth"] = {"month": "x", "year": 1961}
     return {**value, "company_number": number, "data": data}
+
+
+def write_ftm_entities(path: Path, groups: int, *, faults: bool = False) -> Path:
+    """FtM JSON lines at ``path``: per group a person, a company, the person's ownership of it, a sanction on the
+    person and the company's wallet (an edge often before its nodes, as exports order them by id); with
+    ``faults``, lines that are not JSON, entities without an id, unsupported schemas and malformed properties."""
+    with path.open("wb") as out:
+        for group in range(groups):
+            person, company = f"gen-p-{group}", f"gen-c-{group}"
+            entities: list[dict[str, Any]] = [
+                {
+                    "id": f"gen-o-{group}",
+                    "schema": "Ownership",
+                    "properties": {"owner": [person], "asset": [company], "percentage": ["51"]},
+                },
+                {
+                    "id": person,
+                    "schema": "Person",
+                    "properties": {
+                        "name": [f"Kim Chol {group}", f"김철 {group}"],
+                        "birthDate": [f"19{60 + group % 40}-0{1 + group % 9}"],
+                        "nationality": ["kp"],
+                        "email": [f"kc{group}@example.com"],
+                        "idNumber": [f"P{group:07d}"],
+                    },
+                },
+                {
+                    "id": company,
+                    "schema": "Company",
+                    "properties": {
+                        "name": [f"Korea Trading {group} Co Ltd"],
+                        "jurisdiction": ["kp"],
+                        "registrationNumber": [f"R{group:06d}"],
+                        "address": [f"{group} Sungri Street, Pyongyang"],
+                    },
+                },
+                {
+                    "id": f"gen-s-{group}",
+                    "schema": "Sanction",
+                    "properties": {"entity": [person], "program": ["DPRK3"], "authority": ["OFAC"]},
+                },
+                {
+                    "id": f"gen-w-{group}",
+                    "schema": "CryptoWallet",
+                    "properties": {"holder": [company], "publicKey": [f"0x{group:040x}"], "currency": ["ETH"]},
+                },
+            ]
+            for entity in entities:
+                out.write(orjson.dumps({**entity, "datasets": ["generated"]}) + b"\n")
+            if faults and group % 7 == 3:
+                out.write(b'{"id": "gen-broken", "schema": "Person", "properties": {\n')
+            if faults and group % 11 == 4:
+                out.write(orjson.dumps({"schema": "Person", "properties": {"name": ["No Id"]}}) + b"\n")
+            if faults and group % 13 == 5:
+                out.write(orjson.dumps({"id": f"gen-n-{group}", "schema": "Note", "properties": {}}) + b"\n")
+            if faults and group % 17 == 6:
+                out.write(orjson.dumps({"id": f"gen-m-{group}", "schema": "Person", "properties": {"name": [["x"]]}}))
+                out.write(b"\n")
+    return path

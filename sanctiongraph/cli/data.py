@@ -50,7 +50,7 @@ def ingest(
         typer.Option(
             "--workers",
             min=1,
-            help="Processes that build a big file's rows: mapped tables, GLEIF golden copy, ICIJ, PSC"
+            help="Processes that build a big file's rows: mapped tables, GLEIF golden copy, ICIJ, PSC, FtM"
             " (default: one per core; 1: all in this process)",
         ),
     ] = None,

@@ -22,7 +22,7 @@ import orjson
 import pytest
 
 from ingest import chunks
-from ingest.generate.registries import write_lei_csv, write_psc_snapshot
+from ingest.generate.registries import write_ftm_entities, write_lei_csv, write_psc_snapshot
 from ingest.run import run_ingest
 from ingest.textfile import csv_rows, iter_csv_rows, iter_csv_texts
 from sanctiongraph.errors import IngestError
@@ -268,6 +268,35 @@ def test_registry_folders_through_workers_stage_what_the_adapter_stages(
         assert len(records) > 150
     else:
         assert len(records) > 70
+
+
+@pytest.mark.parametrize("format_name", ["ftm", "ftm-entities"])
+def test_ftm_exports_through_workers_stage_what_the_adapter_stages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, format_name: str
+) -> None:
+    """An FtM export (nodes, edges before their nodes, sanctions, wallets; bad lines, entities without an id,
+    unsupported schemas, malformed properties) through two workers in chunks of 50 lines, as in one process."""
+    monkeypatch.setattr(chunks, "CHUNK_ROWS", 50)
+    path = write_ftm_entities(tmp_path / "generated_entities.ftm.json", 120, faults=True)
+    workers, phases = _both_ways(tmp_path, path, format_name)
+    assert ("read", 50) in phases and not _workers_alive()
+    assert {"not valid JSON", "not an FtM entity", "unsupported FtM schema"} <= set(workers.reasons)
+    assert workers.records >= 240  # the people and companies, their ownerships and sanctions and wallets merged in
+
+
+@pytest.mark.parametrize("head", ["bad", "empty"])
+def test_a_file_that_is_not_ftm_is_refused_through_workers_as_in_one_process(tmp_path: Path, head: str) -> None:
+    path = tmp_path / "entities.ftm.json"
+    lines = ["{not json"] * (25 if head == "bad" else 3)
+    path.write_text("\n".join(lines) + "\n" + ('{"id": "x", "schema": "Person"}\n' * 30_000 if head == "bad" else ""))
+    messages = []
+    for workers in (2, 1):
+        with pytest.raises(IngestError) as raised:
+            run_ingest(tmp_path / f"{workers}.duckdb", path, "ftm", workers=workers)
+        messages.append(str(raised.value))
+    expected = "the first 20 lines are not JSON" if head == "bad" else "no line is JSON"
+    assert messages[0] == messages[1] and expected in messages[0]
+    assert not _workers_alive()
 
 
 def test_a_folder_with_no_psc_line_is_refused_through_workers_as_in_one_process(tmp_path: Path) -> None:
