@@ -10,7 +10,7 @@ machines better than raw rows/s.
     python bench/bench_ingest.py --rows 200000   # quicker
     python bench/bench_ingest.py --rows 200000 --customers-only --ways parallel,setwise
     python bench/bench_ingest.py --rows 200000 --customers-only --baseline 79b7386   # before/after, one run
-    python bench/bench_ingest.py --rows 0 --customers-only --golden-copy 500000 --psc 500000   # registries only
+    python bench/bench_ingest.py --rows 0 --customers-only --golden-copy 500000 --psc 500000 --ftm 100000
 
 The customer CSV goes the default way, ``parallel``: chunks built by worker
 processes, one per core (``ingest.parallel``). ``setwise`` is the same set-wise
@@ -213,6 +213,12 @@ def main() -> None:
         default=0,
         help="also ingest a PSC-style snapshot of N JSON lines in two parts (ch-psc) with workers and in one process",
     )
+    parser.add_argument(
+        "--ftm",
+        type=int,
+        default=0,
+        help="also ingest an FtM export of N groups of 5 entities (ftm) with workers and in one process",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     ofac, un = DATA / "ofac" / "snapshot_2022-01", DATA / "un" / "consolidated.xml"
@@ -223,13 +229,16 @@ def main() -> None:
         for name, size, fmt, make, label in (
             ("golden-copy", args.golden_copy, "gleif-lei", _golden_copy, "GLEIF LEI golden-copy CSV"),
             ("psc", args.psc, "ch-psc", _psc_snapshot, "PSC snapshot JSON lines"),
+            ("ftm", args.ftm, "ftm", _ftm_export, "FtM export, groups of 5 entities"),
         )
         if size
     ]
     if registries:
         print(HEAD)
     for name, size, fmt, path, label in registries:
-        baselines[name] = csv_baseline(path) if fmt == "gleif-lei" else json_baseline(path)
+        baselines[name] = (
+            csv_baseline(path) if fmt == "gleif-lei" else json_baseline(path if path.is_dir() else path.parent)
+        )
         for way, how in (("parallel", "workers"), ("setwise", "one process")):
             results[f"{name}-{way}"] = ingest(path, fmt, way=way)
             print(line(f"{label} ({size:,}), {how}", results[f"{name}-{way}"], baselines[name]))
@@ -295,6 +304,19 @@ def _psc_snapshot(statements: int, cache: Path) -> Path:
 
         write_psc_snapshot(folder.with_suffix(".part"), statements).rename(folder)
     return folder
+
+
+def _ftm_export(groups: int, cache: Path) -> Path:
+    """An FtM export of ``groups`` groups of 5 entities (``ingest.generate.registries``), made once, in a folder of
+    its own (the JSON-lines baseline reads a folder)."""
+    path = cache / f"ftm-{groups}" / "generated_entities.ftm.json"
+    if not path.exists():
+        sys.path.insert(0, str(ROOT))
+        from ingest.generate.registries import write_ftm_entities
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_ftm_entities(path.with_suffix(".part"), groups).rename(path)
+    return path
 
 
 def _write_json(args: argparse.Namespace, baselines: dict[str, float], results: dict[str, dict[str, float]]) -> None:
