@@ -225,11 +225,11 @@ def main() -> None:
     results: dict[str, dict[str, float]] = {}
     baselines: dict[str, float] = {}
     registries = [
-        (name, size, fmt, make(size, args.cache), label)
-        for name, size, fmt, make, label in (
-            ("golden-copy", args.golden_copy, "gleif-lei", _golden_copy, "GLEIF LEI golden-copy CSV"),
-            ("psc", args.psc, "ch-psc", _psc_snapshot, "PSC snapshot JSON lines"),
-            ("ftm", args.ftm, "ftm", _ftm_export, "FtM export, groups of 5 entities"),
+        (name, size, fmt, _registry_file(name, size, args.cache), label)
+        for name, size, fmt, label in (
+            ("golden-copy", args.golden_copy, "gleif-lei", "GLEIF LEI golden-copy CSV"),
+            ("psc", args.psc, "ch-psc", "PSC snapshot JSON lines"),
+            ("ftm", args.ftm, "ftm", "FtM export, groups of 5 entities"),
         )
         if size
     ]
@@ -283,39 +283,25 @@ def main() -> None:
     _write_json(args, baselines, results)
 
 
-def _golden_copy(rows: int, cache: Path) -> Path:
-    """A golden-copy-style LEI CSV of ``rows`` rows (``ingest.generate.registries``), made once."""
-    path = cache / f"gleif-{rows}" / "20260101-0000-gleif-goldencopy-lei2-golden-copy.csv"
+# Where each registry file is made (by ``ingest.generate.registries``' writer of that name), relative to the cache;
+# the FtM export sits in a folder of its own, since the JSON-lines baseline reads a folder.
+REGISTRY_FILES = {
+    "golden-copy": ("gleif-{size}/20260101-0000-gleif-goldencopy-lei2-golden-copy.csv", "write_lei_csv"),
+    "psc": ("psc-{size}", "write_psc_snapshot"),
+    "ftm": ("ftm-{size}/generated_entities.ftm.json", "write_ftm_entities"),
+}
+
+
+def _registry_file(name: str, size: int, cache: Path) -> Path:
+    """The registry file ``name`` of ``size`` rows, statements or groups, made once (a ``.part`` renamed when done)."""
+    where, writer = REGISTRY_FILES[name]
+    path = cache / where.format(size=size)
     if not path.exists():
         sys.path.insert(0, str(ROOT))
-        from ingest.generate.registries import write_lei_csv
+        from ingest.generate import registries
 
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_lei_csv(path.with_suffix(".part"), rows).rename(path)
-    return path
-
-
-def _psc_snapshot(statements: int, cache: Path) -> Path:
-    """A PSC-style snapshot of ``statements`` lines in two parts (``ingest.generate.registries``), made once."""
-    folder = cache / f"psc-{statements}"
-    if not folder.exists():
-        sys.path.insert(0, str(ROOT))
-        from ingest.generate.registries import write_psc_snapshot
-
-        write_psc_snapshot(folder.with_suffix(".part"), statements).rename(folder)
-    return folder
-
-
-def _ftm_export(groups: int, cache: Path) -> Path:
-    """An FtM export of ``groups`` groups of 5 entities (``ingest.generate.registries``), made once, in a folder of
-    its own (the JSON-lines baseline reads a folder)."""
-    path = cache / f"ftm-{groups}" / "generated_entities.ftm.json"
-    if not path.exists():
-        sys.path.insert(0, str(ROOT))
-        from ingest.generate.registries import write_ftm_entities
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_ftm_entities(path.with_suffix(".part"), groups).rename(path)
+        getattr(registries, writer)(path.with_suffix(".part"), size).rename(path)
     return path
 
 

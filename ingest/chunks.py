@@ -1,11 +1,12 @@
 """A big table read a chunk of rows at a time, each chunk built on its own (here, or in a worker process).
 
 A ``Table`` says how a file's rows are cut into chunks and how one chunk becomes
-items (records, fragments, quarantine entries). Two kinds exist: a mapped table
+items (records, fragments, quarantine entries): a mapped table
 (``mapping_setwise.MappedTable``: a ``--format mapping`` CSV or JSON lines,
-cleaned set-wise) and an adapter's CSV built row by row (``row_tables.RowTable``:
-GLEIF's golden copy). ``ingest.parallel`` hands either's chunks to worker
-processes; a worker rebuilds the same table from ``worker_args``.
+cleaned set-wise), or an adapter's file built row by row (``row_tables.RowTable``
+for a CSV, ``row_tables.JsonLinesTable`` for JSON lines: GLEIF, ICIJ, PSC, FtM).
+``ingest.parallel`` hands their chunks to worker processes; a worker makes the
+same table from its ``worker_args``.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class Table(Protocol):
 
     @property
     def worker_args(self) -> list[str]:
-        """What a worker process is started with to make the same table (``parallel.serve``)."""
+        """What a worker makes the same table from (``parallel.worker_table``), sent with each of its chunks."""
         ...
 
     def text_chunks(self, path: Path, chunk_rows: int) -> Iterator[Chunk | TextChunk]:
