@@ -46,8 +46,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_graph import SANCTIONGRAPH, start_neo4j, step  # noqa: E402
 
 from graph import alerts, screen_batch  # noqa: E402
+from graph.alert_reach import Touched, reach  # noqa: E402
+from graph.applicants import value_keys  # noqa: E402
+from graph.exposure_reach import exposing_values  # noqa: E402
 from graph.load.plan import LoadSummary  # noqa: E402
 from graph.loader import run_load  # noqa: E402
+from graph.name_match import as_screened  # noqa: E402
 from graph.screening import Screener  # noqa: E402
 from graph.store import GraphStore  # noqa: E402
 from ingest import staging  # noqa: E402
@@ -110,6 +114,11 @@ def main() -> None:
     parser.add_argument(
         "--compare", type=int, default=500, help="customers screened batched and one at a time (0: none)"
     )
+    parser.add_argument(
+        "--exposing-ab",
+        action="store_true",
+        help="after the first load, screen its customers with and without exposure_reach, alternating",
+    )
     parser.add_argument("--profile", type=Path, help="write cProfile stats of the first and update loads here")
     parser.add_argument("--heap", default="2g", help="Neo4j's heap (default 2g)")
     parser.add_argument("--pagecache", default="2g", help="Neo4j's page cache (default 2g; a 1M graph wants more)")
@@ -147,6 +156,9 @@ def main() -> None:
             first = _profiled(args.profile, "first", lambda: run_load(store, path))
             assert first.alerts is not None
             report["first_load"] = {"seconds": round(first.seconds, 1), "alerts": _alerts(first.alerts)}
+            if args.exposing_ab:
+                step("the first load's customers screened with and without the values that can expose them")
+                report["first_load_exposing_ab"] = _exposing_ab(store)
             step("ingesting the update")
             run_ingest(path, update, "ofac-csv", version="2024-update")
             con = staging.connect(path, read_only=True)
@@ -172,7 +184,7 @@ def main() -> None:
             started = time.monotonic()
             screener = Screener.load()
             ids = _customer_ids(store)
-            screened = alerts.screen_customers(store, screener, ids)
+            screened = alerts.screen_customers(store, screener, ids, exposing=exposing_values(store))
             full = time.monotonic() - started
             moved = sum(1 for s in screened.values() if s.reasons)
             report["full_rescreen"] = {
@@ -187,6 +199,34 @@ def main() -> None:
     finally:
         server.stop(settings)
     _write(report, args.size)
+
+
+def _exposing_ab(store: GraphStore, rounds: int = 2) -> dict[str, Any]:
+    """The customers a first load screens, screened with the exposure search for each (``without``) and with
+    it skipped for those whose values cannot expose them (``with``, the read of those values included),
+    alternating, after a warm-up pass."""
+    screener = Screener.load()
+    reached = reach(store, Touched(everything=True), index=lambda: screener.name_index(store)).customers
+    ids = sorted(reached)
+    alerts.screen_customers(store, screener, ids[:2_000])  # warm-up: the page cache, the feature cache
+    seconds: dict[str, list[float]] = {"without": [], "with": []}
+    for _ in range(rounds):
+        for way in ("without", "with"):
+            started = time.monotonic()
+            exposing = exposing_values(store) if way == "with" else None
+            alerts.screen_customers(store, screener, ids, exposing=exposing)
+            seconds[way].append(round(time.monotonic() - started, 2))
+    exposing = exposing_values(store)
+    assert exposing is not None
+    rows = store.read("alert_customer_records", {"ids": ids})
+    keys = [value_keys(as_screened(Record.from_dict(json.loads(row["data"])))) for row in rows]
+    return {
+        "customers": len(ids),
+        "records_searched_with": sum(exposing.may_expose(k) for k in keys),
+        "exposing_values": len(exposing.values),
+        "seconds": seconds,
+        "ratio_with_over_without": round(min(seconds["with"]) / min(seconds["without"]), 3),
+    }
 
 
 def _customer_ids(store: GraphStore) -> list[str]:

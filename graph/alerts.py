@@ -56,6 +56,7 @@ from graph.alert_reach import (
     reach,
 )
 from graph.applicants import HIT_PROBABILITY, REVIEW_EXPOSURE, REVIEW_PROBABILITY, Decision, ScreenResult
+from graph.exposure_reach import ExposingValues, exposing_values
 from graph.load.writer import Progress
 from graph.screen_batch import SCREEN_BATCH, screen_records, screen_records_by_values
 from graph.screening import Screener
@@ -65,6 +66,9 @@ from ingest.record import Record
 
 # Batches of customers screened at once (threads: a batch waits on Neo4j most of the time).
 SCREEN_THREADS = 3
+# Customers to screen from which a pass first reads which values can expose anyone (``graph.exposure_reach``,
+# a walk from every listed party): fewer cost less screened in full.
+READ_EXPOSING_AT = 2_000
 # Who closes an alert when a load removed its reason.
 SYSTEM = "sanctiongraph load"
 # Steps an alert pass reports to its ``progress(step, count)``, as a load reports its writes (``graph.loader``):
@@ -108,7 +112,8 @@ class AlertSummary:
     reopened: int = 0
     closed: int = 0
     seconds: float = 0.0
-    phases: dict[str, float] = field(default_factory=dict)  # seconds: seeds, walk, names, gate, screen, write
+    # seconds: seeds, walk, names, gate, exposing, screen, write
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def _now() -> str:
@@ -171,6 +176,7 @@ def screen_customers(
     customer_ids: list[str],
     by_values: dict[str, list[dict[str, Any]]] | None = None,
     progress: Progress | None = None,
+    exposing: ExposingValues | None = None,
 ) -> dict[str, Screened]:
     """Each customer's decision against the lists and its reasons (a customer with several records: the worst).
 
@@ -181,6 +187,8 @@ def screen_customers(
     ``by_values``: customers whose screening by name only the new parties given can move (``graph.alert_gate``),
     screened without their name search (``screen_records_by_values``; a record it cannot screen exactly gets the
     full screen). ``progress``: called with ``SCREENED_STEP`` and the customers screened so far, a batch at a time.
+    ``exposing``: the values that can expose anyone (``graph.exposure_reach``): a customer with none of them is
+    not searched for exposure.
     """
     screened: dict[str, Screened] = {cid: Screened(Decision.CLEAR, []) for cid in customer_ids}
     cheap = by_values or {}
@@ -191,11 +199,11 @@ def screen_customers(
         results: list[ScreenResult | None] = [None] * len(rows)
         light = [i for i, row in enumerate(rows) if row["entityId"] in cheap]
         named = [cheap[rows[i]["entityId"]] for i in light]
-        by_values = screen_records_by_values(screener, store, [records[i] for i in light], named)
+        by_values = screen_records_by_values(screener, store, [records[i] for i in light], named, exposing)
         for i, result in zip(light, by_values, strict=True):
             results[i] = result
         full = [i for i, result in enumerate(results) if result is None]
-        for i, result in zip(full, screen_records(screener, store, [records[i] for i in full]), strict=True):
+        for i, result in zip(full, screen_records(screener, store, [records[i] for i in full], exposing), strict=True):
             results[i] = result
         return rows, [r for r in results if r is not None]
 
@@ -327,7 +335,9 @@ def _screen_and_compare(
     clock = time.monotonic()
     if progress is not None:
         progress(TO_SCREEN_STEP, len(customer_ids))
-    screened = screen_customers(store, screener, customer_ids, by_values, progress)
+    exposing = exposing_values(store) if len(customer_ids) >= READ_EXPOSING_AT else None
+    summary.phases["exposing"], clock = time.monotonic() - clock, time.monotonic()
+    screened = screen_customers(store, screener, customer_ids, by_values, progress, exposing)
     summary.phases["screen"], clock = time.monotonic() - clock, time.monotonic()
     before = {row["id"]: row for row in store.read("alert_screenings", {"ids": customer_ids})}
     now = _now()

@@ -23,6 +23,7 @@ from typing import Any
 
 from graph import answers, networks
 from graph.applicants import REVIEW_PROBABILITY, ExposureHit, Match, ScreenResult, value_keys
+from graph.exposure_reach import ExposingValues
 from graph.model import ENTITY_NAME_INDEX, Label
 from graph.name_index import INDEX_CANDIDATES
 from graph.name_match import Candidate, as_screened, family_of_schema, record_forms
@@ -69,11 +70,17 @@ class _Job:
         return bool(self.record.names or self.keys)
 
 
-def screen_records(screener: Screener, store: GraphStore, records: list[Record]) -> list[ScreenResult]:
-    """Each record's ``screen_customer`` result, in order, a batch of ``SCREEN_BATCH`` at a time."""
+def screen_records(
+    screener: Screener, store: GraphStore, records: list[Record], exposing: ExposingValues | None = None
+) -> list[ScreenResult]:
+    """Each record's ``screen_customer`` result, in order, a batch of ``SCREEN_BATCH`` at a time.
+
+    ``exposing``: the values that can expose anyone (``graph.exposure_reach``), read once for a big pass; a
+    record none of whose values can is not searched for exposure (it has none).
+    """
     results: list[ScreenResult] = []
     for start in range(0, len(records), SCREEN_BATCH):
-        results += _screen_batch(screener, store, records[start : start + SCREEN_BATCH])
+        results += _screen_batch(screener, store, records[start : start + SCREEN_BATCH], exposing)
     return results
 
 
@@ -87,10 +94,12 @@ def _jobs(screener: Screener, records: list[Record]) -> list[_Job]:
     return jobs
 
 
-def _screen_batch(screener: Screener, store: GraphStore, records: list[Record]) -> list[ScreenResult]:
+def _screen_batch(
+    screener: Screener, store: GraphStore, records: list[Record], exposing: ExposingValues | None
+) -> list[ScreenResult]:
     jobs = _jobs(screener, records)
     rows = _candidate_rows(screener, store, jobs)
-    exposure = _exposure(store, jobs)
+    exposure = _exposure(store, jobs, exposing)
     results: list[ScreenResult] = []
     for job in jobs:
         matches: list[Match] = []
@@ -130,9 +139,12 @@ def _candidate_rows(screener: Screener, store: GraphStore, jobs: list[_Job]) -> 
     return found
 
 
-def _exposure(store: GraphStore, jobs: list[_Job]) -> dict[int, list[ExposureHit]]:
+def _exposure(store: GraphStore, jobs: list[_Job], exposing: ExposingValues | None) -> dict[int, list[ExposureHit]]:
     """Each job's exposure hits as ``Screener._exposure`` finds them: one round trip for the batch's values,
-    one for its near addresses, one for its users' exposed clusters."""
+    one for its near addresses, one for its users' exposed clusters. A job whose values cannot expose it
+    (``exposing``) has none, unsearched."""
+    if exposing is not None:
+        jobs = [job for job in jobs if exposing.may_expose(job.keys)]
     near = _near_addresses(store, jobs)
     customers = [{"key": j.key, "values": [*j.keys, *near.get(j.key, [])]} for j in jobs if j.keys]
     if not customers:
@@ -166,7 +178,11 @@ def _near_addresses(store: GraphStore, jobs: list[_Job]) -> dict[int, list[dict[
 
 
 def screen_records_by_values(
-    screener: Screener, store: GraphStore, records: list[Record], named: list[list[dict[str, Any]]] | None = None
+    screener: Screener,
+    store: GraphStore,
+    records: list[Record],
+    named: list[list[dict[str, Any]]] | None = None,
+    exposing: ExposingValues | None = None,
 ) -> list[ScreenResult | None]:
     """Each record's screening *without its name search*, for a customer whose candidates by name can give no
     reason but those of ``named`` (``graph.alert_gate`` says when); None for a record this cannot screen exactly.
@@ -179,22 +195,26 @@ def screen_records_by_values(
     (``NameIndex.keeps``, which looks only at forms as alike as that party's) or the full-text query's
     (``screen_fulltext_batch``). Matches below REVIEW found by name alone are left out. None: a record sharing
     values with more entities than ``VALUE_ROOM`` (its candidate query's limit might cut some), or whose name
-    index hits ``keeps`` cannot rank.
+    index hits ``keeps`` cannot rank. ``exposing``: as for ``screen_records``.
     """
     named = named if named is not None else [[] for _ in records]
     results: list[ScreenResult | None] = []
     for start in range(0, len(records), SCREEN_BATCH):
         end = start + SCREEN_BATCH
-        results += _screen_batch_by_values(screener, store, records[start:end], named[start:end])
+        results += _screen_batch_by_values(screener, store, records[start:end], named[start:end], exposing)
     return results
 
 
 def _screen_batch_by_values(
-    screener: Screener, store: GraphStore, records: list[Record], named: list[list[dict[str, Any]]]
+    screener: Screener,
+    store: GraphStore,
+    records: list[Record],
+    named: list[list[dict[str, Any]]],
+    exposing: ExposingValues | None,
 ) -> list[ScreenResult | None]:
     jobs = _jobs(screener, records)
     shared = _value_rows(screener, store, jobs)
-    exposure = _exposure(store, jobs)
+    exposure = _exposure(store, jobs, exposing)
     found = _named_rows(screener, store, jobs, named)
     results: list[ScreenResult | None] = []
     for job in jobs:

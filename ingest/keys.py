@@ -413,18 +413,18 @@ MIN_SHARED_WORDS = 2
 MIN_FUZZY_CHARS = 5
 
 
-def _is_number(token: str) -> bool:
+def is_number_token(token: str) -> bool:
     return any(c.isdigit() for c in token)
 
 
 def _token_weight(token: str) -> float:
-    if _is_number(token):
+    if is_number_token(token):
         return NUMBER_WEIGHT
     return GENERIC_WEIGHT if token in _GENERIC_WORDS or len(token) == 1 else WORD_WEIGHT
 
 
 def _named(tokens: frozenset[str]) -> set[str]:
-    return {t for t in tokens if not _is_number(t) and len(t) > 1 and t not in _GENERIC_WORDS}
+    return {t for t in tokens if not is_number_token(t) and len(t) > 1 and t not in _GENERIC_WORDS}
 
 
 def _matches(word: str, words: frozenset[str]) -> str | None:
@@ -450,7 +450,7 @@ def address_similarity(a: frozenset[str], b: frozenset[str]) -> float:
     weigh most, kinds of place (``Street``, ``Floor``) least.
     """
     small, large = (a, b) if len(a) <= len(b) else (b, a)
-    numbers = {t for t in small if _is_number(t)}
+    numbers = {t for t in small if is_number_token(t)}
     if not numbers or not numbers <= large:
         return 0.0
     named = _named(small)

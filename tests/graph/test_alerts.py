@@ -23,14 +23,14 @@ from typing import Any
 
 import pytest
 
-from graph import alert_gate, alert_reach, alert_views, alerts, screen_batch
+from graph import alert_gate, alert_reach, alert_views, alerts, exposure_reach, screen_batch
 from graph.alerts import AlertStatus
-from graph.applicants import Decision, ScreenResult
+from graph.applicants import Decision, ScreenResult, value_keys
 from graph.connection import bolt_uri, neo4j_auth
 from graph.load.plan import LoadSummary
 from graph.loader import run_load
 from graph.name_index import NameIndex
-from graph.name_match import names_forms
+from graph.name_match import as_screened, names_forms
 from graph.screening import Screener
 from graph.store import GraphStore
 from graph_api.audit import AUDIT_DIR, AUDIT_FILE
@@ -295,6 +295,35 @@ def test_batched_screening_gives_every_customer_what_screening_it_alone_gives(up
     respelled = {update.entity(line["account_id"]) for line in update.planted("respelled")}
     by_entity = {row["entityId"]: got for row, got in zip(rows, batched, strict=True)}
     assert all(by_entity[c].decision != Decision.CLEAR for c in respelled)
+
+
+def test_screening_skips_the_exposure_search_only_for_customers_it_cannot_expose(update: Update) -> None:
+    """With the values that can expose anyone read once (``exposure_reach``), every customer of the updated graph
+    screens as with the exposure search for each: decision, reasons, matches and exposure score; the search is
+    skipped for most customers and none of the exposed ones."""
+    screener = Screener.load()
+    exposing = exposure_reach.exposing_values(update.store)
+    assert exposing is not None
+    rows = update.store.read("alert_customer_records", {"ids": sorted(update.after)})
+    records = [Record.from_dict(json.loads(row["data"])) for row in rows]
+    searched = screen_batch.screen_records(screener, update.store, records)
+    skipping = screen_batch.screen_records(screener, update.store, records, exposing)
+    skipped = exposed = 0
+    for row, record, full, got in zip(rows, records, searched, skipping, strict=True):
+        assert screened_summary(got, row["entityId"]) == screened_summary(full, row["entityId"]), row["recordId"]
+        assert got.exposure == full.exposure, row["recordId"]
+        may = exposing.may_expose(value_keys(as_screened(record)))
+        skipped += not may
+        exposed += bool(full.exposure)
+        assert may or not full.exposure, row["recordId"]
+    print(f"\nEXPOSING {len(exposing.values)} values: {skipped} of {len(records)} records skip, {exposed} exposed")
+    assert exposed >= 10 and skipped > len(records) / 2
+
+
+def test_a_walk_from_the_lists_that_grows_too_far_gives_up(update: Update, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``MAX_NODES`` the walk stops and says so: every customer is then searched in full."""
+    monkeypatch.setattr(exposure_reach, "MAX_NODES", 10)
+    assert exposure_reach.exposing_values(update.store) is None
 
 
 def near_listed_people(store: GraphStore) -> dict[str, set[str]]:
