@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,7 @@ from graph.model import CUSTOMER_FORMS_INDEX, ENTITY_NAME_INDEX, Label
 from graph.name_index import NameIndex, form_edits, forms_near
 from graph.name_match import UNLIKE_NAMES, family_of_schema, names_forms, plain_name
 from graph.queries import MAX_QUERY_TERMS
-from graph.store import GraphStore
+from graph.store import GraphStore, Row
 from resolution.normalize import PERSON
 
 # Ids, seeds or keys per query.
@@ -96,26 +96,36 @@ def touched_from_rows(rows: Iterable[tuple[str, str, str | None]]) -> Touched:
     return touched
 
 
-def _walk(store: GraphStore, starts: set[str]) -> set[str]:
-    """Customers within ``WALK_HOPS`` hops of the start nodes (element ids), breadth first, hop by hop."""
+def hops_from(store: GraphStore, starts: Iterable[str], hops: int) -> Iterator[tuple[list[Row], set[str]]]:
+    """Breadth first from the start nodes (element ids) over relations and shared values, never into a super-node:
+    each hop's rows (``alert_expand``: node, customer, entity, id), and every node seen so far. Stops early when
+    a hop reaches nothing new; a caller stops it when the walk grows too far."""
     seen = set(starts)
-    frontier = sorted(starts)
-    customers: set[str] = set()
-    for _ in range(WALK_HOPS):
+    frontier = sorted(seen)
+    for _ in range(hops):
+        rows: list[Row] = []
         following: list[str] = []
         for start in range(0, len(frontier), BATCH):
-            rows = store.read(
+            rows += store.read(
                 "alert_expand", {"nodes": frontier[start : start + BATCH], "types": list(answers.EXPOSURE_RELS)}
             )
-            for row in rows:
-                if row["customer"]:
-                    customers.add(row["id"])
-                if row["node"] not in seen:
-                    seen.add(row["node"])
-                    following.append(row["node"])
-        if not following or len(seen) >= WALK_NODES:
-            break
+        for row in rows:
+            if row["node"] not in seen:
+                seen.add(row["node"])
+                following.append(row["node"])
+        yield rows, seen
+        if not following:
+            return
         frontier = following
+
+
+def _walk(store: GraphStore, starts: set[str]) -> set[str]:
+    """Customers within ``WALK_HOPS`` hops of the start nodes (element ids), breadth first, hop by hop."""
+    customers: set[str] = set()
+    for rows, seen in hops_from(store, starts, WALK_HOPS):
+        customers.update(row["id"] for row in rows if row["customer"])
+        if len(seen) >= WALK_NODES:
+            break
     return customers
 
 

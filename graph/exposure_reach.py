@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import combinations
 
-from graph import answers
+from graph.alert_reach import hops_from
 from graph.model import Label
 from graph.store import GraphStore
 from ingest.keys import address_similarity, is_number_token
@@ -134,26 +134,12 @@ def exposing_values(store: GraphStore) -> ExposingValues | None:
 
 def _near_listed(store: GraphStore, listed: list[str]) -> set[str] | None:
     """The ids of the entities at most ``HOPS`` hops from a listed party (the listed ones too), or None."""
-    seen: set[str] = set()
-    entities = set(listed)
-    frontier: list[str] = []
+    starts: list[str] = []
     for start in range(0, len(listed), BATCH):
-        frontier += [row["node"] for row in store.read("alert_seed_entities", {"ids": listed[start : start + BATCH]})]
-    seen.update(frontier)
-    for _ in range(HOPS):
-        following: list[str] = []
-        for start in range(0, len(frontier), BATCH):
-            rows = store.read(
-                "alert_expand", {"nodes": frontier[start : start + BATCH], "types": list(answers.EXPOSURE_RELS)}
-            )
-            for row in rows:
-                if row["node"] in seen:
-                    continue
-                seen.add(row["node"])
-                following.append(row["node"])
-                if row["entity"]:
-                    entities.add(row["id"])
+        starts += [row["node"] for row in store.read("alert_seed_entities", {"ids": listed[start : start + BATCH]})]
+    entities = set(listed)
+    for rows, seen in hops_from(store, starts, HOPS):
+        entities.update(row["id"] for row in rows if row["entity"])
         if len(seen) > MAX_NODES:
             return None
-        frontier = following
     return entities

@@ -49,6 +49,7 @@ from graph.model import ENTITY_NAME_INDEX, Label
 from graph.name_index import NameIndex
 from graph.name_match import (
     MIN_MATCH_PROBABILITY,
+    NEAR_IDENTICAL_NAMES,
     UNLIKE_CAP,
     UNLIKE_NAMES,
     Candidate,
@@ -347,7 +348,6 @@ class Screener:
             return None
         judged: str | None = None
         similarity = 0.0
-        near = False
         candidates: list[Candidate] = []
         for record in row["records"]:
             judgements = record.get("judgements") or []
@@ -359,11 +359,18 @@ class Screener:
             if candidate is None:  # the record changed under us (a load ran): skip it this time
                 continue
             similarity = max(similarity, name_similarity(applicant, candidate))
-            near = near or names_near(applicant, candidate)
             candidates.append(candidate)
         by_name_only = row["via"] == ["name"]
         if by_name_only and judged is None and similarity < UNLIKE_NAMES and UNLIKE_CAP < MIN_MATCH_PROBABILITY:
             return None  # names this unlike cap the probability below reporting, whatever the model says
+        # Keyboard slips count only for a candidate found by name alone whose names are alike but not near-identical
+        # already (``screening_probability``): asked only then.
+        near = (
+            by_name_only
+            and judged != "same"
+            and UNLIKE_NAMES <= similarity < NEAR_IDENTICAL_NAMES
+            and any(names_near(applicant, c) for c in candidates)
+        )
         best: ScoredPair | None = None
         if scorer is not None and candidates:
             # The entity's records are one party: scored as one, so a birth date or identifier
