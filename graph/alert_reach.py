@@ -38,11 +38,13 @@ WALK_HOPS = 4
 WALK_NODES = 500_000
 
 
-# Customers the forms index may return per listed name (a common name is many customers' name).
+# Customers the forms index returns per listed name at first (a common name is many customers' name: a name that
+# returns this many is asked again for ten times as many, ``_every_hit``).
 NAME_CANDIDATES = 1_000
 
 
-# Customers the names index may return per listed name's words, and how alike (token-sort) the names must be.
+# Entities the names index returns per listed name's words at first (asked again likewise), and how alike
+# (token-sort) the names must be.
 WORD_CANDIDATES = 50
 
 
@@ -200,27 +202,34 @@ def _by_name(store: GraphStore, listed: list[dict[str, Any]]) -> dict[str, set[s
             if query:
                 words.append({"id": row["id"], "query": query})
     customers: dict[str, set[str]] = {}
-    for start in range(0, len(seeds), BATCH):
-        rows = store.read(
-            "alert_form_candidates",
-            {"seeds": seeds[start : start + BATCH], "index": CUSTOMER_FORMS_INDEX, "limit": NAME_CANDIDATES},
-        )
-        for row in rows:
-            if row["listedId"] in customers.get(row["id"], ()):
-                continue
-            if forms_near((row["forms"] or "").split(), forms_of[row["listedId"]]):
-                customers.setdefault(row["id"], set()).add(row["listedId"])
-    for start in range(0, len(words), BATCH):
-        rows = store.read(
-            "alert_word_candidates",
-            {"seeds": words[start : start + BATCH], "index": ENTITY_NAME_INDEX, "limit": WORD_CANDIDATES},
-        )
-        for row in rows:
-            if row["listedId"] in customers.get(row["id"], ()):
-                continue
-            if _words_near(_plain(row["name"] or ""), plain_of[row["listedId"]]):
-                customers.setdefault(row["id"], set()).add(row["listedId"])
+    for row in _every_hit(store, "alert_form_candidates", seeds, CUSTOMER_FORMS_INDEX, NAME_CANDIDATES):
+        if row["listedId"] in customers.get(row["id"], ()):
+            continue
+        if forms_near((row["forms"] or "").split(), forms_of[row["listedId"]]):
+            customers.setdefault(row["id"], set()).add(row["listedId"])
+    for row in _every_hit(store, "alert_word_candidates", words, ENTITY_NAME_INDEX, WORD_CANDIDATES):
+        if not row["customer"] or row["listedId"] in customers.get(row["id"], ()):
+            continue
+        if _words_near(_plain(row["name"] or ""), plain_of[row["listedId"]]):
+            customers.setdefault(row["id"], set()).add(row["listedId"])
     return customers
+
+
+def _every_hit(store: GraphStore, query: str, seeds: list[dict[str, str]], index: str, limit: int) -> Iterator[Row]:
+    """Every full-text hit of each seed, however many: a seed that returns its limit is asked again with a limit
+    ten times larger, until it returns fewer (a common listed name is many customers' name; those past a fixed
+    limit would never be re-screened). Rows of a seed asked again come again (callers keep what they found)."""
+    pending: list[dict[str, Any]] = [{**seed, "key": i} for i, seed in enumerate(seeds)]
+    while pending:
+        capped: list[dict[str, Any]] = []
+        for start in range(0, len(pending), BATCH):
+            batch = pending[start : start + BATCH]
+            returned: dict[int, int] = {}
+            for row in store.read(query, {"seeds": batch, "index": index, "limit": limit}):
+                returned[row["key"]] = returned.get(row["key"], 0) + 1
+                yield row
+            capped += [seed for seed in batch if returned.get(int(seed["key"]), 0) >= limit]
+        pending, limit = capped, limit * 10
 
 
 def _by_name_everything(store: GraphStore, index: NameIndex, listed: list[dict[str, Any]]) -> set[str]:

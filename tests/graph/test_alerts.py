@@ -356,6 +356,26 @@ def touched_by_the_update(update: Update) -> set[str]:
     return {update.entity_of[r[0]] for r in rows if r[0] in update.entity_of}
 
 
+def test_a_listed_name_that_many_customers_share_reaches_every_one_of_them(
+    update: Update, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An update's name search asks the full-text index for a first page of customers per listed name: a name
+    with more (``ZHANG, Lei`` is a thousand customers' name in a big base) is asked again for more, so no customer
+    it reaches is left out. With pages of two, the search finds what it finds with the default pages."""
+    touched = sorted(touched_by_the_update(update))
+    listed = [r for r in update.store.read("alert_seed_entities", {"ids": touched}) if r["listed"]]
+    found = alert_reach._by_name(update.store, listed)
+    monkeypatch.setattr(alert_reach, "NAME_CANDIDATES", 2)
+    monkeypatch.setattr(alert_reach, "WORD_CANDIDATES", 2)
+    paged = alert_reach._by_name(update.store, listed)
+    assert paged == found
+    per_party: dict[str, int] = {}
+    for parties in found.values():
+        for party in parties:
+            per_party[party] = per_party.get(party, 0) + 1
+    assert max(per_party.values()) > 2, per_party  # some listed name reached more customers than a page holds
+
+
 def clear_before(update: Update) -> set[str]:
     """The customers the full re-screen before the update found CLEAR (the graph now keeps the update's)."""
     return {cid for cid, was in update.before.items() if was.decision == Decision.CLEAR}
