@@ -203,33 +203,41 @@ def _by_name(store: GraphStore, listed: list[dict[str, Any]]) -> dict[str, set[s
                 words.append({"id": row["id"], "query": query})
     customers: dict[str, set[str]] = {}
     for row in _every_hit(store, "alert_form_candidates", seeds, CUSTOMER_FORMS_INDEX, NAME_CANDIDATES):
-        if row["listedId"] in customers.get(row["id"], ()):
+        forms = (row["forms"] or "").split()
+        for listed_id in set(row["listedIds"]) - customers.get(row["id"], set()):
+            if forms_near(forms, forms_of[listed_id]):
+                customers.setdefault(row["id"], set()).add(listed_id)
+    for row in _every_hit(store, "alert_word_candidates", words, ENTITY_NAME_INDEX, WORD_CANDIDATES, again=False):
+        if not row["customer"]:
             continue
-        if forms_near((row["forms"] or "").split(), forms_of[row["listedId"]]):
-            customers.setdefault(row["id"], set()).add(row["listedId"])
-    for row in _every_hit(store, "alert_word_candidates", words, ENTITY_NAME_INDEX, WORD_CANDIDATES):
-        if not row["customer"] or row["listedId"] in customers.get(row["id"], ()):
-            continue
-        if _words_near(_plain(row["name"] or ""), plain_of[row["listedId"]]):
-            customers.setdefault(row["id"], set()).add(row["listedId"])
+        plain = _plain(row["name"] or "")
+        for listed_id in set(row["listedIds"]) - customers.get(row["id"], set()):
+            if _words_near(plain, plain_of[listed_id]):
+                customers.setdefault(row["id"], set()).add(listed_id)
     return customers
 
 
-def _every_hit(store: GraphStore, query: str, seeds: list[dict[str, str]], index: str, limit: int) -> Iterator[Row]:
-    """Every full-text hit of each seed, however many: a seed that returns its limit is asked again with a limit
-    ten times larger, until it returns fewer (a common listed name is many customers' name; those past a fixed
-    limit would never be re-screened). Rows of a seed asked again come again (callers keep what they found)."""
+def _every_hit(
+    store: GraphStore, query: str, seeds: list[dict[str, str]], index: str, limit: int, *, again: bool = True
+) -> Iterator[Row]:
+    """Every full-text hit of each seed, however many, one row per node and batch of seeds (``keys``: the seeds
+    that found it). A seed found in as many rows as its limit is asked again with a limit ten times larger, until
+    it is found in fewer (a common listed name is many customers' name; those past a fixed limit would never be
+    re-screened). Nodes of a seed asked again come again (callers keep what they found). ``again=False``: the
+    first page only (the plain-words search: its words are ORed, so every entity sharing one common word would
+    come, and the forms search already finds every customer with a near form)."""
     pending: list[dict[str, Any]] = [{**seed, "key": i} for i, seed in enumerate(seeds)]
     while pending:
         capped: list[dict[str, Any]] = []
         for start in range(0, len(pending), BATCH):
             batch = pending[start : start + BATCH]
-            returned: dict[int, int] = {}
+            found: dict[int, int] = {}
             for row in store.read(query, {"seeds": batch, "index": index, "limit": limit}):
-                returned[row["key"]] = returned.get(row["key"], 0) + 1
+                for key in row["keys"]:
+                    found[key] = found.get(key, 0) + 1
                 yield row
-            capped += [seed for seed in batch if returned.get(int(seed["key"]), 0) >= limit]
-        pending, limit = capped, limit * 10
+            capped += [seed for seed in batch if found.get(int(seed["key"]), 0) >= limit]
+        pending, limit = (capped if again else []), limit * 10
 
 
 def _by_name_everything(store: GraphStore, index: NameIndex, listed: list[dict[str, Any]]) -> set[str]:

@@ -361,12 +361,11 @@ def test_a_listed_name_that_many_customers_share_reaches_every_one_of_them(
 ) -> None:
     """An update's name search asks the full-text index for a first page of customers per listed name: a name
     with more (``ZHANG, Lei`` is a thousand customers' name in a big base) is asked again for more, so no customer
-    it reaches is left out. With pages of two, the search finds what it finds with the default pages."""
+    it reaches is left out. With pages of two, the forms search finds what it finds with the default pages."""
     touched = sorted(touched_by_the_update(update))
     listed = [r for r in update.store.read("alert_seed_entities", {"ids": touched}) if r["listed"]]
     found = alert_reach._by_name(update.store, listed)
     monkeypatch.setattr(alert_reach, "NAME_CANDIDATES", 2)
-    monkeypatch.setattr(alert_reach, "WORD_CANDIDATES", 2)
     paged = alert_reach._by_name(update.store, listed)
     assert paged == found
     per_party: dict[str, int] = {}
