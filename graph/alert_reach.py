@@ -225,12 +225,15 @@ def _every_hit(
     it is found in fewer (a common listed name is many customers' name; those past a fixed limit would never be
     re-screened). Nodes of a seed asked again come again (callers keep what they found). ``again=False``: the
     first page only (the plain-words search: its words are ORed, so every entity sharing one common word would
-    come, and the forms search already finds every customer with a near form)."""
+    come, and the forms search already finds every customer with a near form). Fewer seeds go in a query as
+    their limit grows, so that no query holds more hits than a first page's batch."""
     pending: list[dict[str, Any]] = [{**seed, "key": i} for i, seed in enumerate(seeds)]
+    hits = BATCH * limit
     while pending:
         capped: list[dict[str, Any]] = []
-        for start in range(0, len(pending), BATCH):
-            batch = pending[start : start + BATCH]
+        per_query = max(1, hits // limit)
+        for start in range(0, len(pending), per_query):
+            batch = pending[start : start + per_query]
             found: dict[int, int] = {}
             for row in store.read(query, {"seeds": batch, "index": index, "limit": limit}):
                 for key in row["keys"]:
