@@ -366,15 +366,16 @@ def test_a_fresh_load_of_customers_writes_every_row_with_its_links(graph_store: 
     assert shapes["spelled"] > 0  # addresses keep the spelling their key was normalised from
     user = graph_store.read_raw(
         "MATCH (r:Record)-[:RESOLVES_TO]->(e:Entity)-[:HAS_EMAIL]->(v:Email) RETURN e.id AS id, r.id AS record,"
-        " v.key AS email LIMIT 1"
+        " v.key AS email, coalesce(v.value, v.key) AS spelled LIMIT 1"
     )[0]
+    # A mailbox keeps the spelling it was first written with (a Gmail address's dots are not in its key).
     around = analytics.network(graph_store, user["id"], depth=1)
-    email = next(node for node in around.nodes if node.label == "Email")
-    assert (email.key, email.name) == (user["email"], user["email"])
+    email = next(node for node in around.nodes if node.label == "Email" and node.key == user["email"])
+    assert email.name == user["spelled"]
     edge = next(edge for edge in around.edges if edge.type == "HAS_EMAIL")
     assert edge.records == [user["record"]]
     (shared,) = [s for s in analytics.shared_values(graph_store, user["id"]) if s.node.label == "Email"]
-    assert (shared.node.name, shared.kind) == (user["email"], "email")
+    assert (shared.node.name, shared.kind) == (user["spelled"], "email")
 
 
 def test_new_specificity_rules_rewrite_every_value_and_no_link(
