@@ -62,6 +62,10 @@ MAX_TERMS = 64
 FORMS_PAGE = 10_000
 
 
+# Customers' plain names whose words-path answer a first load's name search keeps (memory stays bounded).
+NAMES_KEPT = 200_000
+
+
 _FORM = re.compile(r"[a-z0-9]+")
 
 
@@ -258,17 +262,26 @@ def _by_name_everything(store: GraphStore, index: NameIndex, listed: list[dict[s
             for word in _WORDS.findall(_plain(name)):
                 by_word.setdefault(word, set()).add(_plain(name))
     customers: set[str] = set()
-    after = ""
-    while rows := store.read("alert_customer_forms", {"after": after, "limit": FORMS_PAGE}):
+    alike: dict[str, bool] = {}  # a plain name -> whether a listed name sharing a word is alike (names repeat)
+    for rows in store.pages("alert_customer_forms", limit=FORMS_PAGE):
         for row in rows:
             if index.near(row["forms"].split(), PERSON):
                 customers.add(row["id"])
                 continue
             plain = _plain(row["name"] or "")
-            others = {other for word in _WORDS.findall(plain) for other in by_word.get(word, ())}
-            if others and process.extractOne(plain, others, scorer=fuzz.token_sort_ratio, score_cutoff=NAME_SIMILARITY):
+            near = alike.get(plain)
+            if near is None:
+                others = {other for word in _WORDS.findall(plain) for other in by_word.get(word, ())}
+                near = (
+                    bool(others)
+                    and process.extractOne(plain, others, scorer=fuzz.token_sort_ratio, score_cutoff=NAME_SIMILARITY)
+                    is not None
+                )
+                if len(alike) >= NAMES_KEPT:
+                    alike.clear()
+                alike[plain] = near
+            if near:
                 customers.add(row["id"])
-        after = rows[-1]["id"]
     return customers
 
 

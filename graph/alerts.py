@@ -430,11 +430,7 @@ def rescreen_everyone(
     runs after a retrain or on a schedule; it costs a full re-screen.
     """
     started = time.monotonic()
-    customer_ids: list[str] = []
-    after = ""
-    while rows := store.read("customer_ids_page", {"after": after, "limit": page}):
-        customer_ids += [row["id"] for row in rows]
-        after = customer_ids[-1]
+    customer_ids = [row["id"] for rows in store.pages("customer_ids_page", limit=page) for row in rows]
     summary = AlertSummary(seeds=0, customers=len(customer_ids))
     if not customer_ids:
         summary.seconds = time.monotonic() - started

@@ -22,7 +22,8 @@ symmetric deletion: each form filed under its one-letter deletions, so a
 customer costs a few dictionary lookups, not a comparison with every form).
 
 Invariant: immutable once built (the deletion map is a cache built once, under a
-lock); a rebuild makes a new one and swaps the reference.
+lock; the forms' kept hits and near entities are caches of answers that never change);
+a rebuild makes a new one and swaps the reference.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ SCORE_SLACK = 0.5
 # Forms whose search hits an index keeps (``NameIndex.search``): enough for a re-screen's repeated names, and
 # small beside the index (a form's hits are a few entities; a server's index keeps them too).
 HITS_KEPT = 50_000
+# Forms whose ``near`` entities an index keeps: a first load asks for every customer's forms, and names repeat.
+NEAR_KEPT = 200_000
 
 
 def form_edits(form: str) -> int:
@@ -105,6 +108,7 @@ class NameIndex:
         self._owned: dict[str, dict[str, tuple[str, ...]]] = {}  # per family: entity -> its forms, built on first use
         self._lock = threading.Lock()
         self._hits: dict[tuple[str, str, int, float], dict[str, float]] = {}  # one form's search, kept
+        self._near: dict[tuple[str, str], tuple[str, ...]] = {}  # one form's near entities, kept
 
     @classmethod
     def build(cls, load_id: int | None, entries: Iterable[tuple[str, str, Iterable[str]]]) -> NameIndex:
@@ -275,8 +279,12 @@ class NameIndex:
                     self._deleted[family] = deleted
         entities: set[str] = set()
         for form in set(forms):
-            seen = {other for key in _deletions(form) for other in deleted.get(key, ())}
-            for other in seen:
-                if forms_near((form,), (other,)):
-                    entities.update(found.entities[other])
+            near = self._near.get((family, form))
+            if near is None:
+                seen = {other for key in _deletions(form) for other in deleted.get(key, ())}
+                near = tuple(e for other in seen if forms_near((form,), (other,)) for e in found.entities[other])
+                if len(self._near) >= NEAR_KEPT:
+                    self._near.clear()  # as ``_hits``
+                self._near[(family, form)] = near
+            entities.update(near)
         return entities

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -139,6 +140,26 @@ class GraphStore:
                 return [dict(zip(keys, record.values(), strict=True)) for record in result]
 
         return self._retrying(attempt, lambda error: True)
+
+    def pages(
+        self, name: str, params: dict[str, Any] | None = None, *, key: str = "id", limit: int = 10_000
+    ) -> Iterator[list[Row]]:
+        """Every row of a keyset-paged read query (``$after``, ``$limit``: at most that many rows, in ``key``
+        order; a page of fewer is the last), a page at a time.
+
+        The next page is read in the background while the caller works on this
+        one: reading a million customers' rows costs the server and the socket
+        about as long as a pass over them costs this process, so the two overlap.
+        """
+
+        def page(after: str) -> list[Row]:
+            return self.read(name, {**(params or {}), "after": after, "limit": limit})
+
+        with ThreadPoolExecutor(1, thread_name_prefix=f"pages-{name}") as pool:
+            pending: Future[list[Row]] | None = pool.submit(page, "")
+            while pending is not None and (rows := pending.result()):
+                pending = pool.submit(page, rows[-1][key]) if len(rows) == limit else None
+                yield rows
 
     def write(self, name: str, params: dict[str, Any] | None = None, **labels: str | int) -> dict[str, int]:
         """Run a named write query in its own transaction; returns the update counters."""

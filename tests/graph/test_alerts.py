@@ -326,6 +326,16 @@ def test_a_walk_from_the_lists_that_grows_too_far_gives_up(update: Update, monke
     assert exposure_reach.exposing_values(update.store) is None
 
 
+def test_a_paged_read_returns_every_row_once_whatever_the_page_size(update: Update) -> None:
+    """``GraphStore.pages`` (the next page read while this one is used) against one read of everything."""
+    every = [row["id"] for row in update.store.read("customer_ids_page", {"after": "", "limit": 10_000_000})]
+    assert len(every) > 200
+    for limit in (97, len(every) - 1, len(every), len(every) + 1):
+        pages = list(update.store.pages("customer_ids_page", limit=limit))
+        assert [row["id"] for rows in pages for row in rows] == every, limit
+        assert all(len(rows) <= limit for rows in pages)
+
+
 def near_listed_people(store: GraphStore) -> dict[str, set[str]]:
     """Each customer with the listed people (any, new or not) whose name forms are near its own, as the reverse
     name search pairs them: a superset of what an update's names reach."""
