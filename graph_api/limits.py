@@ -42,6 +42,7 @@ FIELD_ROLES: dict[str, Role] = {
     "exposure": Role.INVESTIGATOR,
     "ownership": Role.INVESTIGATOR,
     "frontCompanies": Role.INVESTIGATOR,
+    "clusters": Role.INVESTIGATOR,
     "sharedInfrastructure": Role.INVESTIGATOR,
     "sources": Role.INVESTIGATOR,
     "relationshipTypes": Role.INVESTIGATOR,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import shutil
 import threading
 import time
@@ -27,11 +28,12 @@ from graph.store import GraphStore
 from graph_api.app import create_app
 from graph_api.audit import AUDIT_DIR, AUDIT_FILE, verify_chain
 from graph_api.auth import Role, create_key
+from graph_api.limits import FIELD_ROLES
 from graph_api.schema import schema
 from ingest.run import run_ingest
 from resolution.run import run_resolve
 from sanctiongraph.settings import Settings
-from tests.conftest import wipe
+from tests.conftest import ROOT, wipe
 
 pytestmark = pytest.mark.neo4j
 
@@ -154,8 +156,26 @@ def test_screening_key_screens_but_cannot_read_networks(api: Api) -> None:
     assert response.status_code == 403 and code(response) == "FORBIDDEN"
 
 
+def test_every_root_field_has_the_role_the_api_docs_give_it() -> None:
+    """The roles table of docs/api.md is the contract: a field missing from ``FIELD_ROLES`` would be admin only."""
+    table = (ROOT / "docs" / "api.md").read_text(encoding="utf-8").split("| role | may use |", 1)[1].split("\n\n", 1)[0]
+    documented: dict[str, str] = {}
+    for line in table.splitlines()[2:]:
+        role, fields = (cell.strip() for cell in line.strip("|").split("|"))
+        for field in re.findall(r"`(\w+)`", fields):
+            documented.setdefault(field, role.strip("`"))
+    graphql = schema.graphql_schema
+    assert graphql.mutation_type is not None
+    roots = set(graphql.query_type.fields) | set(graphql.mutation_type.fields)
+    assert roots <= set(documented), roots - set(documented)
+    assert {field: FIELD_ROLES[field].name.lower() for field in roots} == {field: documented[field] for field in roots}
+
+
 def test_investigator_reads_the_graph_but_cannot_ingest_or_judge(api: Api) -> None:
     assert api.data(NETWORK, {"id": kwangson_id(api)}, role="investigator")["network"]["nodes"]
+    # What the page's Networks and Alerts tabs ask for.
+    worklist = "{ clusters(first: 5) { edges { node { id size } } } alerts(first: 5) { edges { node { id } } } }"
+    assert "clusters" in api.data(worklist, role="investigator")
     ingest = 'mutation { startIngest(input: {path: "x.csv", format: "mapping"}) { id } }'
     assert code(api.post(ingest, role="investigator")) == "FORBIDDEN"
     judge = 'mutation { recordJudgement(input: {recordA: "a", recordB: "b", same: true}) { judgement } }'
