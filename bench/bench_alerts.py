@@ -103,6 +103,22 @@ def update_folder(target: Path, entries: int) -> Path:
     return target
 
 
+class Timeline:
+    """A load's progress steps (rows written by kind, customers screened), each with when it was first and last
+    reported, in seconds from the load's start: the gaps between them are the steps that report nothing."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.steps: dict[str, list[float]] = {}
+
+    def __call__(self, step: str, count: int) -> None:
+        at = round(time.monotonic() - self.started, 1)
+        self.steps.setdefault(step, [at, at, 0])[1:] = [at, count]
+
+    def spans(self) -> dict[str, dict[str, float]]:
+        return {step: {"from": a, "to": b, "count": n} for step, (a, b, n) in self.steps.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=3_000)
@@ -153,9 +169,14 @@ def main() -> None:
     try:
         with GraphStore(settings, timeout=600) as store:
             step("first load (the 2022 baseline)")
-            first = _profiled(args.profile, "first", lambda: run_load(store, path))
+            timeline = Timeline()
+            first = _profiled(args.profile, "first", lambda: run_load(store, path, progress=timeline))
             assert first.alerts is not None
-            report["first_load"] = {"seconds": round(first.seconds, 1), "alerts": _alerts(first.alerts)}
+            report["first_load"] = {
+                "seconds": round(first.seconds, 1),
+                "alerts": _alerts(first.alerts),
+                "steps": timeline.spans(),
+            }
             if args.exposing_ab:
                 step("the first load's customers screened with and without the values that can expose them")
                 report["first_load_exposing_ab"] = _exposing_ab(store)
