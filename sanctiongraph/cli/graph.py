@@ -1,4 +1,4 @@
-"""``load``, ``clusters``, ``export``, ``alerts`` and ``rescreen``: the graph and what is read out of it."""
+"""``load``, ``clusters``, ``export``, ``alerts``, ``alert`` and ``rescreen``: the graph and what is read out of it."""
 
 from __future__ import annotations
 
@@ -215,6 +215,53 @@ def alerts(
                         f" [{change['source']} {change['version']} {change['kind']}] {alert.status}",
                         highlight=False,
                     )
+
+    run(settings, body)
+
+
+@app.command()
+def alert(
+    alert_id: Annotated[str, typer.Argument(help="The alert's id (from `alerts`)")],
+    status: Annotated[
+        str | None, typer.Option("--status", help="Move it: UNDER_REVIEW, or CLOSED (with --note), or OPEN")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why (needed to close); kept in its history")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, with the alert's history")] = False,
+    workspace: Workspace = None,
+) -> None:
+    """One alert with its history; with --status, an analyst's move (as the page's and the API's updateAlert)."""
+    import getpass
+
+    from graph import alert_views
+    from graph.store import GraphStore
+    from sanctiongraph.errors import NotFoundError
+
+    settings = settings_for(workspace)
+
+    def body() -> None:
+        with GraphStore(settings) as store:
+            found: alert_views.AlertView | None
+            if status is not None:
+                found = alert_views.update_alert(store, alert_id, status.upper(), note, f"cli:{getpass.getuser()}")
+            else:
+                found = alert_views.get_alert(store, alert_id)
+            if found is None:
+                raise NotFoundError(f"no alert {alert_id}", hint="`sanctiongraph alerts --json` lists their ids")
+            if as_json:
+                sys.stdout.write(json.dumps({**found.to_json(), "history": found.history}, ensure_ascii=False) + "\n")
+                return
+            out.print(f"{found.id} {found.customer_id} {found.previous_decision} -> {found.decision}: {found.reason}")
+            out.print(
+                f"  status {found.status}"
+                + (f", closed by {found.closed_by}: {found.closed_reason}" if found.closed_reason else ""),
+                highlight=False,
+            )
+            for event in found.history:
+                out.print(
+                    f"  {event['at']} {event['status']} by {event['by']}"
+                    + (f": {event['note']}" if event.get("note") else ""),
+                    highlight=False,
+                )
 
     run(settings, body)
 

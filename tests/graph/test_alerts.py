@@ -591,6 +591,33 @@ def test_cli_alerts_json(update: Update, neo4j_settings: Settings) -> None:
     assert closed.returncode == 0 and all(json.loads(x)["status"] == "CLOSED" for x in closed.stdout.splitlines())
 
 
+def test_cli_alert_shows_one_alert_and_an_analyst_moves_it(update: Update, neo4j_settings: Settings) -> None:
+    user, password = neo4j_auth(neo4j_settings)
+    env = {"NEO4J_URI": bolt_uri(neo4j_settings), "NEO4J_USER": user, "NEO4J_PASSWORD": password}
+    home = update.staging.parent
+    alert_id = alert_views.list_alerts(update.store, limit=1)[0].id
+    try:
+        shown = sanctiongraph("alert", alert_id, "--json", home=home, env=env)
+        assert shown.returncode == 0, shown.stderr
+        assert json.loads(shown.stdout)["status"] == "OPEN"
+        refused = sanctiongraph("alert", alert_id, "--status", "CLOSED", home=home, env=env)
+        assert refused.returncode != 0 and "needs a note" in refused.stderr, refused.stderr
+        moved = sanctiongraph("alert", alert_id, "--status", "under_review", "--note", "checking", home=home, env=env)
+        assert moved.returncode == 0 and "UNDER_REVIEW" in moved.stdout, moved.stderr
+        closed = sanctiongraph(
+            "alert", alert_id, "--status", "CLOSED", "--note", "KYC says unrelated", "--json", home=home, env=env
+        )
+        assert closed.returncode == 0, closed.stderr
+        line = json.loads(closed.stdout)
+        assert (line["status"], line["closedReason"]) == ("CLOSED", "KYC says unrelated")
+        assert line["closedBy"].startswith("cli:")
+        assert [event["status"] for event in line["history"]][-2:] == ["UNDER_REVIEW", "CLOSED"]
+        missing = sanctiongraph("alert", "no-such-alert", home=home, env=env)
+        assert missing.returncode != 0 and "no alert no-such-alert" in missing.stderr
+    finally:  # the tests after this one read the update's alerts as the load left them
+        alert_views.update_alert(update.store, alert_id, "OPEN", None, "test")
+
+
 def test_a_full_rescreen_closes_what_no_load_reached_and_raises_only_what_the_record_lacks(
     update: Update, neo4j_settings: Settings
 ) -> None:

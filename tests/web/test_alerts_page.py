@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from graph import alert_views
 from graph.store import GraphStore
 from sanctiongraph.settings import Settings
 from tests.conftest import wipe
@@ -68,7 +69,7 @@ def test_alert_worklist_opens_the_customer_with_the_path_to_the_newly_listed_par
     line = wallets[0]
     customer = entity_of[f"customer_accounts:{line['account_id']}"]
     item = page.locator(f"#alert-list li:has-text('{line['value'].split(':')[-1][:12]}')").first
-    item.locator("button").click()
+    item.locator("button.link").click()
     page.wait_for_selector("#profile h2")
     page.wait_for_function("() => { const v = window.sanctiongraph.view; return !v.busy && !v.empty }")
     page.wait_for_timeout(500)
@@ -89,5 +90,64 @@ def test_alert_worklist_opens_the_customer_with_the_path_to_the_newly_listed_par
     closed = page.locator("#alert-list li").all_inner_texts()
     assert any("removed from us_ofac_sdn in 2024-05-03" in text for text in closed), closed
     page.screenshot(path=str(OUTPUT / "alerts-03-closed.png"))
+    assert not errors, errors
+    context.close()
+
+
+def show_alert(page: Any, status: str, alert_id: str) -> Any:
+    """The alert's item in the worklist of ``status``, paging with "More alerts" until it shows."""
+    page.locator("#alert-status").select_option(status)
+    page.wait_for_selector("#alert-list li")
+    item = page.locator(f'#alert-list li[data-alert="{alert_id}"]')
+    while not item.count() and page.locator("#alerts-more").count():
+        shown = page.locator("#alert-list li").count()
+        page.locator("#alerts-more").click()
+        page.wait_for_function(f"() => document.querySelectorAll('#alert-list li').length > {shown}")
+    item.wait_for()
+    return item
+
+
+def test_an_analyst_takes_an_alert_under_review_then_closes_it_with_a_note(
+    browser: Any, alerts_served: tuple[Served, list[dict[str, Any]], dict[str, str]], neo4j_settings: Settings
+) -> None:
+    """The worklist is worked from the page: under review, then closed with the analyst's note; the history and
+    the graph keep both moves, and a close without a note is refused before anything is sent."""
+    served, _, _ = alerts_served
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(served.url + "/")
+    page.locator("#api-key").fill(served.key)
+    page.locator("#api-key").press("Enter")
+    page.wait_for_selector("#sign-out")
+    page.locator("#tab-alerts").click()
+    item = page.locator("#alert-list li").first
+    item.wait_for()
+    alert_id = item.get_attribute("data-alert")
+    assert alert_id
+    item.locator(".alert-review").click()
+    page.wait_for_selector(f'#alert-list li[data-alert="{alert_id}"]', state="detached")
+    assert "under review" in page.locator("#status").inner_text()
+
+    item = show_alert(page, "UNDER_REVIEW", alert_id)
+    item.locator(".alert-close").click()
+    assert "needs a note" in item.locator(".alert-message").inner_text()
+    note = "Wallet owner confirmed unrelated (KYC file 4411)"
+    item.locator(".alert-note").fill(note)
+    page.screenshot(path=str(OUTPUT / "alerts-04-closing.png"))
+    item.locator(".alert-close").click()
+    page.wait_for_selector(f'#alert-list li[data-alert="{alert_id}"]', state="detached")
+
+    item = show_alert(page, "CLOSED", alert_id)
+    assert note in item.inner_text()
+    item.locator(".alert-history summary").click()
+    history = item.locator(".alert-history li").all_inner_texts()
+    assert any("under review" in line for line in history) and any(note in line for line in history), history
+    page.screenshot(path=str(OUTPUT / "alerts-05-closed-by-analyst.png"))
+    with GraphStore(neo4j_settings) as store:
+        stored = alert_views.get_alert(store, alert_id)
+    assert stored is not None and stored.status == "CLOSED" and stored.closed_reason == note
+    assert [event["status"] for event in stored.history][-2:] == ["UNDER_REVIEW", "CLOSED"]
     assert not errors, errors
     context.close()

@@ -362,11 +362,20 @@ export interface Alert {
   status: string;
   closedReason: string | null;
   closedBy: string | null;
+  history: { at: string; status: string; by: string; note: string | null }[];
 }
 
-export const ALERTS = `query Alerts($status: AlertStatus, $first: Int) {
-  alerts(status: $status, first: $first) {
-    edges { node { id customer { id name } decision previousDecision reason path { ${PATH} }
-      listChange { source version kind } createdAt status closedReason closedBy } }
+const ALERT_FIELDS = `id customer { id name } decision previousDecision reason path { ${PATH} }
+  listChange { source version kind } createdAt status closedReason closedBy history { at status by note }`;
+
+export const ALERTS = `query Alerts($status: AlertStatus, $first: Int, $after: String) {
+  alerts(status: $status, first: $first, after: $after) {
+    edges { node { ${ALERT_FIELDS} } }
+    pageInfo { hasNextPage endCursor }
   }
+}`;
+
+/** An analyst's move: under review, or closed with a note (the API needs the analyst role). */
+export const UPDATE_ALERT = `mutation UpdateAlert($id: ID!, $status: AlertStatus!, $note: String) {
+  updateAlert(id: $id, status: $status, note: $note) { ${ALERT_FIELDS} }
 }`;
