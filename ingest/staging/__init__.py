@@ -34,6 +34,7 @@ from ingest.staging import shared_values
 from ingest.staging.incoming import RECORD_COLUMNS, StagedPart, StagedRecords, Stamp, stamp
 from ingest.staging.lock import exclusive_writer, writer_lock_path
 from ingest.staging.reads import (
+    CHANGE_KINDS,
     Change,
     QuarantineEntry,
     SourceVersion,
@@ -57,6 +58,7 @@ from sanctiongraph.errors import IngestError, MassRemovalError
 
 __all__ = [
     "BATCH_SIZE",
+    "CHANGE_KINDS",
     "Change",
     "change_history",
     "IngestSummary",

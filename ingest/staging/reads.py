@@ -70,6 +70,10 @@ class Change:
     version: str
     record_id: str
     change: str  # added | changed | removed
+    caption: str | None = None  # the record's name as staged now
+
+
+CHANGE_KINDS = ("added", "changed", "removed")
 
 
 @dataclass(slots=True)
@@ -84,32 +88,48 @@ class QuarantineEntry:
     rows: int = 1
 
 
-def list_changes(con: duckdb.DuckDBPyConnection, source: str, version: str | None = None) -> list[Change]:
-    """What each version of ``source`` added, changed and removed (delisted), oldest version first."""
+def list_changes(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    version: str | None = None,
+    *,
+    kind: str | None = None,
+    limit: int | None = None,
+) -> list[Change]:
+    """What each version of ``source`` added, changed and removed (delisted), oldest version first; ``kind`` one
+    of ``CHANGE_KINDS``, ``limit`` the first that many."""
     sql = (
-        "SELECT c.source, c.version, c.record_id, c.change FROM sg_changes c"
-        " JOIN sg_source_versions v USING (source, version) WHERE c.source = ?"
+        "SELECT c.source, c.version, c.record_id, c.change, r.caption FROM sg_changes c"
+        " JOIN sg_source_versions v USING (source, version) LEFT JOIN sg_records r ON r.record_id = c.record_id"
+        " WHERE c.source = ?"
     )
     params: list[Any] = [source]
-    if version is not None:
-        sql += " AND c.version = ?"
-        params.append(version)
-    rows = con.execute(sql + " ORDER BY v.ingested_at, c.change, c.record_id", params).fetchall()
-    return [Change(*row) for row in rows]
+    for column, value in (("c.version", version), ("c.change", kind)):
+        if value is not None:
+            sql += f" AND {column} = ?"
+            params.append(value)
+    sql += " ORDER BY v.ingested_at, c.change, c.record_id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [Change(*row) for row in con.execute(sql, params).fetchall()]
 
 
 def list_quarantine(
-    con: duckdb.DuckDBPyConnection, source: str | None = None, version: str | None = None
+    con: duckdb.DuckDBPyConnection, source: str | None = None, version: str | None = None, *, limit: int | None = None
 ) -> list[QuarantineEntry]:
-    """Rows that did not become records, with file, row and reason."""
+    """Rows that did not become records, with file, row and reason, in file order; ``limit`` the first that many."""
     sql = "SELECT source, version, file, row, field, reason, raw, rows FROM sg_quarantine WHERE true"
     params: list[Any] = []
     for column, value in (("source", source), ("version", version)):
         if value is not None:
             sql += f" AND {column} = ?"
             params.append(value)
-    rows = con.execute(sql + " ORDER BY source, version, file, row", params).fetchall()
-    return [QuarantineEntry(*row) for row in rows]
+    sql += " ORDER BY source, version, file, row"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [QuarantineEntry(*row) for row in con.execute(sql, params).fetchall()]
 
 
 def get_record(con: duckdb.DuckDBPyConnection, record_id: str) -> Record | None:

@@ -1,4 +1,4 @@
-"""``ingest``, ``sources`` and ``generate``: getting data into staging."""
+"""``ingest``, ``sources``, ``quarantine``, ``changes`` and ``generate``: getting data into staging, and what it did."""
 
 from __future__ import annotations
 
@@ -160,6 +160,93 @@ def sources(
         out.print(f"{entry['name']} ({entry['format']})", highlight=False)
         for v in entry["versions"]:
             out.print(f"  {v['version']}: {v['records']:,} records, {v['quarantined']:,} quarantined", highlight=False)
+
+
+def _staged(settings: Any, read: Callable[[Any], list[Any]]) -> list[Any]:
+    """``read(con)`` on the workspace's staging, read-only; nothing when nothing was ever ingested."""
+    from ingest import staging
+
+    if not settings.staging_path.exists():
+        return []
+    con = staging.connect(settings.staging_path, read_only=True)
+    try:
+        return read(con)
+    finally:
+        con.close()
+
+
+def _more(shown: int, first: int, what: str) -> None:
+    if first and shown > first:
+        out.print(f"(more {what}: --first 0 lists them all)", highlight=False)
+
+
+@app.command()
+def quarantine(
+    source: Annotated[str | None, typer.Option("--source", help="Only this source")] = None,
+    version: Annotated[str | None, typer.Option("--version", help="Only this version")] = None,
+    first: Annotated[int, typer.Option("--first", help="How many, in file order (0: all)")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one line per quarantined row)")] = False,
+    workspace: Workspace = None,
+) -> None:
+    """Rows an ingest did not stage, each with its file, row, field, reason and text: what to fix at the source."""
+    from ingest import staging
+
+    settings = settings_for(workspace)
+    limit = first + 1 if first > 0 else None
+    entries = run(
+        settings, lambda: _staged(settings, lambda con: staging.list_quarantine(con, source, version, limit=limit))
+    )
+    for entry in entries[: first or None]:
+        if as_json:
+            fields = ("source", "version", "file", "row", "field", "reason", "raw", "rows")
+            sys.stdout.write(json.dumps({k: getattr(entry, k) for k in fields}, ensure_ascii=False) + "\n")
+        else:
+            where = f"{entry.file}:{entry.row}" + (f" {entry.field}" if entry.field else "")
+            raw = f": {entry.raw[:120]}" if entry.raw else ""
+            out.print(f"{entry.source} {entry.version} {where}: {entry.reason}{raw}", highlight=False)
+    if not as_json:
+        _more(len(entries), first, "quarantined rows")
+
+
+@app.command()
+def changes(
+    source: Annotated[str, typer.Argument(help="The source (`sanctiongraph sources` lists them)")],
+    version: Annotated[str | None, typer.Option("--version", help="Only this version")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="added, changed or removed (delisted)")] = None,
+    first: Annotated[int, typer.Option("--first", help="How many (0: all)")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one line per record)")] = False,
+    workspace: Workspace = None,
+) -> None:
+    """What each version of a source added, changed and removed (delisted), oldest version first."""
+    from ingest import staging
+    from sanctiongraph.errors import ConfigError
+
+    settings = settings_for(workspace)
+    limit = first + 1 if first > 0 else None
+
+    def read() -> list[Any]:
+        if kind is not None and kind.lower() not in staging.CHANGE_KINDS:
+            raise ConfigError(f"--kind {kind!r}: use one of {list(staging.CHANGE_KINDS)}")
+        return _staged(
+            settings,
+            lambda con: staging.list_changes(con, source, version, kind=kind and kind.lower(), limit=limit),
+        )
+
+    found = run(settings, read)
+    for change in found[: first or None]:
+        if as_json:
+            line = {
+                "source": change.source,
+                "version": change.version,
+                "recordId": change.record_id,
+                "change": change.change,
+                "caption": change.caption,
+            }
+            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+        else:
+            out.print(f"{change.version} {change.change} {change.record_id} {change.caption or ''}", highlight=False)
+    if not as_json:
+        _more(len(found), first, "changes")
 
 
 generate_app = typer.Typer(

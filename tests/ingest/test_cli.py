@@ -122,3 +122,44 @@ def test_ingest_workers_flag(tmp_path: Path) -> None:
     assert "45,000 rows read" in result.stdout and "0 rows quarantined" in result.stdout
     refused = sanctiongraph("ingest", table, "-f", "mapping", "-m", mapping, "--workers", "0", home=tmp_path / "b")
     assert refused.returncode == 2 and "--workers" in refused.stderr
+
+
+def test_quarantine_lists_each_row_an_ingest_did_not_stage(tmp_path: Path) -> None:
+    """``sanctiongraph quarantine``: file, row, field, reason and text of each quarantined row (the counts of
+    ``ingest`` and ``sources``, one row at a time)."""
+    empty = sanctiongraph("quarantine", "--json", home=tmp_path)
+    assert empty.returncode == 0 and empty.stdout == "", empty.stderr
+    folder = DATA / "ofac" / "snapshot_2022-01"
+    assert sanctiongraph("ingest", str(folder), "--format", "ofac-csv", home=tmp_path).returncode == 0
+    listed = sanctiongraph("quarantine", "--source", "us_ofac_sdn", "--json", home=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    lines = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert len(lines) == 2  # as `ingest` and `sources` count them
+    for line in lines:
+        assert set(line) == {"source", "version", "file", "row", "field", "reason", "raw", "rows"}
+        assert line["source"] == "us_ofac_sdn" and line["version"] == lines[0]["version"]
+        assert (folder / line["file"]).is_file() or Path(line["file"]).is_file(), line["file"]
+        assert line["row"] > 0 and line["reason"]
+    assert any("duplicate key" in line["reason"] for line in lines)
+    text = sanctiongraph("quarantine", "--first", "1", home=tmp_path)
+    assert text.returncode == 0 and len(text.stdout.splitlines()) == 2, text.stdout
+    assert "--first 0" in text.stdout.splitlines()[-1]
+    assert sanctiongraph("quarantine", "--source", "nobody", "--json", home=tmp_path).stdout == ""
+
+
+def test_changes_lists_what_a_new_version_added_and_delisted(tmp_path: Path) -> None:
+    """``sanctiongraph changes``: each record a version of a list added, changed or removed, with its name."""
+    for path in (DATA / "un" / "consolidated_2024-09-26.xml", DATA / "un" / "consolidated.xml"):
+        assert sanctiongraph("ingest", str(path), "--format", "un-xml", home=tmp_path).returncode == 0
+    removed = sanctiongraph(
+        "changes", "un_sc_sanctions", "--version", "2025-04-19", "--kind", "removed", "--json", home=tmp_path
+    )
+    assert removed.returncode == 0, removed.stderr
+    lines = [json.loads(line) for line in removed.stdout.splitlines()]
+    assert len(lines) == 2 and all(line["change"] == "removed" and line["caption"] for line in lines), lines
+    assert {"source", "version", "recordId", "change", "caption"} == set(lines[0])
+    every = sanctiongraph("changes", "un_sc_sanctions", "--first", "0", "--json", home=tmp_path)
+    kinds = [json.loads(line)["change"] for line in every.stdout.splitlines()]
+    assert kinds.count("added") > 800 and kinds.count("removed") == 2  # the first version added every entry
+    refused = sanctiongraph("changes", "un_sc_sanctions", "--kind", "delisted", home=tmp_path)
+    assert refused.returncode != 0 and "added" in refused.stderr
