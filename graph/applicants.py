@@ -6,9 +6,11 @@ the same keys and comparisons serve screening and resolution.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import csv
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from graph import answers
@@ -65,30 +67,95 @@ class Applicant:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Applicant:
         """From the batch-file / GraphQL shape (camelCase keys); unknown keys are ignored."""
-        known = {
-            "name": "name",
-            "names": "names",
-            "schema": "schema",
-            "birthDate": "birth_date",
-            "country": "country",
-            "identifiers": "identifiers",
-            "address": "address",
-            "email": "email",
-            "phone": "phone",
-            "ipAddress": "ip_address",
-            "domain": "domain",
-            "wallet": "wallet",
-            "paymentFingerprint": "payment_fingerprint",
-            "recordId": "record_id",
-            "affiliations": "affiliations",
-        }
-        args = {attr: data[key] for key, attr in known.items() if data.get(key) not in (None, "", [])}
+        args = {attr: data[key] for key, attr in QUERY_KEYS.items() if data.get(key) not in (None, "", [])}
         if isinstance(args.get("names"), str):
             args["names"] = [args["names"]]
         for key in ("identifiers", "affiliations"):
             if isinstance(args.get(key), str):
                 args[key] = [args[key]]
         return cls(**args)
+
+
+# A screening request's keys (the batch file's and GraphQL's ``ScreenInput``) and the attribute each fills.
+QUERY_KEYS = {
+    "name": "name",
+    "names": "names",
+    "schema": "schema",
+    "birthDate": "birth_date",
+    "country": "country",
+    "identifiers": "identifiers",
+    "address": "address",
+    "email": "email",
+    "phone": "phone",
+    "ipAddress": "ip_address",
+    "domain": "domain",
+    "wallet": "wallet",
+    "paymentFingerprint": "payment_fingerprint",
+    "recordId": "record_id",
+    "affiliations": "affiliations",
+}
+
+
+# Keys whose value is a list; in a CSV cell its items are separated by ``;``.
+LIST_KEYS = frozenset({"names", "identifiers", "affiliations"})
+
+
+def split_list(text: str | None) -> list[str]:
+    """A CSV cell's items (``"P123; P456"``), without blanks."""
+    return [item.strip() for item in (text or "").split(";") if item.strip()]
+
+
+def _column_key(column: str) -> str | None:
+    """The request key a CSV column names: ``birthDate``, ``birth_date`` or ``Birth Date``; ``id``; else None."""
+    folded = "".join(c for c in column.lower() if c.isalnum())
+    if folded == "id":
+        return "id"
+    return next((key for key in QUERY_KEYS if key.lower() == folded), None)
+
+
+def applicants_from_csv(path: Path) -> Iterator[tuple[str, Applicant]]:
+    """A batch of applicants from a CSV with a header: each row's ``id`` (or its line number) and request.
+
+    Columns are the request's keys, camelCase or snake_case (``birth_date``); list
+    cells hold ``;``-separated items. A column that is no key is refused, not left
+    out: a misspelt ``pasport`` column would screen every applicant without it.
+
+    Raises:
+        InvalidArgumentError: an unknown column, or a row with nothing to screen by (file and line named).
+    """
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        columns = {column: _column_key(column) for column in reader.fieldnames or ()}
+        unknown = sorted(column for column, key in columns.items() if key is None)
+        if unknown or not columns:
+            raise InvalidArgumentError(
+                f"{path}: {'no header' if not columns else 'unknown columns ' + ', '.join(unknown)};"
+                f" the columns are id and {', '.join(QUERY_KEYS)} (or the same in snake_case)"
+            )
+        for row in reader:
+            query: dict[str, Any] = {}
+            for column, text in row.items():
+                key = columns.get(column) if column is not None else None
+                if key is None or not (text or "").strip():
+                    continue
+                query[key] = split_list(text) if key in LIST_KEYS else text.strip()
+            request_id = str(query.pop("id", "") or reader.line_num)
+            applicant = Applicant.from_dict(query)
+            try:
+                record = applicant_record(applicant)
+            except InvalidArgumentError as error:
+                raise InvalidArgumentError(f"{path}:{reader.line_num}: {error}") from None
+            if not screenable(applicant, record, value_keys(record)):
+                raise InvalidArgumentError(f"{path}:{reader.line_num}: {NOTHING_TO_SCREEN}")
+            yield request_id, applicant
+
+
+NOTHING_TO_SCREEN = "give the applicant's name or at least one identifier or contact value"
+
+
+def screenable(applicant: Applicant, record: Record, keys: list[dict[str, str]]) -> bool:
+    """Whether screening has something to go by: a name, a value with a key, or an affiliation."""
+    return bool(record.names or keys or applicant.affiliations)
 
 
 @dataclass(slots=True)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.applicants import HIT_PROBABILITY, Applicant, Decision, Match
+from graph.applicants import HIT_PROBABILITY, Applicant, Decision, Match, split_list
 from graph.institutions import MIN_PART_CHARS, affiliation_indicators
 from graph.screening import Screener
 from graph.store import GraphStore
@@ -154,10 +154,6 @@ def screen_submission(
     return SubmissionResult(submission.id, submission.title, decision, reasons, authors, affiliations)
 
 
-def _split(text: str | None) -> list[str]:
-    return [a.strip() for a in (text or "").split(";") if a.strip()]
-
-
 def read_submissions(path: Path) -> list[Submission]:
     """Submissions from a CSV (one row per author) or JSON lines file (one submission per line)."""
     if not path.is_file():
@@ -183,7 +179,7 @@ def _csv(path: Path) -> list[Submission]:
                 raise SanctionGraphError(f"{path}:{reader.line_num}: a row needs submission_id and author")
             submission = by_id.setdefault(key, Submission(key, (row.get("title") or "").strip() or None, []))
             submission.authors.append(
-                Author(name, _split(row.get("affiliation")), row.get("email") or None, row.get("country") or None)
+                Author(name, split_list(row.get("affiliation")), row.get("email") or None, row.get("country") or None)
             )
     return list(by_id.values())
 
@@ -194,7 +190,7 @@ def submission_from_dict(item: dict[str, Any]) -> Submission:
     for author in item["authors"]:
         affiliations = author.get("affiliations") or []
         if isinstance(affiliations, str):
-            affiliations = _split(affiliations)
+            affiliations = split_list(affiliations)
         authors.append(Author(str(author["name"]), list(affiliations), author.get("email"), author.get("country")))
     return Submission(str(item["id"]), item.get("title"), authors)
 

@@ -33,6 +33,7 @@ from typing import Any
 from graph import analytics, answers, networks
 from graph.applicants import (
     HIT_PROBABILITY,
+    NOTHING_TO_SCREEN,
     REVIEW_EXPOSURE,
     REVIEW_PROBABILITY,
     Applicant,
@@ -42,6 +43,7 @@ from graph.applicants import (
     ScreenResult,
     applicant_indicators,
     applicant_record,
+    screenable,
     shared_indicator,
     value_keys,
 )
@@ -176,8 +178,8 @@ class Screener:
     def screen(self, store: GraphStore, applicant: Applicant) -> ScreenResult:
         record = applicant_record(applicant)
         keys = value_keys(record)
-        if not record.names and not keys and not applicant.affiliations:
-            raise InvalidArgumentError("give the applicant's name or at least one identifier or contact value")
+        if not screenable(applicant, record, keys):
+            raise InvalidArgumentError(NOTHING_TO_SCREEN)
         family = family_of_schema(record.schema)
         scorer = self.scorers.get(family)
         itself = Candidate.of(record, family)

@@ -121,6 +121,22 @@ def test_batch_screening_prints_the_contract_lines(
         (m["probability"] for m in hit["matches"]), reverse=True
     )
     assert {"source": "un_sc_sanctions", "sourceKey": "KPe.025"} in hit["matches"][0]["records"]
+    # The same applicants as a CSV: the same lines (an id read from a CSV is text).
+    table = tmp_path / "applicants.csv"
+    table.write_text(
+        "id,name,schema,birth_date\n"
+        "c-1,Korea Kwangson Banking Corporation,Organization,\n"
+        "2,Margarethe Vandersloot-Quimby,Person,1971-02-03\n",
+        encoding="utf-8",
+    )
+    from_csv = sanctiongraph("screen", "--batch", str(table), "--json", home=home, env=env)
+    assert from_csv.returncode == 0, from_csv.stderr
+    assert [json.loads(line) for line in from_csv.stdout.splitlines()] == [{**o, "id": str(o["id"])} for o in outputs]
+    # One applicant by a value alone (the flags beside --name): JO, Chol Song's passport on the OFAC list.
+    by_value = sanctiongraph("screen", "--identifier", "654320502", "--json", home=home, env=env)
+    assert by_value.returncode == 0, by_value.stderr
+    single = json.loads(by_value.stdout)
+    assert single["decision"] == "REVIEW" and "chol song" in single["matches"][0]["name"].lower(), single
 
 
 def test_bad_batch_line_names_file_and_line(tmp_path: Path) -> None:

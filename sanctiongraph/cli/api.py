@@ -140,11 +140,26 @@ def screen(
     country: Annotated[str | None, typer.Option()] = None,
     email: Annotated[str | None, typer.Option()] = None,
     phone: Annotated[str | None, typer.Option()] = None,
-    batch: Annotated[Path | None, typer.Option(help='JSON lines: {"id": ..., "query": {"name": ..., ...}}')] = None,
+    identifier: Annotated[
+        list[str] | None, typer.Option("--identifier", help="A passport, registration or tax number (repeatable)")
+    ] = None,
+    address: Annotated[str | None, typer.Option()] = None,
+    ip: Annotated[str | None, typer.Option("--ip", help="An IP address the applicant used")] = None,
+    domain: Annotated[str | None, typer.Option()] = None,
+    wallet: Annotated[str | None, typer.Option(help="A digital currency address")] = None,
+    payment: Annotated[str | None, typer.Option("--payment", help="A payment instrument's fingerprint")] = None,
+    batch: Annotated[
+        Path | None,
+        typer.Option(
+            help='JSON lines ({"id": ..., "query": {"name": ..., ...}}), or a CSV with a header (id, name, schema,'
+            " birthDate, identifiers, email, ...)"
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one line per applicant)")] = False,
     workspace: Workspace = None,
 ) -> None:
-    """Screen one applicant (--name ...) or a batch file against the graph the last load wrote."""
+    """Screen one applicant (--name, --wallet, ...) or a batch file (JSON lines or CSV) against the graph the last
+    load wrote."""
     from graph.applicants import Applicant
     from graph.screening import Screener
     from graph.store import GraphStore
@@ -164,10 +179,22 @@ def screen(
                             "country": country,
                             "email": email,
                             "phone": phone,
+                            "identifiers": identifier or [],
+                            "address": address,
+                            "ipAddress": ip,
+                            "domain": domain,
+                            "wallet": wallet,
+                            "paymentFingerprint": payment,
                         }
                     ),
                 )
             ]
+        if batch.suffix.lower() == ".csv":
+            from graph.applicants import applicants_from_csv
+
+            if not batch.is_file():
+                raise SanctionGraphError(f"{batch}: no such file")
+            return list(applicants_from_csv(batch))
         return list(_batch_requests(batch))
 
     def body() -> None:
