@@ -171,6 +171,14 @@ class Match:
     via: list[str]
     judged: str | None = None  # "same" / "not_same" when an analyst said so
     name_similarity: float = 0.0  # best token-sort similarity of the two parties' names, 0 to 1
+    # An unlisted party owned 50% or more, in aggregate, by listed or blocked parties (OFAC's 50% rule): its owners
+    # that are. Screening takes it as listed.
+    blocked_by: list[str] = field(default_factory=list)
+
+    @property
+    def sanctioned(self) -> bool:
+        """Listed, or blocked under the 50% rule: what a decision counts."""
+        return self.listed or bool(self.blocked_by)
 
 
 @dataclass(slots=True)

@@ -99,7 +99,13 @@ def _worst(decisions: list[Decision]) -> Decision:
 
 
 def _listed(matches: list[Match]) -> list[Match]:
-    return [m for m in matches if m.listed]
+    """Listed parties, and parties the 50% rule blocks."""
+    return [m for m in matches if m.sanctioned]
+
+
+def _match_text(match: Match) -> str:
+    kind = "listed match" if match.listed else "match blocked by its listed owners (50% rule)"
+    return f"{kind} {match.name} ({match.probability:.2f})"
 
 
 def screen_affiliation(store: GraphStore, screener: Screener, affiliation: str) -> PartResult:
@@ -135,7 +141,7 @@ def screen_submission(
         authors.append(PartResult(author.name, result.decision, result.indicators, _listed(result.matches)))
         for match in _listed(result.matches):
             if result.decision is not Decision.CLEAR:
-                reasons.append(f"author {author.name}: listed match {match.name} ({match.probability:.2f})")
+                reasons.append(f"author {author.name}: {_match_text(match)}")
         for indicator in result.indicators:
             reasons.append(f"author {author.name}: {indicator.name} {indicator.evidence}")
     affiliations: list[PartResult] = []
@@ -147,7 +153,7 @@ def screen_submission(
         for indicator in part.indicators:
             reasons.append(f"affiliation {affiliation}: {indicator.name} {indicator.evidence}")
         for match in part.matches:
-            reasons.append(f"affiliation {affiliation}: listed match {match.name} ({match.probability:.2f})")
+            reasons.append(f"affiliation {affiliation}: {_match_text(match)}")
         if part.decision is not Decision.CLEAR and not part.indicators and not part.matches:
             reasons.append(f"affiliation {affiliation}: {part.decision}")
     decision = _worst([p.decision for p in [*authors, *affiliations]])

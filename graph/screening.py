@@ -10,7 +10,9 @@
    counts), and the shortest path from each of them to a listed party.
 
 The decision: ``HIT`` when a listed entity matches at ``HIT_PROBABILITY`` or above
-(and at least at the model's merge threshold), or an analyst said it is the same party; ``REVIEW`` when a listed
+(and at least at the model's merge threshold), or an analyst said it is the same party; an unlisted
+organisation that listed parties own 50% or more of, in aggregate (OFAC's 50% rule), counts as listed
+(``Match.blocked_by``); ``REVIEW`` when a listed
 entity matches above ``REVIEW_PROBABILITY`` or the applicant's values lead to
 a listed party with a score of at least ``REVIEW_EXPOSURE``, or a strong DPRK
 indicator fired (a ``+850`` phone, a ``.kp`` mailbox or website, a DPRK network,
@@ -30,7 +32,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
-from graph import analytics, answers, networks
+from graph import analytics, answers, networks, ownership
 from graph.applicants import (
     HIT_PROBABILITY,
     NOTHING_TO_SCREEN,
@@ -68,6 +70,7 @@ from graph.store import GraphStore
 from ingest.indicators import Indicator
 from ingest.record import Record
 from resolution.features import FAMILY_OF_SCHEMA, merge_features
+from resolution.normalize import ORGANIZATION
 from resolution.scorer import ScoredPair, Scorer
 from sanctiongraph.errors import InvalidArgumentError, ResolutionError
 
@@ -184,6 +187,8 @@ class Screener:
         scorer = self.scorers.get(family)
         itself = Candidate.of(record, family)
         matches = self._matches(store, record, keys, applicant.record_id, family, scorer, itself)
+        if family == ORGANIZATION:
+            _blocked_owners(store, matches)
         exposure, shared = self._exposure(store, keys) if keys else ([], [])
         exposure_score = max((hit.score for hit in exposure), default=0.0)
         found = applicant_indicators(applicant, record, shared)
@@ -479,6 +484,21 @@ def _near_addresses(store: GraphStore, keys: list[dict[str, str]]) -> list[dict[
     return near
 
 
+def _blocked_owners(store: GraphStore, matches: list[Match]) -> None:
+    """Mark each unlisted organisation matched at ``REVIEW_PROBABILITY`` or above that the 50% rule blocks.
+
+    A company owned 50% or more, in aggregate, by listed parties (directly or
+    through companies they block) is blocked without being named on any list: an
+    applicant that is such a company is screened as one that is listed. Only
+    matches that could move the decision are walked (one ownership query each).
+    """
+    for match in matches:
+        if not match.listed and match.probability >= REVIEW_PROBABILITY:
+            owned = ownership.ownership(store, match.entity_id)
+            if owned.blocked:
+                match.blocked_by = owned.blocked_owners
+
+
 def _last_load(store: GraphStore) -> int | None:
     """The id of the last completed load, or None before any."""
     rows = store.read("last_load")
@@ -497,7 +517,7 @@ def _decide(
     for a person to look at, never a HIT: it says the two are linked, not that they are one party. Nor is a
     DPRK indicator a HIT: it says where a party is, not who it is."""
     hit_at = max(HIT_PROBABILITY, scorer.threshold if scorer is not None else HIT_PROBABILITY)
-    listed = [m for m in matches if m.listed]
+    listed = [m for m in matches if m.sanctioned]
     if any(m.judged == "same" or (named and m.probability >= hit_at) for m in listed):
         return Decision.HIT
     if any(m.probability >= REVIEW_PROBABILITY for m in listed) or exposure_score >= REVIEW_EXPOSURE:

@@ -62,6 +62,12 @@ class ScreenMatch(graphene.ObjectType):
     records = graphene.List(graphene.NonNull(RecordRef), required=True)
     via = graphene.List(graphene.NonNull(graphene.String), required=True, description="Which index found it")
     judged = graphene.String(description="same / not_same when an analyst decided")
+    blocked_by = graphene.List(
+        graphene.NonNull(graphene.String),
+        required=True,
+        description="An unlisted party that listed or blocked owners own 50% or more of (OFAC's 50% rule): those"
+        " owners' entity ids; screening takes it as listed",
+    )
 
     @staticmethod
     def resolve_explanation(match: applicants.Match, info: GraphQLResolveInfo) -> list[dict[str, Any]]:

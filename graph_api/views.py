@@ -9,7 +9,7 @@ through their values. Investigators and above keep the full result.
 
 The screening role's view:
 
-- ``matches``: listed parties only;
+- ``matches``: listed parties only, and parties the 50% rule blocks (sanctioned without a listing);
 - ``exposure``: each hit names the kind of value and the listed party it leads
   to; ``entity`` is that listed party, never the other user of the value;
   ``path`` is withheld; ``value`` is the applicant's own value when it is one
@@ -51,7 +51,7 @@ def for_principal(result: ScreenResult, principal: Principal, given: Iterable[st
     exposure = [hit for hit in (_exposure_hit(h, own) for h in result.exposure) if hit is not None]
     return replace(
         result,
-        matches=[m for m in result.matches if m.listed],
+        matches=[m for m in result.matches if m.sanctioned],
         exposure=exposure,
         indicators=[_indicator(i) for i in result.indicators],
     )
@@ -70,7 +70,7 @@ def submission_for_principal(result: SubmissionResult, principal: Principal) -> 
             if shown is not indicator and indicator.evidence and shown.evidence:
                 rewritten[indicator.evidence] = shown.evidence
             indicators.append(shown)
-        return replace(screened, matches=[m for m in screened.matches if m.listed], indicators=indicators)
+        return replace(screened, matches=[m for m in screened.matches if m.sanctioned], indicators=indicators)
 
     authors = [part(p) for p in result.authors]
     affiliations = [part(p) for p in result.affiliations]

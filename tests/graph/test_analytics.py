@@ -22,9 +22,13 @@ from pathlib import Path
 import pytest
 
 from graph import analytics, answers, cypher, networks, ownership
+from graph.applicants import Applicant, Decision
 from graph.loader import run_load
 from graph.queries import search_entities
+from graph.screening import Screener
 from graph.store import GraphStore
+from graph_api.auth import Principal, Role
+from graph_api.views import for_principal
 from ingest.generate.vocab import WEBMAIL
 from ingest.run import run_ingest
 from resolution.run import run_resolve
@@ -77,6 +81,22 @@ class TestOwnership:
         lotus = ownership.ownership(ownership_graph, entity_id(ownership_graph, "Blue Lotus Shipping Ltd"))
         assert lotus.listed_share == pytest.approx(45.0)
         assert not lotus.blocked
+
+    def test_screening_takes_a_company_the_50_percent_rule_blocks_as_listed(self, ownership_graph: GraphStore) -> None:
+        """An applicant that is a blocked company (no list names it) is a HIT with its blocking owners named; one
+        with a listed minority stake only stays CLEAR; the screening role sees the blocked match as a listed one."""
+        screener = Screener.load()
+        haeju = entity_id(ownership_graph, "Haeju Coastal Trading Ltd")
+        for name, blocked_by in (("Golden Dawn Logistics Co", [haeju]), ("Haeju Coastal Trading Ltd", None)):
+            result = screener.screen(ownership_graph, Applicant(name=name, schema="Company"))
+            best = result.matches[0]
+            assert (result.decision, best.name, best.listed) == (Decision.HIT, name, False), result
+            owners = {entity_id(ownership_graph, n) for n in ("Mirae Ocean Holdings", "Sonbong Investment Corporation")}
+            assert best.blocked_by == blocked_by or set(best.blocked_by) == owners
+            seen = for_principal(result, Principal("onboarding", Role.SCREENING), [])
+            assert seen.decision == Decision.HIT and seen.matches[0].entity_id == best.entity_id
+        lotus = screener.screen(ownership_graph, Applicant(name="Blue Lotus Shipping Ltd", schema="Company"))
+        assert lotus.decision == Decision.CLEAR and not lotus.matches[0].blocked_by, lotus
 
 
 class TestExposure:
