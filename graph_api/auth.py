@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from starlette.requests import Request
 
 from graph_api.ratelimit import RateLimiter
 from sanctiongraph.errors import ApiError, ConfigError
+
+log = logging.getLogger(__name__)
 
 KEYS_FILE = "api-keys.json"
 DEV_KEY_FILE = "dev-api-key"
@@ -56,26 +59,43 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class KeyStore:
-    """API keys by their SHA-256, read once when the app starts."""
+    """API keys by their SHA-256, read from the workspace's key file and read again whenever it changes.
+
+    A key created or revoked (``sanctiongraph apikey``) takes effect at the next
+    request in every running worker, without a restart: revoking a leaked key must
+    not wait for one. The check is a ``stat`` per request. A file that cannot be
+    read any more fails closed: no API key is accepted until it is fixed.
+    """
 
     keys: dict[str, Principal]
     jwt_secret: str | None = None
+    path: Path | None = None
+    stamp: tuple[int, int, int] | None = None
 
     @classmethod
     def load(cls, home: Path, jwt_secret: str | None = None) -> KeyStore:
+        """The workspace's keys (none when it has no key file yet).
+
+        Raises:
+            ConfigError: the file is not a key file (at start: the server does not start with it).
+        """
         path = home / KEYS_FILE
-        if not path.exists():
-            return cls({}, jwt_secret)
-        try:
-            entries = json.loads(path.read_text(encoding="utf-8"))
-            keys = {e["sha256"]: Principal(e["name"], Role.parse(e["role"])) for e in entries}
-        except (ValueError, KeyError, TypeError) as error:
-            raise ConfigError(
-                f"{path}: not a valid API key file ({error})", hint="recreate it with `sanctiongraph apikey create`"
-            ) from error
-        return cls(keys, jwt_secret)
+        return cls(_read_keys(path), jwt_secret, path, _stamp(path))
+
+    def _current(self) -> dict[str, Principal]:
+        if self.path is None:
+            return self.keys
+        stamp = _stamp(self.path)
+        if stamp != self.stamp:
+            try:
+                self.keys = _read_keys(self.path)
+            except ConfigError as error:
+                log.error("API keys refused until the key file is fixed: %s", error)
+                self.keys = {}
+            self.stamp = stamp
+        return self.keys
 
     def authenticate(self, header: str | None) -> Principal:
         if not header or not header.startswith("Bearer "):
@@ -83,7 +103,7 @@ class KeyStore:
         token = header[len("Bearer ") :].strip()
         if token.startswith(KEY_PREFIX):
             digest = _digest(token)
-            for known, principal in self.keys.items():
+            for known, principal in self._current().items():
                 if hmac.compare_digest(known, digest):
                     return principal
             raise ApiError("unknown API key", code="UNAUTHENTICATED")
@@ -99,18 +119,66 @@ class KeyStore:
             raise ApiError(f"invalid token ({type(error).__name__})", code="UNAUTHENTICATED") from error
 
 
-def create_key(home: Path, name: str, role: Role) -> str:
-    """Mint a key, store only its hash, and return it (shown once)."""
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
-    path = home / KEYS_FILE
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when the key file is replaced or edited (a new file has a new inode)."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    return (found.st_ino, found.st_mtime_ns, found.st_size)
+
+
+def _entries(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+        for entry in entries:
+            Role.parse(entry["role"])
+            if not isinstance(entry["name"], str) or not isinstance(entry["sha256"], str):
+                raise TypeError("an entry's name and sha256 are text")
+    except (ValueError, KeyError, TypeError) as error:
+        raise ConfigError(
+            f"{path}: not a valid API key file ({error})", hint="recreate it with `sanctiongraph apikey create`"
+        ) from error
+    return list(entries)
+
+
+def _read_keys(path: Path) -> dict[str, Principal]:
+    return {e["sha256"]: Principal(e["name"], Role.parse(e["role"])) for e in _entries(path)}
+
+
+def _write_entries(home: Path, entries: list[dict[str, str]]) -> None:
+    """Replace the key file whole (a reader sees the old file or the new one, never half of one)."""
     home.mkdir(parents=True, exist_ok=True)
-    entries = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
-    entries = [e for e in entries if e["name"] != name]
-    entries.append({"name": name, "role": role.name.lower(), "sha256": _digest(key)})
+    path = home / KEYS_FILE
     tmp = path.with_suffix(".tmp")
     write_private(tmp, json.dumps(entries, indent=2) + "\n")
     tmp.replace(path)
+
+
+def create_key(home: Path, name: str, role: Role) -> str:
+    """Mint a key, store only its hash, and return it (shown once); a key of the same name is replaced."""
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    entries = [e for e in _entries(home / KEYS_FILE) if e["name"] != name]
+    entries.append({"name": name, "role": role.name.lower(), "sha256": _digest(key)})
+    _write_entries(home, entries)
     return key
+
+
+def list_keys(home: Path) -> list[Principal]:
+    """The workspace's keys by name and role (the keys themselves are not kept)."""
+    return [Principal(e["name"], Role.parse(e["role"])) for e in _entries(home / KEYS_FILE)]
+
+
+def revoke_key(home: Path, name: str) -> bool:
+    """Remove the key called ``name``; whether there was one. Running servers refuse it from their next request."""
+    entries = _entries(home / KEYS_FILE)
+    kept = [e for e in entries if e["name"] != name]
+    if len(kept) == len(entries):
+        return False
+    _write_entries(home, kept)
+    return True
 
 
 def write_private(path: Path, text: str) -> None:

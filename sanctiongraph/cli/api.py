@@ -118,6 +118,41 @@ def apikey_create(
     sys.stdout.write(key + "\n")
 
 
+@apikey_app.command("list")
+def apikey_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one line per key)")] = False,
+    workspace: Workspace = None,
+) -> None:
+    """The workspace's API keys by name and role (the keys themselves are not kept)."""
+    from graph_api.auth import list_keys
+
+    settings = settings_for(workspace)
+    for principal in run(settings, lambda: list_keys(settings.home)):
+        role = principal.role.name.lower()
+        if as_json:
+            sys.stdout.write(json.dumps({"name": principal.name, "role": role}) + "\n")
+        else:
+            out.print(f"{principal.name} ({role})", highlight=False)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    name: Annotated[str, typer.Argument(help="The key's name (`sanctiongraph apikey list`)")],
+    workspace: Workspace = None,
+) -> None:
+    """Revoke a key: running servers refuse it from their next request, no restart needed."""
+    from graph_api.auth import revoke_key
+
+    settings = settings_for(workspace)
+
+    def body() -> None:
+        if not revoke_key(settings.home, name):
+            raise SanctionGraphError(f"no API key named {name!r}", hint="`sanctiongraph apikey list` names them")
+
+    run(settings, body)
+    out.print(f"revoked {name}", highlight=False)
+
+
 @app.command("schema")
 def schema_sdl(
     out_path: Annotated[Path | None, typer.Option("--out", help="Write the SDL here instead of stdout")] = None,

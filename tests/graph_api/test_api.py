@@ -150,6 +150,35 @@ def test_no_key_gets_nothing(api: Api) -> None:
     assert response.status_code == 401
 
 
+def test_a_key_created_or_revoked_while_the_server_runs_counts_from_the_next_request(api: Api) -> None:
+    """`apikey create` / `apikey revoke` on a running server: no restart; a broken key file refuses every key."""
+    from tests.test_cli import sanctiongraph
+
+    home = api.settings.home
+    late = create_key(home, "late-analyst", Role.ANALYST)
+    headers = {"Authorization": f"Bearer {late}"}
+    assert api.client.post("/graphql", json={"query": SCREEN}, headers=headers).status_code == 200
+    listed = sanctiongraph("apikey", "list", "--json", home=home)
+    assert listed.returncode == 0, listed.stderr
+    assert {"name": "late-analyst", "role": "analyst"} in [json.loads(line) for line in listed.stdout.splitlines()]
+    assert "sgk_" not in listed.stdout and "sha256" not in listed.stdout
+    revoked = sanctiongraph("apikey", "revoke", "late-analyst", home=home)
+    assert revoked.returncode == 0, revoked.stderr
+    response = api.client.post("/graphql", json={"query": SCREEN}, headers=headers)
+    assert response.status_code == 401 and code(response) == "UNAUTHENTICATED"
+    again = sanctiongraph("apikey", "revoke", "late-analyst", home=home)
+    assert again.returncode != 0 and "no API key named 'late-analyst'" in again.stderr
+    keys = home / "api-keys.json"
+    kept = keys.read_text(encoding="utf-8")
+    try:
+        keys.write_text("{not json", encoding="utf-8")
+        assert api.post(SCREEN, role="admin").status_code == 401  # fails closed
+    finally:
+        keys.with_suffix(".tmp").write_text(kept, encoding="utf-8")
+        keys.with_suffix(".tmp").replace(keys)
+    assert api.data(SCREEN, role="admin")["screen"]["decision"] == "HIT"
+
+
 def test_screening_key_screens_but_cannot_read_networks(api: Api) -> None:
     assert api.data(SCREEN, role="screening")["screen"]["decision"] == "HIT"
     response = api.post(NETWORK, {"id": kwangson_id(api)}, role="screening")
