@@ -4,6 +4,11 @@ Each ``INDIVIDUAL`` or ``ENTITY`` is one record keyed by its ``REFERENCE_NUMBER`
 (``KPe.025``: ``KP`` = the 1718 DPRK list, ``e``/``i`` = entity/individual), which
 stays the same across list versions. The file is streamed, so memory does not
 grow with its size.
+
+An entry's comments cite other entries by that number ("Father of Sirajuddin
+Jallaloudine Haqqani (TAi.144)", "associated with Al-Qaida (QDe.004)"): each cited
+entry becomes a relation to it, family when the sentence says so, a link otherwise,
+with the sentence as its role. A cited entry the file lacks is left unlinked.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from ingest.record import (
     Provenance,
     Quarantine,
     Record,
+    Relation,
+    RelationKind,
     Sanction,
     Schema,
 )
@@ -33,6 +40,15 @@ AUTHORITY = "UN Security Council"
 _NAME_PARTS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
 _ALIAS_KINDS = {"low": NameKind.WEAK, "f.k.a.": NameKind.FORMER}
 _ACRONYM = re.compile(r"\(([A-Z][A-Z0-9&.\-]{1,11})\)")
+# Another entry cited in a comment, by its reference number.
+_CITED = re.compile(r"\b([A-Z]{2}[ie]\.\d{3})\b")
+_FAMILY = re.compile(
+    r"\b(?:father|mother|son|daughter|brother|sister|wife|husband|spouse|cousin|nephew|niece|uncle|aunt"
+    r"|grand(?:father|mother|son|daughter)|(?:\w+-)?in-law|sibling)s?\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.;])\s+(?=[A-Z])")
+MAX_ROLE_CHARS = 200
 _DOCUMENT_KINDS = {"passport": "passport", "national": "national_id", "pasaporte": "passport", "passeport": "passport"}
 
 
@@ -156,7 +172,19 @@ def build_record(element: etree._Element, source: str, path: Path, number: int) 
     comment = _text(element, "COMMENTS1")
     if comment:
         record.notes.append(comment)
+        record.relations = cited_entries(comment, reference)
     return record
+
+
+def cited_entries(comment: str, reference: str) -> list[Relation]:
+    """Relations to the entries a comment cites by reference number, each once, in the order cited."""
+    found: dict[str, Relation] = {}
+    for sentence in _SENTENCE_END.split(" ".join(comment.split())):
+        for cited in _CITED.findall(sentence):
+            if cited != reference and cited not in found:
+                kind = RelationKind.FAMILY_OF if _FAMILY.search(sentence) else RelationKind.LINKED_TO
+                found[cited] = Relation(kind, target_key=cited, role=sentence[:MAX_ROLE_CHARS])
+    return list(found.values())
 
 
 def iter_records(path: Path, source: str) -> Iterator[Item]:

@@ -358,6 +358,13 @@ def test_entity_profile_with_records_evidence_and_relations(api: Api) -> None:
     assert entity["listed"] and "KPe.025" in {s["reference"] for s in entity["sanctions"]}
     assert all(e["node"]["evidence"] for e in entity["records"]["edges"])
     assert "JO, Chol Song" in {e["node"]["other"]["name"] for e in entity["relations"]["edges"]}
+    # A UN entry's comment citing another by its number: "Father of Sirajuddin Jallaloudine Haqqani (TAi.144)".
+    (father,) = api.store.read_raw(
+        "MATCH (:Record {source: 'un_sc_sanctions', sourceKey: 'TAi.040'})-[:RESOLVES_TO]->(e) RETURN e.id AS id"
+    )
+    relations = api.data(query, {"id": father["id"]})["entity"]["relations"]["edges"]
+    family = {e["node"]["other"]["name"].upper() for e in relations if e["node"]["type"] == "FAMILY_OF"}
+    assert any("SIRAJUDDIN" in name for name in family), relations
 
 
 def test_search_pages_with_cursors(api: Api) -> None:

@@ -65,6 +65,28 @@ def test_un_xml_individual_has_passport(ingest, samples) -> None:  # type: ignor
     assert kwangson.sanctions[0].program == "DPRK"
 
 
+def test_un_xml_comments_citing_other_entries_become_relations(ingest, samples) -> None:  # type: ignore[no-untyped-def]
+    """Entries cite each other by reference number in their comments; each citation is a relation to that entry."""
+    staged = ingest(samples.un_xml, "un-xml")
+    jalaluddin = staged.record("TAi.040")  # "Father of Sirajuddin Jallaloudine Haqqani (TAi.144), ..."
+    cited = {(r.kind, r.target_key) for r in jalaluddin.relations}
+    assert {(RelationKind.FAMILY_OF, "TAi.144"), (RelationKind.FAMILY_OF, "TAi.146")} <= cited
+    assert all(r.role and r.target_key in r.role for r in jalaluddin.relations)
+    # Counted apart with a plain regex over the file: every citation of another entry the file has.
+    text = samples.un_xml.read_text(encoding="utf-8")
+    keys = set(re.findall(r"<REFERENCE_NUMBER>([^<]+)</REFERENCE_NUMBER>", text))
+    expected = 0
+    for entry in re.findall(r"<(?:INDIVIDUAL|ENTITY)>(.*?)</(?:INDIVIDUAL|ENTITY)>", text, re.DOTALL):
+        me = re.search(r"<REFERENCE_NUMBER>([^<]+)</REFERENCE_NUMBER>", entry)
+        comment = re.search(r"<COMMENTS1>(.*?)</COMMENTS1>", entry, re.DOTALL)
+        if me and comment:
+            expected += len(set(re.findall(r"\b[A-Z]{2}[ie]\.\d{3}\b", comment.group(1))) - {me.group(1)})
+    relations = [r for record in staged.records() for r in record.relations]
+    assert len(relations) == expected > 400
+    assert sum(r.target_key in keys for r in relations) >= expected - 5  # a few cite entries no longer listed
+    assert {r.kind for r in relations} == {RelationKind.FAMILY_OF, RelationKind.LINKED_TO}
+
+
 def test_uk_fcdo_ods_and_csv_export_give_the_same_records(ingest, tmp_path) -> None:  # type: ignore[no-untyped-def]
     ods = DATA / "uk" / "FCDO_SL_Mon_Aug_11_2025.ods"
     staged = ingest(ods, "uk-fcdo")
