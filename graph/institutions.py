@@ -19,14 +19,12 @@ Technology`` and is an ordinary South Korean university.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from graph.name_index import NameIndex
-from ingest.indicators import DATA, Indicator
+from ingest.indicators import DATA, Indicator, bad_row, data_rows
 from resolution.name_keys import LOOSE, PLAIN, STRICT, match_forms, typo_evidence, within_typos
 from resolution.normalize import ORGANIZATION
 
@@ -78,15 +76,18 @@ class Institutions:
 
 
 @cache
-def institutions(path: Path = INSTITUTIONS_FILE) -> Institutions:
-    """The institutions file as an index, built once per process (a few dozen names: milliseconds)."""
+def institutions() -> Institutions:
+    """The institutions file (and the deployment's, ``ingest.indicators.data_files``) as an index, built once per
+    process (a few dozen names: milliseconds). A deployment's row with a bundled row's id replaces it."""
     by_id: dict[str, Institution] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(line for line in handle if not line.startswith("#")):
+    for path, line, row in data_rows(INSTITUTIONS_FILE):
+        try:
             aliases = tuple(a.strip() for a in row["aliases"].split("|") if a.strip())
             by_id[row["id"]] = Institution(
                 row["id"], row["name"].strip(), aliases, row["kind"], row["source"], row["source_date"]
             )
+        except (KeyError, AttributeError) as error:
+            raise bad_row(path, line, error) from None
     forms = {key: match_forms([i.name, *i.aliases], ORGANIZATION, (STRICT, PLAIN)) for key, i in by_id.items()}
     index = NameIndex.build(None, [(key, ORGANIZATION, f) for key, f in forms.items()])
     return Institutions(by_id, forms, index)

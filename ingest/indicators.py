@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import ipaddress
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -31,10 +32,14 @@ from pathlib import Path
 
 from ingest import keys, values
 from ingest.record import InfraKind, Record
+from sanctiongraph.errors import ConfigError
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "indicators"
 NETWORKS_FILE = DATA / "dprk_networks.csv"
 PLACES_FILE = DATA / "dprk_places.csv"
+# A folder of a deployment's own rows for these files (same names, same columns), read after the bundled ones:
+# an analyst adds a network or a spelling without editing the release (a Docker image's ``/data`` volume).
+EXTRA_DIR_ENV = "SANCTIONGRAPH_INDICATORS_DIR"
 
 DPRK = "KP"
 DPRK_CALLING_CODE = "+850"
@@ -64,10 +69,47 @@ class Indicator:
         return self.weight >= STRONG
 
 
-def _rows(path: Path) -> Iterator[dict[str, str]]:
-    """A data file's rows; lines starting with ``#`` are its header notes (version, how to extend it)."""
+def data_files(bundled: Path) -> tuple[Path, ...]:
+    """The bundled data file, then the deployment's file of the same name in ``$SANCTIONGRAPH_INDICATORS_DIR``.
+
+    Raises:
+        ConfigError: the variable names no folder (a typo would silently leave the analyst's rows out).
+    """
+    extra = os.environ.get(EXTRA_DIR_ENV)
+    if not extra:
+        return (bundled,)
+    folder = Path(extra)
+    if not folder.is_dir():
+        raise ConfigError(f"{EXTRA_DIR_ENV}={extra}: no such folder", hint="point it at the folder of your rows")
+    own = folder / bundled.name
+    return (bundled, own) if own.is_file() else (bundled,)
+
+
+def data_rows(bundled: Path) -> Iterator[tuple[Path, int, dict[str, str]]]:
+    """Every row of a data file and of the deployment's own (``data_files``), with its file and line."""
+    for path in data_files(bundled):
+        for line, row in _rows(path):
+            yield path, line, row
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """A data file's rows with their line numbers; lines starting with ``#`` are its header notes."""
+    kept: list[int] = []  # the file's line number of each line the reader is given
+
+    def lines(handle: Iterable[str]) -> Iterator[str]:
+        for number, line in enumerate(handle, start=1):
+            if not line.startswith("#"):
+                kept.append(number)
+                yield line
+
     with path.open(encoding="utf-8", newline="") as handle:
-        yield from csv.DictReader(line for line in handle if not line.startswith("#"))
+        reader = csv.DictReader(lines(handle))
+        for row in reader:
+            yield kept[reader.line_num - 1], row
+
+
+def bad_row(path: Path, line: int, error: Exception) -> ConfigError:
+    return ConfigError(f"{path}, row {line}: {error}", hint="each row needs every column of the bundled file")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +121,16 @@ class Network:
 
 
 @cache
-def dprk_networks(path: Path = NETWORKS_FILE) -> tuple[Network, ...]:
-    """The address space in ``data/indicators/dprk_networks.csv``, read once per process."""
-    return tuple(
-        Network(ipaddress.ip_network(row["network"].strip()), row["holder"], row["source"], row["source_date"])
-        for row in _rows(path)
-    )
+def dprk_networks() -> tuple[Network, ...]:
+    """The address space in ``data/indicators/dprk_networks.csv`` (and the deployment's), read once per process."""
+    networks = []
+    for path, line, row in data_rows(NETWORKS_FILE):
+        try:
+            network = ipaddress.ip_network(row["network"].strip())
+            networks.append(Network(network, row["holder"], row["source"], row["source_date"]))
+        except (KeyError, ValueError, AttributeError) as error:
+            raise bad_row(path, line, error) from None
+    return tuple(networks)
 
 
 # --- one value each ----------------------------------------------------------------
@@ -150,7 +196,7 @@ _HANGUL_SUFFIX = "(?:시|직할시|특별시|특급시|특별경제구|경제특
 
 
 @cache
-def dprk_places(path: Path = PLACES_FILE) -> tuple[_Place, ...]:
+def dprk_places() -> tuple[_Place, ...]:
     """The DPRK cities of ``data/indicators/dprk_places.csv`` with their spellings, read once per process.
 
     A Latin spelling is kept as the address words it gives, so it matches an
@@ -158,12 +204,16 @@ def dprk_places(path: Path = PLACES_FILE) -> tuple[_Place, ...]:
     pattern, since Korean addresses run the city and 시 together (``평양시``).
     """
     places = []
-    for row in _rows(path):
-        spellings = [s.strip() for s in row["spellings"].split("|") if s.strip()]
+    for path, line, row in data_rows(PLACES_FILE):
+        try:
+            spellings = [s.strip() for s in row["spellings"].split("|") if s.strip()]
+            place = row["place"]
+        except (KeyError, AttributeError) as error:
+            raise bad_row(path, line, error) from None
         latin = tuple(keys.address_tokens(s) for s in spellings if not _HANGUL.search(s))
         hangul = [re.escape(s) for s in spellings if _HANGUL.search(s)]
         pattern = re.compile(f"(?<![\uac00-\ud7a3])(?:{'|'.join(hangul)}){_HANGUL_SUFFIX}(?![\uac00-\ud7a3])")
-        places.append(_Place(row["place"], tuple(t for t in latin if t), pattern if hangul else None))
+        places.append(_Place(place, tuple(t for t in latin if t), pattern if hangul else None))
     return tuple(places)
 
 
@@ -171,13 +221,12 @@ def dprk_places(path: Path = PLACES_FILE) -> tuple[_Place, ...]:
 def _quick_pattern() -> re.Pattern[str]:
     """Any word of any spelling as written, lower case: an address without one names no DPRK place."""
     words: set[str] = set()
-    with PLACES_FILE.open(encoding="utf-8") as handle:
-        for row in csv.DictReader(line for line in handle if not line.startswith("#")):
-            for spelling in row["spellings"].split("|"):
-                if _HANGUL.search(spelling):
-                    words.add(spelling.strip())
-                else:
-                    words.update(w for w in re.split(r"[^\w]+", spelling.lower()) if len(w) > 2)
+    for _, _, row in data_rows(PLACES_FILE):
+        for spelling in row["spellings"].split("|"):
+            if _HANGUL.search(spelling):
+                words.add(spelling.strip())
+            else:
+                words.update(w for w in re.split(r"[^\w]+", spelling.lower()) if len(w) > 2)
     return re.compile("|".join(sorted(map(re.escape, words), key=len, reverse=True)))
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from ingest import indicators
 from ingest.record import Address, Infra, InfraKind, Name, Provenance, Record, Schema
+from sanctiongraph.errors import ConfigError
 
 
 @pytest.mark.parametrize(
@@ -165,3 +169,62 @@ def test_south_korean_customer_has_no_indicator() -> None:
     )
     assert indicators.record_indicators(record) == []
     assert indicators.score([]) == 0.0
+
+
+@pytest.fixture
+def own_indicator_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A deployment's folder of its own indicator rows (``SANCTIONGRAPH_INDICATORS_DIR``), the caches read again."""
+    from graph import institutions
+
+    cached = (indicators.dprk_networks, indicators.dprk_places, indicators._quick_pattern, institutions.institutions)
+    monkeypatch.setenv(indicators.EXTRA_DIR_ENV, str(tmp_path))
+    for function in cached:
+        function.cache_clear()
+    yield tmp_path
+    monkeypatch.delenv(indicators.EXTRA_DIR_ENV)
+    for function in cached:
+        function.cache_clear()
+
+
+def test_an_analyst_extends_the_indicator_files_without_editing_the_release(own_indicator_rows: Path) -> None:
+    from graph.institutions import affiliation_indicators
+
+    (own_indicator_rows / "dprk_networks.csv").write_text(
+        "# a provider's own finding\nnetwork,holder,route,source,source_date\n"
+        "198.51.100.0/24,Example relay,via X,internal investigation 2026-11,2026-11-30\n",
+        encoding="utf-8",
+    )
+    (own_indicator_rows / "dprk_places.csv").write_text(
+        "place,spellings,source,source_date\nKangdong,Kangdong|Kang-dong|강동,GeoNames,2026-12-01\n", encoding="utf-8"
+    )
+    (own_indicator_rows / "dprk_institutions.csv").write_text(
+        "id,name,aliases,kind,source,source_date\n"
+        "nrc,Example Research Centre of Pyongyang,Example Research Center,research,internal,2026-12-01\n",
+        encoding="utf-8",
+    )
+    assert indicators.ip_indicator("198.51.100.7") is not None
+    assert indicators.ip_indicator("175.45.176.9") is not None  # the bundled rows still count
+    assert indicators.address_indicator("12 Sungri Street, Kang-dong County") is not None
+    assert indicators.address_indicator("Kangdong-gu, Seoul", "KR") is None  # a South Korean address stays none
+    assert any(i.name == "institution_kp" for i in affiliation_indicators("Lab 3, Example Research Center"))
+
+
+def test_a_broken_row_of_ones_own_names_its_file_and_row(own_indicator_rows: Path) -> None:
+    own = own_indicator_rows / "dprk_networks.csv"
+    own.write_text(
+        "# notes\nnetwork,holder,route,source,source_date\n198.51.100.0/24,a,b,c,d\nnot-a-network,a,b,c,d\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=f"{own}, row 4: "):
+        indicators.ip_indicator("198.51.100.7")
+
+
+def test_an_indicator_folder_that_is_not_there_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(indicators.EXTRA_DIR_ENV, str(tmp_path / "typo"))
+    indicators.dprk_networks.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="no such folder"):
+            indicators.dprk_networks()
+    finally:
+        monkeypatch.delenv(indicators.EXTRA_DIR_ENV)
+        indicators.dprk_networks.cache_clear()
