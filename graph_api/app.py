@@ -23,7 +23,17 @@ from typing import Any
 
 import anyio
 import orjson
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, execute, parse, specified_rules, validate
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+)
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -60,6 +70,7 @@ STATUS_OF_CODE = {
     "RATE_LIMITED": 429,
     "SERVICE_UNAVAILABLE": 503,
     "PAYLOAD_TOO_LARGE": 413,
+    "METHOD_NOT_ALLOWED": 405,
     "TIMEOUT": 504,
     "INTERNAL": 500,
 }
@@ -178,6 +189,11 @@ def _parse_and_validate(query: str, introspection: bool) -> tuple[DocumentNode, 
     return document, ("; ".join(e.message for e in errors[:5]) if errors else None)
 
 
+def _is_mutation(document: DocumentNode, name: Any) -> bool:
+    operation = get_operation_ast(document, name if isinstance(name, str) else None)
+    return operation is not None and operation.operation == OperationType.MUTATION
+
+
 async def graphql_endpoint(request: Request) -> Response:
     if (
         request.method == "GET"
@@ -199,6 +215,9 @@ async def graphql_endpoint(request: Request) -> Response:
             # Off the event loop: a costly query text must not stall every other request of the worker.
             document, checked = await in_thread(_prepare, state, principal, operation)
             shape = checked
+            if request.method == "GET" and _is_mutation(document, operation.get("operationName")):
+                # A link or an image tag can make a browser send a GET: what changes data must come by POST.
+                raise ApiError("a mutation must be sent by POST", code="METHOD_NOT_ALLOWED")
             if checked.tokens > 1 and not state.limiter.allow(principal.name, checked.tokens - 1):
                 raise ApiError(
                     f"rate limit exceeded by this query's cost ({checked.cost}); slow down or ask for less",

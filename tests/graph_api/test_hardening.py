@@ -221,3 +221,15 @@ def test_requests_without_a_key_are_rate_limited(neo4j_settings: Settings, api_h
     with make_api(neo4j_settings, api_home, rate_limit=0.001, rate_burst=2) as slow:
         statuses = [slow.post("{ __typename }", role=None).status_code for _ in range(4)]
     assert statuses[:2] == [401, 401] and statuses[-1] == 429
+
+
+def test_a_mutation_sent_by_get_is_refused_and_a_query_is_answered(api: Api) -> None:
+    """A browser sends GETs for links and images: nothing that changes data may run from one (405)."""
+    headers = {"Authorization": f"Bearer {api.keys['admin']}"}
+    judge = 'mutation { recordJudgement(input: {recordA: "a", recordB: "b", same: true}) { judgement } }'
+    refused = api.client.get("/graphql", params={"query": judge}, headers=headers)
+    assert refused.status_code == 405 and refused.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+    named = 'query Q { __typename } mutation M { updateAlert(id: "x", status: CLOSED, note: "n") { id } }'
+    assert api.client.get("/graphql", params={"query": named, "operationName": "M"}, headers=headers).status_code == 405
+    answered = api.client.get("/graphql", params={"query": named, "operationName": "Q"}, headers=headers)
+    assert answered.status_code == 200 and answered.json()["data"] == {"__typename": "Query"}
