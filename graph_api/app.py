@@ -443,7 +443,9 @@ def create_app(settings: Settings, store: GraphStore | None = None, *, workers: 
         app.state.api = ApiState(
             settings,
             services,
-            KeyStore.load(settings.home, settings.jwt_secret),
+            KeyStore.load(
+                settings.home, settings.jwt_secret, jwt_audience=settings.jwt_audience, jwt_issuer=settings.jwt_issuer
+            ),
             AuditLog.open(settings.home),
             RateLimiter(settings.rate_limit / workers, max(1, settings.rate_burst // workers)),
             Metrics(settings.home),

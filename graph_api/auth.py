@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 KEYS_FILE = "api-keys.json"
 DEV_KEY_FILE = "dev-api-key"
 KEY_PREFIX = "sgk_"
+# A JWT's principal is its ``sub`` behind this prefix; a token may live this long at most from the request.
+JWT_PREFIX = "jwt:"
+MAX_JWT_SECONDS = 24 * 3600
 
 
 class Role(IntEnum):
@@ -73,16 +77,25 @@ class KeyStore:
     jwt_secret: str | None = None
     path: Path | None = None
     stamp: tuple[int, int, int] | None = None
+    jwt_audience: str | None = None  # when set, a token must name it in ``aud``
+    jwt_issuer: str | None = None  # when set, a token's ``iss`` must be it
 
     @classmethod
-    def load(cls, home: Path, jwt_secret: str | None = None) -> KeyStore:
+    def load(
+        cls,
+        home: Path,
+        jwt_secret: str | None = None,
+        *,
+        jwt_audience: str | None = None,
+        jwt_issuer: str | None = None,
+    ) -> KeyStore:
         """The workspace's keys (none when it has no key file yet).
 
         Raises:
             ConfigError: the file is not a key file (at start: the server does not start with it).
         """
         path = home / KEYS_FILE
-        return cls(_read_keys(path), jwt_secret, path, _stamp(path))
+        return cls(_read_keys(path), jwt_secret, path, _stamp(path), jwt_audience, jwt_issuer)
 
     def _current(self) -> dict[str, Principal]:
         if self.path is None:
@@ -110,11 +123,29 @@ class KeyStore:
         return self._from_jwt(token)
 
     def _from_jwt(self, token: str) -> Principal:
+        """A JWT's principal, ``jwt:<sub>``: never the name of an API key (``sub: dev`` is not the dev key).
+
+        Its lifetime left is at most ``MAX_JWT_SECONDS`` (a token that never
+        expires in practice is a password that cannot be revoked), and ``aud`` and
+        ``iss`` are checked when the server is told which to expect.
+        """
         if not self.jwt_secret:
             raise ApiError("unknown API key", code="UNAUTHENTICATED")
+        required = ["sub", "exp"] + (["aud"] if self.jwt_audience else []) + (["iss"] if self.jwt_issuer else [])
         try:
-            claims = jwt.decode(token, self.jwt_secret, algorithms=["HS256"], options={"require": ["sub", "exp"]})
-            return Principal(str(claims["sub"]), Role.parse(str(claims.get("role", "screening"))))
+            claims = jwt.decode(
+                token,
+                self.jwt_secret,
+                algorithms=["HS256"],
+                audience=self.jwt_audience,
+                issuer=self.jwt_issuer,
+                options={"require": required},
+            )
+            if float(claims["exp"]) - time.time() > MAX_JWT_SECONDS:
+                raise ApiError(
+                    f"token lives over {MAX_JWT_SECONDS // 3600} h; mint shorter-lived ones", code="UNAUTHENTICATED"
+                )
+            return Principal(JWT_PREFIX + str(claims["sub"]), Role.parse(str(claims.get("role", "screening"))))
         except (jwt.PyJWTError, ConfigError) as error:
             raise ApiError(f"invalid token ({type(error).__name__})", code="UNAUTHENTICATED") from error
 

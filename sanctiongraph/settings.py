@@ -67,6 +67,9 @@ class Settings:
     java_home: Path | None = None
     # API: HS256 secret for JWT bearer tokens (SANCTIONGRAPH_JWT_SECRET); None = API keys only.
     jwt_secret: Secret | None = field(default=None, repr=False)
+    # API: the ``aud`` and ``iss`` a JWT must carry (SANCTIONGRAPH_JWT_AUDIENCE, _ISSUER); None = not checked.
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
     # API: whether GraphQL introspection is answered (SANCTIONGRAPH_INTROSPECTION).
     introspection: bool = True
     # API: deepest selection and highest estimated cost a query may have.
@@ -97,6 +100,8 @@ class Settings:
             neo4j_pagecache=env.get(PREFIX + "NEO4J_PAGECACHE") or "4g",
             java_home=Path(java_home) if java_home else None,
             jwt_secret=Secret(env[PREFIX + "JWT_SECRET"]) if env.get(PREFIX + "JWT_SECRET") else None,
+            jwt_audience=env.get(PREFIX + "JWT_AUDIENCE") or None,
+            jwt_issuer=env.get(PREFIX + "JWT_ISSUER") or None,
             introspection=_bool(env, PREFIX + "INTROSPECTION", True),
             max_query_depth=_int(env, PREFIX + "MAX_QUERY_DEPTH", 12),
             max_query_cost=_int(env, PREFIX + "MAX_QUERY_COST", 10_000),
