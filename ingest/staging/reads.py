@@ -101,35 +101,30 @@ def list_changes(
     sql = (
         "SELECT c.source, c.version, c.record_id, c.change, r.caption FROM sg_changes c"
         " JOIN sg_source_versions v USING (source, version) LEFT JOIN sg_records r ON r.record_id = c.record_id"
-        " WHERE c.source = ?"
     )
-    params: list[Any] = [source]
-    for column, value in (("c.version", version), ("c.change", kind)):
-        if value is not None:
-            sql += f" AND {column} = ?"
-            params.append(value)
-    sql += " ORDER BY v.ingested_at, c.change, c.record_id"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
-    return [Change(*row) for row in con.execute(sql, params).fetchall()]
+    filters = {"c.source": source, "c.version": version, "c.change": kind}
+    rows = _filtered(con, sql, filters, "v.ingested_at, c.change, c.record_id", limit)
+    return [Change(*row) for row in rows]
 
 
 def list_quarantine(
     con: duckdb.DuckDBPyConnection, source: str | None = None, version: str | None = None, *, limit: int | None = None
 ) -> list[QuarantineEntry]:
     """Rows that did not become records, with file, row and reason, in file order; ``limit`` the first that many."""
-    sql = "SELECT source, version, file, row, field, reason, raw, rows FROM sg_quarantine WHERE true"
-    params: list[Any] = []
-    for column, value in (("source", source), ("version", version)):
-        if value is not None:
-            sql += f" AND {column} = ?"
-            params.append(value)
-    sql += " ORDER BY source, version, file, row"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
-    return [QuarantineEntry(*row) for row in con.execute(sql, params).fetchall()]
+    sql = "SELECT source, version, file, row, field, reason, raw, rows FROM sg_quarantine"
+    rows = _filtered(con, sql, {"source": source, "version": version}, "source, version, file, row", limit)
+    return [QuarantineEntry(*row) for row in rows]
+
+
+def _filtered(
+    con: duckdb.DuckDBPyConnection, sql: str, filters: dict[str, str | None], order: str, limit: int | None
+) -> list[tuple[Any, ...]]:
+    """``sql``'s rows where each given filter column equals its value (parameters, never text), ordered, limited."""
+    given = {column: value for column, value in filters.items() if value is not None}
+    where = " WHERE " + " AND ".join(f"{column} = ?" for column in given) if given else ""
+    tail = " LIMIT ?" if limit is not None else ""
+    params = [*given.values(), *([limit] if limit is not None else [])]
+    return con.execute(f"{sql}{where} ORDER BY {order}{tail}", params).fetchall()
 
 
 def get_record(con: duckdb.DuckDBPyConnection, record_id: str) -> Record | None:

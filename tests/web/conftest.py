@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,3 +112,17 @@ def browser() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def signed_in(browser: Any, served: Served, tab: str) -> tuple[Any, Any, list[str]]:
+    """A new browser context signed in with ``served``'s key, on the tab ``#tab-<tab>``; page errors collect."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(served.url + "/")
+    page.locator("#api-key").fill(served.key)
+    page.locator("#api-key").press("Enter")
+    page.wait_for_selector("#sign-out")
+    page.locator(f"#tab-{tab}").click()
+    return context, page, errors

@@ -18,7 +18,7 @@ from graph.store import GraphStore
 from sanctiongraph.settings import Settings
 from tests.conftest import wipe
 from tests.graph.test_alerts import stage_2022, stage_2024
-from tests.web.conftest import CHROMIUM, OUTPUT, VIEWPORT, WEB_DIST, Served, load, serving
+from tests.web.conftest import CHROMIUM, OUTPUT, WEB_DIST, Served, load, serving, signed_in
 
 pytestmark = [
     pytest.mark.neo4j,
@@ -49,15 +49,7 @@ def test_alert_worklist_opens_the_customer_with_the_path_to_the_newly_listed_par
     browser: Any, alerts_served: tuple[Served, list[dict[str, Any]], dict[str, str]]
 ) -> None:
     served, truth, entity_of = alerts_served
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(served.url + "/")
-    page.locator("#api-key").fill(served.key)
-    page.locator("#api-key").press("Enter")
-    page.wait_for_selector("#sign-out")
-    page.locator("#tab-alerts").click()
+    context, page, errors = signed_in(browser, served, "alerts")
     page.wait_for_selector("#alert-list li")
     texts = page.locator("#alert-list li").all_inner_texts()
     wallets = [line for line in truth if line["kind"] == "new-wallet"]
@@ -113,15 +105,7 @@ def test_an_analyst_takes_an_alert_under_review_then_closes_it_with_a_note(
     """The worklist is worked from the page: under review, then closed with the analyst's note; the history and
     the graph keep both moves, and a close without a note is refused before anything is sent."""
     served, _, _ = alerts_served
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(served.url + "/")
-    page.locator("#api-key").fill(served.key)
-    page.locator("#api-key").press("Enter")
-    page.wait_for_selector("#sign-out")
-    page.locator("#tab-alerts").click()
+    context, page, errors = signed_in(browser, served, "alerts")
     item = page.locator("#alert-list li").first
     item.wait_for()
     alert_id = item.get_attribute("data-alert")

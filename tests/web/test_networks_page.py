@@ -15,7 +15,7 @@ from graph.store import GraphStore
 from sanctiongraph.settings import Settings
 from tests.conftest import wipe
 from tests.graph.customers import StagedCustomers, stage_customers
-from tests.web.conftest import CHROMIUM, OUTPUT, VIEWPORT, WEB_DIST, Served, load, serving
+from tests.web.conftest import CHROMIUM, OUTPUT, WEB_DIST, Served, load, serving, signed_in
 
 pytestmark = [
     pytest.mark.neo4j,
@@ -44,15 +44,7 @@ def rings_served(request: pytest.FixtureRequest, staged: StagedCustomers) -> Ite
 def test_worklist_lists_exposed_clusters_and_draws_one_with_its_path_to_the_list(
     browser: Any, rings_served: Served, staged: StagedCustomers
 ) -> None:
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(rings_served.url + "/")
-    page.locator("#api-key").fill(rings_served.key)
-    page.locator("#api-key").press("Enter")
-    page.wait_for_selector("#sign-out")
-    page.locator("#tab-networks").click()
+    context, page, errors = signed_in(browser, rings_served, "networks")
     page.wait_for_selector("#cluster-list li")
     exposed_rings = [line for line in staged.ring_lines().values() if line["exposed_to"]]
     items = page.locator("#cluster-list li")
