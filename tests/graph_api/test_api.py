@@ -27,7 +27,7 @@ from graph.screening import Screener
 from graph.store import GraphStore
 from graph_api.app import create_app
 from graph_api.audit import AUDIT_DIR, AUDIT_FILE, verify_chain
-from graph_api.auth import Role, create_key
+from graph_api.auth import Role, create_key, list_keys
 from graph_api.limits import FIELD_ROLES
 from graph_api.schema import schema
 from ingest.run import run_ingest
@@ -81,10 +81,24 @@ def api_home(neo4j_settings: Settings, staged_workspace: Path, tmp_path_factory:
     return home
 
 
+_MINTED: dict[Path, dict[str, str]] = {}
+
+
+def minted_keys(home: Path) -> dict[str, str]:
+    """One key per role (``test-<role>``) for ``home``, minted once: a running app reads the key file again when it
+    changes, so minting them again for a second app would sign the first one's clients out."""
+    names = {principal.name for principal in list_keys(home)}
+    minted = _MINTED.get(home)
+    if minted is None or not all(f"test-{role}" in names for role in minted):
+        minted = {role.name.lower(): create_key(home, f"test-{role.name.lower()}", role) for role in Role}
+        _MINTED[home] = minted
+    return minted
+
+
 @contextmanager
 def make_api(neo4j_settings: Settings, home: Path, **overrides: Any) -> Iterator[Api]:
     settings = replace(neo4j_settings, home=home, **overrides)
-    keys = {role.name.lower(): create_key(home, f"test-{role.name.lower()}", role) for role in Role}
+    keys = minted_keys(home)
     store = CountingStore(settings)
     store.calls = []
     try:
