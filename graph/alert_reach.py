@@ -19,7 +19,7 @@ from rigour.text.translit import ascii_text
 
 from graph import answers
 from graph.model import CUSTOMER_FORMS_INDEX, ENTITY_NAME_INDEX, Label
-from graph.name_index import NameIndex, form_edits, forms_near
+from graph.name_index import NameIndex, form_edits, forms_near, keep
 from graph.name_match import UNLIKE_NAMES, family_of_schema, names_forms, plain_name
 from graph.queries import MAX_QUERY_TERMS
 from graph.store import GraphStore, Row
@@ -277,9 +277,7 @@ def _by_name_everything(store: GraphStore, index: NameIndex, listed: list[dict[s
                     and process.extractOne(plain, others, scorer=fuzz.token_sort_ratio, score_cutoff=NAME_SIMILARITY)
                     is not None
                 )
-                if len(alike) >= NAMES_KEPT:
-                    alike.clear()
-                alike[plain] = near
+                keep(alike, plain, near, NAMES_KEPT)
             if near:
                 customers.add(row["id"])
     return customers

@@ -32,6 +32,7 @@ import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -53,6 +54,19 @@ SCORE_SLACK = 0.5
 HITS_KEPT = 50_000
 # Forms whose ``near`` entities an index keeps: a first load asks for every customer's forms, and names repeat.
 NEAR_KEPT = 200_000
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def keep(kept: dict[K, V], key: K, value: V, limit: int) -> V:
+    """Keep an answer that never changes, up to ``limit`` of them; past it start again rather than track use (a
+    new customer base's names). Returns ``value``."""
+    if len(kept) >= limit:
+        kept.clear()
+    kept[key] = value
+    return value
 
 
 def form_edits(form: str) -> int:
@@ -184,10 +198,7 @@ class NameIndex:
                     for entity in found.entities[hit]:
                         if score > best.get(entity, -1.0):
                             best[entity] = score
-        if len(self._hits) >= HITS_KEPT:
-            self._hits.clear()  # a new customer base's names: start again rather than track use
-        self._hits[key] = best
-        return best
+        return keep(self._hits, key, best, HITS_KEPT)
 
     def keeps(
         self,
@@ -283,8 +294,6 @@ class NameIndex:
             if near is None:
                 seen = {other for key in _deletions(form) for other in deleted.get(key, ())}
                 near = tuple(e for other in seen if forms_near((form,), (other,)) for e in found.entities[other])
-                if len(self._near) >= NEAR_KEPT:
-                    self._near.clear()  # as ``_hits``
-                self._near[(family, form)] = near
+                keep(self._near, (family, form), near, NEAR_KEPT)
             entities.update(near)
         return entities
