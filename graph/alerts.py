@@ -58,7 +58,7 @@ from graph.alert_reach import (
 from graph.applicants import HIT_PROBABILITY, REVIEW_EXPOSURE, REVIEW_PROBABILITY, Decision, ScreenResult
 from graph.exposure_reach import ExposingValues, exposing_values
 from graph.load.writer import Progress
-from graph.screen_batch import SCREEN_BATCH, screen_records, screen_records_by_values
+from graph.screen_batch import SCREEN_BATCH, NameQueryHits, screen_records, screen_records_by_values
 from graph.screening import Screener
 from graph.store import GraphStore
 from ingest import staging
@@ -192,6 +192,7 @@ def screen_customers(
     """
     screened: dict[str, Screened] = {cid: Screened(Decision.CLEAR, []) for cid in customer_ids}
     cheap = by_values or {}
+    names = NameQueryHits()  # the graph is written: each distinct name query's hits hold for the whole pass
 
     def screen(ids: list[str]) -> tuple[list[dict[str, Any]], list[ScreenResult]]:
         rows = store.read("alert_customer_records", {"ids": ids})
@@ -199,11 +200,12 @@ def screen_customers(
         results: list[ScreenResult | None] = [None] * len(rows)
         light = [i for i, row in enumerate(rows) if row["entityId"] in cheap]
         named = [cheap[rows[i]["entityId"]] for i in light]
-        by_values = screen_records_by_values(screener, store, [records[i] for i in light], named, exposing)
+        by_values = screen_records_by_values(screener, store, [records[i] for i in light], named, exposing, names)
         for i, result in zip(light, by_values, strict=True):
             results[i] = result
         full = [i for i, result in enumerate(results) if result is None]
-        for i, result in zip(full, screen_records(screener, store, [records[i] for i in full], exposing), strict=True):
+        batch = [records[i] for i in full]
+        for i, result in zip(full, screen_records(screener, store, batch, exposing, names), strict=True):
             results[i] = result
         return rows, [r for r in results if r is not None]
 

@@ -9,8 +9,10 @@ Here a batch of customers shares each round trip: the same subqueries, run once 
 customer inside one ``UNWIND`` (``screen_candidates_batch``, ``screen_exposure_batch``,
 ``address_candidates_batch``), with the same limits per customer, so each customer's
 rows are the ones its own query returns. The in-process name search is the
-screener's (``NameIndex.search``), which keeps each form's hits: customers named
-alike pay for a form once. Scoring and the decision are the screener's own code.
+screener's (``NameIndex.search``), which keeps each form's hits, and the full-text
+name query is asked once per distinct query (``NameQueryHits``, kept for a pass):
+customers named alike pay for a name once. Scoring and the decision are the
+screener's own code.
 
 Invariant: a batched result equals ``screen_customer``'s for the same record and
 graph (``tests/graph/test_alerts.py`` checks it on the real OFAC update).
@@ -18,16 +20,16 @@ graph (``tests/graph/test_alerts.py`` checks it on the real OFAC update).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from graph import answers, networks
 from graph.applicants import REVIEW_PROBABILITY, ExposureHit, Match, ScreenResult, value_keys
 from graph.exposure_reach import ExposingValues
 from graph.model import ENTITY_NAME_INDEX, Label
-from graph.name_index import INDEX_CANDIDATES
+from graph.name_index import INDEX_CANDIDATES, keep
 from graph.name_match import Candidate, as_screened, family_of_schema, record_forms
-from graph.queries import lucene_query
 from graph.screening import (
     CANDIDATE_VALUE_LABELS,
     CLUSTER_VALUE_LABELS,
@@ -40,6 +42,7 @@ from graph.screening import (
     _decide,
     cluster_hits,
     exposure_hits,
+    name_query,
 )
 from graph.similar_addresses import near_addresses_of
 from graph.store import GraphStore
@@ -51,6 +54,56 @@ SCREEN_BATCH = 100
 # Entities sharing a candidate value with a customer that its candidate query surely keeps, whatever its names
 # find (``INDEX_CANDIDATES`` by the name index, ``NAME_CANDIDATES`` by full text): the rest of ``MAX_CANDIDATES``.
 VALUE_ROOM = MAX_CANDIDATES - NAME_CANDIDATES - INDEX_CANDIDATES
+# Distinct full-text name queries a pass keeps the hits of (up to 2 KB each), and keeps as seen.
+QUERIES_KEPT = 50_000
+
+
+@dataclass(slots=True)
+class NameQueryHits:
+    """The full-text name queries a pass has seen, and the hits (entity ids, in the index's order) of those it
+    saw again.
+
+    The full-text query (``name_query``: a customer's names, fuzzy words) is most of
+    Neo4j's work in a customer's candidate query, and a customer base repeats names. A
+    query seen once runs inside the candidate query, as for a single screening; one seen
+    again (or twice in a batch) is asked once on its own (``screen_fulltext_batch``) and
+    its ids go to the candidate query, in the order the index gave them, where the query
+    would have run. Asking on its own costs a round trip of rows, more than running it
+    inside once: a name no other customer has pays nothing more. Valid while the graph
+    does not change: one alert pass, whose load is written.
+    """
+
+    kept: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    seen: dict[str, None] = field(default_factory=dict)
+
+    def of(self, store: GraphStore, queries: list[str]) -> dict[str, tuple[str, ...]]:
+        """The hits of those of ``queries`` seen before or repeated among them; the others are marked seen."""
+        found: dict[str, tuple[str, ...]] = {}
+        counts = Counter(queries)
+        missing: list[str] = []
+        for query, count in sorted(counts.items()):
+            hits = self.kept.get(query)
+            if hits is not None:
+                found[query] = hits
+            elif count > 1 or query in self.seen:
+                missing.append(query)
+            else:
+                keep(self.seen, query, None, QUERIES_KEPT)
+        if missing:
+            found.update(self.ask(store, missing))
+        return found
+
+    def ask(self, store: GraphStore, queries: list[str]) -> dict[str, tuple[str, ...]]:
+        """Each of ``queries`` asked now, on its own (its hits kept)."""
+        asked: dict[str, list[str]] = {query: [] for query in queries}
+        params = {
+            "customers": [{"key": query, "nameQuery": query} for query in queries],
+            "index": ENTITY_NAME_INDEX,
+            "limit": NAME_CANDIDATES,
+        }
+        for row in store.read("screen_fulltext_batch", params):
+            asked[row["customer"]].append(row["id"])
+        return {query: keep(self.kept, query, tuple(ids), QUERIES_KEPT) for query, ids in asked.items()}
 
 
 @dataclass(slots=True)
@@ -71,16 +124,22 @@ class _Job:
 
 
 def screen_records(
-    screener: Screener, store: GraphStore, records: list[Record], exposing: ExposingValues | None = None
+    screener: Screener,
+    store: GraphStore,
+    records: list[Record],
+    exposing: ExposingValues | None = None,
+    names: NameQueryHits | None = None,
 ) -> list[ScreenResult]:
     """Each record's ``screen_customer`` result, in order, a batch of ``SCREEN_BATCH`` at a time.
 
     ``exposing``: the values that can expose anyone (``graph.exposure_reach``), read once for a big pass; a
-    record none of whose values can is not searched for exposure (it has none).
+    record none of whose values can is not searched for exposure (it has none). ``names``: the pass's full-text
+    hits so far (a fresh one if not given).
     """
+    names = names if names is not None else NameQueryHits()
     results: list[ScreenResult] = []
     for start in range(0, len(records), SCREEN_BATCH):
-        results += _screen_batch(screener, store, records[start : start + SCREEN_BATCH], exposing)
+        results += _screen_batch(screener, store, records[start : start + SCREEN_BATCH], exposing, names)
     return results
 
 
@@ -95,10 +154,10 @@ def _jobs(screener: Screener, records: list[Record]) -> list[_Job]:
 
 
 def _screen_batch(
-    screener: Screener, store: GraphStore, records: list[Record], exposing: ExposingValues | None
+    screener: Screener, store: GraphStore, records: list[Record], exposing: ExposingValues | None, names: NameQueryHits
 ) -> list[ScreenResult]:
     jobs = _jobs(screener, records)
-    rows = _candidate_rows(screener, store, jobs)
+    rows = _candidate_rows(screener, store, jobs, names)
     exposure = _exposure(store, jobs, exposing)
     results: list[ScreenResult] = []
     for job in jobs:
@@ -113,8 +172,11 @@ def _screen_batch(
     return results
 
 
-def _candidate_rows(screener: Screener, store: GraphStore, jobs: list[_Job]) -> dict[int, list[dict[str, Any]]]:
-    """Each job's listed candidates of its family, their records cached: one round trip for the batch."""
+def _candidate_rows(
+    screener: Screener, store: GraphStore, jobs: list[_Job], names: NameQueryHits
+) -> dict[int, list[dict[str, Any]]]:
+    """Each job's listed candidates of its family, their records cached: a round trip for the batch, and one
+    for the full-text queries the pass has not asked yet."""
     customers: list[dict[str, Any]] = []
     shared: dict[str, Any] = {}
     for job in jobs:
@@ -126,6 +188,10 @@ def _candidate_rows(screener: Screener, store: GraphStore, jobs: list[_Job]) -> 
         shared = params
     if not customers:
         return {}
+    hits = names.of(store, [customer["nameQuery"] for customer in customers])
+    for customer in customers:
+        asked = hits.get(customer["nameQuery"])
+        customer["nameHits"] = None if asked is None else list(asked)
     family_of = {job.key: job.family for job in jobs}
     found: dict[int, list[dict[str, Any]]] = {}
     for row in store.read("screen_candidates_batch", {**shared, "customers": customers}):
@@ -183,6 +249,7 @@ def screen_records_by_values(
     records: list[Record],
     named: list[list[dict[str, Any]]] | None = None,
     exposing: ExposingValues | None = None,
+    names: NameQueryHits | None = None,
 ) -> list[ScreenResult | None]:
     """Each record's screening *without its name search*, for a customer whose candidates by name can give no
     reason but those of ``named`` (``graph.alert_gate`` says when); None for a record this cannot screen exactly.
@@ -195,13 +262,14 @@ def screen_records_by_values(
     (``NameIndex.keeps``, which looks only at forms as alike as that party's) or the full-text query's
     (``screen_fulltext_batch``). Matches below REVIEW found by name alone are left out. None: a record sharing
     values with more entities than ``VALUE_ROOM`` (its candidate query's limit might cut some), or whose name
-    index hits ``keeps`` cannot rank. ``exposing``: as for ``screen_records``.
+    index hits ``keeps`` cannot rank. ``exposing``, ``names``: as for ``screen_records``.
     """
     named = named if named is not None else [[] for _ in records]
+    names = names if names is not None else NameQueryHits()
     results: list[ScreenResult | None] = []
     for start in range(0, len(records), SCREEN_BATCH):
         end = start + SCREEN_BATCH
-        results += _screen_batch_by_values(screener, store, records[start:end], named[start:end], exposing)
+        results += _screen_batch_by_values(screener, store, records[start:end], named[start:end], exposing, names)
     return results
 
 
@@ -211,11 +279,12 @@ def _screen_batch_by_values(
     records: list[Record],
     named: list[list[dict[str, Any]]],
     exposing: ExposingValues | None,
+    names: NameQueryHits,
 ) -> list[ScreenResult | None]:
     jobs = _jobs(screener, records)
     shared = _value_rows(screener, store, jobs)
     exposure = _exposure(store, jobs, exposing)
-    found = _named_rows(screener, store, jobs, named)
+    found = _named_rows(screener, store, jobs, named, names)
     results: list[ScreenResult | None] = []
     for job in jobs:
         rows = shared.get(job.key, [])
@@ -237,7 +306,7 @@ def _screen_batch_by_values(
 
 
 def _named_rows(
-    screener: Screener, store: GraphStore, jobs: list[_Job], named: list[list[dict[str, Any]]]
+    screener: Screener, store: GraphStore, jobs: list[_Job], named: list[list[dict[str, Any]]], names: NameQueryHits
 ) -> dict[int, list[dict[str, Any]] | None]:
     """Of each job's named rows, those scoring at REVIEW or above by name that its candidate query would find
     (None: the name index cannot tell without a full search)."""
@@ -254,7 +323,10 @@ def _named_rows(
                     strong.setdefault(job.key, []).append(row)
     if not strong:
         return {}
-    text = _fulltext_hits(store, [j for j in jobs if j.key in strong])
+    queries = {job.key: name_query(job.record) for job in jobs if job.key in strong}
+    hits = names.of(store, list(queries.values()))
+    hits.update(names.ask(store, sorted(set(queries.values()) - hits.keys())))
+    text = {key: set(hits[query]) for key, query in queries.items()}
     found: dict[int, list[dict[str, Any]] | None] = {}
     for job in jobs:
         kept: list[dict[str, Any]] | None = []
@@ -274,19 +346,6 @@ def _named_rows(
                 assert kept is not None
                 kept.append(row)
         found[job.key] = kept
-    return found
-
-
-def _fulltext_hits(store: GraphStore, jobs: list[_Job]) -> dict[int, set[str]]:
-    """Each job's entities by its full-text name query, as its candidate query finds them: one round trip."""
-    customers = [
-        {"key": j.key, "nameQuery": lucene_query(" ".join(n.value for n in j.record.names)) or '""'} for j in jobs
-    ]
-    found: dict[int, set[str]] = {}
-    for row in store.read(
-        "screen_fulltext_batch", {"customers": customers, "index": ENTITY_NAME_INDEX, "limit": NAME_CANDIDATES}
-    ):
-        found.setdefault(row["customer"], set()).add(row["id"])
     return found
 
 

@@ -313,12 +313,11 @@ class Screener:
         by_label: dict[str, list[str]] = {}
         for item in keys:
             by_label.setdefault(item["label"], []).append(item["key"])
-        text = " ".join(n.value for n in record.names)
         listed = self.name_index(store).search(record_forms(record, family), family) if record.names else []
         return {
             "entityIds": [entity for entity, _ in listed],
             "index": ENTITY_NAME_INDEX,
-            "nameQuery": lucene_query(text) or '""',
+            "nameQuery": name_query(record),
             "nameCandidates": NAME_CANDIDATES,
             "values": {label: by_label.get(label, []) for label in CANDIDATE_VALUE_LABELS},
             "limit": MAX_CANDIDATES,
@@ -471,6 +470,11 @@ def cluster_hits(
             user = path.nodes[0]
             hits.append(ExposureHit(row["label"], row["value"] or row["key"], user, round(score, 6), path))
     return hits
+
+
+def name_query(record: Record) -> str:
+    """A record's full-text name query (``screen_candidates``): its names' words, the longer ones fuzzy."""
+    return lucene_query(" ".join(n.value for n in record.names)) or '""'
 
 
 def _near_addresses(store: GraphStore, keys: list[dict[str, str]]) -> list[dict[str, Any]]:

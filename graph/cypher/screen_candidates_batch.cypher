@@ -1,6 +1,8 @@
 // Listed candidate entities for a batch of customers, each as ``screen_candidates`` finds them for one (the same
-// subquery per customer: its own name ids, full-text name query, values and limit), with their records.
-// $customers: [{key, entityIds, nameQuery, values, recordId}]; rows carry the customer's key.
+// subquery per customer: its own name ids, full-text hits, values and limit), with their records.
+// $customers: [{key, entityIds, nameQuery, nameHits, values, recordId}]; ``nameHits``: null, or the ids its
+// full-text name query returns, in the index's order (``screen_batch.NameQueryHits``: a query many customers
+// share is asked once); rows carry the customer's key.
 UNWIND $customers AS c
 CALL (c) {
   CALL (c) {
@@ -11,8 +13,14 @@ CALL (c) {
     UNION
     // The limit option lets Lucene keep only the best hits instead of scoring every
     // entity that shares a common word ("trading", "kim") with the applicant.
+    WITH c WHERE c.nameHits IS NULL
     CALL db.index.fulltext.queryNodes($index, c.nameQuery, {limit: $nameCandidates}) YIELD node
     RETURN node AS e, 'name' AS via
+    UNION
+    // Or the same query's hits asked before, in the same order, in the same place.
+    UNWIND coalesce(c.nameHits, []) AS entityId
+    MATCH (e:Entity {id: entityId})
+    RETURN e, 'name' AS via
     UNION
     UNWIND c.values.Identifier AS key
     MATCH (:Identifier {key: key})<-[:HAS_IDENTIFIER]-(e:Entity)

@@ -31,7 +31,7 @@ from graph.load.plan import LoadSummary
 from graph.loader import run_load
 from graph.name_index import NameIndex
 from graph.name_match import as_screened, names_forms
-from graph.screening import Screener
+from graph.screening import Screener, name_query
 from graph.store import GraphStore
 from graph_api.audit import AUDIT_DIR, AUDIT_FILE
 from graph_api.schema import schema
@@ -277,16 +277,23 @@ def screened_summary(result: ScreenResult, customer_id: str) -> tuple[Any, ...]:
 
 def test_batched_screening_gives_every_customer_what_screening_it_alone_gives(update: Update) -> None:
     """``screen_batch`` (alerts, a first load's baseline) against ``Screener.screen_customer`` one at a time, for
-    every customer of the updated graph: respelled names, value-only exposure and CLEAR customers alike."""
+    every customer of the updated graph: respelled names, value-only exposure and CLEAR customers alike. Twice
+    in one pass: the second time every full-text name query's hits come from the first (``NameQueryHits``)."""
     screener = Screener.load()
     ids = sorted(update.after)
     rows = update.store.read("alert_customer_records", {"ids": ids})
     records = [Record.from_dict(json.loads(row["data"])) for row in rows]
-    batched = screen_batch.screen_records(screener, update.store, records)
+    names = screen_batch.NameQueryHits()
+    batched = screen_batch.screen_records(screener, update.store, records, names=names)
+    asked_first = len(names.kept)
+    again = screen_batch.screen_records(screener, update.store, records, names=names)
+    queries = {name_query(as_screened(record)) for record in records if record.names}
+    assert asked_first < len(queries) <= len(names.kept), (asked_first, len(queries))
     kinds: dict[str, int] = {}
-    for row, record, got in zip(rows, records, batched, strict=True):
+    for row, record, got, second in zip(rows, records, batched, again, strict=True):
         alone = screener.screen_customer(update.store, record)
         assert screened_summary(got, row["entityId"]) == screened_summary(alone, row["entityId"]), row["recordId"]
+        assert screened_summary(second, row["entityId"]) == screened_summary(alone, row["entityId"]), row["recordId"]
         reasons = alerts.reasons_of(got, row["entityId"])
         kind = "clear" if not reasons else "name" if any(r.key.startswith("match:") for r in reasons) else "value"
         kinds[kind] = kinds.get(kind, 0) + 1
@@ -295,6 +302,29 @@ def test_batched_screening_gives_every_customer_what_screening_it_alone_gives(up
     respelled = {update.entity(line["account_id"]) for line in update.planted("respelled")}
     by_entity = {row["entityId"]: got for row, got in zip(rows, batched, strict=True)}
     assert all(by_entity[c].decision != Decision.CLEAR for c in respelled)
+
+
+def test_a_name_query_asked_once_stands_in_for_the_full_text_search_of_every_customer_sharing_it(
+    update: Update,
+) -> None:
+    """The candidate rows of every customer of the updated graph, its full-text name query run inside the candidate
+    query or its hits asked before (``NameQueryHits``), are the same rows in the same order; with no hits they
+    are not (the full text finds candidates here that nothing else does)."""
+    screener = Screener.load()
+    rows = update.store.read("alert_customer_records", {"ids": sorted(update.after)})
+    records = [Record.from_dict(json.loads(row["data"])) for row in rows]
+    queries = sorted({name_query(as_screened(record)) for record in records})
+    inline, asked, none = screen_batch.NameQueryHits(), screen_batch.NameQueryHits(), screen_batch.NameQueryHits()
+    asked.ask(update.store, queries)
+    none.kept.update(dict.fromkeys(queries, ()))
+    differ = 0
+    for start in range(0, len(records), screen_batch.SCREEN_BATCH):
+        jobs = screen_batch._jobs(screener, records[start : start + screen_batch.SCREEN_BATCH])
+        ran = screen_batch._candidate_rows(screener, update.store, jobs, inline)
+        assert screen_batch._candidate_rows(screener, update.store, jobs, asked) == ran
+        differ += screen_batch._candidate_rows(screener, update.store, jobs, none) != ran
+    assert inline.kept and inline.seen.keys() - inline.kept.keys()  # repeated names asked, the others run inside
+    assert differ, "no customer's candidates came from the full-text query: the comparison shows nothing"
 
 
 def test_screening_skips_the_exposure_search_only_for_customers_it_cannot_expose(update: Update) -> None:
