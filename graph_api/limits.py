@@ -51,10 +51,18 @@ FIELD_ROLES: dict[str, Role] = {
     "alerts": Role.INVESTIGATOR,
     "updateAlert": Role.ANALYST,
     "startIngest": Role.ANALYST,
+    "me": Role.SCREENING,
     "__schema": Role.SCREENING,
     "__type": Role.SCREENING,
     "__typename": Role.SCREENING,
 }
+
+
+def allowed_fields(role: Role) -> list[str]:
+    """The root fields a key of ``role`` may use (introspection aside), for a client to offer only those."""
+    return sorted(field for field, needed in FIELD_ROLES.items() if role >= needed and not field.startswith("__"))
+
+
 # Arguments that say how many items a field returns (the multiplier of its children).
 PAGE_ARGUMENTS = ("first", "limit")
 # Arguments that carry a batch (screenBatch's applicants, screenAuthors' submissions): the multiplier is their size.

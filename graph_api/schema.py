@@ -19,6 +19,7 @@ from graph.queries import EntityRow
 from graph_api import views
 from graph_api.auth import Role
 from graph_api.jobs import IngestJob as Job
+from graph_api.limits import allowed_fields
 from graph_api.list_types import Alert, AlertConnection, AlertStatusEnum, Source
 from graph_api.screening_types import (
     ScreenBatchItem,
@@ -72,6 +73,16 @@ class Judgement(graphene.ObjectType):
     judgement = graphene.String(required=True, description="same or not_same")
     note = graphene.String()
     author = graphene.String(required=True)
+
+
+class Caller(graphene.ObjectType):
+    """Whose key the request carries: a client offers only what the key may do."""
+
+    name = graphene.String(required=True, description="The key's name (or jwt:<subject>)")
+    role = graphene.String(required=True, description="screening, investigator, analyst or admin")
+    may = graphene.List(
+        graphene.NonNull(graphene.String), required=True, description="The root fields this key may use"
+    )
 
 
 def _given(value: Any, default: Any) -> Any:
@@ -165,6 +176,12 @@ class Query(graphene.ObjectType):
     )
     sources = graphene.List(graphene.NonNull(Source), required=True)
     ingest_job = graphene.Field(IngestJobType, id=graphene.ID(required=True))
+    me = graphene.Field(Caller, required=True, description="The caller: its key's name and role, what it may use")
+
+    @staticmethod
+    def resolve_me(root: None, info: GraphQLResolveInfo) -> Caller:
+        principal = context(info).principal
+        return Caller(name=principal.name, role=principal.role.name.lower(), may=allowed_fields(principal.role))
 
     @staticmethod
     async def resolve_entity(root: None, info: GraphQLResolveInfo, id: str) -> EntityRow | None:

@@ -214,6 +214,25 @@ def test_every_root_field_has_the_role_the_api_docs_give_it() -> None:
     assert {field: FIELD_ROLES[field].name.lower() for field in roots} == {field: documented[field] for field in roots}
 
 
+def test_me_names_the_key_and_offers_exactly_what_its_role_may_run(api: Api) -> None:
+    """What ``me.may`` lists, the key may run; a root field it leaves out is refused (the page hides those)."""
+    mutation = schema.graphql_schema.mutation_type
+    assert mutation is not None
+    roots = (set(schema.graphql_schema.query_type.fields) | set(mutation.fields)) - {"__schema", "__type"}
+    offered: dict[str, set[str]] = {}
+    for role in ("screening", "investigator", "analyst", "admin"):
+        me = api.data("{ me { name role may } }", role=role)["me"]
+        assert (me["name"], me["role"]) == (f"test-{role}", role)
+        offered[role] = set(me["may"])
+        assert offered[role] <= roots
+    assert offered["screening"] < offered["investigator"] < offered["analyst"] <= offered["admin"] == roots
+    assert {"updateAlert", "recordJudgement"} <= offered["analyst"] - offered["investigator"]
+    for field in sorted(roots - offered["investigator"]):
+        kind = "mutation" if field in mutation.fields else "query"
+        response = api.post(f"{kind} {{ {field} }}", role="investigator")
+        assert response.status_code == 403 and code(response) == "FORBIDDEN", field
+
+
 def test_investigator_reads_the_graph_but_cannot_ingest_or_judge(api: Api) -> None:
     assert api.data(NETWORK, {"id": kwangson_id(api)}, role="investigator")["network"]["nodes"]
     # What the page's Networks and Alerts tabs ask for.

@@ -9,12 +9,14 @@ Screenshots land in ``test-output/web/alerts-*.png``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from graph import alert_views
 from graph.store import GraphStore
+from graph_api.auth import Role, create_key
 from sanctiongraph.settings import Settings
 from tests.conftest import wipe
 from tests.graph.test_alerts import stage_2022, stage_2024
@@ -106,6 +108,7 @@ def test_an_analyst_takes_an_alert_under_review_then_closes_it_with_a_note(
     the graph keep both moves, and a close without a note is refused before anything is sent."""
     served, _, _ = alerts_served
     context, page, errors = signed_in(browser, served, "alerts")
+    assert "(admin)" in page.locator("#login").inner_text()
     item = page.locator("#alert-list li").first
     item.wait_for()
     alert_id = item.get_attribute("data-alert")
@@ -133,5 +136,30 @@ def test_an_analyst_takes_an_alert_under_review_then_closes_it_with_a_note(
         stored = alert_views.get_alert(store, alert_id)
     assert stored is not None and stored.status == "CLOSED" and stored.closed_reason == note
     assert [event["status"] for event in stored.history][-2:] == ["UNDER_REVIEW", "CLOSED"]
+    assert not errors, errors
+    context.close()
+
+
+def test_an_investigator_reads_the_worklist_without_the_buttons_only_an_analyst_may_use(
+    browser: Any, alerts_served: tuple[Served, list[dict[str, Any]], dict[str, str]]
+) -> None:
+    """The page asks the API who the key is (``me``) and offers only what it may do: an investigator's worklist
+    has no Review or Close, and says why; a reload still knows the key's name and role."""
+    served, _, _ = alerts_served
+    investigator = replace(served, key=create_key(served.home, "page-investigator", Role.INVESTIGATOR))
+    context, page, errors = signed_in(browser, investigator, "alerts")
+    assert "Signed in as page-investigator (investigator)" in page.locator("#login").inner_text()
+    page.wait_for_selector("#alert-list li")
+    assert page.locator("#alerts-read-only").is_visible()
+    assert page.locator("#alert-list li").count()
+    assert (
+        page.locator(
+            "#alert-list .alert-actions, #alert-list button.alert-review, #alert-list button.alert-close"
+        ).count()
+        == 0
+    )
+    page.screenshot(path=str(OUTPUT / "alerts-06-investigator.png"))
+    page.reload()
+    page.wait_for_function("() => document.querySelector('#login').innerText.includes('page-investigator')")
     assert not errors, errors
     context.close()

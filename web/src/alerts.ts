@@ -1,13 +1,15 @@
 // Ongoing screening's worklist: customers a list change moved (alerts), newest first. Opening an
 // alert opens the customer's profile and draws the path from the customer to the listed party; an
-// analyst takes an open alert under review, or closes it with a note saying why (its history keeps both).
-import { gql } from "./api";
+// analyst takes an open alert under review, or closes it with a note saying why (its history keeps both);
+// a key that may not (`me.may` without updateAlert) sees the list without those buttons.
+import { gql, may } from "./api";
 import type { Ctx } from "./context";
 import { errorBox, h, replace } from "./dom";
 import { ALERTS, type Alert, UPDATE_ALERT } from "./queries";
 
 const STATUSES = ["OPEN", "UNDER_REVIEW", "CLOSED"];
 const PAGE = 100;
+const READ_ONLY = "Taking alerts under review and closing them needs an analyst key.";
 
 interface AlertPage {
   alerts: { edges: { node: Alert }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
@@ -61,7 +63,12 @@ export class AlertsPanel {
         { class: "alert-list", id: "alert-list" },
         alerts.map((a) => this.item(a)),
       );
-      replace(this.out, list, data.alerts.pageInfo.hasNextPage ? this.moreButton(list, data) : null);
+      replace(
+        this.out,
+        may("updateAlert") ? null : h("p", { class: "hint", id: "alerts-read-only" }, READ_ONLY),
+        list,
+        data.alerts.pageInfo.hasNextPage ? this.moreButton(list, data) : null,
+      );
     } catch (error) {
       replace(this.out, errorBox(error));
     }
@@ -108,7 +115,7 @@ export class AlertsPanel {
       alert.closedReason
         ? h("span", { class: "detail closed" }, `; closed by ${alert.closedBy}: ${alert.closedReason}`)
         : null,
-      alert.status === "CLOSED" ? null : this.actions(alert),
+      alert.status === "CLOSED" || !may("updateAlert") ? null : this.actions(alert),
       alert.history.length ? this.history(alert) : null,
     );
   }

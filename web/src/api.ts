@@ -21,6 +21,29 @@ export function apiKey(): string | null {
 export function setApiKey(key: string | null): void {
   if (key) sessionStorage.setItem(KEY_STORAGE, key);
   else sessionStorage.removeItem(KEY_STORAGE);
+  if (!key) signedIn = null;
+}
+
+/** Whose key the page holds (the API's `me`): its name, role and the root fields it may use. */
+export interface Caller {
+  name: string;
+  role: string;
+  may: string[];
+}
+
+let signedIn: Caller | null = null;
+
+export function caller(): Caller | null {
+  return signedIn;
+}
+
+export function setCaller(who: Caller | null): void {
+  signedIn = who;
+}
+
+/** Whether the key may use a root field; true while the page does not know yet (the API refuses then). */
+export function may(field: string): boolean {
+  return signedIn === null || signedIn.may.includes(field);
 }
 
 interface GraphQLResponse<T> {

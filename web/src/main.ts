@@ -1,6 +1,6 @@
 // The investigator page: login, search, the network panel and its inspector; the
 // profile, paths and screening panels live in their own modules.
-import { ApiError, apiKey, gql, setApiKey } from "./api";
+import { ApiError, apiKey, type Caller, caller, gql, setApiKey, setCaller } from "./api";
 import type { Ctx, Tab } from "./context";
 import { $, csv, download, errorBox, fmtNum, h, identifierKind, replace, stamp } from "./dom";
 import { edgeId, type Highlight, kindOf, NetworkView, NODE_TYPES } from "./graph";
@@ -15,7 +15,7 @@ import {
   type GraphNode,
   NETWORK,
   type Path,
-  PING,
+  ME,
   RELATIONSHIP_TYPES,
   SEARCH,
   type SearchHit,
@@ -50,9 +50,10 @@ function status(message: string): void {
 function renderLogin(): void {
   const box = $("#login");
   if (apiKey()) {
+    const who = caller();
     replace(
       box,
-      h("span", { class: "signed-in" }, "Signed in"),
+      h("span", { class: "signed-in" }, who ? `Signed in as ${who.name} (${who.role})` : "Signed in"),
       h("button", { type: "button", id: "sign-out", onclick: () => signOut() }, "Sign out"),
     );
     return;
@@ -79,8 +80,9 @@ function renderLogin(): void {
     const key = input.value.trim();
     message.textContent = "checking…";
     try {
-      await gql(PING, {}, key);
+      const data = await gql<{ me: Caller }>(ME, {}, key);
       setApiKey(key);
+      setCaller(data.me);
       renderLogin();
       status("Signed in.");
       void loadRelationshipTypes();
@@ -596,6 +598,17 @@ renderLogin();
 showSelected(null);
 view.onChange();
 if (apiKey()) void loadRelationshipTypes();
+if (apiKey()) void whoAmI();
+
+/** A reload keeps the key (sessionStorage), not who it is: ask, then show it. */
+async function whoAmI(): Promise<void> {
+  try {
+    setCaller((await gql<{ me: Caller }>(ME)).me);
+    renderLogin();
+  } catch {
+    // Signed out already (sg:unauthenticated), or the server is away: the page offers everything, the API decides.
+  }
+}
 // #entity=<id> links to an entity (the page keeps it up to date, so a reload stays put).
 function followLink(): void {
   const linked = new URLSearchParams(location.hash.slice(1)).get("entity");

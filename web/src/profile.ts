@@ -1,7 +1,7 @@
 // The entity profile: names (with kind and script), listings, typed identifiers,
 // shared infrastructure, relations, source records with their merge evidence, analysis
 // (exposure, 50% ownership, front companies) and analysts' judgements.
-import { ApiError, gql } from "./api";
+import { ApiError, gql, may } from "./api";
 import type { Ctx } from "./context";
 import { errorBox, fmtNum, fmtProb, fmtShare, h, identifierKind, langOf, replace } from "./dom";
 import type { Highlight } from "./graph";
@@ -668,6 +668,6 @@ function renderJudgements(entity: Entity, records: SourceRecord[], ctx: Ctx): HT
     {},
     h("p", { class: "hint" }, "Analysts’ judgements about this entity’s records, newest first:"),
     list,
-    form,
+    may("recordJudgement") ? form : h("p", { class: "hint" }, "Recording a judgement needs an analyst key."),
   );
 }

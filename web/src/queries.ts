@@ -207,7 +207,7 @@ const COMPARISON = "comparison level label weight";
 const JUDGEMENT = "recordId otherRecordId otherEntityId otherName judgement note author at";
 const SHARED = `kind node { ${NODE} } users { id name listed entityId }`;
 
-export const PING = "query Ping { __typename }";
+export const ME = "query Me { me { name role may } }";
 
 export const SEARCH = `query Search($query: String!, $first: Int, $after: String) {
   search(query: $query, first: $first, after: $after) {
