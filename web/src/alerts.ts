@@ -100,7 +100,7 @@ export class AlertsPanel {
     const change = alert.listChange;
     return h(
       "li",
-      { "data-alert": alert.id, class: `alert alert-${alert.decision.toLowerCase()}` },
+      { "data-alert": alert.id, class: `alert decision-${alert.decision.toLowerCase()}` },
       h(
         "button",
         { type: "button", class: "link", onclick: () => void this.open(alert) },
