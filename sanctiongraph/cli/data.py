@@ -175,9 +175,28 @@ def _staged(settings: Any, read: Callable[[Any], list[Any]]) -> list[Any]:
         con.close()
 
 
-def _more(shown: int, first: int, what: str) -> None:
-    if first and shown > first:
+def _listing(
+    items: list[Any],
+    first: int,
+    as_json: bool,
+    what: str,
+    json_of: Callable[[Any], dict[str, Any]],
+    line_of: Callable[[Any], str],
+) -> None:
+    """The first ``first`` of ``items`` (read one past it, 0: all) as JSON lines or text, saying when there are more."""
+    for item in items[: first or None]:
+        if as_json:
+            sys.stdout.write(json.dumps(json_of(item), ensure_ascii=False) + "\n")
+        else:
+            out.print(line_of(item), highlight=False)
+    if not as_json and first and len(items) > first:
         out.print(f"(more {what}: --first 0 lists them all)", highlight=False)
+
+
+def _quarantine_line(entry: Any) -> str:
+    where = f"{entry.file}:{entry.row}" + (f" {entry.field}" if entry.field else "")
+    raw = f": {entry.raw[:120]}" if entry.raw else ""
+    return f"{entry.source} {entry.version} {where}: {entry.reason}{raw}"
 
 
 @app.command()
@@ -196,16 +215,10 @@ def quarantine(
     entries = run(
         settings, lambda: _staged(settings, lambda con: staging.list_quarantine(con, source, version, limit=limit))
     )
-    for entry in entries[: first or None]:
-        if as_json:
-            fields = ("source", "version", "file", "row", "field", "reason", "raw", "rows")
-            sys.stdout.write(json.dumps({k: getattr(entry, k) for k in fields}, ensure_ascii=False) + "\n")
-        else:
-            where = f"{entry.file}:{entry.row}" + (f" {entry.field}" if entry.field else "")
-            raw = f": {entry.raw[:120]}" if entry.raw else ""
-            out.print(f"{entry.source} {entry.version} {where}: {entry.reason}{raw}", highlight=False)
-    if not as_json:
-        _more(len(entries), first, "quarantined rows")
+    fields = ("source", "version", "file", "row", "field", "reason", "raw", "rows")
+    _listing(
+        entries, first, as_json, "quarantined rows", lambda e: {k: getattr(e, k) for k in fields}, _quarantine_line
+    )
 
 
 @app.command()
@@ -232,21 +245,20 @@ def changes(
             lambda con: staging.list_changes(con, source, version, kind=kind and kind.lower(), limit=limit),
         )
 
-    found = run(settings, read)
-    for change in found[: first or None]:
-        if as_json:
-            line = {
-                "source": change.source,
-                "version": change.version,
-                "recordId": change.record_id,
-                "change": change.change,
-                "caption": change.caption,
-            }
-            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
-        else:
-            out.print(f"{change.version} {change.change} {change.record_id} {change.caption or ''}", highlight=False)
-    if not as_json:
-        _more(len(found), first, "changes")
+    _listing(
+        run(settings, read),
+        first,
+        as_json,
+        "changes",
+        lambda c: {
+            "source": c.source,
+            "version": c.version,
+            "recordId": c.record_id,
+            "change": c.change,
+            "caption": c.caption,
+        },
+        lambda c: f"{c.version} {c.change} {c.record_id} {c.caption or ''}",
+    )
 
 
 generate_app = typer.Typer(
